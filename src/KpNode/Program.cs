@@ -1,1 +1,1 @@
-return 0;
+return await KpNode.Cli.KpNodeCli.RunAsync(args);

@@ -1,0 +1,217 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Grpc.Core;
+using KpNode.Trust;
+using KpNode.Wire.V1;
+using Spectre.Console;
+
+namespace KpNode.Cli;
+
+/// <summary>
+/// <c>kpnode demo</c>: three participants' nodes on loopback exchange signed certificates over mutual TLS,
+/// one goes down to show store-and-forward, and every step is printed as it happens.
+/// </summary>
+internal static class DemoCommand
+{
+    private static readonly (string Code, string Authority)[] Participants =
+    [
+        ("ZA", "South African Diamond and Precious Metals Regulator"),
+        ("BE", "FPS Economy, Diamond Office Antwerp (EU Union authority)"),
+        ("AE", "UAE Kimberley Process Office, Dubai Multi Commodities Centre"),
+    ];
+
+    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(60);
+
+    public static Command Create()
+    {
+        var keep = new Option<bool>("--keep-running") { Description = "Leave the network up afterwards and show how to use the CLI against it" };
+        var command = new Command("demo", "Run a demo network of three nodes (ZA, BE, AE) on loopback with a fresh development PKI") { keep };
+        command.SetAction((parse, ct) => KpNodeCli.Guard(() => RunAsync(parse.GetValue(keep), ct)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(bool keepRunning, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        void Step(string markup) => AnsiConsole.MarkupLine($"[grey]{clock.Elapsed.TotalSeconds,6:F2}s[/]  {markup}");
+
+        AnsiConsole.Write(new Rule("[bold]KpNode demo[/]: Kimberley Process certificates exchanged node to node").LeftJustified());
+        AnsiConsole.MarkupLine("Three participants each run their own node. Certificates travel as signed envelopes over mutual TLS;");
+        AnsiConsole.MarkupLine("every delivery is answered by the importer's signed receipt. No central server.\n");
+
+        await using var network = DemoNetwork.Create(Participants);
+        Step($"Created a development PKI (root CA, node TLS, document-signing and operator certificates) for ZA, BE and AE in [link]{Markup.Escape(network.Root)}[/]");
+        foreach (var node in network.Nodes)
+        {
+            await node.StartAsync();
+            Step($"Started node [bold]{node.Code}[/]: Peer API {node.Host!.PeerAddress}, Local API {node.Host.LocalAddress}");
+        }
+
+        var shipments = new List<Shipment>();
+        AnsiConsole.Write(new Rule("[bold]1. Certificates issued and delivered[/]").LeftJustified());
+        foreach (var (from, to) in new[] { ("ZA", "BE"), ("BE", "AE"), ("AE", "ZA") })
+        {
+            shipments.Add(await IssueAsync(network, from, to, Step, ct));
+        }
+
+        foreach (var s in shipments)
+        {
+            await AwaitDeliveryAsync(network, s, Step, ct);
+        }
+
+        AnsiConsole.Write(new Rule("[bold]2. A draft that breaks KPCS rules is refused[/]").LeftJustified());
+        var bad = DemoDrafts.Draft("ZA", "BE");
+        bad.CaratsHundredths += 3600;
+        bad.HsLines[0].HsCode = "7104.10";
+        try
+        {
+            await network["ZA"].Client.Api.IssueCertificateAsync(new IssueCertificateRequest { Draft = bad }, cancellationToken: ct);
+            Step("[red]ZA's node accepted an invalid draft[/]");
+            return 1;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
+        {
+            Step($"ZA's node refused the draft ({e.StatusCode}); nothing was stored or sent:");
+            AnsiConsole.WriteLine(e.Status.Detail);
+        }
+
+        AnsiConsole.Write(new Rule("[bold]3. Store and forward: AE's node goes down[/]").LeftJustified());
+        await network["AE"].StopAsync();
+        Step("Stopped AE's node.");
+        var delayed = new List<Shipment>
+        {
+            await IssueAsync(network, "ZA", "AE", Step, ct),
+            await IssueAsync(network, "BE", "AE", Step, ct),
+        };
+        foreach (var s in delayed)
+        {
+            var record = await WaitForAsync(network[s.From], s.Number, r => r.Attempts > 0, ct);
+            Step($"{s.Number} waits in {s.From}'s outbox: attempt {record.Attempts} failed ([orange3]{Markup.Escape(record.LastError)}[/]); retrying with backoff");
+        }
+
+        await network["AE"].StartAsync();
+        Step("Restarted AE's node on its own data.");
+        foreach (var s in delayed)
+        {
+            await AwaitDeliveryAsync(network, s, Step, ct);
+        }
+
+        shipments.AddRange(delayed);
+        var ok = await SummaryAsync(network, shipments, ct);
+        if (keepRunning)
+        {
+            KeepRunningHelp(network);
+            await WaitForCtrlCAsync(ct);
+        }
+
+        return ok ? 0 : 1;
+    }
+
+    private sealed record Shipment(string From, string To, string Number);
+
+    private static async Task<Shipment> IssueAsync(DemoNetwork network, string from, string to, Action<string> step, CancellationToken ct)
+    {
+        var response = await network[from].Client.Api.IssueCertificateAsync(
+            new IssueCertificateRequest { Draft = DemoDrafts.Draft(from, to) }, cancellationToken: ct);
+        var c = response.Record.Certificate;
+        step($"[bold]{from}[/] issued [bold]{Markup.Escape(c.Number)}[/] to {to}: {c.Parcels} parcels, {Output.Carats(c.CaratsHundredths)}, {Output.Dollars(c.ValueUsdCents)}; signed by {from}'s document-signing key");
+        return new Shipment(from, to, c.Number);
+    }
+
+    private static async Task AwaitDeliveryAsync(DemoNetwork network, Shipment s, Action<string> step, CancellationToken ct)
+    {
+        await WaitForAsync(network[s.From], s.Number, r => r.Status != CertificateStatus.Issued, ct);
+        var atImporter = await WaitForAsync(network[s.To], s.Number, _ => true, ct);
+        step($"{s.To} verified {Markup.Escape(s.Number)} against {s.From}'s root and stored it: {Output.StatusMarkup(atImporter.Status)}");
+        var atExporter = await WaitForAsync(network[s.From], s.Number, _ => true, ct);
+        step($"{s.From} verified {s.To}'s signed receipt for {Markup.Escape(s.Number)}: {Output.StatusMarkup(atExporter.Status)}");
+    }
+
+    private static async Task<CertificateRecord> WaitForAsync(DemoNode node, string number, Func<CertificateRecord, bool> done, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + StepTimeout;
+        while (true)
+        {
+            try
+            {
+                var record = (await node.Client.Api.GetCertificateAsync(new GetCertificateRequest { CertificateNumber = number }, cancellationToken: ct)).Record;
+                if (done(record))
+                {
+                    return record;
+                }
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+            {
+                // Not there yet.
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{number} did not reach the expected state at {node.Code} within {StepTimeout.TotalSeconds:F0} s");
+            }
+
+            await Task.Delay(50, ct);
+        }
+    }
+
+    private static async Task<bool> SummaryAsync(DemoNetwork network, List<Shipment> shipments, CancellationToken ct)
+    {
+        AnsiConsole.Write(new Rule("[bold]Summary[/]").LeftJustified());
+        var verifier = new EnvelopeVerifier(new TrustChain());
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("Certificate").AddColumn("Route").AddColumn("At exporter").AddColumn("At importer")
+            .AddColumn("Receipt checked offline");
+        var ok = true;
+        foreach (var s in shipments)
+        {
+            var exporter = (await network[s.From].Client.Api.GetCertificateAsync(new GetCertificateRequest { CertificateNumber = s.Number }, cancellationToken: ct)).Record;
+            var importer = (await network[s.To].Client.Api.GetCertificateAsync(new GetCertificateRequest { CertificateNumber = s.Number }, cancellationToken: ct)).Record;
+            var importerRoot = PkiFiles.LoadRoot(Path.Combine(network.Root, "pki", s.To.ToLowerInvariant(), "root.crt"));
+            string receipt;
+            try
+            {
+                var verified = verifier.Verify(Envelope.Parser.ParseFrom(exporter.ReceiptEnvelope), [importerRoot], DateTimeOffset.UtcNow);
+                var body = Receipt.Parser.ParseFrom(verified.Payload.Span);
+                receipt = $"[green]signed by {verified.SignerParticipant}, {body.Outcome}[/]";
+            }
+            catch (Exception e) when (e is EnvelopeVerificationException or Google.Protobuf.InvalidProtocolBufferException)
+            {
+                receipt = $"[red]{Markup.Escape(e.Message)}[/]";
+                ok = false;
+            }
+
+            ok &= exporter.Status == CertificateStatus.Delivered && importer.Status == CertificateStatus.Received;
+            table.AddRow(Markup.Escape(s.Number), $"{s.From} → {s.To}", Output.StatusMarkup(exporter.Status), Output.StatusMarkup(importer.Status), receipt);
+        }
+
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine(ok
+            ? $"[green]All {shipments.Count} certificates reached their importers, each proven by a signed receipt.[/]"
+            : "[red]Some certificates did not reach the expected state.[/]");
+        return ok;
+    }
+
+    private static void KeepRunningHelp(DemoNetwork network)
+    {
+        AnsiConsole.Write(new Rule("[bold]The network stays up[/]").LeftJustified());
+        var za = Path.Combine(network.Root, "za.json");
+        AnsiConsole.MarkupLine("Try the CLI against it (Ctrl+C stops the network):");
+        AnsiConsole.MarkupLine($"  kpnode cert list   --config {Markup.Escape(za)}");
+        AnsiConsole.MarkupLine($"  kpnode cert show   --config {Markup.Escape(za)} {Markup.Escape("ZA-" + DateTime.UtcNow.Year + "-000001")}");
+        AnsiConsole.MarkupLine($"  kpnode cert issue  --config {Markup.Escape(za)} --file node-config/examples/za-to-be.json");
+        AnsiConsole.MarkupLine($"  kpnode status      --config {Markup.Escape(za)}");
+        AnsiConsole.MarkupLine("[grey](with 'dotnet run --project src/KpNode --' in place of 'kpnode')[/]");
+    }
+
+    private static async Task WaitForCtrlCAsync(CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C: the network shuts down.
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KpNode.Hosting;
+using KpNode.Trust;
+
+namespace KpNode.Cli;
+
+/// <summary>
+/// A real network of nodes on loopback for the demo: a fresh dev PKI per participant, a config file per
+/// node (so the CLI can be pointed at it), and nodes that can be stopped and restarted on their data.
+/// </summary>
+internal sealed class DemoNetwork : IAsyncDisposable
+{
+    private readonly Dictionary<string, DemoNode> _nodes;
+
+    private DemoNetwork(string root, Dictionary<string, DemoNode> nodes)
+    {
+        Root = root;
+        _nodes = nodes;
+    }
+
+    public string Root { get; }
+
+    public DemoNode this[string code] => _nodes[code];
+
+    public IEnumerable<DemoNode> Nodes => _nodes.Values;
+
+    public static DemoNetwork Create(IReadOnlyList<(string Code, string Authority)> participants, string? root = null)
+    {
+        root ??= Path.Combine(Path.GetTempPath(), $"kpnode-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
+        Directory.CreateDirectory(root);
+        var ports = participants.ToDictionary(p => p.Code, _ => (Peer: FreePort(), Local: FreePort()));
+        foreach (var (code, _) in participants)
+        {
+            PkiFiles.Write(Path.Combine(root, "pki", code.ToLowerInvariant()), DevPki.Create(code, [], DateTimeOffset.UtcNow));
+        }
+
+        var nodes = new Dictionary<string, DemoNode>();
+        foreach (var (code, authority) in participants)
+        {
+            var key = code.ToLowerInvariant();
+            var partners = new JsonArray(participants.Where(p => p.Code != code).Select(p => (JsonNode)new JsonObject
+            {
+                ["Participant"] = p.Code,
+                ["Address"] = $"https://localhost:{ports[p.Code].Peer}",
+                ["RootCertificate"] = $"pki/{p.Code.ToLowerInvariant()}/root.crt",
+            }).ToArray());
+            var config = new JsonObject
+            {
+                ["Node"] = new JsonObject
+                {
+                    ["Participant"] = code,
+                    ["ExportingAuthority"] = authority,
+                    ["IssuingPrefixes"] = new JsonArray(code),
+                    ["DataDirectory"] = $"data/{key}",
+                    ["PkiDirectory"] = $"pki/{key}",
+                    ["PeerEndpoint"] = $"127.0.0.1:{ports[code].Peer}",
+                    ["LocalEndpoint"] = $"127.0.0.1:{ports[code].Local}",
+                    // Short delivery timings so store-and-forward shows within seconds.
+                    ["Delivery"] = new JsonObject
+                    {
+                        ["FirstBackoff"] = "00:00:00.500",
+                        ["MaxBackoff"] = "00:00:02",
+                        ["BreakerBreakDuration"] = "00:00:01",
+                    },
+                    ["Partners"] = partners,
+                },
+            };
+            var path = Path.Combine(root, $"{key}.json");
+            File.WriteAllText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            nodes[code] = new DemoNode(code, NodeConfig.Load(path));
+        }
+
+        return new DemoNetwork(root, nodes);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes.Values)
+        {
+            await node.StopAsync();
+        }
+    }
+}
+
+/// <summary>One node of the demo network, with a Local API client as its operator.</summary>
+internal sealed class DemoNode(string code, NodeConfig config)
+{
+    private LocalApiClient? _client;
+
+    public string Code { get; } = code;
+
+    public NodeConfig Config { get; } = config;
+
+    public NodeHost? Host { get; private set; }
+
+    public LocalApiClient Client => _client ??= LocalApiClient.Connect(Config);
+
+    public async Task StartAsync()
+    {
+        Host = await NodeHost.StartAsync(Config, new NodeHostSettings { ConfigureLogging = _ => { } });
+    }
+
+    public async Task StopAsync()
+    {
+        if (Host is { } host)
+        {
+            Host = null;
+            await host.StopAsync();
+            await host.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.CommandLine;
+using Grpc.Core;
+using KpNode.Hosting;
+using KpNode.Trust;
+using Spectre.Console;
+
+namespace KpNode.Cli;
+
+/// <summary>The <c>kpnode</c> command line: one binary for the node and its operators.</summary>
+public static class KpNodeCli
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("KpNode: a participant's node for exchanging signed Kimberley Process certificates with its trading partners.")
+        {
+            DemoCommand.Create(),
+            RunCommand.Create(),
+            PkiCommands.Create(),
+            CertCommands.Create(),
+            StatusCommand.Create(),
+        };
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    /// <summary>Common options, so every command spells them the same way.</summary>
+    internal static Option<FileInfo> ConfigOption() => new("--config", "-c")
+    {
+        Description = "The node's configuration file (e.g. node-config/za.json)",
+        Required = true,
+    };
+
+    internal static Option<bool> JsonOption() => new("--json") { Description = "Print JSON for scripts instead of tables" };
+
+    /// <summary>Runs a command body, turning the failures a person can fix into one clear message and exit code 1.</summary>
+    internal static async Task<int> Guard(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (ConfigurationProblemException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (PkiFileException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
+        {
+            return Fail($"Cannot reach the node's Local API ({Inner(e)}). Is the node running? Start it with 'kpnode run --config FILE'.");
+        }
+        catch (RpcException e)
+        {
+            return Fail($"The node refused ({e.StatusCode}): {e.Status.Detail}");
+        }
+        catch (OperationCanceledException)
+        {
+            return Fail("Cancelled.");
+        }
+    }
+
+    internal static int Fail(string message)
+    {
+        AnsiConsole.Console.Profile.Out.Writer.Flush();
+        Console.Error.WriteLine("error: " + message);
+        return 1;
+    }
+
+    private static string Inner(RpcException e)
+    {
+        Exception? inner = e.Status.DebugException;
+        while (inner?.InnerException is not null)
+        {
+            inner = inner.InnerException;
+        }
+
+        return inner?.Message ?? e.Status.Detail;
+    }
+}

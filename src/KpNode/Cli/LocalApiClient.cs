@@ -1,0 +1,60 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Net.Client;
+using KpNode.Hosting;
+using KpNode.Trust;
+using KpNode.Wire.V1;
+
+namespace KpNode.Cli;
+
+/// <summary>
+/// How the CLI reaches a running node: the Local API address from the node's config, our operator
+/// certificate for mTLS, and only our own root trusted for the node. The CLI never opens the database.
+/// </summary>
+public sealed class LocalApiClient : IDisposable
+{
+    private readonly GrpcChannel _channel;
+
+    private LocalApiClient(GrpcChannel channel, Uri address)
+    {
+        _channel = channel;
+        Address = address;
+        Api = new LocalApiService.LocalApiServiceClient(channel);
+    }
+
+    public Uri Address { get; }
+
+    public LocalApiService.LocalApiServiceClient Api { get; }
+
+    public static LocalApiClient Connect(NodeConfig config, int? localPortOverride = null)
+    {
+        var credentials = PkiFiles.Load(config.Options.PkiDirectory);
+        var trust = new TrustChain();
+        var address = config.LocalListen.ToUri(localPortOverride ?? config.LocalListen.Port);
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                ClientCertificates = [credentials.Operator],
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                    certificate is not null
+                    && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0
+                    && trust.Validate(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), [],
+                        [credentials.Root], Oids.ServerAuth, DateTimeOffset.UtcNow).IsValid,
+            },
+        };
+        var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = 64 * 1024 * 1024,
+        });
+        return new LocalApiClient(channel, address);
+    }
+
+    public void Dispose() => _channel.Dispose();
+}

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using KpNode.Trust;
+using Spectre.Console;
+
+namespace KpNode.Cli;
+
+/// <summary><c>kpnode pki init</c>: a participant's root CA and the certificates under it, as PEM files.</summary>
+internal static class PkiCommands
+{
+    public static Command Create()
+    {
+        var participant = new Option<string>("--participant", "-p") { Description = "Participant code, e.g. ZA", Required = true };
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder for the PEM files (created; existing keys are never overwritten)", Required = true };
+        var dns = new Option<string[]>("--dns") { Description = "Extra DNS name for the node's TLS certificate (repeatable); localhost, 127.0.0.1 and ::1 are always included" };
+        var init = new Command("init", "Create a participant's root CA, node TLS, document-signing and operator certificates") { participant, output, dns };
+        init.SetAction(parse => KpNodeCli.Guard(() =>
+        {
+            var code = parse.GetRequiredValue(participant);
+            if (!ParticipantIdentity.IsValidCode(code))
+            {
+                return Task.FromResult(KpNodeCli.Fail($"--participant: '{code}' is not a participant code (2-8 capital letters or digits, e.g. ZA)"));
+            }
+
+            var dir = parse.GetRequiredValue(output).FullName;
+            var pki = DevPki.Create(code, parse.GetValue(dns) ?? [], DateTimeOffset.UtcNow);
+            PkiFiles.Write(dir, pki);
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("Certificate").AddColumn("Subject").AddColumn("Valid until").AddColumn("File");
+            foreach (var (name, cert, file) in new[]
+                     {
+                         ("Root CA (give root.crt to partners)", pki.Root, "root.crt"),
+                         ("Node TLS (Peer and Local API)", pki.NodeTls, "node.crt"),
+                         ("Document signing", pki.DocumentSigning, "signing.crt"),
+                         ("Operator (CLI to Local API)", pki.Operator, "operator.crt"),
+                     })
+            {
+                table.AddRow(name, Markup.Escape(cert.Subject), cert.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd"), Markup.Escape(file));
+            }
+
+            AnsiConsole.MarkupLine($"Created the PKI of [bold]{Markup.Escape(code)}[/] in {Markup.Escape(dir)} (private keys *.key, mode 0600):");
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine("Keep the *.key files secret. Send [bold]root.crt[/] to each trading partner; they trust it in Node:Partners.");
+            return Task.FromResult(0);
+        }));
+        return new Command("pki", "Manage the participant's certificates") { init };
+    }
+}

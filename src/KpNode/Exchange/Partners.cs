@@ -1,0 +1,58 @@
+using System.Security.Cryptography.X509Certificates;
+using KpNode.Hosting;
+using KpNode.Trust;
+
+namespace KpNode.Exchange;
+
+/// <summary>A trading partner as configured: its code, where its node listens, and the root we trust for it.</summary>
+public sealed record Partner(string Code, Uri Address, X509Certificate2 Root, IReadOnlyList<string> NumberPrefixes)
+{
+    /// <summary>The only anchor a message from this partner may chain to.</summary>
+    public IReadOnlyCollection<X509Certificate2> Anchors { get; } = [Root];
+}
+
+/// <summary>The configured partners, with their roots loaded and checked once at start.</summary>
+public sealed class Partners
+{
+    private readonly Dictionary<string, Partner> _byCode;
+
+    public Partners(IEnumerable<Partner> partners)
+    {
+        _byCode = partners.ToDictionary(p => p.Code, StringComparer.Ordinal);
+        AllRoots = _byCode.Values.Select(p => p.Root).ToArray();
+    }
+
+    public IReadOnlyCollection<Partner> All => _byCode.Values;
+
+    public IReadOnlyList<X509Certificate2> AllRoots { get; }
+
+    public Partner? Find(string code) => _byCode.GetValueOrDefault(code);
+
+    /// <summary>Loads every partner root named in the configuration; problems name the key.</summary>
+    public static Partners Load(NodeOptions options)
+    {
+        var problems = new List<string>();
+        var partners = new List<Partner>();
+        for (var i = 0; i < options.Partners.Count; i++)
+        {
+            var p = options.Partners[i];
+            try
+            {
+                var root = PkiFiles.LoadRoot(p.RootCertificate);
+                var prefixes = p.NumberPrefixes.Count > 0 ? p.NumberPrefixes.ToArray() : [p.Participant];
+                partners.Add(new Partner(p.Participant, new Uri(p.Address), root, prefixes));
+            }
+            catch (Exception e) when (e is PkiFileException or IOException or UnauthorizedAccessException)
+            {
+                problems.Add($"Node:Partners:{i}:RootCertificate: {e.Message}");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationProblemException("(partners)", problems);
+        }
+
+        return new Partners(partners);
+    }
+}

@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Net.Client;
+using KpNode.Hosting;
+using KpNode.Operations;
+using KpNode.Trust;
+using KpNode.Wire.V1;
+using Microsoft.Extensions.Logging;
+
+namespace KpNode.Exchange;
+
+/// <summary>
+/// One reused gRPC channel per partner, dialling with our node certificate and trusting, for that
+/// partner's server, only that partner's root and a certificate naming that partner.
+/// </summary>
+public sealed class PeerChannels(
+    NodeConfig config, ParticipantCredentials credentials, TrustChain trust, TimeProvider time, ILogger<PeerChannels> logger)
+    : IDisposable
+{
+    private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
+
+    public PeerExchangeService.PeerExchangeServiceClient ClientFor(Partner partner) =>
+        new(_channels.GetOrAdd(partner.Code, _ => Create(partner)));
+
+    private GrpcChannel Create(Partner partner)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                ClientCertificates = [credentials.NodeTls],
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) => AcceptServer(partner, certificate, errors),
+            },
+        };
+        return GrpcChannel.ForAddress(partner.Address, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = config.Options.MaxMessageBytes,
+            MaxSendMessageSize = config.Options.MaxMessageBytes,
+        });
+    }
+
+    private bool AcceptServer(Partner partner, X509Certificate? certificate, SslPolicyErrors errors)
+    {
+        string reason;
+        if (certificate is null)
+        {
+            reason = "the partner presented no certificate";
+        }
+        else if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+        {
+            reason = $"its certificate does not name the host of {partner.Address}";
+        }
+        else
+        {
+            var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+            var result = trust.Validate(leaf, [], partner.Anchors, Oids.ServerAuth, time.GetUtcNow());
+            var named = ParticipantIdentity.FromCertificate(leaf);
+            if (result.IsValid && named == partner.Code)
+            {
+                return true;
+            }
+
+            reason = result.IsValid ? $"its certificate names {named ?? "no participant"}, not {partner.Code}" : result.Message;
+        }
+
+        Log.PartnerServerCertificateRefused(logger, partner.Code, reason);
+        return false;
+    }
+
+    public void Dispose()
+    {
+        foreach (var channel in _channels.Values)
+        {
+            channel.Dispose();
+        }
+
+        _channels.Clear();
+    }
+}

@@ -1,0 +1,59 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using KpNode.Hosting;
+using KpNode.Operations;
+using KpNode.Trust;
+using KpNode.Wire.V1;
+using KpNode.Workflow;
+using Microsoft.Extensions.Logging;
+
+namespace KpNode.Exchange;
+
+/// <summary>The Peer API: a thin adapter from partners' calls to the certificate workflow.</summary>
+public sealed class PeerExchangeApi(
+    PeerGate gate, CertificateWorkflow workflow, IDeliverySignal delivery, EnvelopeSigner signer,
+    NodeConfig config, TimeProvider time, ILogger<PeerExchangeApi> logger)
+    : PeerExchangeService.PeerExchangeServiceBase
+{
+    public override async Task<DeliverResponse> Deliver(DeliverRequest request, ServerCallContext context)
+    {
+        var partner = gate.RequirePartner(context);
+        delivery.PartnerSeen(partner.Code);
+        if (request.Envelope is null)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "envelope: required"));
+        }
+
+        try
+        {
+            var receipt = await workflow.AcceptDeliveryAsync(partner, request.Envelope, context.CancellationToken);
+            return new DeliverResponse { Receipt = receipt };
+        }
+        catch (WorkflowException e)
+        {
+            Log.DeliveryRefused(logger, partner.Code, e.Kind.ToString(), e.Message);
+            throw;
+        }
+    }
+
+    public override Task<PingResponse> Ping(PingRequest request, ServerCallContext context)
+    {
+        var partner = gate.RequirePartner(context);
+        delivery.PartnerSeen(partner.Code);
+        if (request.Nonce.Length is 0 or > 64)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "nonce: 1 to 64 random bytes required"));
+        }
+
+        var answer = new PingAnswer
+        {
+            Nonce = request.Nonce,
+            Responder = config.Participant,
+            Caller = partner.Code,
+            AnsweredAt = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
+            Version = NodeVersion.Current,
+        };
+        return Task.FromResult(new PingResponse { Answer = signer.Sign(PayloadTypes.PingAnswer, answer.ToByteArray()) });
+    }
+}

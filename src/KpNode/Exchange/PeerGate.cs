@@ -1,0 +1,54 @@
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Core;
+using KpNode.Operations;
+using KpNode.Trust;
+using Microsoft.Extensions.Logging;
+
+namespace KpNode.Exchange;
+
+/// <summary>
+/// Decides who is calling the Peer API: a TLS client certificate is a partner only if it chains to that
+/// partner's configured root (never the OS store) and names that partner in its URI SAN.
+/// </summary>
+public sealed class PeerGate(Partners partners, TrustChain trust, TimeProvider time, ILogger<PeerGate> logger)
+{
+    /// <summary>Kestrel's handshake callback: refuse anyone who is not a configured partner, and log why.</summary>
+    public bool Accept(X509Certificate2 certificate)
+    {
+        var (partner, reason) = Identify(certificate);
+        if (partner is null)
+        {
+            Log.PeerCertificateRefused(logger, certificate.Subject, certificate.Thumbprint, reason);
+        }
+
+        return partner is not null;
+    }
+
+    public (Partner? Partner, string Reason) Identify(X509Certificate2 certificate)
+    {
+        var now = time.GetUtcNow();
+        var claimed = ParticipantIdentity.FromCertificate(certificate);
+        if (claimed is null)
+        {
+            return (null, "the certificate names no participant (URI SAN kp:participant:XX)");
+        }
+
+        var partner = partners.Find(claimed);
+        if (partner is null)
+        {
+            return (null, $"{claimed} is not a configured partner of this node");
+        }
+
+        var result = trust.Validate(certificate, [], partner.Anchors, Oids.ClientAuth, now);
+        return result.IsValid ? (partner, "") : (null, $"not a valid certificate of {claimed}: {result.Message}");
+    }
+
+    /// <summary>The partner behind this call; the handshake already checked it, this keeps services honest.</summary>
+    public Partner RequirePartner(ServerCallContext context)
+    {
+        var certificate = context.GetHttpContext().Connection.ClientCertificate
+            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "a partner's TLS client certificate is required"));
+        var (partner, reason) = Identify(certificate);
+        return partner ?? throw new RpcException(new Status(StatusCode.PermissionDenied, $"the Peer API serves partners only: {reason}"));
+    }
+}

@@ -1,0 +1,212 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using KpNode.Exchange;
+using KpNode.LocalApi;
+using KpNode.Operations;
+using KpNode.Outbox;
+using KpNode.Storage;
+using KpNode.Trust;
+using KpNode.Workflow;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace KpNode.Hosting;
+
+/// <summary>Choices a caller of <see cref="NodeHost"/> makes that are not node configuration: clock and logging.</summary>
+public sealed record NodeHostSettings
+{
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Replaces the default console logging when set.</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+}
+
+/// <summary>
+/// One running KpNode: the Peer and Local endpoints on Kestrel (HTTP/2, TLS 1.2+, client certificate
+/// required on both), the store, the workflow and the outbox dispatcher.
+/// </summary>
+public sealed class NodeHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ListenOptions _peer;
+    private readonly ListenOptions _local;
+
+    private NodeHost(WebApplication app, NodeConfig config, ListenOptions peer, ListenOptions local)
+    {
+        _app = app;
+        Config = config;
+        _peer = peer;
+        _local = local;
+    }
+
+    public NodeConfig Config { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public int PeerPort => _peer.IPEndPoint!.Port;
+
+    public int LocalPort => _local.IPEndPoint!.Port;
+
+    public Uri PeerAddress => Config.PeerListen.ToUri(PeerPort);
+
+    public Uri LocalAddress => Config.LocalListen.ToUri(LocalPort);
+
+    /// <summary>Builds and starts a node; bad PKI, partner roots or a port in use stop it with a message naming the key.</summary>
+    public static async Task<NodeHost> StartAsync(NodeConfig config, NodeHostSettings? settings = null, CancellationToken ct = default)
+    {
+        settings ??= new NodeHostSettings();
+        var credentials = LoadCredentials(config);
+        var partners = Partners.Load(config.Options);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = "kpnode",
+            ContentRootPath = Path.GetDirectoryName(config.FilePath),
+            Args = [],
+        });
+        builder.Logging.ClearProviders();
+        if (settings.ConfigureLogging is { } configure)
+        {
+            configure(builder.Logging);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+
+        builder.Logging.SetMinimumLevel(settings.MinimumLogLevel);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        AddServices(builder.Services, config, credentials, partners, settings.Time);
+
+        ListenOptions? peer = null, local = null;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = config.Options.MaxMessageBytes + 1024;
+            var services = kestrel.ApplicationServices;
+            peer = Listen(kestrel, config.PeerListen, credentials, services.GetRequiredService<PeerGate>().Accept);
+            local = Listen(kestrel, config.LocalListen, credentials, services.GetRequiredService<OperatorGate>().Accept);
+        });
+
+        var app = builder.Build();
+        app.MapGrpcService<PeerExchangeApi>();
+        app.MapGrpcService<LocalApiEndpoint>();
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            await app.DisposeAsync();
+            throw new ConfigurationProblemException(config.FilePath,
+                [$"Node:PeerEndpoint / Node:LocalEndpoint: a port is already in use ({e.Message}); stop the other process or choose another port"]);
+        }
+
+        var host = new NodeHost(app, config, peer!, local!);
+        Log.NodeStarted(app.Services.GetRequiredService<ILogger<NodeHost>>(), config.Participant,
+            host.PeerAddress.ToString(), host.LocalAddress.ToString());
+        return host;
+    }
+
+    private static void AddServices(IServiceCollection services, NodeConfig config, ParticipantCredentials credentials,
+        Partners partners, TimeProvider time)
+    {
+        services.AddSingleton(config);
+        services.AddSingleton(credentials);
+        services.AddSingleton(partners);
+        services.AddSingleton(time);
+        services.AddSingleton<NodeClock>();
+        services.AddSingleton<INodeStore>(_ =>
+            NodeStore.Open(Path.Combine(config.Options.DataDirectory, "kpnode.db"), time));
+        services.AddSingleton<TrustChain>();
+        services.AddSingleton(_ => new EnvelopeSigner(credentials.DocumentSigning));
+        services.AddSingleton<EnvelopeVerifier>();
+        services.AddSingleton<MessageIds>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<IDeliverySignal>(sp => sp.GetRequiredService<OutboxSignal>());
+        services.AddSingleton<CertificateWorkflow>();
+        services.AddSingleton<PeerChannels>();
+        services.AddSingleton<OutboxDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
+        services.AddSingleton<PeerGate>();
+        services.AddSingleton<OperatorGate>();
+        services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = config.Options.MaxMessageBytes;
+            o.MaxSendMessageSize = config.Options.MaxMessageBytes;
+            o.Interceptors.Add<WorkflowErrors>();
+        });
+    }
+
+    private static ListenOptions Listen(KestrelServerOptions kestrel, ListenAddress address, ParticipantCredentials credentials,
+        Func<System.Security.Cryptography.X509Certificates.X509Certificate2, bool> acceptClient)
+    {
+        ListenOptions? captured = null;
+        // "localhost" binds the IPv4 loopback: one socket whose port can be read back when 0 was asked for.
+        var ip = address.Ip ?? IPAddress.Loopback;
+        kestrel.Listen(ip, address.Port, listen =>
+        {
+            captured = listen;
+            listen.Protocols = HttpProtocols.Http2;
+            listen.UseHttps(new HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = credentials.NodeTls,
+                SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+                CheckCertificateRevocation = false,
+                ClientCertificateValidation = (certificate, _, _) => acceptClient(certificate),
+            });
+        });
+        return captured!;
+    }
+
+    private static ParticipantCredentials LoadCredentials(NodeConfig config)
+    {
+        ParticipantCredentials credentials;
+        try
+        {
+            credentials = PkiFiles.Load(config.Options.PkiDirectory);
+        }
+        catch (Exception e) when (e is PkiFileException or IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationProblemException(config.FilePath, [$"Node:PkiDirectory: {e.Message}"]);
+        }
+
+        var named = ParticipantIdentity.FromCertificate(credentials.NodeTls);
+        if (named != config.Participant)
+        {
+            throw new ConfigurationProblemException(config.FilePath,
+                [$"Node:PkiDirectory: the certificates in {config.Options.PkiDirectory} belong to {named ?? "no participant"}, but Node:Participant is {config.Participant}"]);
+        }
+
+        return credentials;
+    }
+
+    /// <summary>Runs until SIGINT/SIGTERM or the token; pending deliveries stay in the outbox.</summary>
+    public Task WaitForShutdownAsync(CancellationToken ct = default) => _app.WaitForShutdownAsync(ct);
+
+    public async Task StopAsync()
+    {
+        Log.NodeStopping(_app.Services.GetRequiredService<ILogger<NodeHost>>(), Config.Participant);
+        await _app.StopAsync(CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+    }
+}

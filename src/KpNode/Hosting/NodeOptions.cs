@@ -1,0 +1,85 @@
+namespace KpNode.Hosting;
+
+/// <summary>The node's configuration, bound from the "Node" section of its JSON file.</summary>
+public sealed class NodeOptions
+{
+    public const string Section = "Node";
+
+    /// <summary>Our KP participant code, e.g. ZA; must match the URI SAN of our certificates.</summary>
+    public string Participant { get; set; } = "";
+
+    /// <summary>Name of the competent authority, filled into certificates we issue when the draft leaves it empty.</summary>
+    public string ExportingAuthority { get; set; } = "";
+
+    /// <summary>Prefixes our certificate numbers may start with; the first numbers new certificates.</summary>
+    public List<string> IssuingPrefixes { get; set; } = [];
+
+    public string DataDirectory { get; set; } = "";
+
+    /// <summary>Folder written by <c>kpnode pki init</c>: root, node TLS, signing and operator certificates.</summary>
+    public string PkiDirectory { get; set; } = "";
+
+    /// <summary>host:port the Peer API listens on (partners connect here).</summary>
+    public string PeerEndpoint { get; set; } = "";
+
+    /// <summary>host:port the Local API listens on; loopback unless deliberately opened.</summary>
+    public string LocalEndpoint { get; set; } = "";
+
+    public List<PartnerOptions> Partners { get; set; } = [];
+
+    /// <summary>Longest allowed span from date of issue to date of expiry (EU: 2 months).</summary>
+    public int MaxValidityDays { get; set; } = 183;
+
+    /// <summary>Validity given to a certificate whose draft names no date of expiry.</summary>
+    public int DefaultValidityDays { get; set; } = 60;
+
+    /// <summary>Largest gRPC message accepted from a partner or the Local API.</summary>
+    public int MaxMessageBytes { get; set; } = 256 * 1024;
+
+    public DeliveryOptions Delivery { get; set; } = new();
+}
+
+/// <summary>One trading partner: who it is, where its node listens, and the root we trust for it.</summary>
+public sealed class PartnerOptions
+{
+    public string Participant { get; set; } = "";
+
+    /// <summary>https://host:port of the partner's Peer API.</summary>
+    public string Address { get; set; } = "";
+
+    /// <summary>Path of the partner's root CA certificate (PEM), exchanged out of band.</summary>
+    public string RootCertificate { get; set; } = "";
+
+    /// <summary>Prefixes the partner's certificate numbers start with; defaults to its participant code.</summary>
+    public List<string> NumberPrefixes { get; set; } = [];
+}
+
+/// <summary>Timings of delivery to partners: Polly covers seconds, the durable outbox hours and days.</summary>
+public sealed class DeliveryOptions
+{
+    /// <summary>Limit for one Deliver call.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Quick in-memory retries of transient failures before the outbox reschedules.</summary>
+    public int QuickRetries { get; set; } = 2;
+
+    public TimeSpan QuickRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>First outbox backoff after a failed attempt; doubles per attempt with jitter.</summary>
+    public TimeSpan FirstBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Cap of the outbox backoff.</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Deliveries in flight at once towards one partner.</summary>
+    public int MaxInFlightPerPartner { get; set; } = 8;
+
+    /// <summary>Failures within the sampling window that open the circuit (tuned for low traffic).</summary>
+    public int BreakerMinimumThroughput { get; set; } = 4;
+
+    public double BreakerFailureRatio { get; set; } = 0.5;
+
+    public TimeSpan BreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan BreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,39 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using KpNode.Workflow;
+
+namespace KpNode.Hosting;
+
+/// <summary>The one place workflow refusals become gRPC statuses; the message names the field and the rule.</summary>
+public sealed class WorkflowErrors : Interceptor
+{
+    public static StatusCode StatusFor(FailureKind kind) => kind switch
+    {
+        FailureKind.Invalid => StatusCode.InvalidArgument,
+        FailureKind.NotFound => StatusCode.NotFound,
+        FailureKind.Conflict => StatusCode.AlreadyExists,
+        FailureKind.FailedPrecondition => StatusCode.FailedPrecondition,
+        FailureKind.PermissionDenied => StatusCode.PermissionDenied,
+        FailureKind.Unauthenticated => StatusCode.Unauthenticated,
+        _ => StatusCode.Internal,
+    };
+
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (WorkflowException e)
+        {
+            var metadata = new Metadata();
+            foreach (var v in e.Violations.Take(50))
+            {
+                metadata.Add("kp-violation-bin", System.Text.Encoding.UTF8.GetBytes($"{v.Field}: {v.Rule}"));
+            }
+
+            throw new RpcException(new Status(StatusFor(e.Kind), e.Message), metadata);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using KpNode.Hosting;
+using KpNode.Operations;
+using KpNode.Outbox;
+using KpNode.Storage;
+using KpNode.Wire.V1;
+using KpNode.Workflow;
+using Microsoft.Extensions.Logging;
+
+namespace KpNode.LocalApi;
+
+/// <summary>The Local API for the participant's own systems and operators: map, call the workflow, map back.</summary>
+public sealed class LocalApiEndpoint(
+    OperatorGate gate, CertificateWorkflow workflow, INodeStore store, OutboxDispatcher outbox,
+    NodeConfig config, NodeClock clock, ILogger<LocalApiEndpoint> logger)
+    : LocalApiService.LocalApiServiceBase
+{
+    private const int DefaultPageSize = 50;
+    private const int MaxPageSize = 1000;
+
+    public override async Task<IssueCertificateResponse> IssueCertificate(IssueCertificateRequest request, ServerCallContext context)
+    {
+        var actor = gate.RequireOperator(context);
+        if (request.Draft is null)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "draft: required (the certificate to issue)"));
+        }
+
+        var doc = await workflow.IssueAsync(request.Draft, actor, context.CancellationToken);
+        Log.CertificateIssued(logger, doc.Id, doc.Partner, actor);
+        return new IssueCertificateResponse { Record = Record(doc) };
+    }
+
+    public override Task<GetCertificateResponse> GetCertificate(GetCertificateRequest request, ServerCallContext context)
+    {
+        gate.RequireOperator(context);
+        if (string.IsNullOrWhiteSpace(request.CertificateNumber))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "certificate_number: required"));
+        }
+
+        var doc = store.FindCertificate(request.CertificateNumber)
+            ?? throw new RpcException(new Status(StatusCode.NotFound,
+                $"certificate_number: no certificate {request.CertificateNumber} is held by this node (try 'kpnode cert list')"));
+        return Task.FromResult(new GetCertificateResponse { Record = Record(doc) });
+    }
+
+    public override Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context)
+    {
+        gate.RequireOperator(context);
+        if (request.PageSize is < 0 or > MaxPageSize)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"page_size: must be 0..{MaxPageSize} (0 means {DefaultPageSize})"));
+        }
+
+        var pageSize = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
+        var docs = store.ListCertificates(new CertificateQuery(
+            request.Status == Wire.V1.CertificateStatus.Unspecified ? null : (Domain.CertificateStatus)(int)request.Status,
+            string.IsNullOrEmpty(request.Partner) ? null : request.Partner,
+            request.Direction == Wire.V1.CertificateDirection.Unspecified ? null : (Domain.CertificateDirection)(int)request.Direction,
+            pageSize + 1,
+            string.IsNullOrEmpty(request.PageToken) ? null : request.PageToken));
+        var response = new ListCertificatesResponse();
+        response.Records.AddRange(docs.Take(pageSize).Select(Record));
+        if (docs.Count > pageSize)
+        {
+            response.NextPageToken = docs[pageSize - 1].Id;
+        }
+
+        return Task.FromResult(response);
+    }
+
+    public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
+    {
+        gate.RequireOperator(context);
+        var response = new GetStatusResponse
+        {
+            Participant = config.Participant,
+            Version = NodeVersion.Current,
+            StartedAt = Timestamp.FromDateTimeOffset(clock.StartedAt),
+            StoreSizeBytes = store.FileSizeBytes,
+        };
+        foreach (var (status, count) in store.CountCertificatesByStatus().OrderBy(kv => kv.Key))
+        {
+            response.CertificateCounts.Add(new StatusCount { Status = (Wire.V1.CertificateStatus)(int)status, Count = count });
+        }
+
+        foreach (var lane in outbox.Lanes.OrderBy(l => l.Partner, StringComparer.Ordinal))
+        {
+            var pending = store.PendingOutbound(lane.Partner, 10_000);
+            var partner = new PartnerStatus
+            {
+                Participant = lane.Partner,
+                Address = config.Options.Partners.First(p => p.Participant == lane.Partner).Address,
+                Backlog = pending.Count,
+                LastError = lane.LastError ?? pending.Select(m => m.LastError).FirstOrDefault(e => e is not null) ?? "",
+                CircuitState = lane.CircuitState.ToString(),
+            };
+            if (pending.Count > 0)
+            {
+                partner.OldestPendingAt = Timestamp.FromDateTime(DateTime.SpecifyKind(pending.Min(m => m.CreatedAt), DateTimeKind.Utc));
+            }
+
+            if (lane.LastSuccessAt is { } success)
+            {
+                partner.LastSuccessAt = Timestamp.FromDateTimeOffset(success);
+            }
+
+            response.Partners.Add(partner);
+        }
+
+        return Task.FromResult(response);
+    }
+
+    private CertificateRecord Record(CertificateDocument doc) =>
+        CertificateDocuments.ToRecord(doc, doc.Direction == Domain.CertificateDirection.Outbound ? store.FindMessage(doc.MessageId) : null);
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+
+namespace KpNode.Operations;
+
+/// <summary>Every log message of the node, source-generated, with stable event ids (never keys or whole certificates).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Node {Participant} listening: Peer API {PeerAddress}, Local API {LocalAddress}")]
+    public static partial void NodeStarted(ILogger logger, string participant, string peerAddress, string localAddress);
+
+    [LoggerMessage(1001, LogLevel.Information, "Node {Participant} stopping; pending deliveries stay in the outbox")]
+    public static partial void NodeStopping(ILogger logger, string participant);
+
+    [LoggerMessage(1100, LogLevel.Warning, "Peer API refused a TLS client certificate {Subject} ({Thumbprint}): {Reason}")]
+    public static partial void PeerCertificateRefused(ILogger logger, string subject, string thumbprint, string reason);
+
+    [LoggerMessage(1101, LogLevel.Warning, "Local API refused a TLS client certificate {Subject} ({Thumbprint}): {Reason}")]
+    public static partial void LocalCertificateRefused(ILogger logger, string subject, string thumbprint, string reason);
+
+    [LoggerMessage(1102, LogLevel.Warning, "Refused the TLS server certificate of partner {Partner}: {Reason}")]
+    public static partial void PartnerServerCertificateRefused(ILogger logger, string partner, string reason);
+
+    [LoggerMessage(1200, LogLevel.Information, "Certificate {Number} issued to {Partner} by {Actor}")]
+    public static partial void CertificateIssued(ILogger logger, string number, string partner, string actor);
+
+    [LoggerMessage(1201, LogLevel.Information, "Message {MessageId} ({Number}) from {Partner}: {Outcome}")]
+    public static partial void DeliveryAnswered(ILogger logger, string messageId, string number, string partner, string outcome);
+
+    [LoggerMessage(1202, LogLevel.Warning, "Refused a delivery from {Partner}: {Status} {Reason}")]
+    public static partial void DeliveryRefused(ILogger logger, string partner, string status, string reason);
+
+    [LoggerMessage(1300, LogLevel.Information, "Delivered {Number} (message {MessageId}) to {Partner}: {Outcome}")]
+    public static partial void Delivered(ILogger logger, string number, string messageId, string partner, string outcome);
+
+    [LoggerMessage(1301, LogLevel.Warning, "Delivery of {Number} to {Partner} failed (attempt {Attempt}), next attempt at {NextAttempt:O}: {Error}")]
+    public static partial void DeliveryFailed(ILogger logger, string number, string partner, int attempt, DateTime nextAttempt, string error);
+
+    [LoggerMessage(1302, LogLevel.Error, "Gave up delivering {Number} to {Partner}: {Reason}")]
+    public static partial void DeliveryGivenUp(ILogger logger, string number, string partner, string reason);
+
+    [LoggerMessage(1303, LogLevel.Warning, "Circuit to {Partner} is now {State}")]
+    public static partial void CircuitChanged(ILogger logger, string partner, string state);
+
+    [LoggerMessage(1304, LogLevel.Error, "Outbox lane for {Partner} hit an unexpected error; retrying in {Delay}")]
+    public static partial void LaneError(ILogger logger, string partner, TimeSpan delay, Exception exception);
+}

@@ -1,0 +1,93 @@
+using Google.Protobuf;
+using KpNode.Domain;
+using KpNode.Storage;
+using KpNode.Wire;
+using KpNode.Wire.V1;
+
+namespace KpNode.Workflow;
+
+/// <summary>Maps between validated certificates, stored documents and the Local API's records.</summary>
+public static class CertificateDocuments
+{
+    public static CertificateDocument Create(
+        Domain.Certificate c, CertificateDirection direction, string partner, string messageId,
+        byte[] envelope, Domain.CertificateStatus status, DateTime now, string historyText) => new()
+        {
+            Id = c.Number,
+            Direction = direction,
+            Partner = partner,
+            ExportingParticipant = c.ExportingParticipant,
+            ImportingParticipant = c.ImportingParticipant,
+            Status = status,
+            DateOfIssue = c.DateOfIssue.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
+            DateOfExpiry = c.DateOfExpiry.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
+            Parcels = c.Parcels,
+            CaratsHundredths = c.Carats.Hundredths,
+            ValueUsdCents = c.Value.Cents,
+            HsLines = c.HsLines.Select(l => new HsLineDocument
+            {
+                HsCode = l.HsCode,
+                CaratsHundredths = l.Carats.Hundredths,
+                ValueUsdCents = l.Value.Cents,
+            }).ToList(),
+            OriginCountries = c.OriginCountries.ToList(),
+            MessageId = messageId,
+            CertificateEnvelope = envelope,
+            Replaces = string.IsNullOrEmpty(c.Replaces) ? null : c.Replaces,
+            History = [new CertificateEventDocument { At = now, Status = status, Text = historyText }],
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+
+    /// <summary>Moves a document to a new status and records why in its history.</summary>
+    public static void Transition(CertificateDocument doc, Domain.CertificateStatus status, DateTime now, string text)
+    {
+        doc.Status = status;
+        doc.UpdatedAt = now;
+        doc.History.Add(new CertificateEventDocument { At = now, Status = status, Text = text });
+    }
+
+    /// <summary>The certificate inside the stored envelope: the signed bytes are the only source of its content.</summary>
+    public static Wire.V1.Certificate ReadCertificate(CertificateDocument doc) =>
+        CertificateIssued.Parser.ParseFrom(Envelope.Parser.ParseFrom(doc.CertificateEnvelope).Payload).Certificate;
+
+    public static CertificateRecord ToRecord(CertificateDocument doc, MessageDocument? message)
+    {
+        var record = new CertificateRecord
+        {
+            Certificate = ReadCertificate(doc),
+            Status = (Wire.V1.CertificateStatus)(int)doc.Status,
+            Direction = (Wire.V1.CertificateDirection)(int)doc.Direction,
+            Partner = doc.Partner,
+            CertificateEnvelope = ByteString.CopyFrom(doc.CertificateEnvelope),
+        };
+        if (doc.ReceiptEnvelope is { } receipt)
+        {
+            record.ReceiptEnvelope = ByteString.CopyFrom(receipt);
+        }
+
+        foreach (var e in doc.History)
+        {
+            record.History.Add(new CertificateEvent
+            {
+                At = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.SpecifyKind(e.At, DateTimeKind.Utc)),
+                Status = (Wire.V1.CertificateStatus)(int)e.Status,
+                Text = e.Text,
+            });
+        }
+
+        if (message is not null && message.Direction == MessageDirection.Outbound)
+        {
+            record.DeliveryState = message.Status.ToString();
+            record.Attempts = message.Attempts;
+            record.LastError = message.LastError ?? "";
+            if (message.Status == MessageStatus.Pending)
+            {
+                record.NextAttemptAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(
+                    DateTime.SpecifyKind(message.NextAttemptAt, DateTimeKind.Utc));
+            }
+        }
+
+        return record;
+    }
+}
