@@ -1,0 +1,388 @@
+using System.Collections.Frozen;
+using System.Globalization;
+using System.Text;
+
+namespace KpNode.Domain;
+
+/// <summary>The KPCS rules (Annex I and common national additions) a certificate must meet to be issued or accepted.</summary>
+public static class CertificateRules
+{
+    public const int MaxAuthorityLength = 200;
+    public const int MaxNameLength = 200;
+    public const int MaxAddressLength = 500;
+    public const int MaxSealNumberLength = 100;
+    public const int MaxQualityCharacteristicsLength = 1000;
+    public const int MaxRemarksLength = 2000;
+    /// <summary>Far above any real shipment; catches a weight or a value typed into the parcels field.</summary>
+    public const int MaxParcels = 100_000;
+
+    /// <summary>
+    /// Checks every rule and reports every one that is broken, each naming its field as the wire
+    /// contract spells it, so that an officer can fix a draft in one pass.
+    /// </summary>
+    public static ValidationResult Validate(CertificateDraft draft, CertificateRulesContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        ArgumentNullException.ThrowIfNull(ctx);
+        var violations = new List<Violation>();
+
+        // In the order of the fields in kp.v1.Certificate, so the list reads like the form.
+        CheckNumber(draft.Number, ctx, violations);
+        var origins = draft.OriginCountries ?? [];
+        CheckOrigin(origins, draft.MixedOrigin, violations);
+        CheckCountryCode("provenance_country", draft.ProvenanceCountry, "the country of provenance", required: false, violations);
+        var exporting = CheckParticipant("exporting_participant", draft.ExportingParticipant, "exporting", violations);
+        var importing = CheckParticipant("importing_participant", draft.ImportingParticipant, "importing", violations);
+        CheckParticipantsDiffer(exporting, importing, violations);
+        CheckRequiredText("exporting_authority", draft.ExportingAuthority, "the exporting (issuing) authority", MaxAuthorityLength, allowLineBreaks: false, violations);
+        CheckParty("exporter", draft.Exporter, exporting, "exporting", violations);
+        CheckParty("importer", draft.Importer, importing, "importing", violations);
+        CheckParcels(draft.Parcels, violations);
+        CheckTotals(draft.Carats, draft.Value, violations);
+        var lines = draft.HsLines ?? [];
+        CheckHsLines(lines, draft.Carats, draft.Value, violations);
+        var (issue, expiry) = CheckDates(draft.DateOfIssue, draft.DateOfExpiry, ctx, violations);
+        CheckOptionalText("seal_number", draft.SealNumber, "the seal number", MaxSealNumberLength, allowLineBreaks: false, violations);
+        CheckOptionalText("quality_characteristics", draft.QualityCharacteristics, "the quality characteristics", MaxQualityCharacteristicsLength, allowLineBreaks: true, violations);
+        CheckOptionalText("remarks", draft.Remarks, "the remarks", MaxRemarksLength, allowLineBreaks: true, violations);
+        CheckReplaces(draft.Replaces, draft.Number, ctx, violations);
+
+        if (violations.Count > 0 || issue is not { } dateOfIssue || expiry is not { } dateOfExpiry)
+            return new ValidationResult(null, violations);
+
+        var certificate = new Certificate
+        {
+            Number = draft.Number ?? "",
+            OriginCountries = origins.ToArray(),
+            MixedOrigin = draft.MixedOrigin,
+            ProvenanceCountry = NullIfEmpty(draft.ProvenanceCountry),
+            ExportingParticipant = draft.ExportingParticipant!,
+            ImportingParticipant = draft.ImportingParticipant!,
+            ExportingAuthority = draft.ExportingAuthority!,
+            Exporter = draft.Exporter!,
+            Importer = draft.Importer!,
+            Parcels = draft.Parcels,
+            Carats = draft.Carats,
+            Value = draft.Value,
+            HsLines = lines.ToArray(),
+            DateOfIssue = dateOfIssue,
+            DateOfExpiry = dateOfExpiry,
+            SealNumber = NullIfEmpty(draft.SealNumber),
+            InTransit = draft.InTransit,
+            QualityCharacteristics = NullIfEmpty(draft.QualityCharacteristics),
+            Remarks = NullIfEmpty(draft.Remarks),
+            Replaces = NullIfEmpty(draft.Replaces),
+        };
+        return new ValidationResult(certificate, []);
+    }
+
+    private static void CheckNumber(string? number, CertificateRulesContext ctx, List<Violation> violations)
+    {
+        const string field = "number";
+        if (string.IsNullOrEmpty(number))
+        {
+            if (ctx.NumberRequired)
+                violations.Add(new(field, "the certificate number is missing"));
+            return;
+        }
+        if (!CertificateNumber.IsWellFormed(number))
+        {
+            violations.Add(new(field, $"{Quote(number)} is not a certificate number: expected PREFIX-YYYY-NNNNNN, e.g. ZA-2026-000123"));
+            return;
+        }
+        if (!HasAllowedPrefix(number, ctx))
+            violations.Add(new(field, $"{Quote(number)} must begin with {AllowedPrefixes(ctx)}, the issuing authority's prefix"));
+    }
+
+    private static void CheckOrigin(IReadOnlyList<string> origins, bool mixedOrigin, List<Violation> violations)
+    {
+        if (mixedOrigin && origins.Count > 0)
+            violations.Add(new("mixed_origin", "goods are either of mixed origin or name their countries of origin, not both: clear mixed_origin or origin_countries"));
+        else if (!mixedOrigin && origins.Count == 0)
+            violations.Add(new("origin_countries", "name at least one country of origin (ISO 3166-1 alpha-2 code, e.g. BW), or mark the goods as mixed origin"));
+
+        var firstSeenAt = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < origins.Count; i++)
+        {
+            var field = $"origin_countries[{i}]";
+            if (!CheckCountryCode(field, origins[i], "the country of origin", required: true, violations))
+                continue;
+            if (!firstSeenAt.TryAdd(origins[i], i))
+                violations.Add(new(field, $"{Country(origins[i])} is listed twice (also at origin_countries[{firstSeenAt[origins[i]]}])"));
+        }
+    }
+
+    // Codes officers meet in other documents (EU texts write Greece EL) that ISO keeps reserved.
+    private static readonly FrozenDictionary<string, string> ReservedCodes =
+        new Dictionary<string, string> { ["UK"] = "GB", ["EL"] = "GR" }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    // True when the code is an assigned ISO code, so that callers check further only what can be checked.
+    private static bool CheckCountryCode(string field, string? code, string what, bool required, List<Violation> violations)
+    {
+        if (string.IsNullOrEmpty(code))
+        {
+            if (required)
+                violations.Add(new(field, $"{what} is missing; give its ISO 3166-1 alpha-2 code, e.g. ZA"));
+            return false;
+        }
+        if (Iso3166.IsAssigned(code))
+            return true;
+
+        var meant = code.Trim().ToUpperInvariant();
+        if (string.IsNullOrWhiteSpace(code))
+            violations.Add(new(field, $"{what} is blank; give its ISO 3166-1 alpha-2 code, e.g. ZA"));
+        else if (ReservedCodes.TryGetValue(meant, out var assigned))
+            violations.Add(new(field, $"{Quote(code)} is reserved, not an assigned ISO 3166-1 alpha-2 code: write {Country(assigned)}"));
+        else if (Iso3166.IsAssigned(meant))
+            violations.Add(new(field, code.Trim() == code
+                ? $"write the country code in capitals: {meant}, not {Quote(code)}"
+                : $"write the country code as {meant}, in capitals and without spaces"));
+        else
+            violations.Add(new(field, $"{Quote(code)} is not an officially assigned ISO 3166-1 alpha-2 country code"));
+        return false;
+    }
+
+    private static KpParticipant? CheckParticipant(string field, string? code, string side, List<Violation> violations)
+    {
+        if (string.IsNullOrWhiteSpace(code))
+        {
+            violations.Add(new(field, $"the {side} participant is missing; give its KP code, e.g. ZA, or EU"));
+            return null;
+        }
+        if (KpParticipants.Find(code) is { } participant)
+            return participant;
+
+        var meant = code.Trim().ToUpperInvariant();
+        if (KpParticipants.IsKnown(meant))
+            violations.Add(new(field, $"write the participant code in capitals and without spaces: {meant}"));
+        else if (KpParticipants.EuMemberStates.Contains(meant))
+            violations.Add(new(field, $"{Country(meant)} trades through the European Union: give EU or the code of the Union authority ({UnionAuthorityCodes()})"));
+        else if (Iso3166.IsAssigned(meant))
+            violations.Add(new(field, $"{Country(meant)} is not a Kimberley Process participant: rough diamonds may only be traded with participants"));
+        else
+            violations.Add(new(field, $"{Quote(code)} is not a Kimberley Process participant code"));
+        return null;
+    }
+
+    private static void CheckParticipantsDiffer(KpParticipant? exporting, KpParticipant? importing, List<Violation> violations)
+    {
+        if (exporting is null || importing is null)
+            return;
+        if (exporting.Code == importing.Code)
+            violations.Add(new("importing_participant", $"the importing participant must differ from the exporting participant (both are {exporting.Code})"));
+        else if (KpParticipants.IsEuropeanUnion(exporting.Code) && KpParticipants.IsEuropeanUnion(importing.Code))
+            violations.Add(new("importing_participant", $"{exporting.Code} and {importing.Code} are both the European Union, one participant: trade within the Union needs no KP certificate"));
+    }
+
+    private static void CheckParty(string field, Party? party, KpParticipant? participant, string side, List<Violation> violations)
+    {
+        if (party is null)
+        {
+            violations.Add(new(field, $"the {field} (name, address and country) is missing"));
+            return;
+        }
+        CheckRequiredText($"{field}.name", party.Name, $"the {field}'s name", MaxNameLength, allowLineBreaks: false, violations);
+        CheckRequiredText($"{field}.address", party.Address, $"the {field}'s address", MaxAddressLength, allowLineBreaks: true, violations);
+        if (!CheckCountryCode($"{field}.country", party.Country, $"the {field}'s country", required: true, violations) || participant is null)
+            return;
+
+        if (KpParticipants.IsEuropeanUnion(participant.Code))
+        {
+            if (!KpParticipants.EuMemberStates.Contains(party.Country))
+                violations.Add(new($"{field}.country", $"the {field} must be in a member state of the European Union, the {side} participant; {Country(party.Country)} is not one"));
+        }
+        else if (party.Country != participant.Code)
+        {
+            violations.Add(new($"{field}.country", $"the {field} must be in the {side} participant's country, {participant.Name} ({participant.Code}), not in {Country(party.Country)}"));
+        }
+    }
+
+    private static void CheckParcels(int parcels, List<Violation> violations)
+    {
+        if (parcels < 1)
+            violations.Add(new("parcels", $"the number of parcels must be at least 1; the certificate says {parcels.ToString(CultureInfo.InvariantCulture)}"));
+        else if (parcels > MaxParcels)
+            violations.Add(new("parcels", $"{parcels.ToString("N0", CultureInfo.InvariantCulture)} parcels is more than the {MaxParcels.ToString("N0", CultureInfo.InvariantCulture)} one certificate may carry; check the figure"));
+    }
+
+    private static void CheckTotals(Carats carats, UsDollars value, List<Violation> violations)
+    {
+        if (carats.Hundredths <= 0)
+            violations.Add(new("carats_hundredths", $"the carat weight must be more than 0 ct; the certificate says {carats}"));
+        if (value.Cents < 0)
+            violations.Add(new("value_usd_cents", $"the value cannot be negative; the certificate says {value}"));
+    }
+
+    private static void CheckHsLines(IReadOnlyList<HsLine> lines, Carats carats, UsDollars value, List<Violation> violations)
+    {
+        if (lines.Count == 0)
+        {
+            violations.Add(new("hs_lines", "at least one HS line (HS code, carats and value) is required"));
+            return;
+        }
+
+        var firstSeenAt = new Dictionary<string, int>(StringComparer.Ordinal);
+        // Int128 cannot overflow on any number of long addends a message can carry.
+        Int128 caratSum = 0, valueSum = 0;
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var field = $"hs_lines[{i}]";
+            var line = lines[i];
+            if (line is null)
+            {
+                violations.Add(new(field, "the HS line is empty"));
+                continue;
+            }
+            if (HsCodes.RefusalReason(line.HsCode) is { } reason)
+                violations.Add(new($"{field}.hs_code", reason));
+            else if (!firstSeenAt.TryAdd(line.HsCode, i))
+                violations.Add(new($"{field}.hs_code", $"{line.HsCode} already has a line (hs_lines[{firstSeenAt[line.HsCode]}]); put all goods of one HS code on one line"));
+            if (line.Carats.Hundredths <= 0)
+                violations.Add(new($"{field}.carats_hundredths", $"the line's carat weight must be more than 0 ct; it says {line.Carats}"));
+            if (line.Value.Cents < 0)
+                violations.Add(new($"{field}.value_usd_cents", $"the line's value cannot be negative; it says {line.Value}"));
+            caratSum += line.Carats.Hundredths;
+            valueSum += line.Value.Cents;
+        }
+
+        if (caratSum < long.MinValue || caratSum > long.MaxValue)
+            violations.Add(new("carats_hundredths", "the HS lines' carats add up to more than a certificate can hold; check the figures"));
+        else if ((long)caratSum != carats.Hundredths)
+            violations.Add(new("carats_hundredths", $"the HS lines add up to {new Carats((long)caratSum)} but the certificate says {carats}"));
+
+        if (valueSum < long.MinValue || valueSum > long.MaxValue)
+            violations.Add(new("value_usd_cents", "the HS lines' values add up to more than a certificate can hold; check the figures"));
+        else if ((long)valueSum != value.Cents)
+            violations.Add(new("value_usd_cents", $"the HS lines add up to {new UsDollars((long)valueSum)} but the certificate says {value}"));
+    }
+
+    private static (DateOnly? Issue, DateOnly? Expiry) CheckDates(string? issueText, string? expiryText, CertificateRulesContext ctx, List<Violation> violations)
+    {
+        var issue = ParseDate("date_of_issue", issueText, "the date of issue", violations);
+        var expiry = ParseDate("date_of_expiry", expiryText, "the date of expiry", violations);
+
+        if (issue is { } i && i.DayNumber > ctx.Today.DayNumber + ctx.FutureIssueToleranceDays)
+            violations.Add(new("date_of_issue", $"the date of issue {Iso(i)} is in the future (today is {Iso(ctx.Today)})"));
+
+        if (issue is { } from && expiry is { } to)
+        {
+            var days = to.DayNumber - from.DayNumber;
+            if (days <= 0)
+                violations.Add(new("date_of_expiry", $"the date of expiry {Iso(to)} must be after the date of issue {Iso(from)}"));
+            else if (days > ctx.MaxValidityDays)
+                violations.Add(new("date_of_expiry", $"a certificate may be valid for at most {ctx.MaxValidityDays} days, so it must expire by {Iso(from.AddDays(ctx.MaxValidityDays))}; this one runs {days} days, to {Iso(to)}"));
+        }
+        return (issue, expiry);
+    }
+
+    private static DateOnly? ParseDate(string field, string? text, string what, List<Violation> violations)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            violations.Add(new(field, $"{what} is missing; write it YYYY-MM-DD"));
+            return null;
+        }
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+            return date;
+        violations.Add(new(field, $"{Quote(text)} is not a date written YYYY-MM-DD, e.g. 2026-07-10"));
+        return null;
+    }
+
+    private static void CheckReplaces(string? replaces, string? number, CertificateRulesContext ctx, List<Violation> violations)
+    {
+        const string field = "replaces";
+        if (string.IsNullOrEmpty(replaces))
+            return;
+        if (!CertificateNumber.IsWellFormed(replaces))
+            violations.Add(new(field, $"{Quote(replaces)} is not a certificate number: expected PREFIX-YYYY-NNNNNN, e.g. ZA-2026-000123"));
+        else if (replaces == number)
+            violations.Add(new(field, "a certificate cannot replace itself"));
+        else if (!HasAllowedPrefix(replaces, ctx))
+            violations.Add(new(field, $"only a certificate of the same issuer can be replaced: {Quote(replaces)} must begin with {AllowedPrefixes(ctx)}"));
+    }
+
+    private static void CheckRequiredText(string field, string? text, string what, int maxLength, bool allowLineBreaks, List<Violation> violations)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            violations.Add(new(field, $"{what} is missing"));
+        else
+            CheckText(field, text, what, maxLength, allowLineBreaks, violations);
+    }
+
+    private static void CheckOptionalText(string field, string? text, string what, int maxLength, bool allowLineBreaks, List<Violation> violations)
+    {
+        if (!string.IsNullOrEmpty(text))
+            CheckText(field, text, what, maxLength, allowLineBreaks, violations);
+    }
+
+    private static void CheckText(string field, string text, string what, int maxLength, bool allowLineBreaks, List<Violation> violations)
+    {
+        if (text.Length > maxLength)
+            violations.Add(new(field, $"too long: {text.Length.ToString("N0", CultureInfo.InvariantCulture)} characters, where at most {maxLength.ToString("N0", CultureInfo.InvariantCulture)} are allowed in {what}"));
+        if (FirstForbiddenCharacter(text, allowLineBreaks) is { } bad)
+            violations.Add(new(field, char.IsSurrogate(bad)
+                ? $"there is a broken character (U+{(int)bad:X4}) in {what}, which cannot be signed faithfully; retype the text"
+                : $"there is an invisible control character (U+{(int)bad:X4}) in {what}; remove it"));
+    }
+
+    // Control characters hide or reorder text on a printed or displayed certificate (bidi
+    // overrides can make "7102.31" read otherwise), and a lone surrogate would be altered by
+    // UTF-8 encoding, so what is signed would differ from what was checked.
+    private static char? FirstForbiddenCharacter(string text, bool allowLineBreaks)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var ch = text[i];
+            if (char.IsHighSurrogate(ch) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+                continue;
+            }
+            if (ch == '\n' && allowLineBreaks)
+                continue;
+            if (char.IsSurrogate(ch) || char.IsControl(ch) || IsBidiControl(ch))
+                return ch;
+        }
+        return null;
+    }
+
+    private static bool IsBidiControl(char ch) =>
+        ch is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
+
+    private static bool HasAllowedPrefix(string number, CertificateRulesContext ctx) =>
+        ctx.AllowedNumberPrefixes is not { Count: > 0 } prefixes
+        || prefixes.Contains(CertificateNumber.Prefix(number), StringComparer.Ordinal);
+
+    private static string AllowedPrefixes(CertificateRulesContext ctx)
+    {
+        var prefixes = ctx.AllowedNumberPrefixes.Select(p => $"{p}-").ToArray();
+        return prefixes.Length == 1 ? prefixes[0] : $"{string.Join(", ", prefixes[..^1])} or {prefixes[^1]}";
+    }
+
+    private static string UnionAuthorityCodes() =>
+        string.Join(", ", KpParticipants.All.Where(p => p.Kind == ParticipantKind.UnionAuthority).Select(p => p.Code));
+
+    private static string Country(string code) => Iso3166.NameOf(code) is { } name ? $"{name} ({code})" : code;
+
+    private static string Iso(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+
+    // Echoes what the officer typed, but never lets it smuggle control characters or pages of
+    // text into a message.
+    private static string Quote(string text)
+    {
+        const int shown = 40;
+        var quoted = new StringBuilder("'");
+        foreach (var ch in text.Length > shown ? text[..shown] : text)
+        {
+            if (char.IsControl(ch) || char.IsSurrogate(ch) || IsBidiControl(ch))
+                quoted.Append(CultureInfo.InvariantCulture, $"\\u{(int)ch:X4}");
+            else
+                quoted.Append(ch);
+        }
+        if (text.Length > shown)
+            quoted.Append('…');
+        return quoted.Append('\'').ToString();
+    }
+}

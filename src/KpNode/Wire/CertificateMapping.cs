@@ -1,0 +1,83 @@
+using System.Globalization;
+using KpNode.Domain;
+
+namespace KpNode.Wire;
+
+/// <summary>Maps between the wire contract's <c>kp.v1.Certificate</c> and the domain's draft and certificate.</summary>
+public static class CertificateMapping
+{
+    private const string DateFormat = "yyyy-MM-dd";
+
+    /// <summary>
+    /// Takes a certificate off the wire as it is, unchecked: a missing exporter or importer stays
+    /// null, so that <see cref="CertificateRules"/> can say so rather than this method guessing.
+    /// </summary>
+    public static CertificateDraft ToDraft(V1.Certificate proto)
+    {
+        ArgumentNullException.ThrowIfNull(proto);
+        return new CertificateDraft
+        {
+            Number = proto.Number,
+            OriginCountries = proto.OriginCountries.ToArray(),
+            MixedOrigin = proto.MixedOrigin,
+            ProvenanceCountry = proto.ProvenanceCountry,
+            ExportingParticipant = proto.ExportingParticipant,
+            ImportingParticipant = proto.ImportingParticipant,
+            ExportingAuthority = proto.ExportingAuthority,
+            Exporter = ToParty(proto.Exporter),
+            Importer = ToParty(proto.Importer),
+            Parcels = proto.Parcels,
+            Carats = new Carats(proto.CaratsHundredths),
+            Value = new UsDollars(proto.ValueUsdCents),
+            HsLines = proto.HsLines.Select(l => new HsLine(l.HsCode, new Carats(l.CaratsHundredths), new UsDollars(l.ValueUsdCents))).ToArray(),
+            DateOfIssue = proto.DateOfIssue,
+            DateOfExpiry = proto.DateOfExpiry,
+            SealNumber = proto.SealNumber,
+            InTransit = proto.InTransit,
+            QualityCharacteristics = proto.QualityCharacteristics,
+            Remarks = proto.Remarks,
+            Replaces = proto.Replaces,
+        };
+    }
+
+    /// <summary>Puts a validated certificate on the wire; absent optional text becomes the empty string proto3 uses for it.</summary>
+    public static V1.Certificate ToProto(Certificate c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        var proto = new V1.Certificate
+        {
+            Number = c.Number,
+            MixedOrigin = c.MixedOrigin,
+            ProvenanceCountry = c.ProvenanceCountry ?? "",
+            ExportingParticipant = c.ExportingParticipant,
+            ImportingParticipant = c.ImportingParticipant,
+            ExportingAuthority = c.ExportingAuthority,
+            Exporter = ToProto(c.Exporter),
+            Importer = ToProto(c.Importer),
+            Parcels = c.Parcels,
+            CaratsHundredths = c.Carats.Hundredths,
+            ValueUsdCents = c.Value.Cents,
+            DateOfIssue = c.DateOfIssue.ToString(DateFormat, CultureInfo.InvariantCulture),
+            DateOfExpiry = c.DateOfExpiry.ToString(DateFormat, CultureInfo.InvariantCulture),
+            SealNumber = c.SealNumber ?? "",
+            InTransit = c.InTransit,
+            QualityCharacteristics = c.QualityCharacteristics ?? "",
+            Remarks = c.Remarks ?? "",
+            Replaces = c.Replaces ?? "",
+        };
+        proto.OriginCountries.Add(c.OriginCountries);
+        proto.HsLines.Add(c.HsLines.Select(l => new V1.HsLine
+        {
+            HsCode = l.HsCode,
+            CaratsHundredths = l.Carats.Hundredths,
+            ValueUsdCents = l.Value.Cents,
+        }));
+        return proto;
+    }
+
+    private static Party? ToParty(V1.Party? proto) =>
+        proto is null ? null : new Party(proto.Name, proto.Address, proto.Country);
+
+    private static V1.Party ToProto(Party party) =>
+        new() { Name = party.Name, Address = party.Address, Country = party.Country };
+}
