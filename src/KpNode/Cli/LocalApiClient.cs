@@ -44,7 +44,7 @@ public sealed class LocalApiClient : IDisposable
                     certificate is not null
                     && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0
                     && trust.Validate(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), [],
-                        [credentials.Root], Oids.ServerAuth, DateTimeOffset.UtcNow).IsValid,
+                        KeyPurpose.ServerAuth, DateTimeOffset.UtcNow, [credentials.Root]).IsTrusted,
             },
         };
         var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions

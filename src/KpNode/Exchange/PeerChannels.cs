@@ -64,14 +64,14 @@ public sealed class PeerChannels(
         else
         {
             var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-            var result = trust.Validate(leaf, [], partner.Anchors, Oids.ServerAuth, time.GetUtcNow());
+            var result = trust.Validate(leaf, [], KeyPurpose.ServerAuth, time.GetUtcNow(), partner.Anchors, $"{partner.Code}'s server certificate");
             var named = ParticipantIdentity.FromCertificate(leaf);
-            if (result.IsValid && named == partner.Code)
+            if (result.IsTrusted && named == partner.Code)
             {
                 return true;
             }
 
-            reason = result.IsValid ? $"its certificate names {named ?? "no participant"}, not {partner.Code}" : result.Message;
+            reason = result.IsTrusted ? $"its certificate names {named ?? "no participant"}, not {partner.Code}" : result.Message;
         }
 
         Log.PartnerServerCertificateRefused(logger, partner.Code, reason);

@@ -39,8 +39,8 @@ public sealed class PeerGate(Partners partners, TrustChain trust, TimeProvider t
             return (null, $"{claimed} is not a configured partner of this node");
         }
 
-        var result = trust.Validate(certificate, [], partner.Anchors, Oids.ClientAuth, now);
-        return result.IsValid ? (partner, "") : (null, $"not a valid certificate of {claimed}: {result.Message}");
+        var result = trust.Validate(certificate, [], KeyPurpose.ClientAuth, now, partner.Anchors, "the client certificate");
+        return result.IsTrusted ? (partner, "") : (null, $"not a valid certificate of {claimed}: {result.Message}");
     }
 
     /// <summary>The partner behind this call; the handshake already checked it, this keeps services honest.</summary>

@@ -28,8 +28,8 @@ public sealed class OperatorGate(NodeConfig config, ParticipantCredentials crede
 
     public (string? Operator, string Reason) Identify(X509Certificate2 certificate)
     {
-        var result = trust.Validate(certificate, [], _anchors, Oids.ClientAuth, time.GetUtcNow());
-        if (!result.IsValid)
+        var result = trust.Validate(certificate, [], KeyPurpose.ClientAuth, time.GetUtcNow(), _anchors, "the operator's certificate");
+        if (!result.IsTrusted)
         {
             return (null, $"not a certificate of our own root: {result.Message}");
         }

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using KpNode.Hosting;
+
+namespace KpNode.Tests.Exchange;
+
+/// <summary>A node as a separate `kpnode run` process, so a test can kill it with SIGKILL like a crash.</summary>
+internal sealed class ChildNode : IDisposable
+{
+    private readonly Process _process;
+    private readonly System.Text.StringBuilder _output = new();
+
+    private ChildNode(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    public static async Task<ChildNode> StartAsync(string configPath, Func<Task<bool>> ready)
+    {
+        var kpnode = typeof(NodeHost).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(kpnode);
+        start.ArgumentList.Add("run");
+        start.ArgumentList.Add("--config");
+        start.ArgumentList.Add(configPath);
+        var node = new ChildNode(Process.Start(start)!);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (node._process.HasExited)
+            {
+                throw new InvalidOperationException($"kpnode run exited with {node._process.ExitCode}:\n{node.Output}");
+            }
+
+            if (await ready())
+            {
+                return node;
+            }
+
+            await Task.Delay(100);
+        }
+
+        node.Kill();
+        throw new TimeoutException($"kpnode run did not become ready:\n{node.Output}");
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+}

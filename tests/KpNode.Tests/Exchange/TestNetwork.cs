@@ -1,0 +1,120 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Core;
+using Grpc.Net.Client;
+using KpNode.Cli;
+using KpNode.Storage;
+using KpNode.Trust;
+using KpNode.Wire.V1;
+
+namespace KpNode.Tests.Exchange;
+
+/// <summary>Real nodes on loopback (Kestrel, mTLS, LiteDB files) for integration tests, cleaned up afterwards.</summary>
+internal sealed class TestNetwork : IAsyncDisposable
+{
+    private readonly DemoNetwork _network;
+    private readonly List<GrpcChannel> _channels = [];
+
+    private TestNetwork(DemoNetwork network) => _network = network;
+
+    public string Root => _network.Root;
+
+    public DemoNode this[string code] => _network[code];
+
+    public static async Task<TestNetwork> StartAsync(params string[] codes)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "kpnode-tests", Guid.NewGuid().ToString("N"));
+        var network = new TestNetwork(DemoNetwork.Create(codes.Select(c => (c, $"KP authority of {c}")).ToArray(), root));
+        foreach (var code in codes)
+        {
+            await network[code].StartAsync();
+        }
+
+        return network;
+    }
+
+    public string PkiDir(string code) => Path.Combine(Root, "pki", code.ToLowerInvariant());
+
+    public ParticipantCredentials Credentials(string code) => PkiFiles.Load(PkiDir(code));
+
+    public X509Certificate2 RootOf(string code) => PkiFiles.LoadRoot(Path.Combine(PkiDir(code), "root.crt"));
+
+    public INodeStore Store(string code) =>
+        (INodeStore)this[code].Host!.Services.GetService(typeof(INodeStore))!;
+
+    /// <summary>A raw Peer API client presenting <paramref name="clientCertificate"/>, trusting <paramref name="serverRoot"/> for the server.</summary>
+    public PeerExchangeService.PeerExchangeServiceClient DialPeer(string code, X509Certificate2 clientCertificate, X509Certificate2 serverRoot, int maxSend = 64 * 1024 * 1024)
+    {
+        var trust = new TrustChain();
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificates = [clientCertificate],
+                RemoteCertificateValidationCallback = (_, cert, _, _) =>
+                    cert is not null && trust.Validate(X509CertificateLoader.LoadCertificate(cert.GetRawCertData()), [],
+                        KeyPurpose.ServerAuth, DateTimeOffset.UtcNow, [serverRoot]).IsTrusted,
+            },
+        };
+        var channel = GrpcChannel.ForAddress(this[code].Host!.PeerAddress,
+            new GrpcChannelOptions { HttpHandler = handler, MaxSendMessageSize = maxSend });
+        _channels.Add(channel);
+        return new PeerExchangeService.PeerExchangeServiceClient(channel);
+    }
+
+    public async Task<CertificateRecord> IssueAsync(string from, string to, Action<Certificate>? change = null)
+    {
+        var draft = DemoDrafts.Draft(from, to);
+        change?.Invoke(draft);
+        return (await this[from].Client.Api.IssueCertificateAsync(new IssueCertificateRequest { Draft = draft })).Record;
+    }
+
+    public async Task<CertificateRecord?> FindAsync(string code, string number)
+    {
+        try
+        {
+            return (await this[code].Client.Api.GetCertificateAsync(new GetCertificateRequest { CertificateNumber = number })).Record;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Waits (bounded) until the certificate at <paramref name="code"/> satisfies <paramref name="done"/>.</summary>
+    public async Task<CertificateRecord> WaitForAsync(string code, string number, Func<CertificateRecord, bool> done, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        CertificateRecord? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await FindAsync(code, number);
+            if (last is not null && done(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(25);
+        }
+
+        throw new TimeoutException($"{number} at {code} did not reach the expected state; last seen: {last?.Status.ToString() ?? "absent"} {last?.LastError}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+
+        await _network.DisposeAsync();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a file still closing is left for the OS temp cleaner.
+        }
+    }
+}
