@@ -1,0 +1,50 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace KpNode.Trust;
+
+/// <summary>One participant's complete set of certificates, each with its private key.</summary>
+public sealed class ParticipantPki : IDisposable
+{
+    public required string Participant { get; init; }
+    public required X509Certificate2 Root { get; init; }
+    public required X509Certificate2 NodeTls { get; init; }
+    public required X509Certificate2 DocumentSigning { get; init; }
+    public required X509Certificate2 Operator { get; init; }
+
+    public void Dispose()
+    {
+        Root.Dispose();
+        NodeTls.Dispose();
+        DocumentSigning.Dispose();
+        Operator.Dispose();
+    }
+}
+
+/// <summary>Creates a participant's PKI in one step, for <c>kpnode pki init</c>, the demo network and tests.</summary>
+public static class DevPki
+{
+    public static readonly TimeSpan DefaultRootValidity = TimeSpan.FromDays(3652);
+
+    // Backdating absorbs clock skew between partners: a certificate issued a second ago must
+    // not be "not yet valid" on a partner whose clock runs a little behind.
+    private static readonly TimeSpan Backdate = TimeSpan.FromMinutes(5);
+
+    public static ParticipantPki Create(string participant, IEnumerable<string> extraDnsNames, DateTimeOffset now, TimeSpan? rootValidity = null)
+    {
+        ParticipantIdentity.ParticipantUri(participant);
+        var notBefore = now - Backdate;
+        var root = CertificateAuthority.CreateRoot(participant, notBefore, now + (rootValidity ?? DefaultRootValidity));
+        // A leaf cannot outlive the root that vouches for it; a short-lived root shortens them all.
+        var rootNotAfter = new DateTimeOffset(root.NotAfter);
+        DateTimeOffset Until(DateTimeOffset wanted) => wanted < rootNotAfter ? wanted : rootNotAfter;
+
+        return new ParticipantPki
+        {
+            Participant = participant,
+            Root = root,
+            NodeTls = CertificateAuthority.IssueLeaf(root, participant, LeafKind.NodeTls, notBefore, Until(now.AddYears(2)), extraDnsNames),
+            DocumentSigning = CertificateAuthority.IssueLeaf(root, participant, LeafKind.DocumentSigning, notBefore, Until(now.AddYears(3))),
+            Operator = CertificateAuthority.IssueLeaf(root, participant, LeafKind.Operator, notBefore, Until(now.AddYears(1))),
+        };
+    }
+}

@@ -1,0 +1,162 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using KpNode.Wire.V1;
+
+namespace KpNode.Trust;
+
+/// <summary>The verification step that failed, in the order they run.</summary>
+public enum VerificationCheck
+{
+    Structure = 1,
+    Chain = 2,
+    Validity = 3,
+    KeyUsage = 4,
+    Participant = 5,
+    Signature = 6,
+}
+
+/// <summary>An envelope was refused; <see cref="Check"/> says which step and the message says why.</summary>
+public sealed class EnvelopeVerificationException : Exception
+{
+    public EnvelopeVerificationException(VerificationCheck check, string reason, TrustFailure? trustFailure = null)
+        : base($"envelope refused by the {Name(check)} check: {reason}")
+    {
+        Check = check;
+        Reason = reason;
+        TrustFailure = trustFailure;
+    }
+
+    public VerificationCheck Check { get; }
+
+    private static string Name(VerificationCheck check) => check switch
+    {
+        VerificationCheck.KeyUsage => "key usage",
+        _ => check.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>The reason without the check prefix, for places that add their own.</summary>
+    public string Reason { get; }
+
+    /// <summary>The chain validator's classification when the chain, validity, usage or participant check failed.</summary>
+    public TrustFailure? TrustFailure { get; }
+}
+
+/// <summary>An envelope whose signature and signer were proven, with the exact payload bytes it carried.</summary>
+public sealed record VerifiedEnvelope(
+    string SignerParticipant,
+    X509Certificate2 SignerCertificate,
+    ReadOnlyMemory<byte> Payload,
+    string PayloadType,
+    byte[] PayloadSha256);
+
+/// <summary>Verifies signed envelopes against given trust anchors; stateless apart from the shared chain cache.</summary>
+public sealed class EnvelopeVerifier(TrustChain trustChain)
+{
+    /// <summary>A real chain is a leaf and perhaps one issuing CA; more is noise or an attempt to make chain building work hard.</summary>
+    public const int MaxChainCertificates = 4;
+
+    private const string SignerDescription = "the signer's certificate";
+
+    /// <summary>
+    /// Accepts the envelope when one of its signatures fully verifies (the first that does names the
+    /// signer); otherwise throws for the first signature's failure. Signatures are checked over the
+    /// PAE of the bytes as received, never a re-serialization.
+    /// </summary>
+    public VerifiedEnvelope Verify(Envelope envelope, IReadOnlyCollection<X509Certificate2> trustAnchors, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(trustAnchors);
+        if (envelope is null)
+            throw Refuse(VerificationCheck.Structure, "no envelope was supplied.");
+        if (envelope.Payload.IsEmpty)
+            throw Refuse(VerificationCheck.Structure, "the payload is empty.");
+        if (string.IsNullOrWhiteSpace(envelope.PayloadType))
+            throw Refuse(VerificationCheck.Structure, "the payload type is empty.");
+        if (envelope.Signatures.Count == 0)
+            throw Refuse(VerificationCheck.Structure, "the envelope carries no signature.");
+
+        var pae = Pae.Encode(envelope.PayloadType, envelope.Payload.Span);
+        EnvelopeVerificationException? firstFailure = null;
+        foreach (var signature in envelope.Signatures)
+        {
+            try
+            {
+                var (participant, signer) = VerifySignature(signature, pae, trustAnchors, at);
+                return new VerifiedEnvelope(participant, signer, envelope.Payload.Memory, envelope.PayloadType, SHA256.HashData(envelope.Payload.Span));
+            }
+            catch (EnvelopeVerificationException e)
+            {
+                firstFailure ??= e;
+            }
+        }
+        if (envelope.Signatures.Count == 1)
+            throw firstFailure!;
+        throw new EnvelopeVerificationException(firstFailure!.Check,
+            $"none of the {envelope.Signatures.Count} signatures verified; the first: {firstFailure.Reason}", firstFailure.TrustFailure);
+    }
+
+    private (string Participant, X509Certificate2 Signer) VerifySignature(
+        Signature signature, byte[] pae, IReadOnlyCollection<X509Certificate2> trustAnchors, DateTimeOffset at)
+    {
+        if (signature.Sig.IsEmpty)
+            throw Refuse(VerificationCheck.Structure, "the signature value is empty.");
+        if (signature.X5C.Count == 0)
+            throw Refuse(VerificationCheck.Structure, "the signature carries no certificate chain (x5c).");
+        if (signature.X5C.Count > MaxChainCertificates)
+            throw Refuse(VerificationCheck.Structure, $"the certificate chain (x5c) has {signature.X5C.Count} certificates; at most {MaxChainCertificates} are accepted.");
+
+        var chain = new List<X509Certificate2>(signature.X5C.Count);
+        var keepSigner = false;
+        try
+        {
+            for (var i = 0; i < signature.X5C.Count; i++)
+            {
+                try
+                {
+                    chain.Add(X509CertificateLoader.LoadCertificate(signature.X5C[i].Span));
+                }
+                catch (CryptographicException e)
+                {
+                    throw Refuse(VerificationCheck.Structure, $"x5c[{i}] is not a DER X.509 certificate ({e.Message}).");
+                }
+            }
+            var signer = chain[0];
+            // keyid is only a hint in DSSE, but one that contradicts x5c means the envelope was assembled wrongly.
+            var keyId = Convert.ToHexStringLower(SHA256.HashData(signer.RawDataMemory.Span));
+            if (signature.Keyid.Length > 0 && !string.Equals(signature.Keyid, keyId, StringComparison.Ordinal))
+                throw Refuse(VerificationCheck.Structure, $"the keyid {signature.Keyid} does not match the signer certificate in x5c[0] ({keyId}).");
+
+            var result = trustChain.Validate(signer, chain[1..], KeyPurpose.DocumentSigning, at, trustAnchors, SignerDescription);
+            if (!result.IsTrusted)
+                throw new EnvelopeVerificationException(CheckFor(result.Failure.Value), result.Message, result.Failure);
+
+            using (var publicKey = signer.GetECDsaPublicKey())
+            {
+                if (publicKey is null)
+                    throw Refuse(VerificationCheck.Signature, "the signer's certificate does not hold an ECDSA key.");
+                if (publicKey.KeySize != 256)
+                    throw Refuse(VerificationCheck.Signature, $"the signer's key is ECDSA-{publicKey.KeySize}; envelopes are signed with P-256.");
+                if (!publicKey.VerifyData(pae, signature.Sig.Span, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence))
+                    throw Refuse(VerificationCheck.Signature,
+                        $"the signature does not match the payload and payload type under the key of '{signer.Subject}' (keyid {keyId}): the envelope was altered or signed by another key.");
+            }
+
+            keepSigner = true;
+            return (result.Participant, signer);
+        }
+        finally
+        {
+            foreach (var cert in keepSigner ? chain.Skip(1) : chain)
+                cert.Dispose();
+        }
+    }
+
+    private static VerificationCheck CheckFor(TrustFailure failure) => failure switch
+    {
+        TrustFailure.Expired or TrustFailure.NotYetValid => VerificationCheck.Validity,
+        TrustFailure.WrongKeyUsage => VerificationCheck.KeyUsage,
+        TrustFailure.MissingParticipant or TrustFailure.ParticipantMismatch => VerificationCheck.Participant,
+        _ => VerificationCheck.Chain,
+    };
+
+    private static EnvelopeVerificationException Refuse(VerificationCheck check, string reason) => new(check, reason);
+}

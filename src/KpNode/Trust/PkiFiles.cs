@@ -1,0 +1,265 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace KpNode.Trust;
+
+/// <summary>A PKI file is missing, unreadable or wrong; the message names the file and the problem.</summary>
+public sealed class PkiFileException(string path, string problem)
+    : Exception($"{path}: {problem}")
+{
+    public string FilePath { get; } = path;
+}
+
+/// <summary>A participant's certificates loaded from a PKI directory, leaves with their private keys.</summary>
+public sealed class ParticipantCredentials : IDisposable
+{
+    public required string Participant { get; init; }
+
+    /// <summary>Carries its private key only if root.key is present; it may be kept offline.</summary>
+    public required X509Certificate2 Root { get; init; }
+
+    public required X509Certificate2 NodeTls { get; init; }
+    public required X509Certificate2 DocumentSigning { get; init; }
+    public required X509Certificate2 Operator { get; init; }
+
+    /// <summary>
+    /// A fresh copy of the node certificate, re-imported through PKCS#12: a certificate assembled
+    /// from PEM holds an ephemeral key that TLS server stacks may not accept. The caller owns it.
+    /// </summary>
+    public X509Certificate2 NodeTlsForKestrel() =>
+        X509CertificateLoader.LoadPkcs12(NodeTls.Export(X509ContentType.Pkcs12), password: null);
+
+    public void Dispose()
+    {
+        Root.Dispose();
+        NodeTls.Dispose();
+        DocumentSigning.Dispose();
+        Operator.Dispose();
+    }
+}
+
+/// <summary>Writes and reads a participant's PKI as PEM files in one directory.</summary>
+public static class PkiFiles
+{
+    public const string RootCertificate = "root.crt";
+    public const string RootKey = "root.key";
+    public const string NodeCertificate = "node.crt";
+    public const string NodeKey = "node.key";
+    public const string SigningCertificate = "signing.crt";
+    public const string SigningKey = "signing.key";
+    public const string OperatorCertificate = "operator.crt";
+    public const string OperatorKey = "operator.key";
+
+    private static readonly string[] AllFiles =
+        [RootCertificate, RootKey, NodeCertificate, NodeKey, SigningCertificate, SigningKey, OperatorCertificate, OperatorKey];
+
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OwnerOnlyDirectory = OwnerOnlyFile | UnixFileMode.UserExecute;
+    private const UnixFileMode PublicFile = OwnerOnlyFile | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    /// <summary>
+    /// Writes the eight PEM files. Refuses if any of them exists, before writing anything, so an
+    /// existing key is never replaced and a directory never ends up with a mix of two PKIs.
+    /// </summary>
+    public static void Write(string dir, ParticipantPki pki)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dir);
+        ArgumentNullException.ThrowIfNull(pki);
+
+        // Keys first, so the message names the file that matters most.
+        foreach (var name in AllFiles.OrderByDescending(n => n.EndsWith(".key", StringComparison.Ordinal)))
+        {
+            var path = Path.Combine(dir, name);
+            if (File.Exists(path))
+                throw new PkiFileException(path, name.EndsWith(".key", StringComparison.Ordinal)
+                    ? "a private key already exists here; it is never overwritten. Move the directory aside or choose another one."
+                    : "a certificate already exists here; refusing to write a second PKI over the first. Move the directory aside or choose another one.");
+        }
+
+        if (!Directory.Exists(dir))
+        {
+            if (OperatingSystem.IsWindows())
+                Directory.CreateDirectory(dir);
+            else
+                Directory.CreateDirectory(dir, OwnerOnlyDirectory);
+        }
+
+        WritePair(dir, RootCertificate, RootKey, pki.Root);
+        WritePair(dir, NodeCertificate, NodeKey, pki.NodeTls);
+        WritePair(dir, SigningCertificate, SigningKey, pki.DocumentSigning);
+        WritePair(dir, OperatorCertificate, OperatorKey, pki.Operator);
+    }
+
+    /// <summary>
+    /// Loads a PKI directory written by <see cref="Write"/>. root.key is optional (a root key
+    /// belongs offline once the leaves are issued); every other file is required.
+    /// </summary>
+    public static ParticipantCredentials Load(string dir)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dir);
+        var loaded = new List<X509Certificate2>();
+        try
+        {
+            var rootKeyPath = Path.Combine(dir, RootKey);
+            var root = File.Exists(rootKeyPath)
+                ? LoadWithKey(dir, RootCertificate, RootKey)
+                : LoadCertificate(Path.Combine(dir, RootCertificate));
+            loaded.Add(root);
+            var node = LoadWithKey(dir, NodeCertificate, NodeKey);
+            loaded.Add(node);
+            var signing = LoadWithKey(dir, SigningCertificate, SigningKey);
+            loaded.Add(signing);
+            var op = LoadWithKey(dir, OperatorCertificate, OperatorKey);
+            loaded.Add(op);
+
+            var participant = ParticipantOf(Path.Combine(dir, NodeCertificate), node);
+            foreach (var (name, cert) in new[] { (SigningCertificate, signing), (OperatorCertificate, op) })
+            {
+                var other = ParticipantOf(Path.Combine(dir, name), cert);
+                if (other != participant)
+                    throw new PkiFileException(Path.Combine(dir, name),
+                        $"belongs to participant {other}, but {NodeCertificate} belongs to {participant}; the directory mixes two PKIs.");
+            }
+
+            return new ParticipantCredentials { Participant = participant, Root = root, NodeTls = node, DocumentSigning = signing, Operator = op };
+        }
+        catch
+        {
+            foreach (var cert in loaded)
+                cert.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loads a partner's root (PEM or DER) to use as a trust anchor; it must be a CA certificate.</summary>
+    public static X509Certificate2 LoadRoot(string path)
+    {
+        var cert = LoadCertificate(path);
+        var constraints = cert.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault();
+        if (constraints is not { CertificateAuthority: true })
+        {
+            var subject = cert.Subject;
+            cert.Dispose();
+            throw new PkiFileException(path,
+                $"'{subject}' is not a CA certificate (BasicConstraints CA=true missing). Configure the partner's root CA certificate, not its node or signing certificate.");
+        }
+        return cert;
+    }
+
+    /// <summary>As <see cref="LoadRoot(string)"/>, and refuses a root that names a different participant.</summary>
+    public static X509Certificate2 LoadRoot(string path, string expectedParticipant)
+    {
+        var cert = LoadRoot(path);
+        var named = ParticipantIdentity.FromCertificate(cert);
+        if (named is not null && named != expectedParticipant)
+        {
+            cert.Dispose();
+            throw new PkiFileException(path, $"is the root of participant {named}, but it is configured for {expectedParticipant}.");
+        }
+        return cert;
+    }
+
+    private static void WritePair(string dir, string certificateName, string keyName, X509Certificate2 cert)
+    {
+        using var key = cert.GetECDsaPrivateKey()
+            ?? throw new ArgumentException($"the certificate for {certificateName} ('{cert.Subject}') has no ECDSA private key.", nameof(cert));
+        // Key first: if it cannot be written, no certificate suggests a usable pair.
+        WriteNew(Path.Combine(dir, keyName), key.ExportPkcs8PrivateKeyPem(), OwnerOnlyFile);
+        WriteNew(Path.Combine(dir, certificateName), cert.ExportCertificatePem(), PublicFile);
+    }
+
+    /// <summary>
+    /// Creates the file with its final mode in the open call itself, so a key is never readable by
+    /// others even for a moment; CreateNew makes a file that appeared since the check an error too.
+    /// </summary>
+    private static void WriteNew(string path, string pem, UnixFileMode mode)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = mode;
+        try
+        {
+            using var stream = new FileStream(path, options);
+            stream.Write(Encoding.ASCII.GetBytes(pem + "\n"));
+            stream.Flush(flushToDisk: true);
+        }
+        catch (IOException e) when (File.Exists(path) && e is not PathTooLongException)
+        {
+            throw new PkiFileException(path, $"already exists and is never overwritten ({e.Message}).");
+        }
+    }
+
+    private static X509Certificate2 LoadWithKey(string dir, string certificateName, string keyName)
+    {
+        var certificatePath = Path.Combine(dir, certificateName);
+        var keyPath = Path.Combine(dir, keyName);
+        using var publicOnly = LoadCertificate(certificatePath);
+        var keyPem = ReadText(keyPath, "private key");
+
+        using var key = ECDsa.Create();
+        try
+        {
+            key.ImportFromPem(keyPem);
+        }
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        {
+            throw new PkiFileException(keyPath, $"unreadable private key: expected an unencrypted PKCS#8 ECDSA key (\"PRIVATE KEY\" PEM) ({e.Message}).");
+        }
+
+        using var certificateKey = publicOnly.GetECDsaPublicKey();
+        if (certificateKey is null || !certificateKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo()))
+            throw new PkiFileException(keyPath, $"the private key does not match the certificate in {certificateName} ('{publicOnly.Subject}').");
+
+        return publicOnly.CopyWithPrivateKey(key);
+    }
+
+    private static X509Certificate2 LoadCertificate(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new PkiFileException(path, "certificate file is missing.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PkiFileException(path, $"certificate file cannot be read ({e.Message}).");
+        }
+
+        try
+        {
+            var text = Encoding.ASCII.GetString(bytes);
+            return text.Contains("-----BEGIN", StringComparison.Ordinal)
+                ? X509Certificate2.CreateFromPem(text)
+                : X509CertificateLoader.LoadCertificate(bytes);
+        }
+        catch (CryptographicException e)
+        {
+            throw new PkiFileException(path, $"is not a readable X.509 certificate in PEM or DER ({e.Message}).");
+        }
+    }
+
+    private static string ReadText(string path, string what)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new PkiFileException(path, $"{what} file is missing.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PkiFileException(path, $"{what} file cannot be read ({e.Message}).");
+        }
+    }
+
+    private static string ParticipantOf(string path, X509Certificate2 cert) =>
+        ParticipantIdentity.FromCertificate(cert)
+        ?? throw new PkiFileException(path, $"'{cert.Subject}' names no participant ({ParticipantIdentity.ParticipantUriPrefix}<code> URI SAN).");
+}
