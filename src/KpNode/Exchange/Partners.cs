@@ -29,8 +29,9 @@ public sealed class Partners
     public Partner? Find(string code) => _byCode.GetValueOrDefault(code);
 
     /// <summary>Loads every partner root named in the configuration; problems name the key.</summary>
-    public static Partners Load(NodeOptions options)
+    public static Partners Load(NodeConfig config)
     {
+        var options = config.Options;
         var problems = new List<string>();
         var partners = new List<Partner>();
         for (var i = 0; i < options.Partners.Count; i++)
@@ -38,7 +39,7 @@ public sealed class Partners
             var p = options.Partners[i];
             try
             {
-                var root = PkiFiles.LoadRoot(p.RootCertificate);
+                var root = PkiFiles.LoadRoot(p.RootCertificate, p.Participant);
                 var prefixes = p.NumberPrefixes.Count > 0 ? p.NumberPrefixes.ToArray() : [p.Participant];
                 partners.Add(new Partner(p.Participant, new Uri(p.Address), root, prefixes));
             }
@@ -50,7 +51,7 @@ public sealed class Partners
 
         if (problems.Count > 0)
         {
-            throw new ConfigurationProblemException("(partners)", problems);
+            throw new ConfigurationProblemException(config.FilePath, problems);
         }
 
         return new Partners(partners);

@@ -63,7 +63,7 @@ public sealed class NodeHost : IAsyncDisposable
     {
         settings ??= new NodeHostSettings();
         var credentials = LoadCredentials(config);
-        var partners = Partners.Load(config.Options);
+        var partners = Partners.Load(config);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
