@@ -1,0 +1,52 @@
+using KpNode.Domain;
+
+namespace KpNode.Storage;
+
+/// <summary>A KP certificate as stored by this node, issued here or received from a partner, with its evidence and history.</summary>
+public sealed class CertificateDocument
+{
+    /// <summary>The certificate number; unique, so it is the document key.</summary>
+    public string Id { get; set; } = "";
+    public CertificateDirection Direction { get; set; }
+    /// <summary>The other participant: the importer for an outbound certificate, the exporter for an inbound one.</summary>
+    public string Partner { get; set; } = "";
+    public string ExportingParticipant { get; set; } = "";
+    public string ImportingParticipant { get; set; } = "";
+    public CertificateStatus Status { get; set; }
+    /// <summary>Date only (midnight UTC).</summary>
+    public DateTime DateOfIssue { get; set; }
+    /// <summary>Date only (midnight UTC).</summary>
+    public DateTime DateOfExpiry { get; set; }
+    public int Parcels { get; set; }
+    public long CaratsHundredths { get; set; }
+    public long ValueUsdCents { get; set; }
+    public List<HsLineDocument> HsLines { get; set; } = [];
+    public List<string> OriginCountries { get; set; } = [];
+    /// <summary>Id of the CertificateIssued message that carried this certificate.</summary>
+    public string MessageId { get; set; } = "";
+    /// <summary>The signed envelope exactly as sent or received: the evidence, never re-serialized.</summary>
+    public byte[] CertificateEnvelope { get; set; } = [];
+    public byte[]? ReceiptEnvelope { get; set; }
+    public string? Replaces { get; set; }
+    public string? ReplacedBy { get; set; }
+    public string? StatusReason { get; set; }
+    public List<CertificateEventDocument> History { get; set; } = [];
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>One HS code line of a certificate (7102.10, 7102.21 or 7102.31) with its weight and value.</summary>
+public sealed class HsLineDocument
+{
+    public string HsCode { get; set; } = "";
+    public long CaratsHundredths { get; set; }
+    public long ValueUsdCents { get; set; }
+}
+
+/// <summary>A step in a certificate's life, kept so an operator can see how it got to its status.</summary>
+public sealed class CertificateEventDocument
+{
+    public DateTime At { get; set; }
+    public CertificateStatus Status { get; set; }
+    public string Text { get; set; } = "";
+}

@@ -1,0 +1,77 @@
+using KpNode.Domain;
+
+namespace KpNode.Storage;
+
+/// <summary>The node's durable state as the workflow sees it: certificates, inbox/outbox messages, audit log and sequences.</summary>
+public interface INodeStore : IStoreReader
+{
+    /// <summary>
+    /// Runs <paramref name="work"/> as one transaction: everything it writes is stored, or nothing
+    /// is (an exception rolls back and propagates). Writers take turns. The transaction is bound to
+    /// the calling thread, so <paramref name="work"/> must not await.
+    /// </summary>
+    T Write<T>(Func<IStoreWriter, T> work);
+
+    /// <summary>
+    /// <see cref="Write{T}"/>, then waits until the commit is on stable storage (fsync), so the
+    /// caller may acknowledge it to a partner or user. Concurrent callers share one fsync.
+    /// </summary>
+    Task<T> WriteDurableAsync<T>(Func<IStoreWriter, T> work, CancellationToken ct);
+
+    /// <summary>Completes once everything committed before the call is on stable storage.</summary>
+    Task FlushAsync(CancellationToken ct = default);
+
+    /// <summary>Walks the whole audit log, recomputing every hash and link.</summary>
+    AuditChainCheck VerifyAuditChain();
+
+    /// <summary>Bytes on disk: the data file plus its write-ahead log.</summary>
+    long FileSizeBytes { get; }
+}
+
+/// <summary>Queries the workflow and operators need; also available inside a write, where they see its uncommitted changes.</summary>
+public interface IStoreReader
+{
+    CertificateDocument? FindCertificate(string number);
+
+    MessageDocument? FindMessage(string id);
+
+    /// <summary>One page ordered by certificate number, starting after <see cref="CertificateQuery.After"/>.</summary>
+    IReadOnlyList<CertificateDocument> ListCertificates(CertificateQuery query);
+
+    /// <summary>Pending outbound messages whose next attempt is due at <paramref name="now"/>, earliest first.</summary>
+    IReadOnlyList<MessageDocument> DueOutbound(DateTime now, int max);
+
+    /// <summary>The earliest next attempt among pending outbound messages, or null when nothing is pending.</summary>
+    DateTime? NextDueAt();
+
+    /// <summary>A partner's pending outbound messages, oldest first: its backlog.</summary>
+    IReadOnlyList<MessageDocument> PendingOutbound(string partner, int max);
+
+    /// <summary>Every status with its count, zero included.</summary>
+    IReadOnlyDictionary<CertificateStatus, long> CountCertificatesByStatus();
+
+    /// <summary>Audit entries from id <paramref name="fromId"/> on, in order.</summary>
+    IReadOnlyList<AuditEntry> ReadAudit(long fromId, int max);
+}
+
+/// <summary>What a transaction started by <see cref="INodeStore.Write{T}"/> may do; valid only until that call returns.</summary>
+public interface IStoreWriter : IStoreReader
+{
+    /// <exception cref="DuplicateKeyException">A certificate with that number is already stored.</exception>
+    void InsertCertificate(CertificateDocument certificate);
+
+    /// <exception cref="KeyNotFoundException">No certificate with that number is stored.</exception>
+    void UpdateCertificate(CertificateDocument certificate);
+
+    /// <exception cref="DuplicateKeyException">A message with that id is already stored.</exception>
+    void InsertMessage(MessageDocument message);
+
+    /// <exception cref="KeyNotFoundException">No message with that id is stored.</exception>
+    void UpdateMessage(MessageDocument message);
+
+    /// <summary>Appends an entry to the audit chain, timestamped by the store's clock; it commits with the rest of the transaction.</summary>
+    AuditEntry Audit(string actor, string action, string subject, string detail);
+
+    /// <summary>Increments the counter named <paramref name="key"/> and returns the new value; the first call returns 1.</summary>
+    long NextSequence(string key);
+}

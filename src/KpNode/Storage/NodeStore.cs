@@ -1,0 +1,352 @@
+using System.Globalization;
+using System.Runtime.ExceptionServices;
+using KpNode.Domain;
+using LiteDB;
+
+namespace KpNode.Storage;
+
+/// <summary>The node's store on one LiteDB file: transactional writes, durable commits on request, and the queries the workflow needs.</summary>
+public sealed class NodeStore : INodeStore, IDisposable
+{
+    internal const string CertificatesCollection = "certificates";
+    internal const string MessagesCollection = "messages";
+    internal const string AuditCollection = "audit";
+    internal const string SequencesCollection = "sequences";
+
+    // Compound keys as index expressions: LiteDB uses one index per query, and these are the
+    // selective pairs. Enums are stored by name (see StoreMapper), so the keys read "Outbound/Pending".
+    private const string DirectionStatusIndex = "$.Direction + '/' + $.Status";
+    private const string PartnerStatusIndex = "$.Partner + '/' + $.Status";
+    private static readonly string OutboundPending = $"{MessageDirection.Outbound}/{MessageStatus.Pending}";
+
+    private readonly LiteDatabase _db;
+    private readonly BsonMapper _mapper;
+    private readonly LogFlusher _flusher;
+    private readonly string _dataPath;
+    private readonly string _logPath;
+    private readonly Lock _writeLock = new();
+    private volatile bool _disposed;
+
+    private NodeStore(LiteDatabase db, BsonMapper mapper, TimeProvider time, string dataPath, string logPath)
+    {
+        _db = db;
+        _mapper = mapper;
+        Time = time;
+        _dataPath = dataPath;
+        _logPath = logPath;
+        _flusher = new LogFlusher(dataPath, logPath);
+        Certificates = db.GetCollection<CertificateDocument>(CertificatesCollection);
+        Messages = db.GetCollection<MessageDocument>(MessagesCollection);
+        AuditLog = db.GetCollection<AuditEntry>(AuditCollection);
+        Sequences = db.GetCollection<SequenceDocument>(SequencesCollection);
+    }
+
+    internal TimeProvider Time { get; }
+    internal ILiteCollection<CertificateDocument> Certificates { get; }
+    internal ILiteCollection<MessageDocument> Messages { get; }
+    internal ILiteCollection<AuditEntry> AuditLog { get; }
+    internal ILiteCollection<SequenceDocument> Sequences { get; }
+
+    /// <summary>Opens (or creates) the store file at <paramref name="path"/>, creating its folder; one instance per file per process.</summary>
+    public static NodeStore Open(string path, TimeProvider time)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(time);
+
+        var dataPath = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(dataPath)!;
+        Directory.CreateDirectory(folder);
+        // LiteDB's own naming of the write-ahead log: "kpnode.db" -> "kpnode-log.db".
+        var logPath = Path.Combine(folder, Path.GetFileNameWithoutExtension(dataPath) + "-log" + Path.GetExtension(dataPath));
+
+        var mapper = StoreMapper.Create();
+        var connection = new ConnectionString
+        {
+            Filename = dataPath,
+            Connection = ConnectionType.Direct,
+            // Applies when the file is created. Set explicitly so ordering and key uniqueness do
+            // not depend on the host's culture; keys compare ignoring case, so "za-1" and "ZA-1"
+            // are the same certificate number.
+            Collation = new Collation(CultureInfo.InvariantCulture.LCID, CompareOptions.IgnoreCase),
+        };
+        var db = new LiteDatabase(connection, mapper);
+        try
+        {
+            // Dates read back as UTC in every reader of the file, not only through our mapper.
+            if (!db.UtcDate)
+                db.UtcDate = true;
+
+            var store = new NodeStore(db, mapper, time, dataPath, logPath);
+            store.EnsureIndexes();
+            return store;
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    private void EnsureIndexes()
+    {
+        Certificates.EnsureIndex(x => x.Status);
+        Certificates.EnsureIndex(x => x.Partner);
+        Certificates.EnsureIndex(x => x.Direction);
+        Certificates.EnsureIndex(x => x.DateOfIssue);
+        Certificates.EnsureIndex("PartnerStatus", PartnerStatusIndex);
+
+        // Delivered and received messages pile up for ever as evidence; the pending outbound ones
+        // are the small set the dispatcher polls, reached through this index.
+        Messages.EnsureIndex("DirectionStatus", DirectionStatusIndex);
+        Messages.EnsureIndex(x => x.Partner);
+        Messages.EnsureIndex(x => x.CertificateNumber);
+    }
+
+    public long FileSizeBytes => LengthOrZero(_dataPath) + LengthOrZero(_logPath);
+
+    public T Write<T>(Func<IStoreWriter, T> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        // The lock is reentrant, and LiteDB would fold a nested transaction into the outer one.
+        if (_writeLock.IsHeldByCurrentThread)
+            throw new InvalidOperationException("A store write cannot start inside another store write; do all of it in one.");
+
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+
+            var logBefore = LengthOrZero(_logPath);
+            if (!_db.BeginTrans())
+                throw new InvalidOperationException("A LiteDB transaction is already open on this thread.");
+
+            var writer = new StoreWriter(this);
+            T result;
+            try
+            {
+                result = work(writer);
+                writer.Close();
+                // LiteDB rolls its transaction back itself when one of its operations fails, so if
+                // the work caught that and returned, what it wrote before is gone: committing now
+                // would store only part of the work.
+                if (writer.Failure is { } failure)
+                    throw new InvalidOperationException("A store operation failed inside this write, so the transaction was rolled back; the work must not continue past such a failure.", failure);
+                if (!_db.Commit())
+                    throw new InvalidOperationException("The store transaction was lost before it could commit; nothing was stored.");
+            }
+            catch (Exception original)
+            {
+                writer.Close();
+                try
+                {
+                    _db.Rollback();
+                }
+                catch (Exception rollbackFailure)
+                {
+                    throw new AggregateException("A store write failed and rolling it back failed too.", original, rollbackFailure);
+                }
+                throw;
+            }
+
+            if (writer.Wrote)
+            {
+                // LiteDB checkpoints inside Commit, copying the log into the data file and
+                // truncating the log to zero; a log that did not grow means that happened.
+                var checkpointed = LengthOrZero(_logPath) <= logBefore;
+                _flusher.Committed(checkpointed);
+            }
+            return result;
+        }
+    }
+
+    public async Task<T> WriteDurableAsync<T>(Func<IStoreWriter, T> work, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        // Refuse before committing: after a failed fsync nothing could be confirmed durable.
+        _flusher.ThrowIfFaulted();
+        var result = Write(work);
+        // Cancelling stops only the wait: the commit stands and a later flush or the close makes it durable.
+        await FlushAsync(ct).ConfigureAwait(false);
+        return result;
+    }
+
+    public Task FlushAsync(CancellationToken ct = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _flusher.FlushAsync(ct);
+    }
+
+    public CertificateDocument? FindCertificate(string number)
+    {
+        ArgumentNullException.ThrowIfNull(number);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Certificates.FindById(number);
+    }
+
+    public MessageDocument? FindMessage(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Messages.FindById(id);
+    }
+
+    public IReadOnlyList<CertificateDocument> ListCertificates(CertificateQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.PageSize);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+
+        // Fixed expression texts with parameters: LiteDB re-parses each new text (see NOTES).
+        var terms = new List<string>();
+        var args = new List<BsonValue>();
+        void Term(string expression, BsonValue value)
+        {
+            terms.Add($"{expression} = @{args.Count}");
+            args.Add(value);
+        }
+
+        if (query.Partner is not null && query.Status is not null)
+        {
+            Term(PartnerStatusIndex, $"{query.Partner}/{query.Status}");
+        }
+        else
+        {
+            if (query.Partner is not null)
+                Term("$.Partner", query.Partner);
+            if (query.Status is not null)
+                Term("$.Status", Bson(query.Status.Value));
+        }
+        if (query.Direction is not null)
+            Term("$.Direction", Bson(query.Direction.Value));
+        if (query.After is not null)
+        {
+            terms.Add($"$._id > @{args.Count}");
+            args.Add(query.After);
+        }
+
+        var found = Certificates.Query();
+        if (terms.Count > 0)
+            found = found.Where(string.Join(" AND ", terms), args.ToArray());
+        return found.OrderBy(x => x.Id).Limit(query.PageSize).ToList();
+    }
+
+    public IReadOnlyList<MessageDocument> DueOutbound(DateTime now, int max)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Messages.Query()
+            .Where($"{DirectionStatusIndex} = @0 AND $.NextAttemptAt <= @1", OutboundPending, Bson(now))
+            .OrderBy(x => x.NextAttemptAt)
+            .Limit(max)
+            .ToList();
+    }
+
+    public DateTime? NextDueAt()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Messages.Query()
+            .Where($"{DirectionStatusIndex} = @0", OutboundPending)
+            .OrderBy(x => x.NextAttemptAt)
+            .Limit(1)
+            .FirstOrDefault()?.NextAttemptAt;
+    }
+
+    public IReadOnlyList<MessageDocument> PendingOutbound(string partner, int max)
+    {
+        ArgumentNullException.ThrowIfNull(partner);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Messages.Query()
+            .Where($"{DirectionStatusIndex} = @0 AND $.Partner = @1", OutboundPending, partner)
+            .OrderBy(x => x.CreatedAt)
+            .Limit(max)
+            .ToList();
+    }
+
+    public IReadOnlyDictionary<CertificateStatus, long> CountCertificatesByStatus()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var counts = new Dictionary<CertificateStatus, long>();
+        foreach (var status in Enum.GetValues<CertificateStatus>())
+            counts[status] = Certificates.LongCount("$.Status = @0", Bson(status));
+        return counts;
+    }
+
+    public IReadOnlyList<AuditEntry> ReadAudit(long fromId, int max)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return AuditLog.Query()
+            .Where("$._id >= @0", fromId)
+            .OrderBy(x => x.Id)
+            .Limit(max)
+            .ToList();
+    }
+
+    public AuditChainCheck VerifyAuditChain()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+
+        long expectedId = 1;
+        var previousHash = AuditEntry.GenesisHash;
+        long checkedCount = 0;
+        foreach (var entry in AuditLog.Query().OrderBy(x => x.Id).ToEnumerable())
+        {
+            if (entry.Id != expectedId)
+            {
+                return AuditChainCheck.Broken(checkedCount, expectedId, AuditChainFault.Gap,
+                    $"Audit entry {expectedId} is missing: the entry after {expectedId - 1} is {entry.Id}.");
+            }
+            if (!string.Equals(entry.PreviousHash, previousHash, StringComparison.Ordinal))
+            {
+                return AuditChainCheck.Broken(checkedCount, entry.Id, AuditChainFault.LinkMismatch,
+                    $"Audit entry {entry.Id} links to {entry.PreviousHash}, but entry {entry.Id - 1} has hash {previousHash}.");
+            }
+            var recomputed = entry.ComputeHash();
+            if (!string.Equals(entry.Hash, recomputed, StringComparison.Ordinal))
+            {
+                return AuditChainCheck.Broken(checkedCount, entry.Id, AuditChainFault.HashMismatch,
+                    $"Audit entry {entry.Id} stores hash {entry.Hash}, but its content hashes to {recomputed}: it was changed after it was written.");
+            }
+
+            checkedCount++;
+            expectedId++;
+            previousHash = entry.Hash;
+        }
+        return AuditChainCheck.Intact(checkedCount);
+    }
+
+    /// <summary>Closes the database, which checkpoints its log into the data file and fsyncs it; pending flushes then complete.</summary>
+    public void Dispose()
+    {
+        if (_writeLock.IsHeldByCurrentThread)
+            throw new InvalidOperationException("The store cannot be disposed from inside a store write.");
+
+        lock (_writeLock)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+
+            Exception? failure = null;
+            try
+            {
+                _db.Dispose();
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+            _flusher.Close(failure);
+            if (failure is not null)
+                ExceptionDispatchInfo.Throw(failure);
+        }
+    }
+
+    internal BsonValue Bson<TValue>(TValue value) where TValue : notnull => _mapper.Serialize(typeof(TValue), value);
+
+    private static long LengthOrZero(string path)
+    {
+        var file = new FileInfo(path);
+        return file.Exists ? file.Length : 0;
+    }
+}

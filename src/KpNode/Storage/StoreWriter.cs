@@ -1,0 +1,163 @@
+using KpNode.Domain;
+using LiteDB;
+
+namespace KpNode.Storage;
+
+/// <summary>The handle a write's work uses; every call runs inside the store's open transaction.</summary>
+internal sealed class StoreWriter(NodeStore store) : IStoreWriter
+{
+    private const int LiteDbDuplicateKey = 110; // LiteException.INDEX_DUPLICATE_KEY
+    private bool _closed;
+
+    /// <summary>Something was inserted or updated, so the commit writes to the log.</summary>
+    public bool Wrote { get; private set; }
+
+    /// <summary>A store operation failed; LiteDB may already have rolled the transaction back.</summary>
+    public Exception? Failure { get; private set; }
+
+    public void Close() => _closed = true;
+
+    public void InsertCertificate(CertificateDocument certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentException.ThrowIfNullOrWhiteSpace(certificate.Id, nameof(certificate) + "." + nameof(certificate.Id));
+        Insert(store.Certificates, NodeStore.CertificatesCollection, certificate.Id, certificate);
+    }
+
+    public void UpdateCertificate(CertificateDocument certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        Update(store.Certificates, NodeStore.CertificatesCollection, certificate.Id, certificate);
+    }
+
+    public void InsertMessage(MessageDocument message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentException.ThrowIfNullOrWhiteSpace(message.Id, nameof(message) + "." + nameof(message.Id));
+        Insert(store.Messages, NodeStore.MessagesCollection, message.Id, message);
+    }
+
+    public void UpdateMessage(MessageDocument message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        Update(store.Messages, NodeStore.MessagesCollection, message.Id, message);
+    }
+
+    public AuditEntry Audit(string actor, string action, string subject, string detail)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(action);
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(detail);
+        EnsureOpen();
+
+        return Engine(() =>
+        {
+            // Writers take turns under the store's lock, so the last entry cannot change under us.
+            var last = store.AuditLog.Query().OrderByDescending(x => x.Id).Limit(1).FirstOrDefault();
+            var entry = new AuditEntry
+            {
+                Id = (last?.Id ?? 0) + 1,
+                At = StoreMapper.ToStoredPrecision(store.Time.GetUtcNow().UtcDateTime),
+                Actor = actor,
+                Action = action,
+                Subject = subject,
+                Detail = detail,
+                PreviousHash = last?.Hash ?? AuditEntry.GenesisHash,
+            };
+            entry.Hash = entry.ComputeHash();
+            store.AuditLog.Insert(entry);
+            Wrote = true;
+            return entry;
+        });
+    }
+
+    public long NextSequence(string key)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        EnsureOpen();
+
+        return Engine(() =>
+        {
+            var sequence = store.Sequences.FindById(key) ?? new SequenceDocument { Id = key };
+            sequence.Value++;
+            store.Sequences.Upsert(sequence);
+            Wrote = true;
+            return sequence.Value;
+        });
+    }
+
+    public CertificateDocument? FindCertificate(string number) => Read(() => store.FindCertificate(number));
+
+    public MessageDocument? FindMessage(string id) => Read(() => store.FindMessage(id));
+
+    public IReadOnlyList<CertificateDocument> ListCertificates(CertificateQuery query) => Read(() => store.ListCertificates(query));
+
+    public IReadOnlyList<MessageDocument> DueOutbound(DateTime now, int max) => Read(() => store.DueOutbound(now, max));
+
+    public DateTime? NextDueAt() => Read(store.NextDueAt);
+
+    public IReadOnlyList<MessageDocument> PendingOutbound(string partner, int max) => Read(() => store.PendingOutbound(partner, max));
+
+    public IReadOnlyDictionary<CertificateStatus, long> CountCertificatesByStatus() => Read(store.CountCertificatesByStatus);
+
+    public IReadOnlyList<AuditEntry> ReadAudit(long fromId, int max) => Read(() => store.ReadAudit(fromId, max));
+
+    private void Insert<TDocument>(ILiteCollection<TDocument> collection, string collectionName, string key, TDocument document)
+    {
+        EnsureOpen();
+        // Checked first so the transaction stays intact: LiteDB aborts the whole transaction when
+        // its unique index refuses an insert, which would leave nothing for the work to recover.
+        if (Engine(() => collection.FindById(key)) is not null)
+            throw new DuplicateKeyException(collectionName, key);
+
+        try
+        {
+            Engine(() => collection.Insert(document));
+        }
+        catch (LiteException ex) when (ex.ErrorCode == LiteDbDuplicateKey)
+        {
+            throw new DuplicateKeyException(collectionName, key, ex);
+        }
+        Wrote = true;
+    }
+
+    private void Update<TDocument>(ILiteCollection<TDocument> collection, string collectionName, string key, TDocument document)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        EnsureOpen();
+        if (!Engine(() => collection.Update(document)))
+            throw new KeyNotFoundException($"'{key}' is not stored in {collectionName}, so it cannot be updated.");
+        Wrote = true;
+    }
+
+    private T Read<T>(Func<T> read)
+    {
+        EnsureOpen();
+        return Engine(read);
+    }
+
+    // Remembers a failed store operation: LiteDB rolls its transaction back when anything throws
+    // inside one of its operations (a mapper error too), so the write must not commit even if the
+    // work catches the exception and carries on.
+    private T Engine<T>(Func<T> operation)
+    {
+        if (Failure is not null)
+            throw new InvalidOperationException("An earlier store operation in this write failed and rolled the transaction back.", Failure);
+        try
+        {
+            return operation();
+        }
+        catch (Exception ex)
+        {
+            Failure = ex;
+            throw;
+        }
+    }
+
+    private void EnsureOpen()
+    {
+        if (_closed)
+            throw new ObjectDisposedException(nameof(IStoreWriter), "This store writer belongs to a write that has finished; use the writer only inside the work passed to Write.");
+    }
+}

@@ -1,0 +1,229 @@
+using KpNode.Domain;
+using KpNode.Storage;
+
+namespace KpNode.Tests.Storage;
+
+public sealed class CertificateStoreTests : IDisposable
+{
+    private readonly StoreFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public void A_certificate_reads_back_as_stored_with_envelope_bytes_exact_and_dates_in_utc()
+    {
+        var certificate = Sample.Certificate("ZA-2025-000001");
+        certificate.ReceiptEnvelope = [0, 255, 0, 128];
+        certificate.StatusReason = "";
+        certificate.Replaces = "ZA-2024-009999";
+        certificate.History = [new CertificateEventDocument { At = Sample.Noon, Status = CertificateStatus.Issued, Text = "  issued by operator  " }];
+
+        using (var store = _folder.Open())
+            store.Write(w => { w.InsertCertificate(certificate); return 0; });
+
+        using var reopened = _folder.Open();
+        var found = reopened.FindCertificate("ZA-2025-000001");
+
+        Assert.NotNull(found);
+        Assert.Equal(certificate.CertificateEnvelope, found.CertificateEnvelope);
+        Assert.Equal(certificate.ReceiptEnvelope, found.ReceiptEnvelope);
+        Assert.Equal(certificate.DateOfIssue, found.DateOfIssue);
+        Assert.Equal(DateTimeKind.Utc, found.DateOfIssue.Kind);
+        Assert.Equal(DateTimeKind.Utc, found.DateOfExpiry.Kind);
+        Assert.Equal(DateTimeKind.Utc, found.CreatedAt.Kind);
+        Assert.Equal(DateTimeKind.Utc, found.History[0].At.Kind);
+        Assert.Equal(CertificateDirection.Outbound, found.Direction);
+        Assert.Equal(CertificateStatus.Issued, found.Status);
+        Assert.Equal("BE", found.Partner);
+        Assert.Equal(3, found.Parcels);
+        Assert.Equal(125_050, found.CaratsHundredths);
+        Assert.Equal(98_765_432, found.ValueUsdCents);
+        Assert.Equal(["7102.31", "7102.21"], found.HsLines.Select(l => l.HsCode));
+        Assert.Equal(25_050, found.HsLines[1].CaratsHundredths);
+        Assert.Equal(["ZA", "BW"], found.OriginCountries);
+        Assert.Equal("msg-ZA-2025-000001", found.MessageId);
+        Assert.Equal("ZA-2024-009999", found.Replaces);
+        Assert.Null(found.ReplacedBy);
+        // LiteDB's default mapper would trim this and turn "" into null.
+        Assert.Equal("  issued by operator  ", found.History[0].Text);
+        Assert.Equal("", found.StatusReason);
+    }
+
+    [Fact]
+    public void A_date_without_a_kind_is_stored_as_utc_not_shifted_by_the_local_zone()
+    {
+        var certificate = Sample.Certificate("ZA-2025-000002");
+        certificate.DateOfIssue = new DateTime(2025, 3, 14);
+
+        using var store = _folder.Open();
+        store.Write(w => { w.InsertCertificate(certificate); return 0; });
+
+        var found = store.FindCertificate("ZA-2025-000002")!;
+        Assert.Equal(new DateTime(2025, 3, 14, 0, 0, 0, DateTimeKind.Utc), found.DateOfIssue);
+        Assert.Equal(DateTimeKind.Utc, found.DateOfIssue.Kind);
+    }
+
+    [Fact]
+    public void A_message_reads_back_with_envelope_and_bookkeeping()
+    {
+        var message = Sample.OutboundMessage("m-1", "BE", Sample.Noon);
+        message.LastError = "Unavailable: connection refused";
+        message.LastAttemptAt = Sample.Noon.AddMinutes(-1);
+        message.Attempts = 2;
+
+        using (var store = _folder.Open())
+            store.Write(w => { w.InsertMessage(message); return 0; });
+
+        using var reopened = _folder.Open();
+        var found = reopened.FindMessage("m-1")!;
+        Assert.Equal(message.Envelope, found.Envelope);
+        Assert.Equal(message.PayloadSha256, found.PayloadSha256);
+        Assert.Equal(MessageStatus.Pending, found.Status);
+        Assert.Equal(MessageDirection.Outbound, found.Direction);
+        Assert.Equal(2, found.Attempts);
+        Assert.Equal("Unavailable: connection refused", found.LastError);
+        Assert.Equal(Sample.Noon.AddMinutes(-1), found.LastAttemptAt);
+        Assert.Equal(DateTimeKind.Utc, found.LastAttemptAt!.Value.Kind);
+        Assert.Null(found.CompletedAt);
+        Assert.Null(found.ReceiptEnvelope);
+    }
+
+    [Fact]
+    public void An_updated_certificate_keeps_its_new_status_and_history()
+    {
+        using var store = _folder.Open();
+        store.Write(w => { w.InsertCertificate(Sample.Certificate("ZA-2025-000003")); return 0; });
+
+        store.Write(w =>
+        {
+            var certificate = w.FindCertificate("ZA-2025-000003")!;
+            certificate.Status = CertificateStatus.Delivered;
+            certificate.ReceiptEnvelope = [1, 2, 3];
+            certificate.History.Add(new CertificateEventDocument { At = Sample.Noon, Status = CertificateStatus.Delivered, Text = "receipt from BE" });
+            w.UpdateCertificate(certificate);
+            return 0;
+        });
+
+        var found = store.FindCertificate("ZA-2025-000003")!;
+        Assert.Equal(CertificateStatus.Delivered, found.Status);
+        Assert.Equal([1, 2, 3], found.ReceiptEnvelope);
+        Assert.Single(found.History);
+    }
+
+    [Fact]
+    public void Updating_a_certificate_that_is_not_stored_fails_and_stores_nothing()
+    {
+        using var store = _folder.Open();
+
+        Assert.Throws<KeyNotFoundException>(() => store.Write(w =>
+        {
+            w.InsertMessage(Sample.OutboundMessage("m-2", "BE", Sample.Noon));
+            w.UpdateCertificate(Sample.Certificate("ZA-2025-404404"));
+            return 0;
+        }));
+
+        Assert.Null(store.FindMessage("m-2"));
+    }
+
+    [Fact]
+    public void Everything_written_is_found_again_after_the_store_is_reopened()
+    {
+        using (var store = _folder.Open())
+        {
+            store.Write(w =>
+            {
+                w.InsertCertificate(Sample.Certificate("ZA-2025-000010"));
+                w.InsertMessage(Sample.OutboundMessage("m-10", "BE", Sample.Noon));
+                w.Audit("operator:alice", "certificate.issue", "ZA-2025-000010", "issued");
+                return w.NextSequence("ZA-2025");
+            });
+            Assert.True(store.FileSizeBytes > 0);
+        }
+
+        using var reopened = _folder.Open();
+        Assert.NotNull(reopened.FindCertificate("ZA-2025-000010"));
+        Assert.NotNull(reopened.FindMessage("m-10"));
+        Assert.Single(reopened.ReadAudit(1, 10));
+        Assert.Equal(2, reopened.Write(w => w.NextSequence("ZA-2025")));
+    }
+
+    [Fact]
+    public void Listing_filters_by_status_partner_and_direction()
+    {
+        using var store = _folder.Open();
+        store.Write(w =>
+        {
+            w.InsertCertificate(Sample.Certificate("ZA-2025-000001", CertificateStatus.Issued, "BE"));
+            w.InsertCertificate(Sample.Certificate("ZA-2025-000002", CertificateStatus.Delivered, "BE"));
+            w.InsertCertificate(Sample.Certificate("ZA-2025-000003", CertificateStatus.Issued, "AE"));
+            w.InsertCertificate(Sample.Certificate("ZA-2025-000004", CertificateStatus.Issued, "BE"));
+            w.InsertCertificate(Sample.Certificate("BE-2025-000777", CertificateStatus.Received, "BE", CertificateDirection.Inbound));
+            return 0;
+        });
+
+        static string[] Numbers(IReadOnlyList<CertificateDocument> page) => page.Select(c => c.Id).ToArray();
+
+        Assert.Equal(["ZA-2025-000001", "ZA-2025-000003", "ZA-2025-000004"],
+            Numbers(store.ListCertificates(new CertificateQuery(CertificateStatus.Issued, null, null, 10, null))));
+        Assert.Equal(["ZA-2025-000001", "ZA-2025-000004"],
+            Numbers(store.ListCertificates(new CertificateQuery(CertificateStatus.Issued, "BE", null, 10, null))));
+        Assert.Equal(["BE-2025-000777", "ZA-2025-000001", "ZA-2025-000002", "ZA-2025-000004"],
+            Numbers(store.ListCertificates(new CertificateQuery(null, "BE", null, 10, null))));
+        Assert.Equal(["BE-2025-000777"],
+            Numbers(store.ListCertificates(new CertificateQuery(null, null, CertificateDirection.Inbound, 10, null))));
+        Assert.Equal(["ZA-2025-000002"],
+            Numbers(store.ListCertificates(new CertificateQuery(CertificateStatus.Delivered, "BE", CertificateDirection.Outbound, 10, null))));
+        Assert.Empty(store.ListCertificates(new CertificateQuery(CertificateStatus.Voided, null, null, 10, null)));
+    }
+
+    [Fact]
+    public void Listing_pages_by_number_after_the_last_number_seen()
+    {
+        using var store = _folder.Open();
+        store.Write(w =>
+        {
+            // Inserted out of order: pages follow the number, not the insertion.
+            foreach (var n in new[] { 7, 2, 9, 1, 5, 3, 8, 4, 6 })
+                w.InsertCertificate(Sample.Certificate($"ZA-2025-{n:000000}", n % 2 == 0 ? CertificateStatus.Delivered : CertificateStatus.Issued));
+            return 0;
+        });
+
+        var seen = new List<string>();
+        string? after = null;
+        while (true)
+        {
+            var page = store.ListCertificates(new CertificateQuery(null, null, null, 4, after));
+            if (page.Count == 0)
+                break;
+            Assert.True(page.Count <= 4);
+            seen.AddRange(page.Select(c => c.Id));
+            after = page[^1].Id;
+        }
+        Assert.Equal(Enumerable.Range(1, 9).Select(n => $"ZA-2025-{n:000000}"), seen);
+
+        var issuedAfterThird = store.ListCertificates(new CertificateQuery(CertificateStatus.Issued, null, null, 2, "ZA-2025-000003"));
+        Assert.Equal(["ZA-2025-000005", "ZA-2025-000007"], issuedAfterThird.Select(c => c.Id));
+    }
+
+    [Fact]
+    public void Counts_by_status_include_every_status_with_zero_for_unused_ones()
+    {
+        using var store = _folder.Open();
+        store.Write(w =>
+        {
+            w.InsertCertificate(Sample.Certificate("ZA-2025-000001", CertificateStatus.Issued));
+            w.InsertCertificate(Sample.Certificate("ZA-2025-000002", CertificateStatus.Issued));
+            w.InsertCertificate(Sample.Certificate("ZA-2025-000003", CertificateStatus.Confirmed));
+            w.InsertCertificate(Sample.Certificate("BE-2025-000001", CertificateStatus.Received, "BE", CertificateDirection.Inbound));
+            return 0;
+        });
+
+        var counts = store.CountCertificatesByStatus();
+
+        Assert.Equal(Enum.GetValues<CertificateStatus>().Length, counts.Count);
+        Assert.Equal(2, counts[CertificateStatus.Issued]);
+        Assert.Equal(1, counts[CertificateStatus.Confirmed]);
+        Assert.Equal(1, counts[CertificateStatus.Received]);
+        Assert.Equal(0, counts[CertificateStatus.Voided]);
+    }
+}

@@ -1,0 +1,104 @@
+using KpNode.Domain;
+
+namespace KpNode.Tests.Storage;
+
+public sealed class DurableWriteTests : IDisposable
+{
+    private readonly StoreFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task Durable_writes_from_many_concurrent_callers_all_commit_and_survive_reopen()
+    {
+        const int callers = 64;
+        using (var store = _folder.Open())
+        {
+            var writes = Enumerable.Range(1, callers).Select(n => Task.Run(() => store.WriteDurableAsync(w =>
+            {
+                var number = w.NextSequence("ZA-2025");
+                var certificate = Sample.Certificate($"ZA-2025-{number:000000}");
+                w.InsertCertificate(certificate);
+                w.InsertMessage(Sample.OutboundMessage($"m-{number}", "BE", Sample.Noon));
+                w.Audit("workflow", "certificate.issue", certificate.Id, $"caller {n}");
+                return number;
+            }, CancellationToken.None)));
+
+            var numbers = await Task.WhenAll(writes);
+
+            Assert.Equal(Enumerable.Range(1, callers).Select(n => (long)n), numbers.Order());
+        }
+
+        using var reopened = _folder.Open();
+        Assert.Equal(callers, reopened.CountCertificatesByStatus()[CertificateStatus.Issued]);
+        for (var n = 1; n <= callers; n++)
+        {
+            Assert.NotNull(reopened.FindCertificate($"ZA-2025-{n:000000}"));
+            Assert.NotNull(reopened.FindMessage($"m-{n}"));
+        }
+        var chain = reopened.VerifyAuditChain();
+        Assert.True(chain.IsIntact, chain.Detail);
+        Assert.Equal(callers, chain.EntriesChecked);
+    }
+
+    [Fact]
+    public async Task Durable_writes_keep_working_across_log_checkpoints()
+    {
+        // LiteDB checkpoints its log into the data file once the log passes 1000 pages (8 MB);
+        // 64 KB envelopes get there within a couple of hundred certificates.
+        using (var store = _folder.Open())
+        {
+            for (var n = 1; n <= 200; n++)
+            {
+                var certificate = Sample.Certificate($"ZA-2025-{n:000000}");
+                certificate.CertificateEnvelope = new byte[64 * 1024];
+                certificate.CertificateEnvelope[^1] = (byte)n;
+                await store.WriteDurableAsync(w => { w.InsertCertificate(certificate); return 0; }, CancellationToken.None);
+            }
+        }
+
+        using var reopened = _folder.Open();
+        Assert.Equal(200, reopened.FindCertificate("ZA-2025-000200")!.CertificateEnvelope[^1]);
+        Assert.Equal(200, reopened.CountCertificatesByStatus()[CertificateStatus.Issued]);
+    }
+
+    [Fact]
+    public async Task A_durable_write_whose_work_throws_stores_nothing()
+    {
+        using var store = _folder.Open();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.WriteDurableAsync<int>(w =>
+        {
+            w.InsertCertificate(Sample.Certificate("ZA-2025-000001"));
+            throw new InvalidOperationException("rule violated");
+        }, CancellationToken.None));
+
+        Assert.Null(store.FindCertificate("ZA-2025-000001"));
+    }
+
+    [Fact]
+    public async Task A_cancelled_durable_write_stores_nothing()
+    {
+        using var store = _folder.Open();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.WriteDurableAsync(w =>
+        {
+            w.InsertCertificate(Sample.Certificate("ZA-2025-000001"));
+            return 0;
+        }, cancelled.Token));
+
+        Assert.Null(store.FindCertificate("ZA-2025-000001"));
+    }
+
+    [Fact]
+    public async Task Flushing_with_nothing_committed_completes_at_once()
+    {
+        using var store = _folder.Open();
+
+        await store.FlushAsync();
+        store.Write(w => w.FindCertificate("none"));
+        await store.FlushAsync();
+    }
+}

@@ -1,0 +1,102 @@
+using KpNode.Domain;
+using KpNode.Storage;
+
+namespace KpNode.Tests.Storage;
+
+/// <summary>A clock the test moves by hand.</summary>
+internal sealed class ManualTime(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset _now = start;
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
+}
+
+/// <summary>A temporary folder holding one store file, removed with everything in it at the end of a test.</summary>
+internal sealed class StoreFolder : IDisposable
+{
+    // Sub-millisecond ticks on purpose: LiteDB keeps milliseconds, and the store must cope.
+    public static readonly DateTimeOffset Start = new DateTimeOffset(2025, 3, 14, 9, 26, 53, 589, TimeSpan.Zero).AddTicks(7931);
+
+    public StoreFolder()
+    {
+        Folder = Path.Combine(Path.GetTempPath(), "kpnode-store-tests", Guid.NewGuid().ToString("N"));
+    }
+
+    public string Folder { get; }
+    public string DataFile => Path.Combine(Folder, "node", "kpnode.db");
+    public ManualTime Time { get; } = new(Start);
+
+    public NodeStore Open() => NodeStore.Open(DataFile, Time);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Folder))
+            Directory.Delete(Folder, recursive: true);
+    }
+}
+
+internal static class Sample
+{
+    public static readonly DateTime Noon = new(2025, 3, 14, 12, 0, 0, DateTimeKind.Utc);
+
+    public static CertificateDocument Certificate(
+        string number,
+        CertificateStatus status = CertificateStatus.Issued,
+        string partner = "BE",
+        CertificateDirection direction = CertificateDirection.Outbound) => new()
+        {
+            Id = number,
+            Direction = direction,
+            Partner = partner,
+            ExportingParticipant = direction == CertificateDirection.Outbound ? "ZA" : partner,
+            ImportingParticipant = direction == CertificateDirection.Outbound ? partner : "ZA",
+            Status = status,
+            DateOfIssue = new DateTime(2025, 3, 14, 0, 0, 0, DateTimeKind.Utc),
+            DateOfExpiry = new DateTime(2025, 5, 13, 0, 0, 0, DateTimeKind.Utc),
+            Parcels = 3,
+            CaratsHundredths = 125_050,
+            ValueUsdCents = 98_765_432,
+            HsLines =
+            [
+                new HsLineDocument { HsCode = "7102.31", CaratsHundredths = 100_000, ValueUsdCents = 90_000_000 },
+                new HsLineDocument { HsCode = "7102.21", CaratsHundredths = 25_050, ValueUsdCents = 8_765_432 },
+            ],
+            OriginCountries = ["ZA", "BW"],
+            MessageId = "msg-" + number,
+            CertificateEnvelope = Envelope(number),
+            CreatedAt = Noon,
+            UpdatedAt = Noon,
+        };
+
+    public static MessageDocument OutboundMessage(
+        string id,
+        string partner,
+        DateTime nextAttemptAt,
+        MessageStatus status = MessageStatus.Pending,
+        MessageDirection direction = MessageDirection.Outbound) => new()
+        {
+            Id = id,
+            Direction = direction,
+            Partner = partner,
+            PayloadType = "application/vnd.kp.certificate-issued+protobuf",
+            CertificateNumber = "ZA-2025-000001",
+            Envelope = Envelope(id),
+            PayloadSha256 = new byte[32],
+            Status = status,
+            NextAttemptAt = nextAttemptAt,
+            DeliverBy = nextAttemptAt.AddDays(7),
+            CreatedAt = nextAttemptAt,
+        };
+
+    // Every byte value, including ones a text round trip would mangle.
+    public static byte[] Envelope(string seed)
+    {
+        var bytes = new byte[300];
+        var offset = seed.Length;
+        for (var i = 0; i < bytes.Length; i++)
+            bytes[i] = (byte)(i + offset);
+        return bytes;
+    }
+}
