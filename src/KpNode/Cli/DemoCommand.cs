@@ -114,7 +114,7 @@ internal static class DemoCommand
         var response = await network[from].Client.Api.IssueCertificateAsync(
             new IssueCertificateRequest { Draft = DemoDrafts.Draft(from, to) }, cancellationToken: ct);
         var c = response.Record.Certificate;
-        step($"[bold]{from}[/] issued [bold]{Markup.Escape(c.Number)}[/] to {to}: {c.Parcels} parcels, {Output.Carats(c.CaratsHundredths)}, {Output.Dollars(c.ValueUsdCents)}; signed by {from}'s document-signing key");
+        step($"[bold]{from}[/] issued [bold]{Markup.Escape(c.Number)}[/] to {to}: {c.Parcels} parcel{(c.Parcels == 1 ? "" : "s")}, {Output.Carats(c.CaratsHundredths)}, {Output.Dollars(c.ValueUsdCents)}; signed by {from}'s document-signing key");
         return new Shipment(from, to, c.Number);
     }
 

@@ -50,7 +50,7 @@ public static class Output
             var c = r.Certificate;
             table.AddRow(
                 Markup.Escape(c.Number),
-                r.Direction == CertificateDirection.Outbound ? "out" : "in",
+                r.Direction == Wire.V1.CertificateDirection.Outbound ? "out" : "in",
                 Markup.Escape(r.Partner),
                 StatusMarkup(r.Status),
                 Markup.Escape(c.DateOfIssue),
@@ -74,7 +74,7 @@ public static class Output
         var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
         void Row(string k, string v) => grid.AddRow($"[grey]{k}[/]", v);
         Row("Certificate", $"[bold]{Markup.Escape(c.Number)}[/]");
-        Row("Status", StatusMarkup(r.Status) + (r.Direction == CertificateDirection.Outbound ? $"  (issued by us to {r.Partner})" : $"  (received from {r.Partner})"));
+        Row("Status", StatusMarkup(r.Status) + (r.Direction == Wire.V1.CertificateDirection.Outbound ? $"  (issued by us to {r.Partner})" : $"  (received from {r.Partner})"));
         Row("Exporter", Markup.Escape($"{c.Exporter?.Name}, {c.Exporter?.Address} ({c.Exporter?.Country})"));
         Row("Importer", Markup.Escape($"{c.Importer?.Name}, {c.Importer?.Address} ({c.Importer?.Country})"));
         Row("Exporting authority", Markup.Escape($"{c.ExportingAuthority} ({c.ExportingParticipant})"));

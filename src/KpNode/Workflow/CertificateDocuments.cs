@@ -2,7 +2,10 @@ using Google.Protobuf;
 using KpNode.Domain;
 using KpNode.Storage;
 using KpNode.Wire;
-using KpNode.Wire.V1;
+using Envelope = KpNode.Wire.V1.Envelope;
+using CertificateIssued = KpNode.Wire.V1.CertificateIssued;
+using CertificateRecord = KpNode.Wire.V1.CertificateRecord;
+using CertificateEvent = KpNode.Wire.V1.CertificateEvent;
 
 namespace KpNode.Workflow;
 

@@ -107,7 +107,7 @@ public sealed class CertificateWorkflow(
             }.ToByteArray();
             var envelope = signer.Sign(PayloadTypes.CertificateIssued, payload).ToByteArray();
             var utcNow = now.UtcDateTime;
-            var certDoc = CertificateDocuments.Create(certificate, CertificateDirection.Outbound, partner.Code, messageId,
+            var certDoc = CertificateDocuments.Create(certificate, Domain.CertificateDirection.Outbound, partner.Code, messageId,
                 envelope, Domain.CertificateStatus.Issued, utcNow, $"Issued by {actor}; delivery to {partner.Code} queued");
             w.InsertCertificate(certDoc);
             w.InsertMessage(new MessageDocument
@@ -139,7 +139,7 @@ public sealed class CertificateWorkflow(
         }
 
         var replaced = w.FindCertificate(certificate.Replaces);
-        if (replaced is null || replaced.Direction != CertificateDirection.Outbound)
+        if (replaced is null || replaced.Direction != Domain.CertificateDirection.Outbound)
         {
             throw WorkflowException.Invalid([new Violation("replaces", $"{certificate.Replaces} is not a certificate this node issued")]);
         }
@@ -226,7 +226,7 @@ public sealed class CertificateWorkflow(
                 var utcNow = now.UtcDateTime;
                 if (outcome == ReceiptOutcome.Accepted)
                 {
-                    w.InsertCertificate(CertificateDocuments.Create(result.Certificate!, CertificateDirection.Inbound, partner.Code,
+                    w.InsertCertificate(CertificateDocuments.Create(result.Certificate!, Domain.CertificateDirection.Inbound, partner.Code,
                         header.MessageId, envelope.ToByteArray(), Domain.CertificateStatus.Received, utcNow,
                         $"Received from {partner.Code}; signature verified; receipt sent")
                     .WithReceipt(receipt));

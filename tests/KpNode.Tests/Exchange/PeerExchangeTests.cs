@@ -65,7 +65,7 @@ public sealed class PeerExchangeTests : IAsyncLifetime
 
         var atBe = await _net["BE"].Client.Api.ListCertificatesAsync(new ListCertificatesRequest { Partner = "ZA", PageSize = 100 });
         Assert.Equal(numbers.Order(), atBe.Records.Select(r => r.Certificate.Number).Order());
-        var inbound = _net.Store("BE").ListCertificates(new CertificateQuery(null, "ZA", Domain.CertificateDirection.Inbound, 100, null));
+        var inbound = _net.Store("BE").ListCertificates(new CertificateQuery(null, "ZA", KpNode.Domain.CertificateDirection.Inbound, 100, null));
         Assert.Equal(5, inbound.Count);
     }
 
