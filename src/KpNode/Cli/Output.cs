@@ -75,6 +75,7 @@ public static class Output
         void Row(string k, string v) => grid.AddRow($"[grey]{k}[/]", v);
         Row("Certificate", $"[bold]{Markup.Escape(c.Number)}[/]");
         Row("Status", StatusMarkup(r.Status) + (r.Direction == Wire.V1.CertificateDirection.Outbound ? $"  (issued by us to {r.Partner})" : $"  (received from {r.Partner})"));
+        if (r.StatusReason.Length > 0) Row("Reason", Markup.Escape(r.StatusReason));
         Row("Exporter", Markup.Escape($"{c.Exporter?.Name}, {c.Exporter?.Address} ({c.Exporter?.Country})"));
         Row("Importer", Markup.Escape($"{c.Importer?.Name}, {c.Importer?.Address} ({c.Importer?.Country})"));
         Row("Exporting authority", Markup.Escape($"{c.ExportingAuthority} ({c.ExportingParticipant})"));

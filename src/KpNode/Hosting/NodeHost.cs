@@ -96,7 +96,6 @@ public sealed class NodeHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = config.Options.MaxMessageBytes + 1024;
             var services = kestrel.ApplicationServices;
             peer = Listen(kestrel, config.PeerListen, credentials, services.GetRequiredService<PeerGate>().Accept);
             local = Listen(kestrel, config.LocalListen, credentials, services.GetRequiredService<OperatorGate>().Accept);
@@ -150,6 +149,8 @@ public sealed class NodeHost : IAsyncDisposable
             o.MaxSendMessageSize = config.Options.MaxMessageBytes;
             o.Interceptors.Add<WorkflowErrors>();
         });
+        // Pages of the Local API can be larger than any one message a partner may send.
+        services.AddGrpc().AddServiceOptions<LocalApiEndpoint>(o => o.MaxSendMessageSize = 32 * 1024 * 1024);
     }
 
     private static ListenOptions Listen(KestrelServerOptions kestrel, ListenAddress address, ParticipantCredentials credentials,

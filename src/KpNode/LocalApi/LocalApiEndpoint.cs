@@ -29,7 +29,7 @@ public sealed class LocalApiEndpoint(
 
         var doc = await workflow.IssueAsync(request.Draft, actor, context.CancellationToken);
         Log.CertificateIssued(logger, doc.Id, doc.Partner, actor);
-        return new IssueCertificateResponse { Record = Record(doc) };
+        return new IssueCertificateResponse { Record = Record(doc, withEvidence: true) };
     }
 
     public override Task<GetCertificateResponse> GetCertificate(GetCertificateRequest request, ServerCallContext context)
@@ -43,7 +43,7 @@ public sealed class LocalApiEndpoint(
         var doc = store.FindCertificate(request.CertificateNumber)
             ?? throw new RpcException(new Status(StatusCode.NotFound,
                 $"certificate_number: no certificate {request.CertificateNumber} is held by this node (try 'kpnode cert list')"));
-        return Task.FromResult(new GetCertificateResponse { Record = Record(doc) });
+        return Task.FromResult(new GetCertificateResponse { Record = Record(doc, withEvidence: true) });
     }
 
     public override Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context)
@@ -62,7 +62,7 @@ public sealed class LocalApiEndpoint(
             pageSize + 1,
             string.IsNullOrEmpty(request.PageToken) ? null : request.PageToken));
         var response = new ListCertificatesResponse();
-        response.Records.AddRange(docs.Take(pageSize).Select(Record));
+        response.Records.AddRange(docs.Take(pageSize).Select(d => Record(d, withEvidence: false)));
         if (docs.Count > pageSize)
         {
             response.NextPageToken = docs[pageSize - 1].Id;
@@ -113,6 +113,7 @@ public sealed class LocalApiEndpoint(
         return Task.FromResult(response);
     }
 
-    private CertificateRecord Record(CertificateDocument doc) =>
-        CertificateDocuments.ToRecord(doc, doc.Direction == Domain.CertificateDirection.Outbound ? store.FindMessage(doc.MessageId) : null);
+    private CertificateRecord Record(CertificateDocument doc, bool withEvidence) =>
+        CertificateDocuments.ToRecord(doc,
+            doc.Direction == Domain.CertificateDirection.Outbound ? store.FindMessage(doc.MessageId) : null, withEvidence);
 }

@@ -54,7 +54,8 @@ public static class CertificateDocuments
     public static Wire.V1.Certificate ReadCertificate(CertificateDocument doc) =>
         CertificateIssued.Parser.ParseFrom(Envelope.Parser.ParseFrom(doc.CertificateEnvelope).Payload).Certificate;
 
-    public static CertificateRecord ToRecord(CertificateDocument doc, MessageDocument? message)
+    /// <summary>The Local API's view of a stored certificate; <paramref name="withEvidence"/> adds the signed envelopes.</summary>
+    public static CertificateRecord ToRecord(CertificateDocument doc, MessageDocument? message, bool withEvidence)
     {
         var record = new CertificateRecord
         {
@@ -62,11 +63,15 @@ public static class CertificateDocuments
             Status = (Wire.V1.CertificateStatus)(int)doc.Status,
             Direction = (Wire.V1.CertificateDirection)(int)doc.Direction,
             Partner = doc.Partner,
-            CertificateEnvelope = ByteString.CopyFrom(doc.CertificateEnvelope),
+            StatusReason = doc.StatusReason ?? "",
         };
-        if (doc.ReceiptEnvelope is { } receipt)
+        if (withEvidence)
         {
-            record.ReceiptEnvelope = ByteString.CopyFrom(receipt);
+            record.CertificateEnvelope = ByteString.CopyFrom(doc.CertificateEnvelope);
+            if (doc.ReceiptEnvelope is { } receipt)
+            {
+                record.ReceiptEnvelope = ByteString.CopyFrom(receipt);
+            }
         }
 
         foreach (var e in doc.History)
