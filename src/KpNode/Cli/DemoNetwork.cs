@@ -27,7 +27,9 @@ internal sealed class DemoNetwork : IAsyncDisposable
 
     public IEnumerable<DemoNode> Nodes => _nodes.Values;
 
-    public static DemoNetwork Create(IReadOnlyList<(string Code, string Authority)> participants, string? root = null)
+    public static DemoNetwork Create(
+        IReadOnlyList<(string Code, string Authority)> participants, string? root = null,
+        IEnumerable<KeyValuePair<string, string?>>? overrides = null)
     {
         root ??= Path.Combine(Path.GetTempPath(), $"kpnode-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
         Directory.CreateDirectory(root);
@@ -70,17 +72,57 @@ internal sealed class DemoNetwork : IAsyncDisposable
             };
             var path = Path.Combine(root, $"{key}.json");
             File.WriteAllText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            nodes[code] = new DemoNode(code, NodeConfig.Load(path));
+            nodes[code] = new DemoNode(code, NodeConfig.Load(path, overrides));
         }
 
         return new DemoNetwork(root, nodes);
     }
 
+    private static int _nextPort = -1;
+
+    /// <summary>
+    /// A free port below the kernel's ephemeral range, so that a stopped node's port is not taken by some
+    /// outgoing connection before the node restarts on it. Ports are handed out in sequence within a process.
+    /// </summary>
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var (low, high) = (20_000, EphemeralLow() - 1);
+        Interlocked.CompareExchange(ref _nextPort, Random.Shared.Next(low, high - 2_000), -1);
+        for (var tries = 0; tries < 1_000; tries++)
+        {
+            var port = Interlocked.Increment(ref _nextPort);
+            if (port > high)
+            {
+                Interlocked.Exchange(ref _nextPort, low);
+                continue;
+            }
+
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try the next one.
+            }
+        }
+
+        throw new InvalidOperationException("no free loopback port found for the demo network");
+    }
+
+    private static int EphemeralLow()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            return int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return 32_768;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -88,12 +130,13 @@ internal sealed class DemoNetwork : IAsyncDisposable
         foreach (var node in _nodes.Values)
         {
             await node.StopAsync();
+            node.Dispose();
         }
     }
 }
 
 /// <summary>One node of the demo network, with a Local API client as its operator.</summary>
-internal sealed class DemoNode(string code, NodeConfig config)
+internal sealed class DemoNode(string code, NodeConfig config) : IDisposable
 {
     private LocalApiClient? _client;
 
@@ -105,9 +148,13 @@ internal sealed class DemoNode(string code, NodeConfig config)
 
     public LocalApiClient Client => _client ??= LocalApiClient.Connect(Config);
 
-    public async Task StartAsync()
+    public async Task StartAsync(NodeHostSettings? settings = null)
     {
-        Host = await NodeHost.StartAsync(Config, new NodeHostSettings { ConfigureLogging = _ => { } });
+        // The demo tells its own story; KPNODE_DEMO_LOGS=1 shows the nodes' logs too.
+        settings ??= Environment.GetEnvironmentVariable("KPNODE_DEMO_LOGS") == "1"
+            ? new NodeHostSettings()
+            : new NodeHostSettings { ConfigureLogging = _ => { } };
+        Host = await NodeHost.StartAsync(Config, settings);
     }
 
     public async Task StopAsync()
@@ -119,4 +166,6 @@ internal sealed class DemoNode(string code, NodeConfig config)
             await host.DisposeAsync();
         }
     }
+
+    public void Dispose() => _client?.Dispose();
 }

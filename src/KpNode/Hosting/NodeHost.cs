@@ -88,6 +88,7 @@ public sealed class NodeHost : IAsyncDisposable
 
         builder.Logging.SetMinimumLevel(settings.MinimumLogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
         AddServices(builder.Services, config, credentials, partners, settings.Time);

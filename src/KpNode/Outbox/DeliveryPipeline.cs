@@ -15,7 +15,8 @@ namespace KpNode.Outbox;
 public static class DeliveryPipeline
 {
     public static ResiliencePipeline Create(
-        DeliveryOptions options, TimeProvider time, CircuitBreakerStateProvider state, Action<CircuitState> onStateChanged)
+        DeliveryOptions options, TimeProvider time, CircuitBreakerStateProvider state, CircuitBreakerManualControl control,
+        Action<CircuitState> onStateChanged)
     {
         var predicate = new PredicateBuilder()
             .Handle<RpcException>(e => IsTransient(e.StatusCode))
@@ -45,6 +46,7 @@ public static class DeliveryPipeline
                 SamplingDuration = options.BreakerSamplingDuration,
                 BreakDuration = options.BreakerBreakDuration,
                 StateProvider = state,
+                ManualControl = control,
                 OnOpened = _ => Notify(CircuitState.Open),
                 OnHalfOpened = _ => Notify(CircuitState.HalfOpen),
                 OnClosed = _ => Notify(CircuitState.Closed),

@@ -32,6 +32,7 @@ public sealed class PartnerLane
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _pipeline;
     private readonly CircuitBreakerStateProvider _circuit = new();
+    private readonly CircuitBreakerManualControl _circuitControl = new();
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private int _resetRequested;
     private DateTimeOffset _lastReset;
@@ -46,7 +47,7 @@ public sealed class PartnerLane
         _channels = channels;
         _time = time;
         _logger = logger;
-        _pipeline = DeliveryPipeline.Create(config.Options.Delivery, time, _circuit,
+        _pipeline = DeliveryPipeline.Create(config.Options.Delivery, time, _circuit, _circuitControl,
             state => Log.CircuitChanged(logger, partner.Code, state.ToString()));
     }
 
@@ -100,7 +101,10 @@ public sealed class PartnerLane
             var reset = Interlocked.Exchange(ref _resetRequested, 0) == 1 && now - _lastReset >= ResetThrottle;
             if (reset)
             {
+                // The partner just reached us, so it is up: close the circuit and forget the failures it
+                // counted while the partner was down (one more would open it again), then try the backlog now.
                 _lastReset = now;
+                await _circuitControl.CloseAsync(stopping);
             }
 
             var pending = _store.PendingOutbound(_partner.Code, BatchSize);

@@ -4,6 +4,7 @@ using KpNode.Exchange;
 using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Wire.V1;
+using static KpNode.Tests.Exchange.ExchangeAssert;
 
 namespace KpNode.Tests.Exchange;
 
@@ -100,7 +101,7 @@ public sealed class PeerExchangeTests : IAsyncLifetime
         var peer = _net.DialPeer("BE", impostor.NodeTls, _net.RootOf("BE"));
         var e = await Assert.ThrowsAsync<RpcException>(() =>
             peer.PingAsync(new PingRequest { Nonce = ByteString.CopyFromUtf8("hello") }).ResponseAsync);
-        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        AssertRefusedAtTls(e);
         await AssertNothingStoredAtBe();
     }
 
@@ -200,7 +201,7 @@ public sealed class PeerExchangeTests : IAsyncLifetime
         var peer = _net.DialPeer("ZA", za.Operator, _net.RootOf("ZA"));
         var e = await Assert.ThrowsAsync<RpcException>(() =>
             peer.PingAsync(new PingRequest { Nonce = ByteString.CopyFromUtf8("x") }).ResponseAsync);
-        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        AssertRefusedAtTls(e);
     }
 
     private static CertificateIssued Issued(string from, string to)

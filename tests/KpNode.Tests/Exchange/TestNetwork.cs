@@ -21,10 +21,13 @@ internal sealed class TestNetwork : IAsyncDisposable
 
     public DemoNode this[string code] => _network[code];
 
-    public static async Task<TestNetwork> StartAsync(params string[] codes)
+    public static Task<TestNetwork> StartAsync(params string[] codes) => StartAsync(codes, null);
+
+    /// <summary>Starts nodes for <paramref name="codes"/>; <paramref name="overrides"/> (e.g. Node:Delivery:FirstBackoff) apply to every node.</summary>
+    public static async Task<TestNetwork> StartAsync(string[] codes, IEnumerable<KeyValuePair<string, string?>>? overrides)
     {
         var root = Path.Combine(Path.GetTempPath(), "kpnode-tests", Guid.NewGuid().ToString("N"));
-        var network = new TestNetwork(DemoNetwork.Create(codes.Select(c => (c, $"KP authority of {c}")).ToArray(), root));
+        var network = new TestNetwork(DemoNetwork.Create(codes.Select(c => (c, $"KP authority of {c}")).ToArray(), root, overrides));
         foreach (var code in codes)
         {
             await network[code].StartAsync();
@@ -43,7 +46,14 @@ internal sealed class TestNetwork : IAsyncDisposable
         (INodeStore)this[code].Host!.Services.GetService(typeof(INodeStore))!;
 
     /// <summary>A raw Peer API client presenting <paramref name="clientCertificate"/>, trusting <paramref name="serverRoot"/> for the server.</summary>
-    public PeerExchangeService.PeerExchangeServiceClient DialPeer(string code, X509Certificate2 clientCertificate, X509Certificate2 serverRoot, int maxSend = 64 * 1024 * 1024)
+    public PeerExchangeService.PeerExchangeServiceClient DialPeer(string code, X509Certificate2 clientCertificate, X509Certificate2 serverRoot, int maxSend = 64 * 1024 * 1024) =>
+        new(Dial(this[code].Host!.PeerAddress, clientCertificate, serverRoot, maxSend));
+
+    /// <summary>A raw Local API client presenting <paramref name="clientCertificate"/>.</summary>
+    public LocalApiService.LocalApiServiceClient DialLocal(string code, X509Certificate2 clientCertificate) =>
+        new(Dial(this[code].Host!.LocalAddress, clientCertificate, RootOf(code), 4 * 1024 * 1024));
+
+    private GrpcChannel Dial(Uri address, X509Certificate2 clientCertificate, X509Certificate2 serverRoot, int maxSend)
     {
         var trust = new TrustChain();
         var handler = new SocketsHttpHandler
@@ -56,10 +66,9 @@ internal sealed class TestNetwork : IAsyncDisposable
                         KeyPurpose.ServerAuth, DateTimeOffset.UtcNow, [serverRoot]).IsTrusted,
             },
         };
-        var channel = GrpcChannel.ForAddress(this[code].Host!.PeerAddress,
-            new GrpcChannelOptions { HttpHandler = handler, MaxSendMessageSize = maxSend });
+        var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, MaxSendMessageSize = maxSend });
         _channels.Add(channel);
-        return new PeerExchangeService.PeerExchangeServiceClient(channel);
+        return channel;
     }
 
     public async Task<CertificateRecord> IssueAsync(string from, string to, Action<Certificate>? change = null)
@@ -117,4 +126,15 @@ internal sealed class TestNetwork : IAsyncDisposable
             // Best effort: a file still closing is left for the OS temp cleaner.
         }
     }
+}
+
+/// <summary>Assertions shared by the exchange tests.</summary>
+internal static class ExchangeAssert
+{
+    /// <summary>
+    /// A handshake the server refused: with TLS 1.3 the client learns of the refused certificate only when it
+    /// reads, so .NET reports Unavailable or Internal; never an answer from a service.
+    /// </summary>
+    public static void AssertRefusedAtTls(RpcException e) =>
+        Assert.True(e.StatusCode is StatusCode.Unavailable or StatusCode.Internal, $"expected a refused handshake, got {e.StatusCode}: {e.Status.Detail}");
 }

@@ -1,0 +1,95 @@
+using Grpc.Core;
+using KpNode.Hosting;
+using KpNode.Wire.V1;
+using static KpNode.Tests.Exchange.ExchangeAssert;
+
+namespace KpNode.Tests.Exchange;
+
+public sealed class DeliveryTests
+{
+    [Fact]
+    public async Task A_partner_that_contacts_us_gets_its_backlog_at_once_despite_a_long_backoff()
+    {
+        await using var net = await TestNetwork.StartAsync(["ZA", "BE"],
+        [
+            new("Node:Delivery:FirstBackoff", "00:03:00"),
+            new("Node:Delivery:MaxBackoff", "00:10:00"),
+        ]);
+        await net["BE"].StopAsync();
+        var waiting = await net.IssueAsync("ZA", "BE");
+        var failed = await net.WaitForAsync("ZA", waiting.Certificate.Number, r => r.Attempts > 0);
+        Assert.True(failed.NextAttemptAt.ToDateTime() > DateTime.UtcNow.AddMinutes(2), "the outbox backs off for minutes");
+
+        await net["BE"].StartAsync();
+        await Task.Delay(500);
+        Assert.Equal(CertificateStatus.Issued, (await net.FindAsync("ZA", waiting.Certificate.Number))!.Status);
+
+        // BE delivers something to ZA: ZA now knows BE is up and retries its backlog at once.
+        await net.IssueAsync("BE", "ZA");
+        var delivered = await net.WaitForAsync("ZA", waiting.Certificate.Number, r => r.Status == CertificateStatus.Delivered, TimeSpan.FromSeconds(20));
+        Assert.Equal(1, delivered.Attempts);
+    }
+
+    [Fact]
+    public async Task Delivery_is_given_up_at_the_certificates_expiry_with_a_clear_reason()
+    {
+        await using var net = await TestNetwork.StartAsync("ZA", "BE");
+        var clock = new ShiftedTime();
+        await net["ZA"].StopAsync();
+        await net["ZA"].StartAsync(new NodeHostSettings { Time = clock, ConfigureLogging = _ => { } });
+        await net["BE"].StopAsync();
+
+        var issued = await net.IssueAsync("ZA", "BE");
+        await net.WaitForAsync("ZA", issued.Certificate.Number, r => r.Attempts > 0);
+        clock.Offset = TimeSpan.FromDays(62);
+
+        var record = await net.WaitForAsync("ZA", issued.Certificate.Number, r => r.Status == CertificateStatus.Undeliverable);
+        Assert.Contains($"expired on {issued.Certificate.DateOfExpiry}", record.StatusReason);
+        Assert.Equal("GivenUp", record.DeliveryState);
+
+        // Nothing more is sent: BE, back up, never receives it.
+        await net["BE"].StartAsync();
+        await Task.Delay(1500);
+        Assert.Null(await net.FindAsync("BE", issued.Certificate.Number));
+    }
+
+    [Fact]
+    public async Task The_Local_API_admits_only_our_own_operators()
+    {
+        await using var net = await TestNetwork.StartAsync("ZA", "BE");
+        using var za = net.Credentials("ZA");
+        using var be = net.Credentials("BE");
+
+        var asOperator = await net.DialLocal("ZA", za.Operator).GetStatusAsync(new GetStatusRequest());
+        Assert.Equal("ZA", asOperator.Participant);
+
+        foreach (var stranger in new[] { za.NodeTls, be.Operator, be.NodeTls })
+        {
+            var e = await Assert.ThrowsAsync<RpcException>(() => net.DialLocal("ZA", stranger).GetStatusAsync(new GetStatusRequest()).ResponseAsync);
+            AssertRefusedAtTls(e);
+        }
+    }
+
+    [Fact]
+    public async Task The_Peer_API_does_not_serve_the_Local_API_even_to_a_partner()
+    {
+        await using var net = await TestNetwork.StartAsync("ZA", "BE");
+        using var be = net.Credentials("BE");
+        var channelToPeerPort = new LocalApiService.LocalApiServiceClient(
+            Grpc.Net.Client.GrpcChannel.ForAddress(net["ZA"].Host!.PeerAddress, new Grpc.Net.Client.GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler
+                {
+                    SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+                    {
+                        ClientCertificates = [be.NodeTls],
+                        RemoteCertificateValidationCallback = (_, _, _, _) => true,
+                    },
+                },
+            }));
+        var e = await Assert.ThrowsAsync<RpcException>(() =>
+            channelToPeerPort.IssueCertificateAsync(new IssueCertificateRequest { Draft = KpNode.Cli.DemoDrafts.Draft("ZA", "BE") }).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
+        Assert.Empty((await net["ZA"].Client.Api.ListCertificatesAsync(new ListCertificatesRequest())).Records);
+    }
+}
