@@ -27,11 +27,12 @@ internal static class StatusCommand
             var uptime = DateTime.UtcNow - status.StartedAt.ToDateTime();
             AnsiConsole.MarkupLine($"Node [bold]{Markup.Escape(status.Participant)}[/] (kpnode {Markup.Escape(status.Version)}), up {uptime:d\\.hh\\:mm\\:ss}, store {status.StoreSizeBytes / 1024.0:F0} KiB");
             var counts = new Table().Border(TableBorder.Rounded).AddColumn("Status").AddColumn(new TableColumn("Certificates").RightAligned());
-            foreach (var c in status.CertificateCounts)
+            foreach (var c in status.CertificateCounts.Where(c => c.Count > 0))
             {
                 counts.AddRow(Output.StatusMarkup(c.Status), c.Count.ToString("N0", CultureInfo.InvariantCulture));
             }
 
+            counts.AddRow("[bold]Total[/]", status.CertificateCounts.Sum(c => c.Count).ToString("N0", CultureInfo.InvariantCulture));
             AnsiConsole.Write(counts);
             var partners = new Table().Border(TableBorder.Rounded)
                 .AddColumn("Partner").AddColumn("Address").AddColumn("Circuit").AddColumn(new TableColumn("Backlog").RightAligned())

@@ -117,8 +117,9 @@ public sealed class NodeHost : IAsyncDisposable
         }
 
         var host = new NodeHost(app, config, peer!, local!);
-        Log.NodeStarted(app.Services.GetRequiredService<ILogger<NodeHost>>(), config.Participant,
-            host.PeerAddress.ToString(), host.LocalAddress.ToString());
+        var logger = app.Services.GetRequiredService<ILogger<NodeHost>>();
+        Log.NodeStarted(logger, config.Participant, host.PeerAddress.ToString(), host.LocalAddress.ToString());
+        app.Lifetime.ApplicationStopping.Register(() => Log.NodeStopping(logger, config.Participant));
         return host;
     }
 
@@ -201,11 +202,7 @@ public sealed class NodeHost : IAsyncDisposable
     /// <summary>Runs until SIGINT/SIGTERM or the token; pending deliveries stay in the outbox.</summary>
     public Task WaitForShutdownAsync(CancellationToken ct = default) => _app.WaitForShutdownAsync(ct);
 
-    public async Task StopAsync()
-    {
-        Log.NodeStopping(_app.Services.GetRequiredService<ILogger<NodeHost>>(), Config.Participant);
-        await _app.StopAsync(CancellationToken.None);
-    }
+    public Task StopAsync() => _app.StopAsync(CancellationToken.None);
 
     public async ValueTask DisposeAsync()
     {

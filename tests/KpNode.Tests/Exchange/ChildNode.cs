@@ -59,6 +59,19 @@ internal sealed class ChildNode : IDisposable
         }
     }
 
+    /// <summary>SIGTERM, as a service manager or `docker stop` sends; returns the exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
     public void Dispose()
     {
         Kill();
