@@ -18,6 +18,8 @@ public static class KpNodeCli
             PkiCommands.Create(),
             CertCommands.Create(),
             StatusCommand.Create(),
+            HealthCommand.Create(),
+            PeerCommands.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }

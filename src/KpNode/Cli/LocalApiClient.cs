@@ -21,11 +21,19 @@ public sealed class LocalApiClient : IDisposable
         _channel = channel;
         Address = address;
         Api = new LocalApiService.LocalApiServiceClient(channel);
+        Operations = new OperationsService.OperationsServiceClient(channel);
+        Health = new Grpc.Health.V1.Health.HealthClient(channel);
     }
 
     public Uri Address { get; }
 
     public LocalApiService.LocalApiServiceClient Api { get; }
+
+    /// <summary>Status with causes, peer ping and retry-now, on the same connection.</summary>
+    public OperationsService.OperationsServiceClient Operations { get; }
+
+    /// <summary>The standard grpc.health.v1 service, as any health checker sees it.</summary>
+    public Grpc.Health.V1.Health.HealthClient Health { get; }
 
     public static LocalApiClient Connect(NodeConfig config, int? localPortOverride = null)
     {

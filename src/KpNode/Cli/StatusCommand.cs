@@ -1,31 +1,41 @@
 using System.CommandLine;
 using System.Globalization;
 using KpNode.Hosting;
+using KpNode.Operations;
 using KpNode.Wire.V1;
 using Spectre.Console;
 
 namespace KpNode.Cli;
 
-/// <summary><c>kpnode status</c>: the node's identity, certificate counts and each partner's delivery state.</summary>
+/// <summary><c>kpnode status</c>: identity, health, certificate counts, each partner's delivery state with the last error explained, and expiry warnings.</summary>
 internal static class StatusCommand
 {
     public static Command Create()
     {
         var config = KpNodeCli.ConfigOption();
         var json = KpNodeCli.JsonOption();
-        var command = new Command("status", "Show the node's certificates by status and each partner's backlog and last error") { config, json };
+        var command = new Command("status", "Show the node's health, certificates by status, each partner's backlog and last error (explained), and expiring certificates") { config, json };
         command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
         {
             using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
-            var status = await client.Api.GetStatusAsync(new GetStatusRequest(), cancellationToken: ct);
+            var status = await client.Operations.GetNodeStatusAsync(new GetNodeStatusRequest(), cancellationToken: ct);
             if (parse.GetValue(json))
             {
                 Output.Json(status);
                 return 0;
             }
 
-            var uptime = DateTime.UtcNow - status.StartedAt.ToDateTime();
-            AnsiConsole.MarkupLine($"Node [bold]{Markup.Escape(status.Participant)}[/] (kpnode {Markup.Escape(status.Version)}), up {uptime:d\\.hh\\:mm\\:ss}, store {status.StoreSizeBytes / 1024.0:F0} KiB");
+            var now = status.Now.ToDateTimeOffset();
+            AnsiConsole.MarkupLine($"Node [bold]{Markup.Escape(status.Participant)}[/] (kpnode {Markup.Escape(status.Version)}), up {StatusPage.Uptime(now - status.StartedAt.ToDateTimeOffset())}, store {status.StoreSizeBytes / 1024.0:F0} KiB, "
+                + (status.Healthy ? "[green]healthy[/]" : $"[red]NOT healthy: {Markup.Escape(status.HealthDetail)}[/]"));
+            AnsiConsole.MarkupLine($"[grey]Status page {Markup.Escape(status.StatusPageUrl)}, metrics {Markup.Escape(status.MetricsUrl)}[/]");
+
+            foreach (var c in status.Credentials.Where(c => c.Warning))
+            {
+                AnsiConsole.MarkupLine($"[orange3]Expiry warning: the {Markup.Escape(StatusPage.Kind(c.Kind))} of {Markup.Escape(c.Owner)} "
+                    + $"{(c.DaysLeft < 0 ? "expired" : "expires")} on {c.NotAfter.ToDateTime():yyyy-MM-dd} ({c.DaysLeft} days).[/] {Markup.Escape(c.Advice)}");
+            }
+
             var counts = new Table().Border(TableBorder.Rounded).AddColumn("Status").AddColumn(new TableColumn("Certificates").RightAligned());
             foreach (var c in status.CertificateCounts.Where(c => c.Count > 0))
             {
@@ -34,14 +44,21 @@ internal static class StatusCommand
 
             counts.AddRow("[bold]Total[/]", status.CertificateCounts.Sum(c => c.Count).ToString("N0", CultureInfo.InvariantCulture));
             AnsiConsole.Write(counts);
+
             var partners = new Table().Border(TableBorder.Rounded)
-                .AddColumn("Partner").AddColumn("Address").AddColumn("Circuit").AddColumn(new TableColumn("Backlog").RightAligned())
-                .AddColumn("Oldest pending").AddColumn("Last success").AddColumn("Last error");
+                .AddColumn("Partner").AddColumn("Reachable").AddColumn("Circuit").AddColumn(new TableColumn("Backlog").RightAligned())
+                .AddColumn("Oldest pending").AddColumn("Last success").AddColumn("Last error, and what to do");
             foreach (var p in status.Partners)
             {
-                partners.AddRow(Markup.Escape(p.Participant), Markup.Escape(p.Address), Markup.Escape(p.CircuitState),
+                var reachable = p.Reachability switch
+                {
+                    PartnerReachability.Reachable => "[green]yes[/]",
+                    PartnerReachability.Unreachable => "[red]no[/]",
+                    _ => "[grey]not yet known[/]",
+                };
+                partners.AddRow(Markup.Escape($"{p.Participant}\n{p.Address}"), reachable, Markup.Escape(StatusPage.Circuit(p.CircuitState)),
                     p.Backlog.ToString(CultureInfo.InvariantCulture), Output.Time(p.OldestPendingAt), Output.Time(p.LastSuccessAt),
-                    p.LastError.Length == 0 ? "[green]none[/]" : $"[red]{Markup.Escape(p.LastError)}[/]");
+                    p.LastError.Length == 0 ? "[green]none[/]" : $"[red]{Markup.Escape(p.LastError)}[/]\n{Markup.Escape(p.LastErrorAdvice)}");
             }
 
             AnsiConsole.Write(partners);

@@ -20,6 +20,10 @@ public sealed class PeerChannels(
     : IDisposable
 {
     private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _refusals = new(StringComparer.Ordinal);
+
+    /// <summary>Why we last refused this partner's TLS certificate, until it presents one we accept; a failed call does not say.</summary>
+    public string? LastServerRefusal(string partner) => _refusals.GetValueOrDefault(partner);
 
     public PeerExchangeService.PeerExchangeServiceClient ClientFor(Partner partner) =>
         new(_channels.GetOrAdd(partner.Code, _ => Create(partner)));
@@ -68,12 +72,14 @@ public sealed class PeerChannels(
             var named = ParticipantIdentity.FromCertificate(leaf);
             if (result.IsTrusted && named == partner.Code)
             {
+                _refusals.TryRemove(partner.Code, out _);
                 return true;
             }
 
             reason = result.IsTrusted ? $"its certificate names {named ?? "no participant"}, not {partner.Code}" : result.Message;
         }
 
+        _refusals[partner.Code] = reason;
         Log.PartnerServerCertificateRefused(logger, partner.Code, reason);
         return false;
     }

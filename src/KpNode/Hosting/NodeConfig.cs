@@ -9,12 +9,13 @@ public sealed class NodeConfig
     /// <summary>Prefix of environment variables that override the file, e.g. KPNODE_Node__PeerEndpoint.</summary>
     public const string EnvironmentPrefix = "KPNODE_";
 
-    private NodeConfig(string filePath, NodeOptions options, ListenAddress peer, ListenAddress local)
+    private NodeConfig(string filePath, NodeOptions options, ListenAddress peer, ListenAddress local, ListenAddress operations)
     {
         FilePath = filePath;
         Options = options;
         PeerListen = peer;
         LocalListen = local;
+        OperationsListen = operations;
     }
 
     public string FilePath { get; }
@@ -25,6 +26,9 @@ public sealed class NodeConfig
     public ListenAddress PeerListen { get; }
 
     public ListenAddress LocalListen { get; }
+
+    /// <summary>Where the plain-HTTP operations endpoint (metrics, status page) listens.</summary>
+    public ListenAddress OperationsListen { get; }
 
     public string Participant => Options.Participant;
 
@@ -75,12 +79,13 @@ public sealed class NodeConfig
         problems.AddRange(Check(options));
         var peer = ParseListen("Node:PeerEndpoint", options.PeerEndpoint, problems);
         var local = ParseListen("Node:LocalEndpoint", options.LocalEndpoint, problems);
+        var operations = ParseListen("Node:Operations:Endpoint", options.Operations.Endpoint, problems);
         if (problems.Count > 0)
         {
             throw new ConfigurationProblemException(fullPath, problems);
         }
 
-        return new NodeConfig(fullPath, options, peer!, local!);
+        return new NodeConfig(fullPath, options, peer!, local!, operations!);
     }
 
     private static IEnumerable<string> Check(NodeOptions o)
@@ -184,6 +189,11 @@ public sealed class NodeConfig
         if (d.BreakerFailureRatio is <= 0 or > 1) yield return "Node:Delivery:BreakerFailureRatio: must be in (0, 1]";
         if (d.BreakerSamplingDuration < TimeSpan.FromMilliseconds(500)) yield return "Node:Delivery:BreakerSamplingDuration: must be at least 0.5 s";
         if (d.BreakerBreakDuration < TimeSpan.FromMilliseconds(500)) yield return "Node:Delivery:BreakerBreakDuration: must be at least 0.5 s";
+
+        var ops = o.Operations;
+        if (ops.ExpiryWarningDays is < 0 or > 3650) yield return $"Node:Operations:ExpiryWarningDays: {ops.ExpiryWarningDays} is outside 0..3650";
+        if (ops.LogFormat is not ("simple" or "json")) yield return $"Node:Operations:LogFormat: '{ops.LogFormat}' is not one of simple, json";
+        if (ops.StatusPageRefreshSeconds is < 1 or > 3600) yield return $"Node:Operations:StatusPageRefreshSeconds: {ops.StatusPageRefreshSeconds} is outside 1..3600";
     }
 
     private static ListenAddress? ParseListen(string key, string value, List<string> problems)

@@ -78,12 +78,7 @@ public sealed class NodeHost : IAsyncDisposable
         }
         else
         {
-            builder.Logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss ";
-                o.UseUtcTimestamp = true;
-            });
+            builder.Logging.AddNodeConsole(config.Options.Operations);
         }
 
         builder.Logging.SetMinimumLevel(settings.MinimumLogLevel);
@@ -92,6 +87,7 @@ public sealed class NodeHost : IAsyncDisposable
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
         AddServices(builder.Services, config, credentials, partners, settings.Time);
+        builder.AddOperations(config);
 
         ListenOptions? peer = null, local = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -105,6 +101,7 @@ public sealed class NodeHost : IAsyncDisposable
         var app = builder.Build();
         app.MapGrpcService<PeerExchangeApi>();
         app.MapGrpcService<LocalApiEndpoint>();
+        app.MapOperations();
         try
         {
             await app.StartAsync(ct);
@@ -113,7 +110,7 @@ public sealed class NodeHost : IAsyncDisposable
         {
             await app.DisposeAsync();
             throw new ConfigurationProblemException(config.FilePath,
-                [$"Node:PeerEndpoint / Node:LocalEndpoint: a port is already in use ({e.Message}); stop the other process or choose another port"]);
+                [$"Node:PeerEndpoint / Node:LocalEndpoint / Node:Operations:Endpoint: a port is already in use ({e.Message}); stop the other process or choose another port"]);
         }
 
         var host = new NodeHost(app, config, peer!, local!);

@@ -37,6 +37,8 @@ public sealed class NodeOptions
     public int MaxMessageBytes { get; set; } = 256 * 1024;
 
     public DeliveryOptions Delivery { get; set; } = new();
+
+    public OperationsOptions Operations { get; set; } = new();
 }
 
 /// <summary>One trading partner: who it is, where its node listens, and the root we trust for it.</summary>
@@ -82,4 +84,25 @@ public sealed class DeliveryOptions
     public TimeSpan BreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     public TimeSpan BreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>What operators watch: the operations HTTP endpoint (metrics, status page), expiry warnings, log format.</summary>
+public sealed class OperationsOptions
+{
+    /// <summary>
+    /// host:port of the operations endpoint: Prometheus metrics at /metrics and the read-only status page at /.
+    /// Plain HTTP without client certificates, so it stays on loopback unless deliberately opened (behind a
+    /// firewall or a reverse proxy). Port 0 picks a free port, logged at start and shown by <c>kpnode status</c>;
+    /// give a fixed port for Prometheus to scrape.
+    /// </summary>
+    public string Endpoint { get; set; } = "127.0.0.1:0";
+
+    /// <summary>From this many days before one of our certificates or a partner root expires, warn (logs, metrics, status, page).</summary>
+    public int ExpiryWarningDays { get; set; } = 30;
+
+    /// <summary>Console log format: "simple" (one line per event) or "json" (one JSON object per line, for log shippers).</summary>
+    public string LogFormat { get; set; } = "simple";
+
+    /// <summary>How often the status page reloads itself.</summary>
+    public int StatusPageRefreshSeconds { get; set; } = 15;
 }

@@ -43,4 +43,22 @@ internal static partial class Log
 
     [LoggerMessage(1304, LogLevel.Error, "Outbox lane for {Partner} hit an unexpected error; retrying in {Delay}")]
     public static partial void LaneError(ILogger logger, string partner, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(1400, LogLevel.Warning, "The {Kind} certificate of {Owner} ({Subject}) expires in {DaysLeft} days, on {NotAfter:yyyy-MM-dd}: {Advice}")]
+    public static partial void CertificateExpiring(ILogger logger, string kind, string owner, string subject, int daysLeft, DateTimeOffset notAfter, string advice);
+
+    [LoggerMessage(1401, LogLevel.Error, "The {Kind} certificate of {Owner} ({Subject}) expired on {NotAfter:yyyy-MM-dd}: {Advice}")]
+    public static partial void CertificateExpired(ILogger logger, string kind, string owner, string subject, DateTimeOffset notAfter, string advice);
+
+    [LoggerMessage(1402, LogLevel.Information, "Operations endpoint {Url}: status page at /, Prometheus metrics at /metrics")]
+    public static partial void OperationsListening(ILogger logger, string url);
+
+    [LoggerMessage(1403, LogLevel.Information, "Operator {Operator} asked to retry deliveries to {Partner} now: {Rescheduled} rescheduled, {Delivered} delivered, {StillPending} still pending")]
+    public static partial void RetryNowDone(ILogger logger, string @operator, string partner, int rescheduled, int delivered, int stillPending);
+
+    [LoggerMessage(1404, LogLevel.Information, "Operator {Operator} pinged {Partner}: {Result}")]
+    public static partial void PeerPinged(ILogger logger, string @operator, string partner, string result);
+
+    [LoggerMessage(1405, LogLevel.Warning, "Refused {Path} on the {Endpoint} endpoint: {Reason}")]
+    public static partial void OperationsRequestRefused(ILogger logger, string path, string endpoint, string reason);
 }

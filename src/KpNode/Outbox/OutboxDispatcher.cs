@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using KpNode.Exchange;
 using KpNode.Hosting;
+using KpNode.Operations;
 using KpNode.Storage;
 using KpNode.Workflow;
 using Microsoft.Extensions.Hosting;
@@ -14,11 +15,11 @@ public sealed class OutboxDispatcher : BackgroundService
     private readonly Dictionary<string, PartnerLane> _lanes;
 
     public OutboxDispatcher(Partners partners, NodeConfig config, INodeStore store, CertificateWorkflow workflow,
-        PeerChannels channels, OutboxSignal signal, TimeProvider time, ILoggerFactory loggers)
+        PeerChannels channels, OutboxSignal signal, TimeProvider time, ILoggerFactory loggers, NodeMetrics metrics)
     {
         var logger = loggers.CreateLogger<OutboxDispatcher>();
         _lanes = partners.All.ToDictionary(p => p.Code,
-            p => new PartnerLane(p, config, store, workflow, channels, time, logger), StringComparer.Ordinal);
+            p => new PartnerLane(p, config, store, workflow, channels, time, logger, metrics), StringComparer.Ordinal);
         foreach (var lane in _lanes.Values)
         {
             signal.Register(lane);
@@ -42,5 +43,5 @@ public sealed class OutboxSignal : IDeliverySignal
 
     public void MessageQueued(string partner) => _lanes.GetValueOrDefault(partner)?.Wake(resetBackoff: false);
 
-    public void PartnerSeen(string partner) => _lanes.GetValueOrDefault(partner)?.Wake(resetBackoff: true);
+    public void PartnerSeen(string partner) => _lanes.GetValueOrDefault(partner)?.PartnerSeen();
 }

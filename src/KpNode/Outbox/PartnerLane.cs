@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Threading.Channels;
 using Grpc.Core;
 using KpNode.Exchange;
@@ -10,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using CircuitState = Polly.CircuitBreaker.CircuitState;
 
 namespace KpNode.Outbox;
 
@@ -30,6 +33,7 @@ public sealed class PartnerLane
     private readonly PeerChannels _channels;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly NodeMetrics _metrics;
     private readonly ResiliencePipeline _pipeline;
     private readonly CircuitBreakerStateProvider _circuit = new();
     private readonly CircuitBreakerManualControl _circuitControl = new();
@@ -38,7 +42,7 @@ public sealed class PartnerLane
     private DateTimeOffset _lastReset;
 
     public PartnerLane(Partner partner, NodeConfig config, INodeStore store, CertificateWorkflow workflow,
-        PeerChannels channels, TimeProvider time, ILogger logger)
+        PeerChannels channels, TimeProvider time, ILogger logger, NodeMetrics metrics)
     {
         _partner = partner;
         _config = config;
@@ -47,6 +51,7 @@ public sealed class PartnerLane
         _channels = channels;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
         _pipeline = DeliveryPipeline.Create(config.Options.Delivery, time, _circuit, _circuitControl,
             state => Log.CircuitChanged(logger, partner.Code, state.ToString()));
     }
@@ -57,7 +62,46 @@ public sealed class PartnerLane
 
     public DateTimeOffset? LastSuccessAt { get; private set; }
 
-    public string? LastError { get; private set; }
+    public string? LastError => LastFailure?.ToString();
+
+    /// <summary>The last failed attempt since the last success, classified; null after a success.</summary>
+    public DeliveryFailure? LastFailure { get; private set; }
+
+    public DateTimeOffset? LastFailureAt { get; private set; }
+
+    /// <summary>When the partner last called us: proof that it is up, whatever our deliveries say.</summary>
+    public DateTimeOffset? LastContactAt { get; private set; }
+
+    /// <summary>The partner just called us: note it, and try its backlog now.</summary>
+    public void PartnerSeen()
+    {
+        LastContactAt = _time.GetUtcNow();
+        Wake(resetBackoff: true);
+    }
+
+    /// <summary>
+    /// An operator's retry: makes every pending message due now in the store (so the backoff is gone even
+    /// across a restart), closes the circuit and wakes the lane; returns the ids rescheduled.
+    /// </summary>
+    public IReadOnlyList<string> RetryNow()
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        var ids = _store.Write(w =>
+        {
+            var pending = w.PendingOutbound(_partner.Code, int.MaxValue);
+            foreach (var message in pending.Where(m => m.NextAttemptAt > now))
+            {
+                message.NextAttemptAt = now;
+                w.UpdateMessage(message);
+            }
+
+            return pending.Select(m => m.Id).ToList();
+        });
+        // Bypass the throttle that protects against a chatty partner: an operator asked for this retry.
+        _lastReset = DateTimeOffset.MinValue;
+        Wake(resetBackoff: true);
+        return ids;
+    }
 
     /// <summary>Something to send; with <paramref name="resetBackoff"/>, pending retries are tried now too.</summary>
     public void Wake(bool resetBackoff)
@@ -169,7 +213,8 @@ public sealed class PartnerLane
                 (client, request), stopping);
             var receipt = await _workflow.RecordReceiptAsync(message.Id, _partner, response.Receipt, stopping);
             LastSuccessAt = _time.GetUtcNow();
-            LastError = null;
+            LastFailure = null;
+            _metrics.Delivered(_partner.Code, receipt.Outcome, LastSuccessAt.Value - new DateTimeOffset(message.CreatedAt, TimeSpan.Zero));
             Log.Delivered(_logger, message.CertificateNumber, message.Id, _partner.Code, receipt.Outcome.ToString());
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -178,13 +223,16 @@ public sealed class PartnerLane
         }
         catch (Exception e)
         {
-            RecordFailure(message, DeliveryErrors.Explain(_partner.Code, e));
+            RecordFailure(message, DeliveryErrors.Classify(_partner.Code, e, _channels.LastServerRefusal(_partner.Code)));
         }
     }
 
-    private void RecordFailure(MessageDocument message, string error)
+    private void RecordFailure(MessageDocument message, DeliveryFailure failure)
     {
-        LastError = error;
+        LastFailure = failure;
+        LastFailureAt = _time.GetUtcNow();
+        _metrics.DeliveryFailed(_partner.Code, failure.Cause);
+        var error = failure.ToString();
         var now = _time.GetUtcNow().UtcDateTime;
         var attempts = message.Attempts + 1;
         var next = now + Backoff(attempts);
@@ -245,29 +293,175 @@ public sealed class PartnerLane
     }
 }
 
-/// <summary>Turns a failed delivery into words an operator can act on.</summary>
+/// <summary>Why a delivery or ping to a partner failed, as an operator would distinguish it.</summary>
+public enum FailureCause
+{
+    Unreachable = 1,
+    TlsRefusedByPartner = 2,
+    PartnerCertificateUntrusted = 3,
+    SignatureRejected = 4,
+    RefusedByPolicy = 5,
+    Timeout = 6,
+    CircuitOpen = 7,
+    InvalidReceipt = 8,
+    PartnerError = 9,
+    Other = 10,
+}
+
+/// <summary>A classified failure: the cause, and what was observed (stored as "label: detail" in the outbox row).</summary>
+public sealed record DeliveryFailure(FailureCause Cause, string Detail)
+{
+    public override string ToString() => $"{DeliveryErrors.Label(Cause)}: {Detail}";
+}
+
+/// <summary>
+/// Turns a failed delivery into words an operator can act on: classifies the raw exception (the TLS cases
+/// look alike to a gRPC client, so the chain of inner exceptions is read), and says what to do about each cause.
+/// </summary>
 public static class DeliveryErrors
 {
-    public static string Explain(string partner, Exception e) => e switch
-    {
-        BrokenCircuitException => $"circuit open: recent deliveries to {partner} failed, so the node is pausing before the next try",
-        TimeoutRejectedException => $"{partner} did not answer in time",
-        InvalidReceiptException r => $"{partner} answered with an invalid receipt: {r.Message}",
-        RpcException { StatusCode: StatusCode.Unavailable } r => $"{partner} unreachable: {Inner(r)}",
-        RpcException { StatusCode: StatusCode.Unauthenticated } r => $"{partner} did not accept our signature: {r.Status.Detail}",
-        RpcException { StatusCode: StatusCode.PermissionDenied } r => $"{partner} refused us: {r.Status.Detail}",
-        RpcException r => $"{partner} answered {r.StatusCode}: {r.Status.Detail}",
-        _ => $"{e.GetType().Name}: {e.Message}",
-    };
+    private static readonly (FailureCause Cause, string Label)[] Labels =
+    [
+        (FailureCause.Unreachable, "unreachable"),
+        (FailureCause.TlsRefusedByPartner, "TLS refused by partner"),
+        (FailureCause.PartnerCertificateUntrusted, "partner certificate not trusted"),
+        (FailureCause.SignatureRejected, "signature rejected"),
+        (FailureCause.RefusedByPolicy, "refused by policy"),
+        (FailureCause.Timeout, "timeout"),
+        (FailureCause.CircuitOpen, "circuit open"),
+        (FailureCause.InvalidReceipt, "invalid receipt"),
+        (FailureCause.PartnerError, "partner error"),
+        (FailureCause.Other, "error"),
+    ];
 
-    private static string Inner(RpcException e)
+    public static string Label(FailureCause cause) => Labels.First(l => l.Cause == cause).Label;
+
+    /// <summary>Kept for callers that want the words only.</summary>
+    public static string Explain(string partner, Exception e) => Classify(partner, e, null).ToString();
+
+    /// <summary>
+    /// Classifies a failed call to <paramref name="partner"/>. <paramref name="serverRefusal"/> is why our side
+    /// last refused the partner's TLS certificate, if it did (the exception alone does not say).
+    /// </summary>
+    public static DeliveryFailure Classify(string partner, Exception e, string? serverRefusal)
     {
-        var inner = e.Status.DebugException;
-        while (inner?.InnerException is not null)
+        switch (e)
         {
-            inner = inner.InnerException;
+            case BrokenCircuitException:
+                return new(FailureCause.CircuitOpen, $"recent deliveries to {partner} failed, so the node is pausing before the next try");
+            case TimeoutRejectedException:
+            case RpcException { StatusCode: StatusCode.DeadlineExceeded }:
+                return new(FailureCause.Timeout, $"{partner} did not answer in time");
+            case InvalidReceiptException r:
+                return new(FailureCause.InvalidReceipt, $"{partner} answered with an invalid receipt: {r.Message}");
+            case RpcException { StatusCode: StatusCode.Unauthenticated } r:
+                return new(FailureCause.SignatureRejected, $"{partner} did not accept our signature: {r.Status.Detail}");
+            case RpcException { StatusCode: StatusCode.PermissionDenied } r:
+                return new(FailureCause.RefusedByPolicy, $"{partner} refused us: {r.Status.Detail}");
+            case RpcException { StatusCode: StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown } r when Transport(r) is { } transport:
+                return transport;
+            case RpcException r:
+                return new(FailureCause.PartnerError, $"{partner} answered {r.StatusCode}: {r.Status.Detail}");
+            default:
+                return new(FailureCause.Other, $"{e.GetType().Name}: {e.Message}");
         }
 
-        return inner?.Message ?? e.Status.Detail;
+        DeliveryFailure? Transport(RpcException r)
+        {
+            var chain = Chain(r.Status.DebugException).ToList();
+            var innermost = chain.LastOrDefault()?.Message ?? r.Status.Detail;
+            if (chain.OfType<AuthenticationException>().FirstOrDefault() is { } tls)
+            {
+                // Our RemoteCertificateValidationCallback said no: the partner's certificate is the problem.
+                if (serverRefusal is not null || tls.Message.Contains("RemoteCertificateValidationCallback", StringComparison.Ordinal))
+                {
+                    return new(FailureCause.PartnerCertificateUntrusted,
+                        $"we refused {partner}'s TLS certificate: {serverRefusal ?? tls.Message}");
+                }
+
+                // Anything else in the handshake (typically a TLS alert from the partner) means it refused us.
+                return new(FailureCause.TlsRefusedByPartner, $"{partner} ended the TLS handshake: {tls.Message}");
+            }
+
+            if (chain.OfType<SocketException>().FirstOrDefault() is { } socket
+                && socket.SocketErrorCode is not (SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown))
+            {
+                return new(FailureCause.Unreachable, $"{partner}: {socket.Message}");
+            }
+
+            if (chain.OfType<HttpRequestException>().FirstOrDefault(h => h.HttpRequestError is HttpRequestError.ConnectionError
+                    or HttpRequestError.NameResolutionError) is { } connect
+                && chain.OfType<SocketException>().All(s => s.SocketErrorCode is not (SocketError.ConnectionReset or SocketError.ConnectionAborted)))
+            {
+                return new(FailureCause.Unreachable, $"{partner}: {innermost}");
+            }
+
+            // The connection opened, then the partner hung up before any answer: with TLS 1.3 this is how a
+            // server's refusal of our client certificate reaches us (the handshake completes on our side first).
+            if (chain.Any(x => x is HttpIOException { HttpRequestError: HttpRequestError.ResponseEnded }
+                    || x is SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted }
+                    || x is IOException && x.Message.Contains("ended prematurely", StringComparison.OrdinalIgnoreCase)))
+            {
+                return new(FailureCause.TlsRefusedByPartner, $"{partner} closed the connection before answering ({innermost})");
+            }
+
+            return r.StatusCode == StatusCode.Unavailable ? new(FailureCause.Unreachable, $"{partner}: {innermost}") : null;
+        }
+    }
+
+    /// <summary>Reads back the cause of a failure stored as text by <see cref="DeliveryFailure.ToString"/>.</summary>
+    public static DeliveryFailure? Parse(string? stored)
+    {
+        if (string.IsNullOrEmpty(stored))
+        {
+            return null;
+        }
+
+        foreach (var (cause, label) in Labels)
+        {
+            if (stored.StartsWith(label + ": ", StringComparison.Ordinal))
+            {
+                return new DeliveryFailure(cause, stored[(label.Length + 2)..]);
+            }
+        }
+
+        return new DeliveryFailure(FailureCause.Other, stored);
+    }
+
+    /// <summary>What the failure means and what the operator can do about it.</summary>
+    public static string Advice(FailureCause cause, string partner, string us, NodeConfig config) => cause switch
+    {
+        FailureCause.Unreachable =>
+            $"No connection to {partner}'s node. Check that it is running and that its address in Node:Partners is right and reachable from here (DNS, firewall). "
+            + "Nothing is lost: messages wait in the outbox and go out when it is back. 'kpnode peer ping' tests the link.",
+        FailureCause.TlsRefusedByPartner =>
+            $"{partner}'s node refused our TLS certificate: it does not trust our root, or our node certificate expired. "
+            + $"Send {partner} our root.crt out of band and ask them to configure it as {us}'s root; check that our node.crt is still valid.",
+        FailureCause.PartnerCertificateUntrusted =>
+            $"We refused {partner}'s TLS certificate (expired, or not from the root configured for {partner}). "
+            + $"Check Node:Partners ({partner}) RootCertificate holds {partner}'s current root; if {partner} renewed its PKI, ask for the new root.crt, else ask {partner} to renew its node certificate.",
+        FailureCause.SignatureRejected =>
+            $"{partner} did not accept our signature. Check that our signing.crt is valid and chains to the root {partner} holds for {us}; after a root change, send {partner} the new root.crt.",
+        FailureCause.RefusedByPolicy =>
+            $"{partner} refused the message by policy (see the detail). Check the certificate's importer and exporter, and that {partner} lists {us} as a partner.",
+        FailureCause.Timeout =>
+            $"{partner}'s node accepted the connection but did not answer within {config.Options.Delivery.AttemptTimeout.TotalSeconds:0.#} s; it may be overloaded. "
+            + "Retries continue; raise Node:Delivery:AttemptTimeout if the link is slow.",
+        FailureCause.CircuitOpen =>
+            $"Recent deliveries to {partner} failed, so the node pauses {config.Options.Delivery.BreakerBreakDuration.TotalSeconds:0.#} s between tries. "
+            + $"'kpnode peer retry-now {partner}' tries at once.",
+        FailureCause.InvalidReceipt =>
+            $"{partner} answered, but its receipt is not valid proof, so nothing is marked delivered. Ask {partner}'s operators to check their signing certificate and node version.",
+        FailureCause.PartnerError =>
+            $"{partner}'s node answered with an error. Ask {partner}'s operators to check their node's logs.",
+        _ => "Check this node's log for the full error.",
+    };
+
+    private static IEnumerable<Exception> Chain(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
     }
 }

@@ -26,7 +26,19 @@ public interface INodeStore : IStoreReader
 
     /// <summary>Bytes on disk: the data file plus its write-ahead log.</summary>
     long FileSizeBytes { get; }
+
+    /// <summary>A partner's backlog in figures, without loading the envelopes: for status and metrics.</summary>
+    OutboxSummary SummarizePending(string partner);
+
+    /// <summary>How many messages are in <paramref name="status"/> in one direction (e.g. receipts received, by outcome).</summary>
+    long CountMessages(MessageDirection direction, MessageStatus status);
+
+    /// <summary>The certificates changed most recently, newest first.</summary>
+    IReadOnlyList<CertificateDocument> RecentCertificates(int max);
 }
+
+/// <summary>A partner's pending outbound messages in figures: how many, the oldest, and the next attempt due.</summary>
+public sealed record OutboxSummary(int Count, DateTime? OldestCreatedAt, DateTime? NextAttemptAt);
 
 /// <summary>Queries the workflow and operators need; also available inside a write, where they see its uncommitted changes.</summary>
 public interface IStoreReader

@@ -94,6 +94,7 @@ public sealed class NodeStore : INodeStore, IDisposable
         Certificates.EnsureIndex(x => x.Direction);
         Certificates.EnsureIndex(x => x.DateOfIssue);
         Certificates.EnsureIndex("PartnerStatus", PartnerStatusIndex);
+        Certificates.EnsureIndex(x => x.UpdatedAt);
 
         // Delivered and received messages pile up for ever as evidence; the pending outbound ones
         // are the small set the dispatcher polls, reached through this index.
@@ -260,6 +261,32 @@ public sealed class NodeStore : INodeStore, IDisposable
             .OrderBy(x => x.CreatedAt)
             .Limit(max)
             .ToList();
+    }
+
+    public OutboxSummary SummarizePending(string partner)
+    {
+        ArgumentNullException.ThrowIfNull(partner);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        const string where = DirectionStatusIndex + " = @0 AND $.Partner = @1";
+        var count = Messages.Count(where, OutboundPending, partner);
+        if (count == 0)
+            return new OutboxSummary(0, null, null);
+        var oldest = Messages.Query().Where(where, OutboundPending, partner).OrderBy(x => x.CreatedAt).Select(x => x.CreatedAt).FirstOrDefault();
+        var next = Messages.Query().Where(where, OutboundPending, partner).OrderBy(x => x.NextAttemptAt).Select(x => x.NextAttemptAt).FirstOrDefault();
+        return new OutboxSummary(count, oldest, next);
+    }
+
+    public long CountMessages(MessageDirection direction, MessageStatus status)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Messages.LongCount($"{DirectionStatusIndex} = @0", $"{direction}/{status}");
+    }
+
+    public IReadOnlyList<CertificateDocument> RecentCertificates(int max)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Certificates.Query().OrderByDescending(x => x.UpdatedAt).Limit(max).ToList();
     }
 
     public IReadOnlyDictionary<CertificateStatus, long> CountCertificatesByStatus()

@@ -1,0 +1,152 @@
+using System.Diagnostics.Metrics;
+using KpNode.Outbox;
+using KpNode.Storage;
+using KpNode.Wire.V1;
+using CircuitState = Polly.CircuitBreaker.CircuitState;
+
+namespace KpNode.Operations;
+
+/// <summary>
+/// The node's Prometheus metrics (Meter "KpNode"): counters the outbox bumps as deliveries happen, and gauges
+/// read from the store, the lanes and the certificates at each scrape. Names follow OpenTelemetry; the exporter
+/// turns them into Prometheus names with unit suffixes and <c>_total</c> for counters.
+/// </summary>
+public sealed class NodeMetrics
+{
+    public const string MeterName = "KpNode";
+
+    // From a LAN round trip to a partner that was down for a day.
+    private static readonly double[] LatencyBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600, 24 * 3600];
+
+    private readonly Counter<long> _attempts;
+    private readonly Counter<long> _failures;
+    private readonly Histogram<double> _latency;
+    private int _observing;
+
+    public NodeMetrics(IMeterFactory meters)
+    {
+        Meter = meters.Create(MeterName, NodeVersion.Current);
+        _attempts = Meter.CreateCounter<long>("kpnode.delivery.attempts", "{attempt}",
+            "Delivery attempts to partners, by partner and result (delivered, rejected, failed)");
+        _failures = Meter.CreateCounter<long>("kpnode.delivery.failures", "{failure}",
+            "Failed delivery attempts, by partner and cause");
+        _latency = Meter.CreateHistogram("kpnode.delivery.latency", "s",
+            "End-to-end delivery latency: from queuing a message to recording the partner's signed receipt",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+    }
+
+    public Meter Meter { get; }
+
+    /// <summary>A partner signed a receipt for one of our messages.</summary>
+    public void Delivered(string partner, ReceiptOutcome outcome, TimeSpan sinceQueued)
+    {
+        var result = outcome == ReceiptOutcome.Accepted ? "delivered" : "rejected";
+        _attempts.Add(1, new("partner", partner), new("result", result));
+        _latency.Record(Math.Max(0, sinceQueued.TotalSeconds), new KeyValuePair<string, object?>("partner", partner));
+    }
+
+    /// <summary>An attempt failed; the message stays in the outbox.</summary>
+    public void DeliveryFailed(string partner, FailureCause cause)
+    {
+        _attempts.Add(1, new("partner", partner), new("result", "failed"));
+        _failures.Add(1, new("partner", partner), new("cause", DeliveryErrors.Label(cause).Replace(' ', '_')));
+    }
+
+    /// <summary>Registers the gauges that read the node's state at each scrape; once per node.</summary>
+    public void Observe(INodeStore store, OutboxDispatcher outbox, ExpiryCheck expiry, TimeProvider time)
+    {
+        if (Interlocked.Exchange(ref _observing, 1) == 1)
+        {
+            return;
+        }
+
+        Meter.CreateObservableGauge("kpnode.certificates", () => Read(() => store.CountCertificatesByStatus()
+                .Select(kv => new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("status", kv.Key.ToString())))),
+            "{certificate}", "Certificates held, by status");
+        Meter.CreateObservableGauge("kpnode.outbox.backlog", () => Read(() => outbox.Lanes
+                .Select(l => new Measurement<long>(store.SummarizePending(l.Partner).Count, Partner(l)))),
+            "{message}", "Messages waiting in the outbox, by partner");
+        Meter.CreateObservableGauge("kpnode.outbox.oldest_pending_age", () => Read(() => outbox.Lanes.Select(l =>
+            {
+                var oldest = store.SummarizePending(l.Partner).OldestCreatedAt;
+                var age = oldest is { } at ? (time.GetUtcNow().UtcDateTime - at).TotalSeconds : 0;
+                return new Measurement<double>(Math.Max(0, age), Partner(l));
+            })),
+            "s", "Age of the oldest message waiting for each partner (0 when none)");
+        Meter.CreateObservableGauge("kpnode.partner.circuit_state", () => outbox.Lanes.SelectMany(l =>
+                new[] { CircuitState.Closed, CircuitState.HalfOpen, CircuitState.Open, CircuitState.Isolated }.Select(s =>
+                    new Measurement<int>(l.CircuitState == s ? 1 : 0, Partner(l), new("state", CircuitName(s))))),
+            null, "Circuit breaker state per partner: 1 for the current state");
+        Meter.CreateObservableGauge("kpnode.partner.reachable", () => outbox.Lanes
+                .Where(l => PartnerReachabilityOf(l) != PartnerReachability.Unspecified)
+                .Select(l => new Measurement<int>(PartnerReachabilityOf(l) == PartnerReachability.Reachable ? 1 : 0, Partner(l))),
+            null, "1 when the partner answered (or called us) since the last failure, 0 when not; absent before any contact");
+        Meter.CreateObservableCounter("kpnode.receipts", () => Read(() => new[]
+            {
+                Receipts("received", "accepted", MessageDirection.Outbound, MessageStatus.Delivered),
+                Receipts("received", "rejected", MessageDirection.Outbound, MessageStatus.Rejected),
+                Receipts("sent", "accepted", MessageDirection.Inbound, MessageStatus.Received),
+                Receipts("sent", "rejected", MessageDirection.Inbound, MessageStatus.Rejected),
+            }),
+            "{receipt}", "Signed receipts by direction (received from partners, sent by us) and outcome");
+        Meter.CreateObservableGauge("kpnode.x509.remaining_validity", () => expiry.Check().Select(e =>
+                new Measurement<double>(e.Remaining.TotalDays, Credential(e))),
+            "d", "Days until each of our certificates and each partner root expires (negative once expired)");
+        Meter.CreateObservableGauge("kpnode.x509.expiry_warning", () => expiry.Check().Select(e =>
+                new Measurement<int>(e.Warning ? 1 : 0, Credential(e))),
+            null, "1 when a certificate is within Node:Operations:ExpiryWarningDays of expiry or expired");
+        Meter.CreateObservableGauge("kpnode.store.size", () => Read<long>(() => [new Measurement<long>(store.FileSizeBytes)]),
+            "By", "Size of the store on disk (data file and write-ahead log)");
+
+        Measurement<long> Receipts(string direction, string outcome, MessageDirection d, MessageStatus s) =>
+            new(store.CountMessages(d, s), new("direction", direction), new("outcome", outcome));
+    }
+
+    /// <summary>A store that is closed or failing yields no samples; health reports it, a scrape should not fail.</summary>
+    private static IEnumerable<Measurement<T>> Read<T>(Func<IEnumerable<Measurement<T>>> read) where T : struct
+    {
+        try
+        {
+            return read().ToList();
+        }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or IOException or LiteDB.LiteException)
+        {
+            return [];
+        }
+    }
+
+    private static KeyValuePair<string, object?> Partner(PartnerLane lane) => new("partner", lane.Partner);
+
+    private static KeyValuePair<string, object?>[] Credential(ExpiryEntry e) =>
+        [new("certificate", e.Role.ToString()), new("owner", e.Owner)];
+
+    internal static string CircuitName(CircuitState s) => s switch
+    {
+        CircuitState.Closed => "closed",
+        CircuitState.HalfOpen => "half_open",
+        CircuitState.Open => "open",
+        _ => "isolated",
+    };
+
+    /// <summary>Reachable when the last thing we know is an answer or a call from the partner; unreachable when it is a failure that never reached its service.</summary>
+    public static PartnerReachability PartnerReachabilityOf(PartnerLane lane)
+    {
+        var lastGood = Max(lane.LastSuccessAt, lane.LastContactAt);
+        if (lane.LastFailure is not { } failure || lane.LastFailureAt is not { } failedAt)
+        {
+            return lastGood is null ? PartnerReachability.Unspecified : PartnerReachability.Reachable;
+        }
+
+        if (lastGood > failedAt)
+        {
+            return PartnerReachability.Reachable;
+        }
+
+        // A partner that answered with a refusal is up: the problem is trust or policy, not the link.
+        return failure.Cause is FailureCause.SignatureRejected or FailureCause.RefusedByPolicy or FailureCause.InvalidReceipt or FailureCause.PartnerError
+            ? PartnerReachability.Reachable
+            : PartnerReachability.Unreachable;
+    }
+
+    private static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+}

@@ -1,0 +1,138 @@
+using Google.Protobuf.WellKnownTypes;
+using KpNode.Hosting;
+using KpNode.Outbox;
+using KpNode.Storage;
+using KpNode.Wire.V1;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace KpNode.Operations;
+
+/// <summary>
+/// Puts together what an operator sees in <c>kpnode status</c> and on the status page, from one place, so the two
+/// always agree: identity, health, counts, each partner's delivery state with the last error explained, expiry
+/// warnings and recent certificates.
+/// </summary>
+public sealed class NodeStatusReport(
+    NodeConfig config, INodeStore store, OutboxDispatcher outbox, ExpiryCheck expiry, NodeClock clock,
+    HealthCheckService health, OperationsEndpoint endpoint, TimeProvider time)
+{
+    public const int DefaultRecent = 10;
+    public const int MaxRecent = 100;
+
+    public async Task<GetNodeStatusResponse> BuildAsync(int recent, CancellationToken ct)
+    {
+        var report = await health.CheckHealthAsync(ct);
+        var healthy = report.Status == HealthStatus.Healthy;
+        var response = new GetNodeStatusResponse
+        {
+            Participant = config.Participant,
+            Version = NodeVersion.Current,
+            StartedAt = Timestamp.FromDateTimeOffset(clock.StartedAt),
+            Now = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
+            Healthy = healthy,
+            HealthDetail = healthy ? "" : string.Join("; ", report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy)
+                .Select(e => $"{e.Key}: {e.Value.Description}")),
+            ExpiryWarningDays = config.Options.Operations.ExpiryWarningDays,
+            StatusPageUrl = endpoint.Url + "/",
+            MetricsUrl = endpoint.Url + "/metrics",
+        };
+        response.Credentials.AddRange(expiry.Check().Select(e => new CredentialExpiry
+        {
+            Kind = (CredentialKind)(int)e.Role,
+            Owner = e.Owner,
+            Subject = e.Subject,
+            NotAfter = Timestamp.FromDateTimeOffset(e.NotAfter),
+            DaysLeft = e.DaysLeft,
+            Warning = e.Warning,
+            Advice = e.Advice,
+        }));
+
+        // A broken store still gets a report: identity, health and expiry say what is wrong.
+        response.Partners.AddRange(outbox.Lanes.OrderBy(l => l.Partner, StringComparer.Ordinal).Select(l => Link(l, healthy)));
+        if (!healthy)
+        {
+            return response;
+        }
+
+        response.StoreSizeBytes = store.FileSizeBytes;
+        foreach (var (status, count) in store.CountCertificatesByStatus().OrderBy(kv => kv.Key))
+        {
+            response.CertificateCounts.Add(new StatusCount { Status = (Wire.V1.CertificateStatus)(int)status, Count = count });
+        }
+
+        var take = recent <= 0 ? DefaultRecent : Math.Min(recent, MaxRecent);
+        response.RecentCertificates.AddRange(store.RecentCertificates(take).Select(c => new RecentCertificate
+        {
+            Number = c.Id,
+            Direction = (Wire.V1.CertificateDirection)(int)c.Direction,
+            Partner = c.Partner,
+            Status = (Wire.V1.CertificateStatus)(int)c.Status,
+            UpdatedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(c.UpdatedAt, DateTimeKind.Utc)),
+            StatusReason = c.StatusReason ?? "",
+        }));
+        return response;
+    }
+
+    /// <summary>One partner's row: the lane's live state, the outbox figures, and the last error with advice.</summary>
+    public PartnerLink Link(PartnerLane lane, bool readStore = true)
+    {
+        var link = new PartnerLink
+        {
+            Participant = lane.Partner,
+            Address = config.Options.Partners.First(p => p.Participant == lane.Partner).Address,
+            Reachability = NodeMetrics.PartnerReachabilityOf(lane),
+            CircuitState = lane.CircuitState switch
+            {
+                Polly.CircuitBreaker.CircuitState.Closed => Wire.V1.CircuitState.Closed,
+                Polly.CircuitBreaker.CircuitState.Open => Wire.V1.CircuitState.Open,
+                Polly.CircuitBreaker.CircuitState.HalfOpen => Wire.V1.CircuitState.HalfOpen,
+                _ => Wire.V1.CircuitState.Isolated,
+            },
+        };
+        Set(lane.LastSuccessAt, t => link.LastSuccessAt = t);
+        Set(lane.LastFailureAt, t => link.LastFailureAt = t);
+        Set(lane.LastContactAt, t => link.LastContactAt = t);
+        var failure = lane.LastFailure;
+        if (readStore)
+        {
+            var pending = store.SummarizePending(lane.Partner);
+            link.Backlog = pending.Count;
+            Set(pending.OldestCreatedAt, t => link.OldestPendingAt = t);
+            Set(pending.NextAttemptAt, t => link.NextAttemptAt = t);
+            // After a restart the lane has seen nothing yet: the outbox rows remember the last failure.
+            if (failure is null && pending.Count > 0 && LastStoredError(lane.Partner) is { } stored)
+            {
+                failure = stored;
+            }
+        }
+
+        if (failure is not null)
+        {
+            link.LastErrorCause = (DeliveryFailureCause)(int)failure.Cause;
+            link.LastError = failure.ToString();
+            link.LastErrorAdvice = DeliveryErrors.Advice(failure.Cause, lane.Partner, config.Participant, config);
+        }
+
+        return link;
+    }
+
+    private DeliveryFailure? LastStoredError(string partner) =>
+        DeliveryErrors.Parse(store.PendingOutbound(partner, 16).Where(m => m.LastError is not null)
+            .OrderByDescending(m => m.LastAttemptAt).Select(m => m.LastError).FirstOrDefault());
+
+    private static void Set(DateTimeOffset? value, Action<Timestamp> set)
+    {
+        if (value is { } v)
+        {
+            set(Timestamp.FromDateTimeOffset(v));
+        }
+    }
+
+    private static void Set(DateTime? value, Action<Timestamp> set)
+    {
+        if (value is { } v)
+        {
+            set(Timestamp.FromDateTime(DateTime.SpecifyKind(v, DateTimeKind.Utc)));
+        }
+    }
+}

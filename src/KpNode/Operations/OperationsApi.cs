@@ -1,0 +1,90 @@
+using Grpc.Core;
+using KpNode.Exchange;
+using KpNode.Hosting;
+using KpNode.LocalApi;
+using KpNode.Outbox;
+using KpNode.Storage;
+using KpNode.Wire.V1;
+using Microsoft.Extensions.Logging;
+
+namespace KpNode.Operations;
+
+/// <summary>The operators' gRPC service on the Local endpoint: a thin adapter over the status report, the ping and the outbox lanes.</summary>
+public sealed class OperationsApi(
+    OperatorGate gate, NodeStatusReport report, PeerPing ping, OutboxDispatcher outbox, Partners partners, INodeStore store,
+    NodeConfig config, TimeProvider time, ILogger<OperationsApi> logger)
+    : OperationsService.OperationsServiceBase
+{
+    public override async Task<GetNodeStatusResponse> GetNodeStatus(GetNodeStatusRequest request, ServerCallContext context)
+    {
+        gate.RequireOperator(context);
+        if (request.RecentCertificates is < 0 or > NodeStatusReport.MaxRecent)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"recent_certificates: must be 0..{NodeStatusReport.MaxRecent} (0 means {NodeStatusReport.DefaultRecent})"));
+        }
+
+        return await report.BuildAsync(request.RecentCertificates, context.CancellationToken);
+    }
+
+    public override async Task<PingPeerResponse> PingPeer(PingPeerRequest request, ServerCallContext context)
+    {
+        var op = gate.RequireOperator(context);
+        var response = await ping.PingAsync(RequirePartner(request.Partner), context.CancellationToken);
+        Log.PeerPinged(logger, op, request.Partner,
+            response.Ok ? $"answered in {response.Latency.ToTimeSpan().TotalMilliseconds:0.0} ms, signed by {response.Responder}" : response.Error);
+        return response;
+    }
+
+    public override async Task<RetryNowResponse> RetryNow(RetryNowRequest request, ServerCallContext context)
+    {
+        var op = gate.RequireOperator(context);
+        var partner = RequirePartner(request.Partner);
+        var lane = outbox.Lane(partner.Code)!;
+        var before = report.Link(lane, readStore: false).CircuitState;
+        var ids = lane.RetryNow();
+
+        // Wait for the attempt this triggered (bounded by what the pipeline may take), then report what it did.
+        var d = config.Options.Delivery;
+        var deadline = time.GetUtcNow() + d.AttemptTimeout * (d.QuickRetries + 1) + d.QuickRetryDelay * 8 + TimeSpan.FromSeconds(2);
+        // The store keeps milliseconds: compare at that precision.
+        var startedAt = time.GetUtcNow().UtcDateTime;
+        startedAt = startedAt.AddTicks(-(startedAt.Ticks % TimeSpan.TicksPerMillisecond));
+        int delivered = 0, pending = ids.Count;
+        while (true)
+        {
+            var messages = ids.Select(store.FindMessage).Where(m => m is not null).ToList();
+            delivered = messages.Count(m => m!.Status is MessageStatus.Delivered or MessageStatus.Rejected);
+            pending = messages.Count(m => m!.Status == MessageStatus.Pending);
+            var settled = messages.All(m => m!.Status != MessageStatus.Pending || m.LastAttemptAt >= startedAt);
+            if (settled || time.GetUtcNow() >= deadline || context.CancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, context.CancellationToken);
+        }
+
+        Log.RetryNowDone(logger, op, partner.Code, ids.Count, delivered, pending);
+        return new RetryNowResponse
+        {
+            Partner = partner.Code,
+            Rescheduled = ids.Count,
+            CircuitStateBefore = before,
+            Delivered = delivered,
+            StillPending = pending,
+            PartnerLink = report.Link(lane),
+        };
+    }
+
+    private Partner RequirePartner(string code)
+    {
+        if (string.IsNullOrWhiteSpace(code))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "partner: required (a participant code, e.g. BE)"));
+        }
+
+        return partners.Find(code) ?? throw new RpcException(new Status(StatusCode.NotFound,
+            $"partner: {code} is not a configured partner of {config.Participant} (configured: {string.Join(", ", partners.All.Select(p => p.Code).Order())})"));
+    }
+}
