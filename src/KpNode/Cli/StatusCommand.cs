@@ -47,7 +47,7 @@ internal static class StatusCommand
 
             var partners = new Table().Border(TableBorder.Rounded)
                 .AddColumn("Partner").AddColumn("Reachable").AddColumn("Circuit").AddColumn(new TableColumn("Backlog").RightAligned())
-                .AddColumn("Oldest pending").AddColumn("Last success").AddColumn("Last error, and what to do");
+                .AddColumn("Oldest pending").AddColumn("Last success").AddColumn("Last error");
             foreach (var p in status.Partners)
             {
                 var reachable = p.Reachability switch
@@ -58,10 +58,18 @@ internal static class StatusCommand
                 };
                 partners.AddRow(Markup.Escape($"{p.Participant}\n{p.Address}"), reachable, Markup.Escape(StatusPage.Circuit(p.CircuitState)),
                     p.Backlog.ToString(CultureInfo.InvariantCulture), Output.Time(p.OldestPendingAt), Output.Time(p.LastSuccessAt),
-                    p.LastError.Length == 0 ? "[green]none[/]" : $"[red]{Markup.Escape(p.LastError)}[/]\n{Markup.Escape(p.LastErrorAdvice)}");
+                    p.LastError.Length == 0 ? "[green]none[/]" : $"[red]{Markup.Escape(p.LastError.Split(':')[0])}[/] (below)");
             }
 
             AnsiConsole.Write(partners);
+
+            // Explanations are sentences: printed whole under the table rather than squeezed into a column.
+            foreach (var p in status.Partners.Where(p => p.LastError.Length > 0))
+            {
+                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(p.Participant)}[/]: [red]{Markup.Escape(p.LastError)}[/]");
+                AnsiConsole.MarkupLine($"  What to do: {Markup.Escape(p.LastErrorAdvice)}");
+            }
+
             return 0;
         }));
         return command;

@@ -56,7 +56,9 @@ public sealed class OperationsApi(
             var messages = ids.Select(store.FindMessage).Where(m => m is not null).ToList();
             delivered = messages.Count(m => m!.Status is MessageStatus.Delivered or MessageStatus.Rejected);
             pending = messages.Count(m => m!.Status == MessageStatus.Pending);
-            var settled = messages.All(m => m!.Status != MessageStatus.Pending || m.LastAttemptAt >= startedAt);
+            // The store is written first, the lane's own view of the partner right after: wait for both.
+            var laneCaughtUp = ids.Count == 0 || lane.LastSuccessAt >= startedAt || lane.LastFailureAt >= startedAt;
+            var settled = laneCaughtUp && messages.All(m => m!.Status != MessageStatus.Pending || m.LastAttemptAt >= startedAt);
             if (settled || time.GetUtcNow() >= deadline || context.CancellationToken.IsCancellationRequested)
             {
                 break;

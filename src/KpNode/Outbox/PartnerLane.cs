@@ -229,9 +229,15 @@ public sealed class PartnerLane
 
     private void RecordFailure(MessageDocument message, DeliveryFailure failure)
     {
+        _metrics.DeliveryFailed(_partner.Code, failure.Cause);
+        // An open circuit hides the failures that opened it: keep reporting those (the circuit state shows the pause).
+        if (failure.Cause == FailureCause.CircuitOpen && LastFailure is { Cause: not FailureCause.CircuitOpen } opening)
+        {
+            failure = opening;
+        }
+
         LastFailure = failure;
         LastFailureAt = _time.GetUtcNow();
-        _metrics.DeliveryFailed(_partner.Code, failure.Cause);
         var error = failure.ToString();
         var now = _time.GetUtcNow().UtcDateTime;
         var attempts = message.Attempts + 1;

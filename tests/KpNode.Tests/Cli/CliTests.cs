@@ -80,7 +80,7 @@ public sealed class CliTests
         Assert.Equal([number], Json.Parse<ListCertificatesResponse>(listed.Stdout).Records.Select(r => r.Certificate.Number));
 
         var status = await KpNodeProcess.RunAsync("status", "--config", za, "--json");
-        var parsed = Json.Parse<GetStatusResponse>(status.Stdout);
+        var parsed = Json.Parse<GetNodeStatusResponse>(status.Stdout);
         Assert.Equal("ZA", parsed.Participant);
         Assert.Equal(1, parsed.CertificateCounts.Single(c => c.Status == CertificateStatus.Delivered).Count);
     }

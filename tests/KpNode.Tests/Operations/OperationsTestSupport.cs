@@ -13,6 +13,8 @@ namespace KpNode.Tests.Operations;
 /// <summary>What the operations tests share: the operations endpoint of a node, restarts with changed config, external tools.</summary>
 internal static class Ops
 {
+    public static readonly Google.Protobuf.JsonParser Json = new(Google.Protobuf.JsonParser.Settings.Default.WithIgnoreUnknownFields(false));
+
     public static string Url(DemoNode node) => node.Host!.Services.GetRequiredService<OperationsEndpoint>().Url;
 
     public static async Task<GetNodeStatusResponse> StatusAsync(DemoNode node) =>
