@@ -23,9 +23,10 @@ public sealed class NodeMetrics
     private readonly Histogram<double> _latency;
     private int _observing;
 
-    public NodeMetrics(IMeterFactory meters)
+    public NodeMetrics(IMeterFactory meters, NodeMeter ours)
     {
         Meter = meters.Create(MeterName, NodeVersion.Current);
+        ours.Meter = Meter;
         _attempts = Meter.CreateCounter<long>("kpnode.delivery.attempts", "{attempt}",
             "Delivery attempts to partners, by partner and result (delivered, rejected, failed)");
         _failures = Meter.CreateCounter<long>("kpnode.delivery.failures", "{failure}",

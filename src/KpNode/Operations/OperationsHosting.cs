@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace KpNode.Operations;
 
@@ -47,9 +48,17 @@ public static class OperationsHosting
             }
         }).AddCheck<StoreHealthCheck>("store");
         services.AddGrpcReflection();
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(NodeMetrics.MeterName)
-            .AddPrometheusExporter());
+        var ours = new NodeMeter();
+        services.AddSingleton(ours);
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("kpnode", serviceVersion: NodeVersion.Current)
+                .AddAttributes([new("kp.participant", config.Participant)]))
+            .WithMetrics(metrics => metrics
+                .AddMeter(NodeMetrics.MeterName)
+                // OpenTelemetry listens to every Meter of that name in the process; several nodes share one
+                // process in the demo and the tests, so each node exports only the instruments of its own Meter.
+                .AddView(instrument => ReferenceEquals(instrument.Meter, ours.Meter) ? null : MetricStreamConfiguration.Drop)
+                .AddPrometheusExporter());
     }
 
     public static void MapOperations(this WebApplication app)
@@ -131,6 +140,12 @@ public static class OperationsHosting
     {
         public static readonly OperatorsOnly Instance = new();
     }
+}
+
+/// <summary>This node's Meter, once <see cref="NodeMetrics"/> has created it: what its metrics pipeline exports.</summary>
+public sealed class NodeMeter
+{
+    public System.Diagnostics.Metrics.Meter? Meter { get; set; }
 }
 
 /// <summary>The plain-HTTP operations listener: where it is bound, and its address once started (port 0 resolved).</summary>

@@ -1,0 +1,79 @@
+using KpNode.Exchange;
+using KpNode.Operations;
+using KpNode.Tests.Exchange;
+using KpNode.Wire.V1;
+using Microsoft.Extensions.Logging;
+
+namespace KpNode.Tests.Operations;
+
+public sealed class ExpiryTests
+{
+    [Fact]
+    public async Task A_certificate_inside_the_warning_window_is_warned_about_in_logs_status_and_metrics()
+    {
+        await using var net = await TestNetwork.StartAsync("ZA", "BE");
+        var logs = new CapturedLogs();
+        // Dev operator certificates last a year, TLS two: a 400-day window catches only the operator's.
+        var za = await Ops.RestartWithAsync(net, "ZA", [new("Node:Operations:ExpiryWarningDays", "400")], logs.Settings());
+        try
+        {
+            var status = await Ops.StatusAsync(za);
+            Assert.Equal(400, status.ExpiryWarningDays);
+            var warned = Assert.Single(status.Credentials, c => c.Warning);
+            Assert.Equal(CredentialKind.Operator, warned.Kind);
+            Assert.Equal("ZA", warned.Owner);
+            Assert.InRange(warned.DaysLeft, 360, 366);
+            Assert.Contains("Issue a new operator certificate", warned.Advice);
+            Assert.Equal(5, status.Credentials.Count);
+
+            var warning = await WaitForLogAsync(logs, 1400);
+            Assert.Equal(LogLevel.Warning, warning.Level);
+            Assert.Contains("The Operator certificate of ZA", warning.Message);
+            Assert.DoesNotContain(logs.Entries, e => e.Id.Id == 1400 && e.Message.Contains("NodeTls"));
+
+            using var http = new HttpClient();
+            var metrics = await http.GetStringAsync(Ops.Url(za) + "/metrics");
+            Assert.Contains("kpnode_x509_expiry_warning{otel_scope_name=\"KpNode\",otel_scope_version=\"0.1.0\",certificate=\"Operator\",owner=\"ZA\"} 1", metrics);
+            Assert.Contains("kpnode_x509_expiry_warning{otel_scope_name=\"KpNode\",otel_scope_version=\"0.1.0\",certificate=\"NodeTls\",owner=\"ZA\"} 0", metrics);
+        }
+        finally
+        {
+            await za.StopAsync();
+            za.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Our_certificates_and_each_partner_root_are_checked_and_an_expired_one_says_so()
+    {
+        await using var net = await TestNetwork.StartAsync("ZA", "BE");
+        using var credentials = net.Credentials("ZA");
+        var partners = new Partners([new Partner("BE", new Uri("https://localhost:1"), net.RootOf("BE"), ["BE"])]);
+        var clock = new ShiftedTime { Offset = TimeSpan.FromDays(366) };
+
+        var entries = new ExpiryCheck(credentials, partners, net["ZA"].Config, clock).Check();
+
+        Assert.Equal([CredentialRole.Root, CredentialRole.NodeTls, CredentialRole.DocumentSigning, CredentialRole.Operator, CredentialRole.PartnerRoot],
+            entries.Select(e => e.Role));
+        var op = entries.Single(e => e.Role == CredentialRole.Operator);
+        Assert.True(op.Expired && op.Warning && op.DaysLeft < 0);
+        Assert.False(entries.Single(e => e.Role == CredentialRole.NodeTls).Warning);
+        Assert.Equal("BE", entries.Single(e => e.Role == CredentialRole.PartnerRoot).Owner);
+    }
+
+    private static async Task<(LogLevel Level, EventId Id, string Message)> WaitForLogAsync(CapturedLogs logs, int eventId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (logs.Entries.FirstOrDefault(e => e.Id.Id == eventId) is { Message: not null } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(25);
+        }
+
+        throw new TimeoutException($"no log entry with event id {eventId}");
+    }
+}
