@@ -18,6 +18,7 @@ public static class KpNodeCli
             PkiCommands.Create(),
             CertCommands.Create(),
             StatusCommand.Create(),
+            StatsCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }

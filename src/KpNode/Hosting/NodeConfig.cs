@@ -1,3 +1,4 @@
+using KpNode.Domain;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 
@@ -164,6 +165,20 @@ public sealed class NodeConfig
                 yield return $"{key}:RootCertificate: the file {p.RootCertificate} does not exist (ask {p.Participant} for its root.crt)";
             }
 
+            if (!Enum.TryParse<PartnerStanding>(p.Standing, ignoreCase: true, out var standing) || !Enum.IsDefined(standing))
+            {
+                yield return $"{key}:Standing: '{p.Standing}' is not Active, Suspended or Partial";
+            }
+            else if (standing == PartnerStanding.Partial && p.PermittedOriginZones.Count == 0)
+            {
+                yield return $"{key}:PermittedOriginZones: a Partial partner needs the list of zones its exports may come from";
+            }
+
+            foreach (var problem in CheckOrigins($"{key}:RefusedOrigins", p.RefusedOrigins))
+            {
+                yield return problem;
+            }
+
             for (var j = 0; j < p.NumberPrefixes.Count; j++)
             {
                 if (!IsPrefix(p.NumberPrefixes[j]))
@@ -171,6 +186,16 @@ public sealed class NodeConfig
                     yield return $"{key}:NumberPrefixes:{j}: '{p.NumberPrefixes[j]}' is not a number prefix";
                 }
             }
+        }
+
+        foreach (var problem in CheckOrigins("Node:TradePolicy:RefusedOrigins", o.TradePolicy.RefusedOrigins))
+        {
+            yield return problem;
+        }
+
+        if (o.ExpiryCheckInterval < TimeSpan.FromMilliseconds(100))
+        {
+            yield return "Node:ExpiryCheckInterval: must be at least 0.1 s";
         }
 
         var d = o.Delivery;
@@ -184,6 +209,17 @@ public sealed class NodeConfig
         if (d.BreakerFailureRatio is <= 0 or > 1) yield return "Node:Delivery:BreakerFailureRatio: must be in (0, 1]";
         if (d.BreakerSamplingDuration < TimeSpan.FromMilliseconds(500)) yield return "Node:Delivery:BreakerSamplingDuration: must be at least 0.5 s";
         if (d.BreakerBreakDuration < TimeSpan.FromMilliseconds(500)) yield return "Node:Delivery:BreakerBreakDuration: must be at least 0.5 s";
+    }
+
+    private static IEnumerable<string> CheckOrigins(string key, List<string> origins)
+    {
+        for (var i = 0; i < origins.Count; i++)
+        {
+            if (!Iso3166.IsAssigned(origins[i]))
+            {
+                yield return $"{key}:{i}: '{origins[i]}' is not an ISO 3166-1 alpha-2 country code";
+            }
+        }
     }
 
     private static ListenAddress? ParseListen(string key, string value, List<string> problems)
