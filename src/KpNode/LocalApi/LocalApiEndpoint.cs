@@ -13,8 +13,8 @@ namespace KpNode.LocalApi;
 
 /// <summary>The Local API for the participant's own systems and operators: map, call the workflow, map back.</summary>
 public sealed class LocalApiEndpoint(
-    OperatorGate gate, CertificateWorkflow workflow, INodeStore store, OutboxDispatcher outbox, PeerChannels channels,
-    Partners partners, NodeConfig config, NodeClock clock, ILogger<LocalApiEndpoint> logger)
+    OperatorGate gate, CertificateWorkflow workflow, INodeStore store, OutboxDispatcher outbox,
+    NodeConfig config, NodeClock clock, ILogger<LocalApiEndpoint> logger)
     : LocalApiService.LocalApiServiceBase
 {
     private const int DefaultPageSize = 50;
@@ -50,8 +50,7 @@ public sealed class LocalApiEndpoint(
     public override Task<CheckCertificateResponse> CheckCertificate(CheckCertificateRequest request, ServerCallContext context)
     {
         gate.RequireOperator(context);
-        var issuer = partners.Find(request.Issuer);
-        return workflow.CheckAuthenticityAsync(request, issuer is null ? null : channels.ClientFor(issuer), context.CancellationToken);
+        return workflow.CheckAuthenticityAsync(request, context.CancellationToken);
     }
 
     public override Task<GetStatisticsResponse> GetStatistics(GetStatisticsRequest request, ServerCallContext context)

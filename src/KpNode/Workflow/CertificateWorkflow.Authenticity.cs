@@ -49,8 +49,7 @@ public sealed partial class CertificateWorkflow
     }
 
     /// <summary>As the importer: asks the issuer's node, and verifies its signed statement against the issuer's root.</summary>
-    public async Task<CheckCertificateResponse> CheckAuthenticityAsync(
-        CheckCertificateRequest request, PeerExchangeService.PeerExchangeServiceClient? client, CancellationToken ct)
+    public async Task<CheckCertificateResponse> CheckAuthenticityAsync(CheckCertificateRequest request, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.CertificateNumber))
         {
@@ -59,15 +58,10 @@ public sealed partial class CertificateWorkflow
 
         var issuer = partners.Find(request.Issuer) ?? throw WorkflowException.Invalid("issuer",
             $"'{request.Issuer}' is not a configured partner of this node; its root certificate is needed to trust its answer");
-        if (client is null)
-        {
-            throw new InvalidOperationException("no client for the issuer");
-        }
-
         CheckAuthenticityResponse answer;
         try
         {
-            answer = await client.CheckAuthenticityAsync(new CheckAuthenticityRequest
+            answer = await channels.ClientFor(issuer).CheckAuthenticityAsync(new CheckAuthenticityRequest
             {
                 CertificateNumber = request.CertificateNumber,
                 Parcels = request.Parcels,

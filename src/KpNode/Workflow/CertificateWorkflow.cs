@@ -22,6 +22,7 @@ public sealed partial class CertificateWorkflow(
     Partners partners,
     MessageIds ids,
     IDeliverySignal delivery,
+    PeerChannels channels,
     TimeProvider time)
 {
     /// <summary>How long a void or an import confirmation is retried; these outlive the certificate's expiry.</summary>
