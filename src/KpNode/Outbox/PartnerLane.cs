@@ -125,7 +125,7 @@ public sealed class PartnerLane
 
     private async Task WaitAsync(DateTime? nextDue, CancellationToken stopping)
     {
-        while (_signal.Reader.TryRead(out _))
+        if (_signal.Reader.TryRead(out _))
         {
             // A signal that arrived while delivering: look again before sleeping.
             return;
