@@ -11,7 +11,10 @@ internal static class CertCommands
 {
     private static readonly JsonParser DraftParser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(false));
 
-    public static Command Create() => new("cert", "Issue and inspect KP certificates") { Issue(), Show(), List() };
+    public static Command Create() => new("cert", "Issue, confirm, void, check and inspect KP certificates")
+    {
+        Issue(), Show(), List(), Confirm(), Void(), Check(),
+    };
 
     private static Command Issue()
     {
@@ -117,5 +120,146 @@ internal static class CertCommands
             return 0;
         }));
         return command;
+    }
+
+    private static Command Confirm()
+    {
+        var config = KpNodeCli.ConfigOption();
+        var number = new Argument<string>("NUMBER") { Description = "Number of the certificate received, e.g. ZA-2026-000001" };
+        var outcome = new Option<string>("--outcome") { Description = "confirmed, discrepancy or detained", Required = true };
+        outcome.AcceptOnlyFromAmong("confirmed", "discrepancy", "detained");
+        var parcels = new Option<int>("--parcels") { Description = "Number of parcels that arrived", Required = true };
+        var carats = new Option<string>("--carats") { Description = "Carat weight that arrived, e.g. 1204.50", Required = true };
+        var value = new Option<string?>("--value") { Description = "US$ value found, optional, e.g. 481800.00" };
+        var received = new Option<string>("--received") { Description = "Date the importing authority received the goods, YYYY-MM-DD", Required = true };
+        var remarks = new Option<string?>("--remarks") { Description = "Remarks; for detained, the reason" };
+        var json = KpNodeCli.JsonOption();
+        var command = new Command("confirm", "Record what arrived for a certificate received, and send the signed import confirmation to the exporter")
+        {
+            config, number, outcome, parcels, carats, value, received, remarks, json,
+        };
+        command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
+        {
+            if (!Domain.Carats.TryParse(parse.GetRequiredValue(carats), out var c, out var caratsError))
+            {
+                return KpNodeCli.Fail($"--carats: {caratsError}");
+            }
+
+            var usd = new Domain.UsDollars(0);
+            if (parse.GetValue(value) is { } v && !Domain.UsDollars.TryParse(v, out usd, out var valueError))
+            {
+                return KpNodeCli.Fail($"--value: {valueError}");
+            }
+
+            var request = new ConfirmImportRequest
+            {
+                CertificateNumber = parse.GetRequiredValue(number),
+                Outcome = parse.GetRequiredValue(outcome) switch
+                {
+                    "confirmed" => ImportOutcome.Confirmed,
+                    "discrepancy" => ImportOutcome.Discrepancy,
+                    _ => ImportOutcome.Detained,
+                },
+                ParcelsReceived = parse.GetValue(parcels),
+                CaratsReceivedHundredths = c.Hundredths,
+                ValueReceivedUsdCents = usd.Cents,
+                DateOfReceipt = parse.GetRequiredValue(received),
+                Remarks = parse.GetValue(remarks) ?? "",
+            };
+            using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
+            var record = (await client.Api.ConfirmImportAsync(request, cancellationToken: ct)).Record;
+            return Done(parse.GetValue(json), record,
+                $"{record.Certificate.Number} is now {Output.StatusMarkup(record.Status)}; the signed import confirmation is on its way to {record.Partner}.");
+        }));
+        return command;
+    }
+
+    private static Command Void()
+    {
+        var config = KpNodeCli.ConfigOption();
+        var number = new Argument<string>("NUMBER") { Description = "Number of a certificate this node issued" };
+        var reason = new Option<string>("--reason") { Description = "Why, e.g. \"shipment not sent\"", Required = true };
+        var json = KpNodeCli.JsonOption();
+        var command = new Command("void", "Invalidate a certificate this node issued and tell the importer") { config, number, reason, json };
+        command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
+        {
+            using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
+            var record = (await client.Api.VoidCertificateAsync(new VoidCertificateRequest
+            {
+                CertificateNumber = parse.GetRequiredValue(number),
+                Reason = parse.GetRequiredValue(reason),
+            }, cancellationToken: ct)).Record;
+            return Done(parse.GetValue(json), record,
+                $"{record.Certificate.Number} is {Output.StatusMarkup(record.Status)}. To correct it, issue a replacement with \"replaces\": \"{record.Certificate.Number}\".");
+        }));
+        return command;
+    }
+
+    private static Command Check()
+    {
+        var config = KpNodeCli.ConfigOption();
+        var issuer = new Option<string>("--issuer") { Description = "Participant code of the issuing authority, e.g. ZA", Required = true };
+        var number = new Argument<string>("NUMBER") { Description = "Certificate number as printed on the document" };
+        var carats = new Option<string?>("--carats") { Description = "Carat weight on the document, to compare" };
+        var parcels = new Option<int>("--parcels") { Description = "Number of parcels on the document, to compare" };
+        var json = KpNodeCli.JsonOption();
+        var command = new Command("check", "Ask the issuing participant's node whether a certificate is genuine") { config, issuer, number, carats, parcels, json };
+        command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
+        {
+            var request = new CheckCertificateRequest
+            {
+                Issuer = parse.GetRequiredValue(issuer),
+                CertificateNumber = parse.GetRequiredValue(number),
+                Parcels = parse.GetValue(parcels),
+            };
+            if (parse.GetValue(carats) is { } text)
+            {
+                if (!Domain.Carats.TryParse(text, out var c, out var error))
+                {
+                    return KpNodeCli.Fail($"--carats: {error}");
+                }
+
+                request.CaratsHundredths = c.Hundredths;
+            }
+
+            using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
+            var answer = await client.Api.CheckCertificateAsync(request, cancellationToken: ct);
+            if (parse.GetValue(json))
+            {
+                Output.Json(answer);
+                return 0;
+            }
+
+            var verdict = answer.Verdict switch
+            {
+                AuthenticityVerdict.Genuine => "[green]GENUINE[/]: issued by {0} and the figures match",
+                AuthenticityVerdict.Mismatch => "[red]MISMATCH[/]: {0} issued it, but figures differ",
+                AuthenticityVerdict.Voided => "[red]VOIDED[/]: {0} invalidated this certificate",
+                _ => "[red]UNKNOWN[/]: {0} has no such certificate issued to us",
+            };
+            AnsiConsole.MarkupLine(string.Format(System.Globalization.CultureInfo.InvariantCulture, verdict, Markup.Escape(request.Issuer))
+                + $" ({Markup.Escape(request.CertificateNumber)}; answer signed by {Markup.Escape(request.Issuer)} and verified)");
+            foreach (var m in answer.Mismatches)
+            {
+                AnsiConsole.MarkupLine($"  - {Markup.Escape(m)}");
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static int Done(bool json, CertificateRecord record, string message)
+    {
+        if (json)
+        {
+            Output.Json(record);
+        }
+        else
+        {
+            AnsiConsole.MarkupLine(message);
+        }
+
+        return 0;
     }
 }

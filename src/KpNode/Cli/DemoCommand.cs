@@ -97,6 +97,27 @@ internal static class DemoCommand
         }
 
         shipments.AddRange(delayed);
+
+        AnsiConsole.Write(new Rule("[bold]4. Import confirmations, a discrepancy, a void and its replacement[/]").LeftJustified());
+        await ConfirmAsync(network, shipments[0], ImportOutcome.Confirmed, Step, ct);
+        await ConfirmAsync(network, shipments[1], ImportOutcome.Discrepancy, Step, ct);
+        var voided = await IssueAsync(network, "ZA", "BE", Step, ct);
+        await AwaitDeliveryAsync(network, voided, Step, ct);
+        await network["ZA"].Client.Api.VoidCertificateAsync(
+            new VoidCertificateRequest { CertificateNumber = voided.Number, Reason = "shipment not sent: the seal was found broken" }, cancellationToken: ct);
+        Step($"ZA voided {voided.Number} (shipment not sent: the seal was found broken)");
+        await WaitForAsync(network["BE"], voided.Number, r => r.Status == CertificateStatus.Voided, ct);
+        Step($"BE verified ZA's signed void: {voided.Number} is {Output.StatusMarkup(CertificateStatus.Voided)} on both sides");
+        var replacementDraft = DemoDrafts.Draft("ZA", "BE");
+        replacementDraft.Replaces = voided.Number;
+        var replacement = await IssueAsync(network, "ZA", "BE", Step, ct, replacementDraft);
+        await AwaitDeliveryAsync(network, replacement, Step, ct);
+        Step($"{replacement.Number} replaces {voided.Number}; both records link to each other");
+        shipments[0] = shipments[0] with { Exporter = CertificateStatus.Confirmed, Importer = CertificateStatus.Confirmed };
+        shipments[1] = shipments[1] with { Exporter = CertificateStatus.Discrepancy, Importer = CertificateStatus.Discrepancy };
+        shipments.Add(voided with { Exporter = CertificateStatus.Voided, Importer = CertificateStatus.Voided });
+        shipments.Add(replacement);
+
         var ok = await SummaryAsync(network, shipments, ct);
         if (keepRunning)
         {
@@ -107,15 +128,45 @@ internal static class DemoCommand
         return ok ? 0 : 1;
     }
 
-    private sealed record Shipment(string From, string To, string Number);
+    /// <summary>A certificate of the demo and the states it should end in at each side.</summary>
+    private sealed record Shipment(string From, string To, string Number)
+    {
+        public CertificateStatus Exporter { get; init; } = CertificateStatus.Delivered;
 
-    private static async Task<Shipment> IssueAsync(DemoNetwork network, string from, string to, Action<string> step, CancellationToken ct)
+        public CertificateStatus Importer { get; init; } = CertificateStatus.Received;
+    }
+
+    private static async Task<Shipment> IssueAsync(DemoNetwork network, string from, string to, Action<string> step, CancellationToken ct,
+        Certificate? draft = null)
     {
         var response = await network[from].Client.Api.IssueCertificateAsync(
-            new IssueCertificateRequest { Draft = DemoDrafts.Draft(from, to) }, cancellationToken: ct);
+            new IssueCertificateRequest { Draft = draft ?? DemoDrafts.Draft(from, to) }, cancellationToken: ct);
         var c = response.Record.Certificate;
         step($"[bold]{from}[/] issued [bold]{Markup.Escape(c.Number)}[/] to {to}: {c.Parcels} parcel{(c.Parcels == 1 ? "" : "s")}, {Output.Carats(c.CaratsHundredths)}, {Output.Dollars(c.ValueUsdCents)}; signed by {from}'s document-signing key");
         return new Shipment(from, to, c.Number);
+    }
+
+    private static async Task ConfirmAsync(DemoNetwork network, Shipment s, ImportOutcome outcome, Action<string> step, CancellationToken ct)
+    {
+        var held = await WaitForAsync(network[s.To], s.Number, _ => true, ct);
+        var c = held.Certificate;
+        var short100 = outcome == ImportOutcome.Discrepancy ? 1_250 : 0;
+        await network[s.To].Client.Api.ConfirmImportAsync(new ConfirmImportRequest
+        {
+            CertificateNumber = s.Number,
+            Outcome = outcome,
+            ParcelsReceived = c.Parcels,
+            CaratsReceivedHundredths = c.CaratsHundredths - short100,
+            DateOfReceipt = DateTime.UtcNow.ToString("yyyy-MM-dd"),
+            Remarks = outcome == ImportOutcome.Discrepancy ? "one parcel underweight at the import check" : "",
+        }, cancellationToken: ct);
+        step(outcome == ImportOutcome.Confirmed
+            ? $"{s.To} confirmed the import of {Markup.Escape(s.Number)}: figures match the certificate"
+            : $"{s.To} confirmed {Markup.Escape(s.Number)} [orange3]with a discrepancy[/]: {Output.Carats(c.CaratsHundredths - short100)} received, {Output.Carats(c.CaratsHundredths)} certified");
+        var status = outcome == ImportOutcome.Confirmed ? CertificateStatus.Confirmed : CertificateStatus.Discrepancy;
+        var atExporter = await WaitForAsync(network[s.From], s.Number, r => r.Status == status, ct);
+        step($"{s.From} verified {s.To}'s signed import confirmation: {Output.StatusMarkup(atExporter.Status)}"
+            + (atExporter.StatusReason.Length > 0 ? $" ({Markup.Escape(atExporter.StatusReason)})" : ""));
     }
 
     private static async Task AwaitDeliveryAsync(DemoNetwork network, Shipment s, Action<string> step, CancellationToken ct)
@@ -180,13 +231,13 @@ internal static class DemoCommand
                 ok = false;
             }
 
-            ok &= exporter.Status == CertificateStatus.Delivered && importer.Status == CertificateStatus.Received;
+            ok &= exporter.Status == s.Exporter && importer.Status == s.Importer;
             table.AddRow(Markup.Escape(s.Number), $"{s.From} → {s.To}", Output.StatusMarkup(exporter.Status), Output.StatusMarkup(importer.Status), receipt);
         }
 
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(ok
-            ? $"[green]All {shipments.Count} certificates reached their importers, each proven by a signed receipt.[/]"
+            ? $"[green]All {shipments.Count} certificates reached their importers and the expected state on both sides, each delivery proven by a signed receipt.[/]"
             : "[red]Some certificates did not reach the expected state.[/]");
         return ok;
     }

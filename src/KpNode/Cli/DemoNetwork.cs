@@ -142,7 +142,8 @@ internal sealed class DemoNode(string code, NodeConfig config) : IDisposable
 
     public string Code { get; } = code;
 
-    public NodeConfig Config { get; } = config;
+    /// <summary>The node's configuration; tests may reload it with overrides before a restart.</summary>
+    public NodeConfig Config { get; set; } = config;
 
     public NodeHost? Host { get; private set; }
 

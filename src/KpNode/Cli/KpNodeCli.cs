@@ -18,6 +18,7 @@ public static class KpNodeCli
             PkiCommands.Create(),
             CertCommands.Create(),
             StatusCommand.Create(),
+            StatsCommand.Create(),
             HealthCommand.Create(),
             PeerCommands.Create(),
         };

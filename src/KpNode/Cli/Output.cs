@@ -92,6 +92,7 @@ public static class Output
         Row("Issued / expires", $"{Markup.Escape(c.DateOfIssue)} / {Markup.Escape(c.DateOfExpiry)}");
         if (c.SealNumber.Length > 0) Row("Seal", Markup.Escape(c.SealNumber));
         if (c.Replaces.Length > 0) Row("Replaces", Markup.Escape(c.Replaces));
+        if (r.ReplacedBy.Length > 0) Row("Replaced by", Markup.Escape(r.ReplacedBy));
         if (r.DeliveryState.Length > 0)
         {
             Row("Delivery", $"{Markup.Escape(r.DeliveryState)}, {r.Attempts} failed attempt(s)"
@@ -101,6 +102,8 @@ public static class Output
         if (r.LastError.Length > 0) Row("Last error", $"[red]{Markup.Escape(r.LastError)}[/]");
         Row("Evidence", $"certificate envelope {r.CertificateEnvelope.Length} bytes"
             + (r.ReceiptEnvelope.Length > 0 ? $", signed receipt {r.ReceiptEnvelope.Length} bytes" : ", no receipt yet")
+            + (r.ConfirmationEnvelope.Length > 0 ? $", signed import confirmation {r.ConfirmationEnvelope.Length} bytes" : "")
+            + (r.VoidEnvelope.Length > 0 ? $", signed void {r.VoidEnvelope.Length} bytes" : "")
             + " [grey](--json shows them in base64)[/]");
         AnsiConsole.Write(new Panel(grid).Header("KP certificate").Border(BoxBorder.Rounded));
 

@@ -28,6 +28,7 @@ public sealed record Certificate
     public string? QualityCharacteristics { get; init; }
     public string? Remarks { get; init; }
     public string? Replaces { get; init; }
+    public string? OriginZone { get; init; }
 
     // Written out because a record compares lists by reference, and two certificates with the
     // same origins and lines are the same certificate (e.g. after a trip over the wire).
@@ -52,7 +53,8 @@ public sealed record Certificate
         && InTransit == other.InTransit
         && QualityCharacteristics == other.QualityCharacteristics
         && Remarks == other.Remarks
-        && Replaces == other.Replaces;
+        && Replaces == other.Replaces
+        && OriginZone == other.OriginZone;
 
     public override int GetHashCode() =>
         HashCode.Combine(Number, ExportingParticipant, ImportingParticipant, Carats, Value, DateOfIssue);

@@ -27,4 +27,5 @@ public sealed record CertificateDraft
     public string? QualityCharacteristics { get; init; }
     public string? Remarks { get; init; }
     public string? Replaces { get; init; }
+    public string? OriginZone { get; init; }
 }

@@ -11,6 +11,7 @@ public static class CertificateRules
     public const int MaxNameLength = 200;
     public const int MaxAddressLength = 500;
     public const int MaxSealNumberLength = 100;
+    public const int MaxOriginZoneLength = 100;
     public const int MaxQualityCharacteristicsLength = 1000;
     public const int MaxRemarksLength = 2000;
     /// <summary>Far above any real shipment; catches a weight or a value typed into the parcels field.</summary>
@@ -46,6 +47,7 @@ public static class CertificateRules
         CheckOptionalText("quality_characteristics", draft.QualityCharacteristics, "the quality characteristics", MaxQualityCharacteristicsLength, allowLineBreaks: true, violations);
         CheckOptionalText("remarks", draft.Remarks, "the remarks", MaxRemarksLength, allowLineBreaks: true, violations);
         CheckReplaces(draft.Replaces, draft.Number, ctx, violations);
+        CheckOptionalText("origin_zone", draft.OriginZone, "the zone of origin", MaxOriginZoneLength, allowLineBreaks: false, violations);
 
         if (violations.Count > 0 || issue is not { } dateOfIssue || expiry is not { } dateOfExpiry)
             return new ValidationResult(null, violations);
@@ -72,6 +74,7 @@ public static class CertificateRules
             QualityCharacteristics = NullIfEmpty(draft.QualityCharacteristics),
             Remarks = NullIfEmpty(draft.Remarks),
             Replaces = NullIfEmpty(draft.Replaces),
+            OriginZone = NullIfEmpty(draft.OriginZone),
         };
         return new ValidationResult(certificate, []);
     }

@@ -1,11 +1,12 @@
 using System.Security.Cryptography.X509Certificates;
+using KpNode.Domain;
 using KpNode.Hosting;
 using KpNode.Trust;
 
 namespace KpNode.Exchange;
 
 /// <summary>A trading partner as configured: its code, where its node listens, and the root we trust for it.</summary>
-public sealed record Partner(string Code, Uri Address, X509Certificate2 Root, IReadOnlyList<string> NumberPrefixes)
+public sealed record Partner(string Code, Uri Address, X509Certificate2 Root, IReadOnlyList<string> NumberPrefixes, PartnerPolicy Policy)
 {
     /// <summary>The only anchor a message from this partner may chain to.</summary>
     public IReadOnlyCollection<X509Certificate2> Anchors { get; } = [Root];
@@ -41,7 +42,9 @@ public sealed class Partners
             {
                 var root = PkiFiles.LoadRoot(p.RootCertificate, p.Participant);
                 var prefixes = p.NumberPrefixes.Count > 0 ? p.NumberPrefixes.ToArray() : [p.Participant];
-                partners.Add(new Partner(p.Participant, new Uri(p.Address), root, prefixes));
+                var policy = new PartnerPolicy(p.Participant, Enum.Parse<PartnerStanding>(p.Standing, ignoreCase: true),
+                    p.PermittedOriginZones.ToArray(), p.RefusedOrigins.ToArray());
+                partners.Add(new Partner(p.Participant, new Uri(p.Address), root, prefixes, policy));
             }
             catch (Exception e) when (e is PkiFileException or IOException or UnauthorizedAccessException)
             {

@@ -10,7 +10,4 @@ public static class PayloadTypes
     public const string PingAnswer = "application/vnd.kp.v1.ping-answer+protobuf";
     public const string AuthenticityStatement = "application/vnd.kp.v1.authenticity-statement+protobuf";
 
-    /// <summary>Types a partner may deliver through PeerExchangeService.Deliver.</summary>
-    public static bool IsDeliverable(string type) =>
-        type is CertificateIssued or CertificateVoided or ImportConfirmation;
 }

@@ -37,6 +37,13 @@ public sealed class PeerExchangeApi(
         }
     }
 
+    public override Task<CheckAuthenticityResponse> CheckAuthenticity(CheckAuthenticityRequest request, ServerCallContext context)
+    {
+        var partner = gate.RequirePartner(context);
+        delivery.PartnerSeen(partner.Code);
+        return Task.FromResult(new CheckAuthenticityResponse { Statement = workflow.AnswerAuthenticity(partner, request) });
+    }
+
     public override Task<PingResponse> Ping(PingRequest request, ServerCallContext context)
     {
         var partner = gate.RequirePartner(context);

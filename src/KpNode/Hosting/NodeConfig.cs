@@ -1,3 +1,4 @@
+using KpNode.Domain;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 
@@ -169,6 +170,20 @@ public sealed class NodeConfig
                 yield return $"{key}:RootCertificate: the file {p.RootCertificate} does not exist (ask {p.Participant} for its root.crt)";
             }
 
+            if (!Enum.TryParse<PartnerStanding>(p.Standing, ignoreCase: true, out var standing) || !Enum.IsDefined(standing))
+            {
+                yield return $"{key}:Standing: '{p.Standing}' is not Active, Suspended or Partial";
+            }
+            else if (standing == PartnerStanding.Partial && p.PermittedOriginZones.Count == 0)
+            {
+                yield return $"{key}:PermittedOriginZones: a Partial partner needs the list of zones its exports may come from";
+            }
+
+            foreach (var problem in CheckOrigins($"{key}:RefusedOrigins", p.RefusedOrigins))
+            {
+                yield return problem;
+            }
+
             for (var j = 0; j < p.NumberPrefixes.Count; j++)
             {
                 if (!IsPrefix(p.NumberPrefixes[j]))
@@ -176,6 +191,16 @@ public sealed class NodeConfig
                     yield return $"{key}:NumberPrefixes:{j}: '{p.NumberPrefixes[j]}' is not a number prefix";
                 }
             }
+        }
+
+        foreach (var problem in CheckOrigins("Node:TradePolicy:RefusedOrigins", o.TradePolicy.RefusedOrigins))
+        {
+            yield return problem;
+        }
+
+        if (o.ExpiryCheckInterval < TimeSpan.FromMilliseconds(100))
+        {
+            yield return "Node:ExpiryCheckInterval: must be at least 0.1 s";
         }
 
         var d = o.Delivery;
@@ -194,6 +219,17 @@ public sealed class NodeConfig
         if (ops.ExpiryWarningDays is < 0 or > 3650) yield return $"Node:Operations:ExpiryWarningDays: {ops.ExpiryWarningDays} is outside 0..3650";
         if (ops.LogFormat is not ("simple" or "json")) yield return $"Node:Operations:LogFormat: '{ops.LogFormat}' is not one of simple, json";
         if (ops.StatusPageRefreshSeconds is < 1 or > 3600) yield return $"Node:Operations:StatusPageRefreshSeconds: {ops.StatusPageRefreshSeconds} is outside 1..3600";
+    }
+
+    private static IEnumerable<string> CheckOrigins(string key, List<string> origins)
+    {
+        for (var i = 0; i < origins.Count; i++)
+        {
+            if (!Iso3166.IsAssigned(origins[i]))
+            {
+                yield return $"{key}:{i}: '{origins[i]}' is not an ISO 3166-1 alpha-2 country code";
+            }
+        }
     }
 
     private static ListenAddress? ParseListen(string key, string value, List<string> problems)

@@ -140,6 +140,7 @@ public sealed class NodeHost : IAsyncDisposable
         services.AddSingleton<PeerChannels>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
+        services.AddHostedService<ExpiryMonitor>();
         services.AddSingleton<PeerGate>();
         services.AddSingleton<OperatorGate>();
         services.AddGrpc(o =>

@@ -39,6 +39,21 @@ public sealed class NodeOptions
     public DeliveryOptions Delivery { get; set; } = new();
 
     public OperationsOptions Operations { get; set; } = new();
+
+    public TradePolicyOptions TradePolicy { get; set; } = new();
+
+    /// <summary>How often certificates past their date of expiry are marked Expired.</summary>
+    public TimeSpan ExpiryCheckInterval { get; set; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>National restrictions that apply to trade with every partner.</summary>
+public sealed class TradePolicyOptions
+{
+    /// <summary>ISO codes of origins whose rough diamonds are refused (e.g. national sanctions).</summary>
+    public List<string> RefusedOrigins { get; set; } = [];
+
+    /// <summary>Refuse "mixed origin" certificates, whose origins cannot be checked against RefusedOrigins.</summary>
+    public bool RefuseMixedOrigin { get; set; }
 }
 
 /// <summary>One trading partner: who it is, where its node listens, and the root we trust for it.</summary>
@@ -54,6 +69,14 @@ public sealed class PartnerOptions
 
     /// <summary>Prefixes the partner's certificate numbers start with; defaults to its participant code.</summary>
     public List<string> NumberPrefixes { get; set; } = [];
+
+    /// <summary>Active, Suspended, or Partial (exports accepted only from PermittedOriginZones).</summary>
+    public string Standing { get; set; } = "Active";
+
+    public List<string> PermittedOriginZones { get; set; } = [];
+
+    /// <summary>Origins refused in trade with this partner in particular.</summary>
+    public List<string> RefusedOrigins { get; set; } = [];
 }
 
 /// <summary>Timings of delivery to partners: Polly covers seconds, the durable outbox hours and days.</summary>

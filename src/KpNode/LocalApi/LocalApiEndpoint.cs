@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using KpNode.Exchange;
 using KpNode.Hosting;
 using KpNode.Operations;
 using KpNode.Outbox;
@@ -30,6 +31,38 @@ public sealed class LocalApiEndpoint(
         var doc = await workflow.IssueAsync(request.Draft, actor, context.CancellationToken);
         Log.CertificateIssued(logger, doc.Id, doc.Partner, actor);
         return new IssueCertificateResponse { Record = Record(doc, withEvidence: true) };
+    }
+
+    public override async Task<VoidCertificateResponse> VoidCertificate(VoidCertificateRequest request, ServerCallContext context)
+    {
+        var actor = gate.RequireOperator(context);
+        var doc = await workflow.VoidAsync(request.CertificateNumber, request.Reason, actor, context.CancellationToken);
+        return new VoidCertificateResponse { Record = Record(doc, withEvidence: true) };
+    }
+
+    public override async Task<ConfirmImportResponse> ConfirmImport(ConfirmImportRequest request, ServerCallContext context)
+    {
+        var actor = gate.RequireOperator(context);
+        var doc = await workflow.ConfirmImportAsync(request, actor, context.CancellationToken);
+        return new ConfirmImportResponse { Record = Record(doc, withEvidence: true) };
+    }
+
+    public override Task<CheckCertificateResponse> CheckCertificate(CheckCertificateRequest request, ServerCallContext context)
+    {
+        gate.RequireOperator(context);
+        return workflow.CheckAuthenticityAsync(request, context.CancellationToken);
+    }
+
+    public override Task<GetStatisticsResponse> GetStatistics(GetStatisticsRequest request, ServerCallContext context)
+    {
+        gate.RequireOperator(context);
+        if (TradeStatistics.ParsePeriod(request.Period) is not var (first, last))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"period: '{request.Period}' is not a calendar quarter written like 2026Q3"));
+        }
+
+        var docs = store.IssuedBetween(first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), last.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+        return Task.FromResult(TradeStatistics.Compute(config.Participant, request.Period, first, last, docs));
     }
 
     public override Task<GetCertificateResponse> GetCertificate(GetCertificateRequest request, ServerCallContext context)

@@ -29,6 +29,12 @@ internal static partial class Log
     [LoggerMessage(1202, LogLevel.Warning, "Refused a delivery from {Partner}: {Status} {Reason}")]
     public static partial void DeliveryRefused(ILogger logger, string partner, string status, string reason);
 
+    [LoggerMessage(1203, LogLevel.Information, "{Count} certificates passed their date of expiry without confirmation")]
+    public static partial void CertificatesExpired(ILogger logger, int count);
+
+    [LoggerMessage(1204, LogLevel.Error, "The expiry check failed; it runs again at the next interval")]
+    public static partial void ExpiryCheckFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(1300, LogLevel.Information, "Delivered {Number} (message {MessageId}) to {Partner}: {Outcome}")]
     public static partial void Delivered(ILogger logger, string number, string messageId, string partner, string outcome);
 

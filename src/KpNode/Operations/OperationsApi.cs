@@ -58,7 +58,9 @@ public sealed class OperationsApi(
             pending = messages.Count(m => m!.Status == MessageStatus.Pending);
             // The store is written first, the lane's own view of the partner right after: wait for both.
             var laneCaughtUp = ids.Count == 0 || lane.LastSuccessAt >= startedAt || lane.LastFailureAt >= startedAt;
-            var settled = laneCaughtUp && messages.All(m => m!.Status != MessageStatus.Pending || m.LastAttemptAt >= startedAt);
+            // Messages about one certificate go in order, so only the oldest pending one of each can have been tried.
+            var settled = laneCaughtUp && messages.Where(m => m!.Status == MessageStatus.Pending).GroupBy(m => m!.CertificateNumber)
+                .All(g => g.MinBy(m => m!.CreatedAt)!.LastAttemptAt >= startedAt);
             if (settled || time.GetUtcNow() >= deadline || context.CancellationToken.IsCancellationRequested)
             {
                 break;

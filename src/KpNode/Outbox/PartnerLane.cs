@@ -151,11 +151,14 @@ public sealed class PartnerLane
                 await _circuitControl.CloseAsync(stopping);
             }
 
+            // Messages about one certificate go in order (a void never overtakes the certificate it voids):
+            // only the oldest pending message of each certificate may go now.
             var pending = _store.PendingOutbound(_partner.Code, BatchSize);
-            var due = pending.Where(m => reset || m.NextAttemptAt <= now.UtcDateTime).ToList();
+            var eligible = pending.GroupBy(m => m.CertificateNumber).Select(g => g.MinBy(m => m.CreatedAt)!).ToList();
+            var due = eligible.Where(m => reset || m.NextAttemptAt <= now.UtcDateTime).ToList();
             if (due.Count == 0)
             {
-                return pending.Count == 0 ? null : pending.Min(m => m.NextAttemptAt);
+                return eligible.Count == 0 ? null : eligible.Min(m => m.NextAttemptAt);
             }
 
             await Parallel.ForEachAsync(due,
@@ -166,7 +169,7 @@ public sealed class PartnerLane
 
     private async Task WaitAsync(DateTime? nextDue, CancellationToken stopping)
     {
-        while (_signal.Reader.TryRead(out _))
+        if (_signal.Reader.TryRead(out _))
         {
             // A signal that arrived while delivering: look again before sleeping.
             return;

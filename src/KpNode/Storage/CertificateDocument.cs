@@ -27,6 +27,10 @@ public sealed class CertificateDocument
     /// <summary>The signed envelope exactly as sent or received: the evidence, never re-serialized.</summary>
     public byte[] CertificateEnvelope { get; set; } = [];
     public byte[]? ReceiptEnvelope { get; set; }
+    /// <summary>The signed import confirmation (ours or the importer's) exactly as sent or received.</summary>
+    public byte[]? ConfirmationEnvelope { get; set; }
+    /// <summary>The exporter's signed void message exactly as sent or received.</summary>
+    public byte[]? VoidEnvelope { get; set; }
     public string? Replaces { get; set; }
     public string? ReplacedBy { get; set; }
     public string? StatusReason { get; set; }

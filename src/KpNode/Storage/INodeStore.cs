@@ -64,6 +64,12 @@ public interface IStoreReader
 
     /// <summary>Audit entries from id <paramref name="fromId"/> on, in order.</summary>
     IReadOnlyList<AuditEntry> ReadAudit(long fromId, int max);
+
+    /// <summary>Certificates in <paramref name="status"/> whose date of expiry is before <paramref name="date"/>, by number.</summary>
+    IReadOnlyList<CertificateDocument> ExpiringBefore(DateTime date, CertificateStatus status, int max);
+
+    /// <summary>Every certificate whose date of issue is in [<paramref name="from"/>, <paramref name="until"/>), for statistics.</summary>
+    IReadOnlyList<CertificateDocument> IssuedBetween(DateTime from, DateTime until);
 }
 
 /// <summary>What a transaction started by <see cref="INodeStore.Write{T}"/> may do; valid only until that call returns.</summary>

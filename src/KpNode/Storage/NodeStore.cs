@@ -289,6 +289,26 @@ public sealed class NodeStore : INodeStore, IDisposable
         return Certificates.Query().OrderByDescending(x => x.UpdatedAt).Limit(max).ToList();
     }
 
+    public IReadOnlyList<CertificateDocument> ExpiringBefore(DateTime date, CertificateStatus status, int max)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Certificates.Query()
+            .Where("$.Status = @0 AND $.DateOfExpiry < @1", Bson(status), Bson(date))
+            .OrderBy(x => x.Id)
+            .Limit(max)
+            .ToList();
+    }
+
+    public IReadOnlyList<CertificateDocument> IssuedBetween(DateTime from, DateTime until)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Certificates.Query()
+            .Where("$.DateOfIssue >= @0 AND $.DateOfIssue < @1", Bson(from), Bson(until))
+            .OrderBy(x => x.Id)
+            .ToList();
+    }
+
     public IReadOnlyDictionary<CertificateStatus, long> CountCertificatesByStatus()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

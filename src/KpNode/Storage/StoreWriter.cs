@@ -103,6 +103,11 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
 
     public IReadOnlyList<AuditEntry> ReadAudit(long fromId, int max) => Read(() => store.ReadAudit(fromId, max));
 
+    public IReadOnlyList<CertificateDocument> ExpiringBefore(DateTime date, CertificateStatus status, int max) =>
+        Read(() => store.ExpiringBefore(date, status, max));
+
+    public IReadOnlyList<CertificateDocument> IssuedBetween(DateTime from, DateTime until) => Read(() => store.IssuedBetween(from, until));
+
     private void Insert<TDocument>(ILiteCollection<TDocument> collection, string collectionName, string key, TDocument document)
     {
         EnsureOpen();

@@ -37,6 +37,7 @@ public static class CertificateMapping
             QualityCharacteristics = proto.QualityCharacteristics,
             Remarks = proto.Remarks,
             Replaces = proto.Replaces,
+            OriginZone = proto.OriginZone,
         };
     }
 
@@ -64,6 +65,7 @@ public static class CertificateMapping
             QualityCharacteristics = c.QualityCharacteristics ?? "",
             Remarks = c.Remarks ?? "",
             Replaces = c.Replaces ?? "",
+            OriginZone = c.OriginZone ?? "",
         };
         proto.OriginCountries.Add(c.OriginCountries);
         proto.HsLines.Add(c.HsLines.Select(l => new V1.HsLine

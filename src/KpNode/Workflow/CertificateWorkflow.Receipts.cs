@@ -1,0 +1,124 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using KpNode.Exchange;
+using KpNode.Storage;
+using KpNode.Trust;
+using KpNode.Wire.V1;
+
+namespace KpNode.Workflow;
+
+public sealed partial class CertificateWorkflow
+{
+    /// <summary>
+    /// Checks a partner's receipt for one of our messages (signature, signer, digest) and records it: the message is
+    /// done, and the certificate moves on (Delivered or Rejected for a new certificate; a note for a void or confirmation).
+    /// Throws <see cref="InvalidReceiptException"/> when the receipt is not proof.
+    /// </summary>
+    public async Task<Receipt> RecordReceiptAsync(string messageId, Partner partner, Envelope receiptEnvelope, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var message = store.FindMessage(messageId) ?? throw new InvalidOperationException($"message {messageId} is not in the outbox");
+        var receipt = VerifyReceipt(message, partner, receiptEnvelope, now);
+        await store.WriteDurableAsync(w =>
+        {
+            var current = w.FindMessage(messageId)!;
+            if (current.Status != MessageStatus.Pending)
+            {
+                return 0; // a concurrent attempt already recorded the receipt
+            }
+
+            var accepted = receipt.Outcome == ReceiptOutcome.Accepted;
+            var utcNow = now.UtcDateTime;
+            current.Status = accepted ? MessageStatus.Delivered : MessageStatus.Rejected;
+            current.ReceiptEnvelope = receiptEnvelope.ToByteArray();
+            current.CompletedAt = utcNow;
+            current.LastAttemptAt = utcNow;
+            current.LastError = accepted ? null : $"{receipt.Reason}: {receipt.ReasonText}";
+            w.UpdateMessage(current);
+            if (w.FindCertificate(current.CertificateNumber) is { } cert)
+            {
+                ApplyReceipt(cert, current, receipt, partner.Code, utcNow);
+                w.UpdateCertificate(cert);
+            }
+
+            w.Audit(partner.Code, accepted ? "receipt.accepted" : "receipt.rejected", current.CertificateNumber,
+                $"message {messageId} ({Kind(current.PayloadType)})" + (accepted ? "" : $"; {receipt.Reason}: {receipt.ReasonText}"));
+            return 0;
+        }, ct);
+        return receipt;
+    }
+
+    private static void ApplyReceipt(CertificateDocument cert, MessageDocument message, Receipt receipt, string partner, DateTime now)
+    {
+        var accepted = receipt.Outcome == ReceiptOutcome.Accepted;
+        if (message.PayloadType != PayloadTypes.CertificateIssued)
+        {
+            var what = message.PayloadType == PayloadTypes.CertificateVoided ? "void" : "import confirmation";
+            CertificateDocuments.Note(cert, now, accepted
+                ? $"{partner} acknowledged the {what} with a signed receipt"
+                : $"{partner} refused the {what}: {receipt.ReasonText}");
+            return;
+        }
+
+        cert.ReceiptEnvelope = message.ReceiptEnvelope;
+        if (cert.Status != Domain.CertificateStatus.Issued)
+        {
+            // Already moved on (e.g. voided or expired meanwhile): keep the proof, not the transition.
+            CertificateDocuments.Note(cert, now, accepted ? $"{partner} signed a receipt" : $"{partner} refused it: {receipt.ReasonText}");
+        }
+        else if (accepted)
+        {
+            CertificateDocuments.Transition(cert, Domain.CertificateStatus.Delivered, now, $"Delivered: {partner} signed a receipt");
+        }
+        else
+        {
+            cert.StatusReason = $"{receipt.Reason}: {receipt.ReasonText}";
+            CertificateDocuments.Transition(cert, Domain.CertificateStatus.Rejected, now, $"Rejected by {partner}: {receipt.ReasonText}");
+        }
+    }
+
+    private Receipt VerifyReceipt(MessageDocument message, Partner partner, Envelope receiptEnvelope, DateTimeOffset now)
+    {
+        VerifiedEnvelope verified;
+        try
+        {
+            verified = verifier.Verify(receiptEnvelope, partner.Anchors, now);
+        }
+        catch (EnvelopeVerificationException e)
+        {
+            throw new InvalidReceiptException($"the receipt's signature does not verify: {e.Message}");
+        }
+
+        if (verified.SignerParticipant != partner.Code || verified.PayloadType != PayloadTypes.Receipt)
+        {
+            throw new InvalidReceiptException($"the receipt is a {verified.PayloadType} signed by {verified.SignerParticipant}, expected a receipt signed by {partner.Code}");
+        }
+
+        Receipt receipt;
+        try
+        {
+            receipt = Receipt.Parser.ParseFrom(verified.Payload.Span);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new InvalidReceiptException($"the receipt payload is not a kp.v1.Receipt ({e.Message})");
+        }
+
+        if (receipt.MessageId != message.Id || receipt.Sender != Us || receipt.Receiver != partner.Code)
+        {
+            throw new InvalidReceiptException($"the receipt acknowledges message {receipt.MessageId} from {receipt.Sender} to {receipt.Receiver}, not {message.Id} from {Us} to {partner.Code}");
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(receipt.PayloadSha256.Span, message.PayloadSha256))
+        {
+            throw new InvalidReceiptException("the receipt's SHA-256 differs from the payload we sent");
+        }
+
+        if (receipt.Outcome is not (ReceiptOutcome.Accepted or ReceiptOutcome.Rejected))
+        {
+            throw new InvalidReceiptException($"the receipt has no outcome ({receipt.Outcome})");
+        }
+
+        return receipt;
+    }
+}
