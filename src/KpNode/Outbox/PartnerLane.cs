@@ -411,7 +411,7 @@ public static class DeliveryErrors
                     || x is SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted }
                     || x is IOException && x.Message.Contains("ended prematurely", StringComparison.OrdinalIgnoreCase)))
             {
-                return new(FailureCause.TlsRefusedByPartner, $"{partner} closed the connection before answering ({innermost})");
+                return new(FailureCause.TlsRefusedByPartner, $"{partner} closed the connection before answering, most likely refusing our TLS certificate ({innermost})");
             }
 
             return r.StatusCode == StatusCode.Unavailable ? new(FailureCause.Unreachable, $"{partner}: {innermost}") : null;
@@ -445,7 +445,8 @@ public static class DeliveryErrors
             + "Nothing is lost: messages wait in the outbox and go out when it is back. 'kpnode peer ping' tests the link.",
         FailureCause.TlsRefusedByPartner =>
             $"{partner}'s node refused our TLS certificate: it does not trust our root, or our node certificate expired. "
-            + $"Send {partner} our root.crt out of band and ask them to configure it as {us}'s root; check that our node.crt is still valid.",
+            + $"Send {partner} our root.crt out of band and ask them to configure it as {us}'s root; check that our node.crt is still valid. "
+            + $"If {partner} confirms it trusts our root, its node may be failing mid-call: ask {partner} to check its logs.",
         FailureCause.PartnerCertificateUntrusted =>
             $"We refused {partner}'s TLS certificate (expired, or not from the root configured for {partner}). "
             + $"Check Node:Partners ({partner}) RootCertificate holds {partner}'s current root; if {partner} renewed its PKI, ask for the new root.crt, else ask {partner} to renew its node certificate.",
