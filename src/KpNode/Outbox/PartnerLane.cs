@@ -39,6 +39,7 @@ public sealed class PartnerLane
     private readonly CircuitBreakerManualControl _circuitControl = new();
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private int _resetRequested;
+    private int _resetForced;
     private DateTimeOffset _lastReset;
 
     public PartnerLane(Partner partner, NodeConfig config, INodeStore store, CertificateWorkflow workflow,
@@ -98,7 +99,7 @@ public sealed class PartnerLane
             return pending.Select(m => m.Id).ToList();
         });
         // Bypass the throttle that protects against a chatty partner: an operator asked for this retry.
-        _lastReset = DateTimeOffset.MinValue;
+        Interlocked.Exchange(ref _resetForced, 1);
         Wake(resetBackoff: true);
         return ids;
     }
@@ -142,7 +143,8 @@ public sealed class PartnerLane
         while (true)
         {
             var now = _time.GetUtcNow();
-            var reset = Interlocked.Exchange(ref _resetRequested, 0) == 1 && now - _lastReset >= ResetThrottle;
+            var forced = Interlocked.Exchange(ref _resetForced, 0) == 1;
+            var reset = Interlocked.Exchange(ref _resetRequested, 0) == 1 && (forced || now - _lastReset >= ResetThrottle);
             if (reset)
             {
                 // The partner just reached us, so it is up: close the circuit and forget the failures it

@@ -56,6 +56,8 @@ public sealed class PeerCommandTests
         var waiting = await net.IssueAsync("ZA", "BE");
         await net.WaitForAsync("ZA", waiting.Certificate.Number, r => r.Attempts > 0);
         await net["BE"].StartAsync();
+        // BE answers again (a ping does not touch ZA's outbox): from here only the backoff holds the message back.
+        await WaitUntilPingAnswersAsync(net, "ZA", "BE");
 
         var result = await KpNodeProcess.RunAsync("peer", "retry-now", "--config", net["ZA"].Config.FilePath, "BE", "--json");
         Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
@@ -69,6 +71,19 @@ public sealed class PeerCommandTests
         var nothing = await KpNodeProcess.RunAsync("peer", "retry-now", "--config", net["ZA"].Config.FilePath, "BE");
         Assert.Equal(0, nothing.ExitCode);
         Assert.Contains("Nothing waits for BE", nothing.Stdout);
+    }
+
+    private static async Task WaitUntilPingAnswersAsync(TestNetwork net, string from, string to)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        PingPeerResponse answer;
+        do
+        {
+            answer = await net[from].Client.Operations.PingPeerAsync(new PingPeerRequest { Partner = to });
+        }
+        while (!answer.Ok && DateTime.UtcNow < deadline && await Task.Delay(100).ContinueWith(_ => true));
+
+        Assert.True(answer.Ok, answer.ToString());
     }
 
     [Fact]
