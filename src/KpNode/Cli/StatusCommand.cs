@@ -30,6 +30,10 @@ internal static class StatusCommand
                 + (status.Healthy ? "[green]healthy[/]" : $"[red]NOT healthy: {Markup.Escape(status.HealthDetail)}[/]"));
             AnsiConsole.MarkupLine($"[grey]Status page {Markup.Escape(status.StatusPageUrl)}, metrics {Markup.Escape(status.MetricsUrl)}[/]");
 
+            string Days(CredentialKind kind) => string.Join(", ", status.Credentials.Where(c => c.Kind == kind)
+                .Select(c => kind == CredentialKind.PartnerRoot ? $"{c.Owner} {c.DaysLeft} d" : $"{c.DaysLeft} d"));
+            AnsiConsole.MarkupLine(Markup.Escape($"Days until expiry: root {Days(CredentialKind.Root)}, node TLS {Days(CredentialKind.NodeTls)}, "
+                + $"signing {Days(CredentialKind.DocumentSigning)}, operator {Days(CredentialKind.Operator)}; partner roots {Days(CredentialKind.PartnerRoot)}"));
             foreach (var c in status.Credentials.Where(c => c.Warning))
             {
                 AnsiConsole.MarkupLine($"[orange3]Expiry warning: the {Markup.Escape(StatusPage.Kind(c.Kind))} of {Markup.Escape(c.Owner)} "

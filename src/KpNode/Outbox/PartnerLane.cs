@@ -409,7 +409,11 @@ public static class DeliveryErrors
 
             // The connection opened, then the partner hung up before any answer: with TLS 1.3 this is how a
             // server's refusal of our client certificate reaches us (the handshake completes on our side first).
+            // Or, when the refusal lands between the TLS and the HTTP/2 handshakes, as an HTTP/2 connection that
+            // "could not be established" without any protocol error code from the partner (only the text tells).
             if (chain.Any(x => x is HttpIOException { HttpRequestError: HttpRequestError.ResponseEnded }
+                    || x is HttpRequestException or IOException && !chain.OfType<HttpProtocolException>().Any()
+                        && x.Message.Contains("HTTP/2 connection could not be established", StringComparison.Ordinal)
                     || x is SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted }
                     || x is IOException && x.Message.Contains("ended prematurely", StringComparison.OrdinalIgnoreCase)))
             {

@@ -34,6 +34,7 @@ public sealed class StatusCauseTests
         Assert.Contains("BE: unreachable: BE", text);
         Assert.Contains("What to do: No connection to BE's node. Check that it is running", text);
         Assert.Contains("healthy", text);
+        Assert.Matches(@"Days until expiry: root \d+ d, node TLS \d+ d, signing \d+ d, operator \d+ d; partner roots BE \d+ d", text);
 
         var json = Ops.Json.Parse<GetNodeStatusResponse>((await KpNodeProcess.RunAsync("status", "--config", net["ZA"].Config.FilePath, "--json")).Stdout);
         Assert.Equal(DeliveryFailureCause.Unreachable, Ops.Partner(json, "BE").LastErrorCause);
@@ -110,6 +111,23 @@ public sealed class StatusCauseTests
         Assert.Equal(FailureCause.CircuitOpen, open.Cause);
         Assert.Contains("kpnode peer retry-now BE", DeliveryErrors.Advice(open.Cause, "BE", "ZA", Config()));
         Assert.Equal(FailureCause.Timeout, DeliveryErrors.Classify("BE", new TimeoutRejectedException(), null).Cause);
+    }
+
+    [Fact]
+    public void Both_shapes_of_a_partner_hanging_up_after_the_TLS_handshake_read_as_a_refused_certificate()
+    {
+        // With TLS 1.3 the server checks our certificate after our side finished the handshake; .NET then sees
+        // either a response that ended, or an HTTP/2 connection that was never established.
+        var ended = new RpcException(new Status(StatusCode.Unavailable, "Error starting gRPC call.",
+            new HttpRequestException("An error occurred while sending the request.",
+                new HttpIOException(HttpRequestError.ResponseEnded, "The response ended prematurely."))));
+        var noHttp2 = new RpcException(new Status(StatusCode.Internal, "Error starting gRPC call.",
+            new HttpRequestException("An HTTP/2 connection could not be established because the server did not complete the HTTP/2 handshake.")));
+
+        Assert.Equal(FailureCause.TlsRefusedByPartner, DeliveryErrors.Classify("BE", ended, null).Cause);
+        Assert.Equal(FailureCause.TlsRefusedByPartner, DeliveryErrors.Classify("BE", noHttp2, null).Cause);
+        Assert.StartsWith("TLS refused by partner: BE closed the connection before answering, most likely refusing our TLS certificate",
+            DeliveryErrors.Classify("BE", noHttp2, null).ToString());
     }
 
     private static KpNode.Hosting.NodeConfig Config()
