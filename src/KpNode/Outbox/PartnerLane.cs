@@ -420,7 +420,10 @@ public static class DeliveryErrors
                 return new(FailureCause.TlsRefusedByPartner, $"{partner} closed the connection before answering, most likely refusing our TLS certificate ({innermost})");
             }
 
-            return r.StatusCode == StatusCode.Unavailable ? new(FailureCause.Unreachable, $"{partner}: {innermost}") : null;
+            // Any other failure of the HTTP request itself: the call never reached the partner's service.
+            return r.StatusCode == StatusCode.Unavailable || chain.OfType<HttpRequestException>().Any()
+                ? new(FailureCause.Unreachable, $"{partner}: {innermost}")
+                : null;
         }
     }
 

@@ -128,6 +128,10 @@ public sealed class StatusCauseTests
         Assert.Equal(FailureCause.TlsRefusedByPartner, DeliveryErrors.Classify("BE", noHttp2, null).Cause);
         Assert.StartsWith("TLS refused by partner: BE closed the connection before answering, most likely refusing our TLS certificate",
             DeliveryErrors.Classify("BE", noHttp2, null).ToString());
+
+        // A call that failed in HTTP before reaching the partner's service is never blamed on the partner.
+        var neverStarted = new RpcException(new Status(StatusCode.Internal, "Error starting gRPC call.", new HttpRequestException("proxy tunnel failed")));
+        Assert.Equal(FailureCause.Unreachable, DeliveryErrors.Classify("BE", neverStarted, null).Cause);
     }
 
     private static KpNode.Hosting.NodeConfig Config()
