@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Threading.Channels;
+using KpNode.Bench.Common;
+using KpNode.Cli;
+using KpNode.Domain;
+using KpNode.Storage;
+using KpNode.Trust;
+
+namespace KpNode.Bench.Store;
+
+/// <summary>
+/// <c>store</c>: fills a node's store with N realistic certificates in batched transactions, then measures,
+/// in a fresh child process running the node on that store, start-up, lookups, lists and memory.
+/// </summary>
+internal static class StoreBench
+{
+    private const string Node = "AE";
+
+    public static async Task<int> RunAsync(BenchArgs args)
+    {
+        var total = args.Int("certificates", 100_000);
+        var batchSize = args.Int("batch", 1000);
+        var keep = args.Text("keep");
+        var json = args.Flag("json");
+        var machine = Machine.Now();
+        var mix = TradeMix.For(Node);
+        Report.Progress($"store: {total} certificates for {Node} in batches of {batchSize}; partners {string.Join(", ", mix.Partners.Select(p => $"{p.Code} {p.Weight:0.#}"))} ({mix.Source}); {machine}");
+
+        var root = keep ?? Path.Combine(Path.GetTempPath(), $"kpnode-bench-store-{Guid.NewGuid():N}");
+        var network = DemoNetwork.Create([(Node, $"KP authority of {Node}"), .. mix.Partners.Select(p => (p.Code, $"KP authority of {p.Code}"))], root);
+        try
+        {
+            var config = network[Node].Config;
+            var signers = network.Nodes.ToDictionary(n => n.Code, n => new EnvelopeSigner(PkiFiles.Load(n.Config.Options.PkiDirectory).DocumentSigning));
+            var dataPath = Path.Combine(config.Options.DataDirectory, "kpnode.db");
+            var fill = await FillAsync(dataPath, new StoreFiller(Node, mix, signers, total, seed: 42), total, batchSize);
+            var samplesPath = Path.Combine(root, "samples.json");
+            await File.WriteAllTextAsync(samplesPath, JsonSerializer.Serialize(fill.Samples));
+
+            Report.Progress("probe: starting the node on the filled store in a fresh process");
+            var probe = await StoreProbe.SpawnAsync(config.FilePath, samplesPath);
+            var filesAfterProbe = FileBytes(dataPath);
+            var figures = new
+            {
+                benchmark = "store",
+                machine,
+                loadAverageAfter = Machine.LoadAverage(),
+                certificates = total,
+                batchSize,
+                partners = mix.Partners.Select(p => $"{p.Code}:{p.Weight:0.#}").ToArray(),
+                fill = fill.Figures,
+                bytesPerCertificateAfterFill = fill.Figures.FileBytes / (double)total,
+                bytesPerCertificateAfterNodeRun = filesAfterProbe / (double)total,
+                probe,
+            };
+            if (json)
+            {
+                Report.PrintJson(figures);
+            }
+            else
+            {
+                Console.WriteLine($"machine: {machine}; load average after {figures.loadAverageAfter:0.00}");
+                Console.WriteLine($"fill: {total} certificates (+ {total} messages, {fill.Figures.AuditEntries} audit entries) in {fill.Figures.WallSeconds:0.0} s: {fill.Figures.InsertsPerSecond:0} certificates/s in write transactions ({fill.Figures.WriteSeconds:0.0} s writing), {fill.Figures.WallInsertsPerSecond:0}/s wall incl. signing");
+                Console.WriteLine($"  last 10% of the fill: {fill.Figures.LastTenthInsertsPerSecond:0} certificates/s; fill process peak RSS {fill.Figures.PeakRssMb:0} MB");
+                Console.WriteLine($"file: {fill.Figures.FileBytes / 1e6:0.0} MB = {figures.bytesPerCertificateAfterFill:0} B per certificate (after the node ran: {figures.bytesPerCertificateAfterNodeRun:0} B)");
+                Console.WriteLine($"node start-up on the store: {probe.StartMs:0} ms (NodeHost.StartAsync; opening the store alone {probe.OpenStoreMs:0} ms)");
+                Console.WriteLine($"lookup by number, store:     {probe.LookupStore}");
+                Console.WriteLine($"lookup by number, Local API: {probe.LookupApi}");
+                Console.WriteLine($"list partner+status first page (51), store:     {probe.ListStore}; worst {probe.ListWorst}");
+                Console.WriteLine($"list partner+status first page (50), Local API: {probe.ListApi}");
+                Console.WriteLine($"kpnode status (GetStatus: counts by status): {probe.StatusMs:0} ms");
+                Console.WriteLine($"node process RSS: {probe.RssAfterStartMb:0} MB after start, peak {probe.PeakRssMb:0} MB after the queries (GC heap {probe.GcHeapMb:0} MB)");
+            }
+
+            return 0;
+        }
+        finally
+        {
+            await network.DisposeAsync();
+            if (keep is null)
+                TryDelete(root);
+        }
+    }
+
+    private sealed record FillResult(FillFigures Figures, StoreSamples Samples);
+
+    private static async Task<FillResult> FillAsync(string dataPath, StoreFiller filler, int total, int batchSize)
+    {
+        var batches = Channel.CreateBounded<FilledCertificate[]>(2);
+        var producer = Task.Run(async () =>
+        {
+            for (var made = 0; made < total; made += batchSize)
+                await batches.Writer.WriteAsync(filler.NextBatch(batchSize));
+            batches.Writer.Complete();
+        });
+
+        var random = new Random(9);
+        var numbers = new List<string>();
+        var lists = new List<ListSample>();
+        long seen = 0, audits = 0, writeTicks = 0, lastTenthTicks = 0, lastTenthCount = 0;
+        var wall = Stopwatch.StartNew();
+        using (var store = NodeStore.Open(dataPath, TimeProvider.System))
+        {
+            await foreach (var batch in batches.Reader.ReadAllAsync())
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                store.Write(w =>
+                {
+                    foreach (var c in batch)
+                    {
+                        w.InsertCertificate(c.Certificate);
+                        w.InsertMessage(c.Message);
+                        foreach (var (actor, action, detail) in c.Audits)
+                            w.Audit(actor, action, c.Certificate.Id, detail);
+                    }
+
+                    return 0;
+                });
+                var ticks = Stopwatch.GetTimestamp() - t0;
+                writeTicks += ticks;
+                foreach (var c in batch)
+                {
+                    seen++;
+                    audits += c.Audits.Length;
+                    if (seen > total * 9L / 10)
+                    {
+                        lastTenthCount++;
+                    }
+
+                    // Reservoir samples: lookups spread over the whole store, lists weighted as the data is.
+                    Reservoir(numbers, 10_000, c.Certificate.Id);
+                    Reservoir(lists, 1_000, new ListSample(c.Certificate.Partner, c.Certificate.Status));
+                }
+
+                if (seen > total * 9L / 10)
+                    lastTenthTicks += ticks;
+                if (seen % Math.Max(batchSize, total / 10 / batchSize * batchSize) == 0)
+                    Report.Progress($"  {seen} certificates, {seen / (writeTicks / (double)Stopwatch.Frequency):0}/s in writes, RSS {Machine.RssMb():0} MB");
+            }
+
+            await producer;
+            store.Write(w =>
+            {
+                foreach (var (key, value) in filler.Sequences)
+                    store.Sequences.Upsert(new SequenceDocument { Id = key, Value = value });
+                return 0;
+            });
+            await store.FlushAsync();
+        }
+
+        wall.Stop();
+        var writeSeconds = writeTicks / (double)Stopwatch.Frequency;
+        var figures = new FillFigures(total, audits, wall.Elapsed.TotalSeconds, writeSeconds, total / writeSeconds, total / wall.Elapsed.TotalSeconds,
+            lastTenthCount / (lastTenthTicks / (double)Stopwatch.Frequency), FileBytes(dataPath), Machine.PeakRssMb());
+        // The operator's "what is stuck" query is part of the mix too.
+        lists.AddRange(Enumerable.Repeat(new ListSample(lists[0].Partner, CertificateStatus.Issued), 10));
+        return new FillResult(figures, new StoreSamples(numbers, lists));
+
+        void Reservoir<T>(List<T> sample, int size, T item)
+        {
+            if (sample.Count < size)
+                sample.Add(item);
+            else if (random.NextInt64(seen) is var j && j < size)
+                sample[(int)j] = item;
+        }
+    }
+
+    private static long FileBytes(string dataPath)
+    {
+        var log = Path.Combine(Path.GetDirectoryName(dataPath)!, Path.GetFileNameWithoutExtension(dataPath) + "-log.db");
+        return new FileInfo(dataPath).Length + (File.Exists(log) ? new FileInfo(log).Length : 0);
+    }
+
+    private static void TryDelete(string root)
+    {
+        try
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder left behind is harmless.
+        }
+    }
+}
+
+/// <summary>How fast the store filled and how large it became.</summary>
+internal sealed record FillFigures(
+    int Certificates, long AuditEntries, double WallSeconds, double WriteSeconds, double InsertsPerSecond, double WallInsertsPerSecond,
+    double LastTenthInsertsPerSecond, long FileBytes, double PeakRssMb);
+
+/// <summary>One list query an operator makes: a partner and a status.</summary>
+internal sealed record ListSample(string Partner, CertificateStatus Status);
+
+/// <summary>What the probe queries: numbers known to be stored, and partner+status pairs weighted as the data is.</summary>
+internal sealed record StoreSamples(List<string> Numbers, List<ListSample> Lists);
