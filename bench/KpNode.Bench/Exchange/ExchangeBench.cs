@@ -44,7 +44,7 @@ internal static class ExchangeBench
         await using var raw = await RawBaseline.StartAsync(network.Exporter.Config, aeCredentials, inCredentials, envelope, receipt);
 
         Report.Progress($"raw baseline (before): {concurrency} callers, {rawSeconds} s");
-        var rawBefore = await raw.RunAsync(concurrency, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(rawSeconds));
+        var rawBefore = await raw.RunAsync(concurrency, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(rawSeconds));
         Report.Progress($"  {rawBefore.CallsPerSecond:0} calls/s, {rawBefore.Latency}");
 
         Report.Progress($"throughput: {certificates} certificates, {concurrency} issuing callers");

@@ -101,4 +101,45 @@ public sealed class DurableWriteTests : IDisposable
         store.Write(w => w.FindCertificate("none"));
         await store.FlushAsync();
     }
+
+    [Fact]
+    public async Task A_durable_write_cancelled_while_waiting_for_its_turn_stores_nothing()
+    {
+        using var store = _folder.Open();
+        using var holding = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var slow = Task.Run(() => store.Write(w =>
+        {
+            holding.Set();
+            release.Wait();
+            return w.NextSequence("ZA-2025");
+        }));
+        holding.Wait();
+
+        using var cancel = new CancellationTokenSource();
+        var waiting = store.WriteDurableAsync(w =>
+        {
+            w.InsertCertificate(Sample.Certificate("ZA-2025-000001"));
+            return 0;
+        }, cancel.Token);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        release.Set();
+        await slow;
+
+        Assert.Null(store.FindCertificate("ZA-2025-000001"));
+        Assert.Equal(2, store.Write(w => w.NextSequence("ZA-2025")));
+    }
+
+    [Fact]
+    public async Task A_durable_write_cannot_start_inside_another_write()
+    {
+        using var store = _folder.Open();
+
+        // Refused at once rather than left waiting for a turn that the same thread holds.
+        var inner = store.Write(_ => store.WriteDurableAsync(w => w.NextSequence("ZA-2025"), CancellationToken.None));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => inner);
+        Assert.Equal(1, store.Write(w => w.NextSequence("ZA-2025")));
+    }
 }
