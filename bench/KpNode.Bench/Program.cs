@@ -7,8 +7,8 @@ using KpNode.Bench.Store;
 // Benchmarks of KpNode (issue 6); figures and how to read them: bench/RESULTS.md.
 const string Usage = """
     usage: dotnet run -c Release --project bench/KpNode.Bench -- <command> [options]
-      exchange [--certificates N] [--concurrency C] [--rate R] [--steady-seconds S] [--raw-seconds S] [--in-flight M] [--json]
-      store    [--certificates N] [--batch B] [--keep DIR] [--json]
+      exchange [--certificates N] [--concurrency C] [--rate R] [--steady-seconds S] [--raw-seconds S] [--in-flight M] [--warm-up N] [--json]
+      store    [--certificates N] [--batch B] [--keep DIR | --reuse DIR] [--json]
       backlog  [--certificates N] [--concurrency C] [--down-seconds S] [--json]
       micro    [BenchmarkDotNet arguments, e.g. --filter '*' --job short]
     """;

@@ -58,3 +58,18 @@ internal sealed record Machine(string Cpu, int Cores, string Os, string Runtime,
     public override string ToString() =>
         $"{Cores} cores ({Cpu}), {Os}, {Runtime}, load average {LoadAverage1Min:0.00}";
 }
+
+/// <summary>
+/// CPU time this process used since <see cref="Start"/>: per operation it is a steadier figure than wall-clock
+/// rates on a machine shared with other work, which takes cores away but does not make our work cost more.
+/// </summary>
+internal readonly struct CpuTime
+{
+    private readonly TimeSpan _start;
+
+    private CpuTime(TimeSpan start) => _start = start;
+
+    public static CpuTime Start() => new(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime);
+
+    public TimeSpan Elapsed => System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - _start;
+}

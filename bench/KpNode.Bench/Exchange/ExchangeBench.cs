@@ -34,8 +34,11 @@ internal static class ExchangeBench
         await network.StartImporterAsync();
         await network.StartExporterAsync();
 
-        Report.Progress("warm-up: 200 certificates");
-        var warm = await network.IssueAsync(200, concurrency, seed: 1);
+        // Long enough for tiered JIT to settle: in a profile of a shorter warm-up the tiering thread still took
+        // 30% of the process's CPU during the measurement (see RESULTS.md).
+        var warmUp = args.Int("warm-up", 1500);
+        Report.Progress($"warm-up: {warmUp} certificates");
+        var warm = await network.IssueAsync(warmUp, concurrency, seed: 1);
         await network.ExporterLog.WaitForAsync(warm.Started.Count, TimeSpan.FromMinutes(2));
 
         var (envelope, receipt) = Evidence(network.ExporterStore, warm.Started.Keys.First());
@@ -44,7 +47,7 @@ internal static class ExchangeBench
         await using var raw = await RawBaseline.StartAsync(network.Exporter.Config, aeCredentials, inCredentials, envelope, receipt);
 
         Report.Progress($"raw baseline (before): {concurrency} callers, {rawSeconds} s");
-        var rawBefore = await raw.RunAsync(concurrency, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(rawSeconds));
+        var rawBefore = await raw.RunAsync(concurrency, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(rawSeconds));
         Report.Progress($"  {rawBefore.CallsPerSecond:0} calls/s, {rawBefore.Latency}");
 
         Report.Progress($"throughput: {certificates} certificates, {concurrency} issuing callers");
@@ -61,6 +64,8 @@ internal static class ExchangeBench
 
         var rawMean = (rawBefore.CallsPerSecond + rawAfter.CallsPerSecond) / 2;
         var ratio = throughput.CertificatesPerSecond / rawMean;
+        // The same ratio in CPU time per operation (both nodes, driver and baseline run in this process).
+        var cpuRatio = (rawBefore.CpuMicrosecondsPerCall + rawAfter.CpuMicrosecondsPerCall) / 2 / 1000 / throughput.CpuMillisecondsPerCertificate;
         var figures = new
         {
             benchmark = "exchange",
@@ -76,6 +81,8 @@ internal static class ExchangeBench
             rawMeanCallsPerSecond = rawMean,
             rawSpreadPercent = 100 * Math.Abs(rawBefore.CallsPerSecond - rawAfter.CallsPerSecond) / rawMean,
             exchangeRawRatio = ratio,
+            exchangeRawRatioAgainstRawAfter = throughput.CertificatesPerSecond / rawAfter.CallsPerSecond,
+            exchangeRawCpuRatio = cpuRatio,
             warningsOrErrorsLogged = network.ExporterLog.ProblemCount + network.ImporterLog.ProblemCount,
             firstProblems = network.ExporterLog.FirstProblems.Concat(network.ImporterLog.FirstProblems).Take(5).ToArray(),
             peakRssMb = Machine.PeakRssMb(),
@@ -92,10 +99,12 @@ internal static class ExchangeBench
             Console.WriteLine($"throughput: {throughput.Certificates} certificates at concurrency {concurrency}: {throughput.CertificatesPerSecond:0.0} certificates/s (issue calls alone {throughput.IssueCallsPerSecond:0.0}/s)");
             Console.WriteLine($"  issue-to-receipt-stored: {throughput.IssueToReceipt}");
             Console.WriteLine($"  issue call (durable):    {throughput.IssueCall}");
+            Console.WriteLine($"  process CPU: {throughput.CpuMillisecondsPerCertificate:0.00} ms per certificate, {throughput.CoresBusy:0.00} cores busy on average");
             Console.WriteLine($"steady {rate}/s for {steadySeconds} s: achieved {steady.AchievedRate:0.0}/s");
             Console.WriteLine($"  issue-to-receipt-stored: {steady.IssueToReceipt}");
             Console.WriteLine($"  issue call (durable):    {steady.IssueCall}");
             Console.WriteLine($"raw mTLS unary baseline at concurrency {concurrency}: before {rawBefore.CallsPerSecond:0} calls/s ({rawBefore.Latency}); after {rawAfter.CallsPerSecond:0} calls/s ({rawAfter.Latency}); spread {figures.rawSpreadPercent:0.0}%");
+            Console.WriteLine($"  raw CPU per call: {rawBefore.CpuMicrosecondsPerCall:0} / {rawAfter.CpuMicrosecondsPerCall:0} us; CPU-time ratio exchange/raw {cpuRatio:0.0000}; ratio against the 'after' raw run alone {figures.exchangeRawRatioAgainstRawAfter:0.0000}");
             Console.WriteLine($"warnings/errors logged by the nodes: {figures.warningsOrErrorsLogged}{(figures.firstProblems.Length > 0 ? " — " + string.Join(" | ", figures.firstProblems) : "")}");
             Console.WriteLine($"peak RSS of the bench process (both nodes, driver, baseline): {figures.peakRssMb:0} MB");
         }
@@ -116,12 +125,15 @@ internal static class ExchangeBench
     private static async Task<ThroughputFigures> ThroughputAsync(BenchNetwork network, int count, int concurrency)
     {
         network.ExporterLog.Reset();
+        var cpu = CpuTime.Start();
         var run = await network.IssueAsync(count, concurrency, seed: 100);
         await network.ExporterLog.WaitForAsync(count, TimeSpan.FromMinutes(10));
+        var cpuMs = cpu.Elapsed.TotalMilliseconds;
         var end = network.ExporterLog.LastDeliveredAt!.Value;
         var seconds = (end - run.FirstStart) / (double)Stopwatch.Frequency;
         return new ThroughputFigures(count, seconds, count / seconds, count / run.Seconds,
-            EndToEnd(network.ExporterLog, run.Started).Summary(), run.IssueLatency.Summary(), network.ExporterLog.RejectedCount);
+            EndToEnd(network.ExporterLog, run.Started).Summary(), run.IssueLatency.Summary(), network.ExporterLog.RejectedCount,
+            cpuMs / count, cpuMs / 1000 / seconds);
     }
 
     /// <summary>
@@ -176,7 +188,7 @@ internal static class ExchangeBench
 /// <summary>Closed-loop figures: issue to last receipt stored at the sender.</summary>
 internal sealed record ThroughputFigures(
     int Certificates, double Seconds, double CertificatesPerSecond, double IssueCallsPerSecond,
-    LatencySummary IssueToReceipt, LatencySummary IssueCall, int Rejected);
+    LatencySummary IssueToReceipt, LatencySummary IssueCall, int Rejected, double CpuMillisecondsPerCertificate, double CoresBusy);
 
 /// <summary>Open-loop figures at a fixed issue rate.</summary>
 internal sealed record SteadyFigures(

@@ -18,7 +18,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace KpNode.Bench.Exchange;
 
 /// <summary>Calls per second and latency of the raw baseline at one concurrency.</summary>
-internal sealed record RawFigures(int Concurrency, int RequestBytes, int ResponseBytes, double Seconds, long Calls, double CallsPerSecond, LatencySummary Latency);
+internal sealed record RawFigures(
+    int Concurrency, int RequestBytes, int ResponseBytes, double Seconds, long Calls, double CallsPerSecond, LatencySummary Latency,
+    double CpuMicrosecondsPerCall);
 
 /// <summary>
 /// The baseline the exchange is judged against: a unary Peer API call over the same mutual TLS (Kestrel,
@@ -101,10 +103,12 @@ internal sealed class RawBaseline : IAsyncDisposable
         var client = _channels.ClientFor(_partner);
         await Loop(client, concurrency, warmUp, null);
         var latencies = new Latencies();
+        var cpu = CpuTime.Start();
         var started = Stopwatch.GetTimestamp();
         var calls = await Loop(client, concurrency, duration, latencies);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        return new RawFigures(concurrency, RequestBytes, ResponseBytes, seconds, calls, calls / seconds, latencies.Summary());
+        return new RawFigures(concurrency, RequestBytes, ResponseBytes, seconds, calls, calls / seconds, latencies.Summary(),
+            cpu.Elapsed.TotalMicroseconds / calls);
     }
 
     private async Task<long> Loop(PeerExchangeService.PeerExchangeServiceClient client, int concurrency, TimeSpan duration, Latencies? latencies)

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using KpNode.Bench.Common;
 using KpNode.Cli;
 using KpNode.Domain;
+using KpNode.Hosting;
 using KpNode.Storage;
 using KpNode.Trust;
 
@@ -21,22 +22,40 @@ internal static class StoreBench
     {
         var total = args.Int("certificates", 100_000);
         var batchSize = args.Int("batch", 1000);
-        var keep = args.Text("keep");
+        var reuse = args.Text("reuse");
+        var keep = args.Text("keep") ?? reuse;
         var json = args.Flag("json");
         var machine = Machine.Now();
         var mix = TradeMix.For(Node);
         Report.Progress($"store: {total} certificates for {Node} in batches of {batchSize}; partners {string.Join(", ", mix.Partners.Select(p => $"{p.Code} {p.Weight:0.#}"))} ({mix.Source}); {machine}");
 
         var root = keep ?? Path.Combine(Path.GetTempPath(), $"kpnode-bench-store-{Guid.NewGuid():N}");
-        var network = DemoNetwork.Create([(Node, $"KP authority of {Node}"), .. mix.Partners.Select(p => (p.Code, $"KP authority of {p.Code}"))], root);
+        var fillPath = Path.Combine(root, "fill.json");
+        var samplesPath = Path.Combine(root, "samples.json");
         try
         {
-            var config = network[Node].Config;
-            var signers = network.Nodes.ToDictionary(n => n.Code, n => new EnvelopeSigner(PkiFiles.Load(n.Config.Options.PkiDirectory).DocumentSigning));
+            FillFigures fill;
+            NodeConfig config;
+            if (reuse is not null && File.Exists(fillPath))
+            {
+                // Probe again a store filled by an earlier run (--keep DIR), e.g. after changing the node.
+                config = NodeConfig.Load(Path.Combine(root, $"{Node.ToLowerInvariant()}.json"));
+                fill = JsonSerializer.Deserialize<FillFigures>(await File.ReadAllTextAsync(fillPath))!;
+                total = fill.Certificates;
+                Report.Progress($"reusing the store filled earlier in {root} ({total} certificates)");
+            }
+            else
+            {
+                var network = DemoNetwork.Create([(Node, $"KP authority of {Node}"), .. mix.Partners.Select(p => (p.Code, $"KP authority of {p.Code}"))], root);
+                config = network[Node].Config;
+                var signers = network.Nodes.ToDictionary(n => n.Code, n => new EnvelopeSigner(PkiFiles.Load(n.Config.Options.PkiDirectory).DocumentSigning));
+                var filled = await FillAsync(Path.Combine(config.Options.DataDirectory, "kpnode.db"), new StoreFiller(Node, mix, signers, total, seed: 42), total, batchSize);
+                fill = filled.Figures;
+                await File.WriteAllTextAsync(samplesPath, JsonSerializer.Serialize(filled.Samples));
+                await File.WriteAllTextAsync(fillPath, JsonSerializer.Serialize(fill));
+            }
+
             var dataPath = Path.Combine(config.Options.DataDirectory, "kpnode.db");
-            var fill = await FillAsync(dataPath, new StoreFiller(Node, mix, signers, total, seed: 42), total, batchSize);
-            var samplesPath = Path.Combine(root, "samples.json");
-            await File.WriteAllTextAsync(samplesPath, JsonSerializer.Serialize(fill.Samples));
 
             Report.Progress("probe: starting the node on the filled store in a fresh process");
             var probe = await StoreProbe.SpawnAsync(config.FilePath, samplesPath);
@@ -49,8 +68,8 @@ internal static class StoreBench
                 certificates = total,
                 batchSize,
                 partners = mix.Partners.Select(p => $"{p.Code}:{p.Weight:0.#}").ToArray(),
-                fill = fill.Figures,
-                bytesPerCertificateAfterFill = fill.Figures.FileBytes / (double)total,
+                fill,
+                bytesPerCertificateAfterFill = fill.FileBytes / (double)total,
                 bytesPerCertificateAfterNodeRun = filesAfterProbe / (double)total,
                 probe,
             };
@@ -61,9 +80,9 @@ internal static class StoreBench
             else
             {
                 Console.WriteLine($"machine: {machine}; load average after {figures.loadAverageAfter:0.00}");
-                Console.WriteLine($"fill: {total} certificates (+ {total} messages, {fill.Figures.AuditEntries} audit entries) in {fill.Figures.WallSeconds:0.0} s: {fill.Figures.InsertsPerSecond:0} certificates/s in write transactions ({fill.Figures.WriteSeconds:0.0} s writing), {fill.Figures.WallInsertsPerSecond:0}/s wall incl. signing");
-                Console.WriteLine($"  last 10% of the fill: {fill.Figures.LastTenthInsertsPerSecond:0} certificates/s; fill process peak RSS {fill.Figures.PeakRssMb:0} MB");
-                Console.WriteLine($"file: {fill.Figures.FileBytes / 1e6:0.0} MB = {figures.bytesPerCertificateAfterFill:0} B per certificate (after the node ran: {figures.bytesPerCertificateAfterNodeRun:0} B)");
+                Console.WriteLine($"fill: {total} certificates (+ {total} messages, {fill.AuditEntries} audit entries) in {fill.WallSeconds:0.0} s: {fill.InsertsPerSecond:0} certificates/s in write transactions ({fill.WriteSeconds:0.0} s writing), {fill.WallInsertsPerSecond:0}/s wall incl. signing");
+                Console.WriteLine($"  last 10% of the fill: {fill.LastTenthInsertsPerSecond:0} certificates/s; fill process peak RSS {fill.PeakRssMb:0} MB");
+                Console.WriteLine($"file: {fill.FileBytes / 1e6:0.0} MB = {figures.bytesPerCertificateAfterFill:0} B per certificate (after the node ran: {figures.bytesPerCertificateAfterNodeRun:0} B)");
                 Console.WriteLine($"node start-up on the store: {probe.StartMs:0} ms (NodeHost.StartAsync; opening the store alone {probe.OpenStoreMs:0} ms)");
                 Console.WriteLine($"lookup by number, store:     {probe.LookupStore}");
                 Console.WriteLine($"lookup by number, Local API: {probe.LookupApi}");
@@ -77,7 +96,6 @@ internal static class StoreBench
         }
         finally
         {
-            await network.DisposeAsync();
             if (keep is null)
                 TryDelete(root);
         }
