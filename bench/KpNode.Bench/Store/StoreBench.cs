@@ -88,7 +88,9 @@ internal static class StoreBench
                 Console.WriteLine($"lookup by number, Local API: {probe.LookupApi}");
                 Console.WriteLine($"list partner+status first page (51), store:     {probe.ListStore}; worst {probe.ListWorst}");
                 Console.WriteLine($"list partner+status first page (50), Local API: {probe.ListApi}");
+                Console.WriteLine($"pending outbound for a partner (each lane's wake-up query): {probe.PendingOutbound}");
                 Console.WriteLine($"kpnode status (GetStatus: counts by status): {probe.StatusMs:0} ms");
+                Console.WriteLine($"node memory by phase: {string.Join("; ", probe.RssByPhase)}");
                 Console.WriteLine($"node process RSS: {probe.RssAfterStartMb:0} MB after start, peak {probe.PeakRssMb:0} MB after the queries (GC heap {probe.GcHeapMb:0} MB)");
             }
 

@@ -11,7 +11,8 @@ namespace KpNode.Bench.Store;
 /// <summary>What the node did on the filled store, measured in its own process so RSS is the node's alone.</summary>
 internal sealed record ProbeFigures(
     double OpenStoreMs, double StartMs, LatencySummary LookupStore, LatencySummary LookupApi, LatencySummary ListStore,
-    string ListWorst, LatencySummary ListApi, double StatusMs, double RssAfterStartMb, double PeakRssMb, double GcHeapMb);
+    string ListWorst, LatencySummary ListApi, double StatusMs, double RssAfterStartMb, double PeakRssMb, double GcHeapMb,
+    LatencySummary PendingOutbound, IReadOnlyList<string> RssByPhase);
 
 /// <summary>
 /// The child half of <c>store</c>: opens the store once alone (its share of start-up), starts the node on it
@@ -39,6 +40,9 @@ internal static class StoreProbe
         return JsonSerializer.Deserialize<ProbeFigures>(output)!;
     }
 
+    private static string Phase(string name) =>
+        $"{name}: RSS {Machine.RssMb():0} MB, peak {Machine.PeakRssMb():0} MB, GC heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1e6:0} MB";
+
     public static async Task<int> RunAsync(BenchArgs args)
     {
         var config = NodeConfig.Load(args.Text("config") ?? throw new ArgumentException("--config is required"));
@@ -58,6 +62,20 @@ internal static class StoreProbe
         {
             var store = (INodeStore)host.Services.GetService(typeof(INodeStore))!;
             var random = new Random(5);
+            var rss = new List<string> { Phase("started") };
+
+            // What each partner lane asks whenever it wakes: its pending outbound messages.
+            var pending = new Latencies();
+            var partners = samples.Lists.Select(l => l.Partner).Distinct().ToArray();
+            for (var i = 0; i < 100; i++)
+            {
+                var begin = Stopwatch.GetTimestamp();
+                store.PendingOutbound(partners[i % partners.Length], 512);
+                pending.AddTicks(Stopwatch.GetTimestamp() - begin);
+            }
+
+            Report.Progress($"  pending outbound (a lane's wake-up query) {pending.Summary()}");
+            rss.Add(Phase("pending outbound"));
 
             var lookupStore = new Latencies();
             foreach (var number in samples.Numbers)
@@ -68,6 +86,7 @@ internal static class StoreProbe
             }
 
             Report.Progress($"  lookup (store) {lookupStore.Summary()}");
+            rss.Add(Phase("lookups (store)"));
             using var client = LocalApiClient.Connect(config);
             var lookupApi = new Latencies();
             foreach (var number in samples.Numbers.Take(2000))
@@ -78,6 +97,7 @@ internal static class StoreProbe
             }
 
             Report.Progress($"  lookup (Local API) {lookupApi.Summary()}");
+            rss.Add(Phase("lookups (Local API)"));
             var listStore = new Latencies();
             var worst = (Ms: 0.0, Query: "");
             var budget = Stopwatch.StartNew();
@@ -94,6 +114,7 @@ internal static class StoreProbe
             }
 
             Report.Progress($"  list (store) {listStore.Summary()}; worst {worst.Query}");
+            rss.Add(Phase("lists (store)"));
             var listApi = new Latencies();
             budget.Restart();
             foreach (var sample in samples.Lists.OrderBy(_ => random.Next()).Take(200))
@@ -114,9 +135,11 @@ internal static class StoreProbe
             var statusStart = Stopwatch.GetTimestamp();
             await client.Api.GetStatusAsync(new GetStatusRequest());
             var statusMs = Stopwatch.GetElapsedTime(statusStart).TotalMilliseconds;
+            rss.Add(Phase("lists (Local API) and status"));
 
             var figures = new ProbeFigures(openMs, startMs, lookupStore.Summary(), lookupApi.Summary(), listStore.Summary(), worst.Query,
-                listApi.Summary(), statusMs, rssAfterStart, Machine.PeakRssMb(), GC.GetGCMemoryInfo().HeapSizeBytes / 1e6);
+                listApi.Summary(), statusMs, rssAfterStart, Machine.PeakRssMb(), GC.GetGCMemoryInfo().HeapSizeBytes / 1e6,
+                pending.Summary(), rss);
             Console.WriteLine(JsonSerializer.Serialize(figures));
             return 0;
         }

@@ -17,6 +17,10 @@ public sealed class NodeStore : INodeStore, IDisposable
     // Compound keys as index expressions: LiteDB uses one index per query, and these are the
     // selective pairs. Enums are stored by name (see StoreMapper), so the keys read "Outbound/Pending".
     private const string DirectionStatusIndex = "$.Direction + '/' + $.Status";
+    // A lane asks for its partner's pending messages each time it wakes. Given "Outbound/Pending" and a partner,
+    // LiteDB picked the Partner index (more distinct keys) and read every message ever exchanged with that
+    // partner; with the three in one key it reads only the pending ones.
+    private const string DirectionStatusPartnerIndex = "$.Direction + '/' + $.Status + '/' + $.Partner";
     // Partner, status and number: an operator's page ("IN, Issued") is a range of this index in page order, so
     // LiteDB reads the page and stops, where partner + status alone made it read and sort every match (seconds
     // at 100,000 certificates, see bench/RESULTS.md). Numbers are letters, digits and '-', all below '~'.
@@ -113,6 +117,7 @@ public sealed class NodeStore : INodeStore, IDisposable
         // Delivered and received messages pile up for ever as evidence; the pending outbound ones
         // are the small set the dispatcher polls, reached through this index.
         Messages.EnsureIndex("DirectionStatus", DirectionStatusIndex);
+        Messages.EnsureIndex("DirectionStatusPartner", DirectionStatusPartnerIndex);
         Messages.EnsureIndex(x => x.Partner);
         Messages.EnsureIndex(x => x.CertificateNumber);
     }
@@ -328,7 +333,7 @@ public sealed class NodeStore : INodeStore, IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ObjectDisposedException.ThrowIf(_disposed, this);
         return Messages.Query()
-            .Where($"{DirectionStatusIndex} = @0 AND $.Partner = @1", OutboundPending, partner)
+            .Where($"{DirectionStatusPartnerIndex} = @0", $"{OutboundPending}/{partner}")
             .OrderBy(x => x.CreatedAt)
             .Limit(max)
             .ToList();
@@ -338,8 +343,10 @@ public sealed class NodeStore : INodeStore, IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var counts = new Dictionary<CertificateStatus, long>();
+        // Selecting only the indexed field lets LiteDB count index keys; LongCount read every document
+        // (a minute for `kpnode status` at a million certificates, see bench/RESULTS.md).
         foreach (var status in Enum.GetValues<CertificateStatus>())
-            counts[status] = Certificates.LongCount("$.Status = @0", Bson(status));
+            counts[status] = Certificates.Query().Where("$.Status = @0", Bson(status)).Select("$.Status").ToEnumerable().LongCount();
         return counts;
     }
 
