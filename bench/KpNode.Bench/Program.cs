@@ -9,7 +9,7 @@ const string Usage = """
     usage: dotnet run -c Release --project bench/KpNode.Bench -- <command> [options]
       exchange [--certificates N] [--concurrency C] [--rate R] [--steady-seconds S] [--raw-seconds S] [--in-flight M] [--warm-up N] [--json]
       store    [--certificates N] [--batch B] [--keep DIR | --reuse DIR] [--json]
-      backlog  [--certificates N] [--concurrency C] [--down-seconds S] [--json]
+      backlog  [--certificates N] [--concurrency C] [--down-seconds S] [--in-flight M] [--json]
       micro    [BenchmarkDotNet arguments, e.g. --filter '*' --job short]
     """;
 

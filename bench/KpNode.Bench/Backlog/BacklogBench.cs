@@ -19,7 +19,9 @@ internal static class BacklogBench
         var machine = Machine.Now();
         Report.Progress($"backlog: AE -> IN, {total} certificates issued while IN is down; {machine}");
 
-        await using var network = BenchNetwork.Create("AE", "IN");
+        var inFlight = args.Text("in-flight");
+        var overrides = inFlight is null ? null : new Dictionary<string, string?> { ["Node:Delivery:MaxInFlightPerPartner"] = inFlight };
+        await using var network = BenchNetwork.Create("AE", "IN", overrides);
         await network.StartExporterAsync();
         var delivery = network.Exporter.Config.Options.Delivery;
 

@@ -26,6 +26,20 @@ internal sealed record Machine(string Cpu, int Cores, string Os, string Runtime,
 
     public static double RssMb() => StatusField("VmRSS:");
 
+    /// <summary>Bytes this process has passed to write-like system calls (files and sockets), from /proc/self/io.</summary>
+    public static long WrittenBytes()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/io").FirstOrDefault(l => l.StartsWith("wchar:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line[6..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return 0;
+        }
+    }
+
     private static double StatusField(string field)
     {
         try

@@ -99,7 +99,7 @@ internal static class ExchangeBench
             Console.WriteLine($"throughput: {throughput.Certificates} certificates at concurrency {concurrency}: {throughput.CertificatesPerSecond:0.0} certificates/s (issue calls alone {throughput.IssueCallsPerSecond:0.0}/s)");
             Console.WriteLine($"  issue-to-receipt-stored: {throughput.IssueToReceipt}");
             Console.WriteLine($"  issue call (durable):    {throughput.IssueCall}");
-            Console.WriteLine($"  process CPU: {throughput.CpuMillisecondsPerCertificate:0.00} ms per certificate, {throughput.CoresBusy:0.00} cores busy on average");
+            Console.WriteLine($"  process CPU: {throughput.CpuMillisecondsPerCertificate:0.00} ms per certificate, {throughput.CoresBusy:0.00} cores busy on average; {throughput.BytesWrittenPerCertificate / 1024.0:0} KiB written (files and sockets, both nodes) per certificate");
             Console.WriteLine($"steady {rate}/s for {steadySeconds} s: achieved {steady.AchievedRate:0.0}/s");
             Console.WriteLine($"  issue-to-receipt-stored: {steady.IssueToReceipt}");
             Console.WriteLine($"  issue call (durable):    {steady.IssueCall}");
@@ -126,14 +126,16 @@ internal static class ExchangeBench
     {
         network.ExporterLog.Reset();
         var cpu = CpuTime.Start();
+        var written = Machine.WrittenBytes();
         var run = await network.IssueAsync(count, concurrency, seed: 100);
         await network.ExporterLog.WaitForAsync(count, TimeSpan.FromMinutes(10));
         var cpuMs = cpu.Elapsed.TotalMilliseconds;
+        written = Machine.WrittenBytes() - written;
         var end = network.ExporterLog.LastDeliveredAt!.Value;
         var seconds = (end - run.FirstStart) / (double)Stopwatch.Frequency;
         return new ThroughputFigures(count, seconds, count / seconds, count / run.Seconds,
             EndToEnd(network.ExporterLog, run.Started).Summary(), run.IssueLatency.Summary(), network.ExporterLog.RejectedCount,
-            cpuMs / count, cpuMs / 1000 / seconds);
+            cpuMs / count, cpuMs / 1000 / seconds, written / count);
     }
 
     /// <summary>
@@ -188,7 +190,8 @@ internal static class ExchangeBench
 /// <summary>Closed-loop figures: issue to last receipt stored at the sender.</summary>
 internal sealed record ThroughputFigures(
     int Certificates, double Seconds, double CertificatesPerSecond, double IssueCallsPerSecond,
-    LatencySummary IssueToReceipt, LatencySummary IssueCall, int Rejected, double CpuMillisecondsPerCertificate, double CoresBusy);
+    LatencySummary IssueToReceipt, LatencySummary IssueCall, int Rejected, double CpuMillisecondsPerCertificate, double CoresBusy,
+    long BytesWrittenPerCertificate);
 
 /// <summary>Open-loop figures at a fixed issue rate.</summary>
 internal sealed record SteadyFigures(

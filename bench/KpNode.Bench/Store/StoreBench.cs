@@ -82,6 +82,7 @@ internal static class StoreBench
                 Console.WriteLine($"machine: {machine}; load average after {figures.loadAverageAfter:0.00}");
                 Console.WriteLine($"fill: {total} certificates (+ {total} messages, {fill.AuditEntries} audit entries) in {fill.WallSeconds:0.0} s: {fill.InsertsPerSecond:0} certificates/s in write transactions ({fill.WriteSeconds:0.0} s writing), {fill.WallInsertsPerSecond:0}/s wall incl. signing");
                 Console.WriteLine($"  last 10% of the fill: {fill.LastTenthInsertsPerSecond:0} certificates/s; fill process peak RSS {fill.PeakRssMb:0} MB");
+                Console.WriteLine($"per certificate: certificate document {fill.CertificateDocumentBytes} B BSON + message document {fill.MessageDocumentBytes} B BSON (each holds the {fill.EnvelopeBytes} B envelope and the {fill.ReceiptBytes} B receipt); {fill.BytesWrittenPerCertificate / 1024.0:0} KiB written to the files while filling");
                 Console.WriteLine($"file: {fill.FileBytes / 1e6:0.0} MB = {figures.bytesPerCertificateAfterFill:0} B per certificate (after the node ran: {figures.bytesPerCertificateAfterNodeRun:0} B)");
                 Console.WriteLine($"node start-up on the store: {probe.StartMs:0} ms (NodeHost.StartAsync; opening the store alone {probe.OpenStoreMs:0} ms)");
                 Console.WriteLine($"lookup by number, store:     {probe.LookupStore}");
@@ -116,6 +117,9 @@ internal static class StoreBench
         });
 
         var random = new Random(9);
+        var mapper = StoreMapper.Create();
+        long certificateBson = 0, messageBson = 0, envelopeBytes = 0, receiptBytes = 0, sized = 0;
+        var writtenBefore = Machine.WrittenBytes();
         var numbers = new List<string>();
         var lists = new List<ListSample>();
         long seen = 0, audits = 0, writeTicks = 0, lastTenthTicks = 0, lastTenthCount = 0;
@@ -148,6 +152,16 @@ internal static class StoreBench
                         lastTenthCount++;
                     }
 
+                    if (seen % 100 == 0)
+                    {
+                        // What one certificate costs in BSON: its document, its message, and the envelopes inside both.
+                        sized++;
+                        certificateBson += LiteDB.BsonSerializer.Serialize(mapper.ToDocument(c.Certificate)).Length;
+                        messageBson += LiteDB.BsonSerializer.Serialize(mapper.ToDocument(c.Message)).Length;
+                        envelopeBytes += c.Message.Envelope.Length;
+                        receiptBytes += c.Message.ReceiptEnvelope?.Length ?? 0;
+                    }
+
                     // Reservoir samples: lookups spread over the whole store, lists weighted as the data is.
                     Reservoir(numbers, 10_000, c.Certificate.Id);
                     Reservoir(lists, 1_000, new ListSample(c.Certificate.Partner, c.Certificate.Status));
@@ -172,7 +186,9 @@ internal static class StoreBench
         wall.Stop();
         var writeSeconds = writeTicks / (double)Stopwatch.Frequency;
         var figures = new FillFigures(total, audits, wall.Elapsed.TotalSeconds, writeSeconds, total / writeSeconds, total / wall.Elapsed.TotalSeconds,
-            lastTenthCount / (lastTenthTicks / (double)Stopwatch.Frequency), FileBytes(dataPath), Machine.PeakRssMb());
+            lastTenthCount / (lastTenthTicks / (double)Stopwatch.Frequency), FileBytes(dataPath), Machine.PeakRssMb(),
+            certificateBson / Math.Max(1, sized), messageBson / Math.Max(1, sized), envelopeBytes / Math.Max(1, sized), receiptBytes / Math.Max(1, sized),
+            (Machine.WrittenBytes() - writtenBefore) / total);
         // The operator's "what is stuck" query is part of the mix too.
         lists.AddRange(Enumerable.Repeat(new ListSample(lists[0].Partner, CertificateStatus.Issued), 10));
         return new FillResult(figures, new StoreSamples(numbers, lists));
@@ -208,7 +224,8 @@ internal static class StoreBench
 /// <summary>How fast the store filled and how large it became.</summary>
 internal sealed record FillFigures(
     int Certificates, long AuditEntries, double WallSeconds, double WriteSeconds, double InsertsPerSecond, double WallInsertsPerSecond,
-    double LastTenthInsertsPerSecond, long FileBytes, double PeakRssMb);
+    double LastTenthInsertsPerSecond, long FileBytes, double PeakRssMb,
+    long CertificateDocumentBytes = 0, long MessageDocumentBytes = 0, long EnvelopeBytes = 0, long ReceiptBytes = 0, long BytesWrittenPerCertificate = 0);
 
 /// <summary>One list query an operator makes: a partner and a status.</summary>
 internal sealed record ListSample(string Partner, CertificateStatus Status);
