@@ -69,7 +69,10 @@ public sealed class NodeHost : IAsyncDisposable
         {
             ApplicationName = "kpnode",
             ContentRootPath = Path.GetDirectoryName(config.FilePath),
-            Args = [],
+            // The node reads its configuration once, through NodeConfig. Reloading on change would watch the
+            // content root recursively, and the data directory usually lies beneath it: every LiteDB write then
+            // woke a file-system watcher thread (about a tenth of the node's CPU under load, in the profile).
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
         });
         builder.Logging.ClearProviders();
         if (settings.ConfigureLogging is { } configure)

@@ -14,7 +14,10 @@ public interface INodeStore : IStoreReader
 
     /// <summary>
     /// <see cref="Write{T}"/>, then waits until the commit is on stable storage (fsync), so the
-    /// caller may acknowledge it to a partner or user. Concurrent callers share one fsync.
+    /// caller may acknowledge it to a partner or user. Concurrent callers share one transaction
+    /// (group commit) and one fsync; each still succeeds or fails on its own, as if it ran alone
+    /// after the writes queued before it. So that a group can be retried without a write that
+    /// failed, <paramref name="work"/> may run more than once: it must act only through the writer.
     /// </summary>
     Task<T> WriteDurableAsync<T>(Func<IStoreWriter, T> work, CancellationToken ct);
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using KpNode.Domain;
 using LiteDB;
@@ -16,7 +17,16 @@ public sealed class NodeStore : INodeStore, IDisposable
     // Compound keys as index expressions: LiteDB uses one index per query, and these are the
     // selective pairs. Enums are stored by name (see StoreMapper), so the keys read "Outbound/Pending".
     private const string DirectionStatusIndex = "$.Direction + '/' + $.Status";
-    private const string PartnerStatusIndex = "$.Partner + '/' + $.Status";
+    // A lane asks for its partner's pending messages each time it wakes. Given "Outbound/Pending" and a partner,
+    // LiteDB picked the Partner index (more distinct keys) and read every message ever exchanged with that
+    // partner; with the three in one key it reads only the pending ones.
+    private const string DirectionStatusPartnerIndex = "$.Direction + '/' + $.Status + '/' + $.Partner";
+    // Partner, status and number: an operator's page ("IN, Issued") is a range of this index in page order, so
+    // LiteDB reads the page and stops, where partner + status alone made it read and sort every match (seconds
+    // at 100,000 certificates, see bench/RESULTS.md). Numbers are letters, digits and '-', all below '~'.
+    private const string PartnerStatusNumberIndex = "$.Partner + '/' + $.Status + '/' + $._id";
+    private const string ObsoletePartnerStatusIndex = "PartnerStatus";
+    private const string AfterEveryNumber = "~";
     private static readonly string OutboundPending = $"{MessageDirection.Outbound}/{MessageStatus.Pending}";
 
     private readonly LiteDatabase _db;
@@ -24,7 +34,21 @@ public sealed class NodeStore : INodeStore, IDisposable
     private readonly LogFlusher _flusher;
     private readonly string _dataPath;
     private readonly string _logPath;
-    private readonly Lock _writeLock = new();
+    // Writers take turns through this gate. Durable writes wait for their turn asynchronously: under load
+    // many callers queue here, and blocking thread-pool threads on a spinning lock burned a third of the
+    // store's CPU on two cores (see bench/RESULTS.md).
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    // The managed thread id inside a write, 0 when none: refuses a write nested in another on the same thread.
+    private int _writerThread;
+    // Id and hash of the last committed audit entry, so appending one does not query for it every time (it was
+    // a tenth of a write's cost); null until read, and forgotten whenever a write rolls back. Guarded by the gate.
+    private (long Id, string Hash)? _auditTail;
+
+    // Durable writes wait here for the next group commit; one drain loop at a time runs them (see DrainQueue).
+    private const int MaxGroup = 64;
+    private readonly Lock _queueGate = new();
+    private readonly List<IQueuedWrite> _queued = [];
+    private bool _draining;
     private volatile bool _disposed;
 
     private NodeStore(LiteDatabase db, BsonMapper mapper, TimeProvider time, string dataPath, string logPath)
@@ -93,12 +117,14 @@ public sealed class NodeStore : INodeStore, IDisposable
         Certificates.EnsureIndex(x => x.Partner);
         Certificates.EnsureIndex(x => x.Direction);
         Certificates.EnsureIndex(x => x.DateOfIssue);
-        Certificates.EnsureIndex("PartnerStatus", PartnerStatusIndex);
+        Certificates.EnsureIndex("PartnerStatusNumber", PartnerStatusNumberIndex);
+        Certificates.DropIndex(ObsoletePartnerStatusIndex);
         Certificates.EnsureIndex(x => x.UpdatedAt);
 
         // Delivered and received messages pile up for ever as evidence; the pending outbound ones
         // are the small set the dispatcher polls, reached through this index.
         Messages.EnsureIndex("DirectionStatus", DirectionStatusIndex);
+        Messages.EnsureIndex("DirectionStatusPartner", DirectionStatusPartnerIndex);
         Messages.EnsureIndex(x => x.Partner);
         Messages.EnsureIndex(x => x.CertificateNumber);
     }
@@ -108,11 +134,22 @@ public sealed class NodeStore : INodeStore, IDisposable
     public T Write<T>(Func<IStoreWriter, T> work)
     {
         ArgumentNullException.ThrowIfNull(work);
-        // The lock is reentrant, and LiteDB would fold a nested transaction into the outer one.
-        if (_writeLock.IsHeldByCurrentThread)
-            throw new InvalidOperationException("A store write cannot start inside another store write; do all of it in one.");
+        ThrowIfInsideWrite("A store write cannot start inside another store write; do all of it in one.");
+        _writeGate.Wait();
+        try
+        {
+            return WriteHoldingGate(work);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
 
-        lock (_writeLock)
+    private T WriteHoldingGate<T>(Func<IStoreWriter, T> work)
+    {
+        Volatile.Write(ref _writerThread, Environment.CurrentManagedThreadId);
+        try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
 
@@ -137,6 +174,7 @@ public sealed class NodeStore : INodeStore, IDisposable
             catch (Exception original)
             {
                 writer.Close();
+                _auditTail = null;
                 try
                 {
                     _db.Rollback();
@@ -148,6 +186,8 @@ public sealed class NodeStore : INodeStore, IDisposable
                 throw;
             }
 
+            if (writer.AuditTail is { } tail)
+                _auditTail = tail;
             if (writer.Wrote)
             {
                 // LiteDB checkpoints inside Commit, copying the log into the data file and
@@ -157,17 +197,204 @@ public sealed class NodeStore : INodeStore, IDisposable
             }
             return result;
         }
+        finally
+        {
+            Volatile.Write(ref _writerThread, 0);
+        }
+    }
+
+    /// <summary>The last committed audit entry (0 and the genesis hash for an empty log); only inside a write.</summary>
+    internal (long Id, string Hash) CommittedAuditTail()
+    {
+        if (_auditTail is { } known)
+            return known;
+        var last = AuditLog.Query().OrderByDescending(x => x.Id).Limit(1).FirstOrDefault();
+        return last is null ? (0, AuditEntry.GenesisHash) : (last.Id, last.Hash);
+    }
+
+    // The gate is not reentrant, and LiteDB would fold a nested transaction into the outer one.
+    private void ThrowIfInsideWrite(string message)
+    {
+        if (Volatile.Read(ref _writerThread) == Environment.CurrentManagedThreadId)
+            throw new InvalidOperationException(message);
     }
 
     public async Task<T> WriteDurableAsync<T>(Func<IStoreWriter, T> work, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(work);
+        ThrowIfInsideWrite("A store write cannot start inside another store write; do all of it in one.");
         ct.ThrowIfCancellationRequested();
         // Refuse before committing: after a failed fsync nothing could be confirmed durable.
         _flusher.ThrowIfFaulted();
-        var result = Write(work);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+
+        var queued = new QueuedWrite<T>(work);
+        bool startDrain;
+        lock (_queueGate)
+        {
+            _queued.Add(queued);
+            startDrain = !_draining;
+            _draining = true;
+        }
+
+        if (startDrain)
+            _ = Task.Run(DrainQueue, CancellationToken.None);
+
+        T result;
+        // Cancelling while the write waits in the queue takes it out and stores nothing; once its group has run, the commit stands.
+        using (ct.Register(() => Dequeue(queued, ct)))
+            result = await queued.Outcome.ConfigureAwait(false);
         // Cancelling stops only the wait: the commit stands and a later flush or the close makes it durable.
         await FlushAsync(ct).ConfigureAwait(false);
         return result;
+    }
+
+    private void Dequeue<T>(QueuedWrite<T> queued, CancellationToken ct)
+    {
+        lock (_queueGate)
+        {
+            if (!_queued.Remove(queued))
+                return;
+        }
+
+        queued.Cancelled(ct);
+    }
+
+    /// <summary>
+    /// Group commit: runs the queued durable writes, up to <see cref="MaxGroup"/> at a time, in one LiteDB
+    /// transaction each group. A commit writes every page it dirtied (index pages included) to the log, so
+    /// one transaction per certificate wrote about 540 KiB and one per group of 1,000 about 19 KiB per
+    /// certificate (bench/RESULTS.md); concurrent deliveries and receipts now share their pages and commit.
+    /// </summary>
+    private void DrainQueue()
+    {
+        _writeGate.Wait();
+        try
+        {
+            while (true)
+            {
+                List<IQueuedWrite> group;
+                lock (_queueGate)
+                {
+                    if (_queued.Count == 0)
+                    {
+                        _draining = false;
+                        return;
+                    }
+
+                    group = _queued.Take(MaxGroup).ToList();
+                    _queued.RemoveRange(0, group.Count);
+                }
+
+                RunGroup(group);
+            }
+        }
+        catch (Exception unexpected)
+        {
+            // RunGroup reports failures to the writes themselves; anything escaping it fails what is still queued.
+            List<IQueuedWrite> stranded;
+            lock (_queueGate)
+            {
+                stranded = [.. _queued];
+                _queued.Clear();
+                _draining = false;
+            }
+
+            foreach (var queued in stranded)
+                queued.Failed(unexpected);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="group"/> as one transaction, in order, as if each ran alone after the ones before
+    /// it. When one fails, the transaction rolls back: that write gets its failure (it saw exactly the state it
+    /// would have seen alone), the ones before it run again as their own group, and the ones after it go on.
+    /// </summary>
+    private void RunGroup(List<IQueuedWrite> group)
+    {
+        var start = 0;
+        while (start < group.Count)
+        {
+            if (_disposed)
+            {
+                var closed = new ObjectDisposedException(nameof(NodeStore), "The store was closed before this write could run; nothing of it was stored.");
+                foreach (var queued in group.Skip(start))
+                    queued.Failed(closed);
+                return;
+            }
+
+            Volatile.Write(ref _writerThread, Environment.CurrentManagedThreadId);
+            var failedAt = -1;
+            Exception? failure = null;
+            try
+            {
+                var logBefore = LengthOrZero(_logPath);
+                if (!_db.BeginTrans())
+                    throw new InvalidOperationException("A LiteDB transaction is already open on this thread.");
+
+                var writer = new StoreWriter(this);
+                for (var i = start; i < group.Count && failedAt < 0; i++)
+                {
+                    try
+                    {
+                        group[i].Run(writer);
+                        if (writer.Failure is { } storeFailure)
+                            throw new InvalidOperationException("A store operation failed inside this write, so the transaction was rolled back; the work must not continue past such a failure.", storeFailure);
+                    }
+                    catch (Exception e)
+                    {
+                        (failedAt, failure) = (i, e);
+                    }
+                }
+
+                writer.Close();
+                if (failedAt >= 0)
+                {
+                    _auditTail = null;
+                    _db.Rollback();
+                    group[failedAt].Failed(failure!);
+                    if (failedAt > start)
+                        RunGroup(group.GetRange(start, failedAt - start));
+                    start = failedAt + 1;
+                    continue;
+                }
+
+                if (!_db.Commit())
+                    throw new InvalidOperationException("The store transaction was lost before it could commit; nothing was stored.");
+                if (writer.AuditTail is { } tail)
+                    _auditTail = tail;
+                if (writer.Wrote)
+                    _flusher.Committed(LengthOrZero(_logPath) <= logBefore);
+                foreach (var queued in group.Skip(start))
+                    queued.Committed();
+                return;
+            }
+            catch (Exception e)
+            {
+                // Beginning, committing or rolling back failed: nothing of this group is stored.
+                _auditTail = null;
+                try
+                {
+                    _db.Rollback();
+                }
+                catch (Exception rollbackFailure)
+                {
+                    e = new AggregateException("A store write failed and rolling it back failed too.", e, rollbackFailure);
+                }
+
+                foreach (var queued in group.Skip(start))
+                    queued.Failed(e);
+                return;
+            }
+            finally
+            {
+                Volatile.Write(ref _writerThread, 0);
+            }
+        }
     }
 
     public Task FlushAsync(CancellationToken ct = default)
@@ -207,7 +434,13 @@ public sealed class NodeStore : INodeStore, IDisposable
 
         if (query.Partner is not null && query.Status is not null)
         {
-            Term(PartnerStatusIndex, $"{query.Partner}/{query.Status}");
+            var prefix = $"{query.Partner}/{query.Status}/";
+            var page = Certificates.Query().Where($"{PartnerStatusNumberIndex} BETWEEN @0 AND @1", prefix + (query.After ?? ""), prefix + AfterEveryNumber);
+            if (query.Direction is not null)
+                page = page.Where("$.Direction = @0", Bson(query.Direction.Value));
+            if (query.After is not null)
+                page = page.Where("$._id > @0", query.After);
+            return page.OrderBy(PartnerStatusNumberIndex).Limit(query.PageSize).ToList();
         }
         else
         {
@@ -257,7 +490,7 @@ public sealed class NodeStore : INodeStore, IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ObjectDisposedException.ThrowIf(_disposed, this);
         return Messages.Query()
-            .Where($"{DirectionStatusIndex} = @0 AND $.Partner = @1", OutboundPending, partner)
+            .Where($"{DirectionStatusPartnerIndex} = @0", $"{OutboundPending}/{partner}")
             .OrderBy(x => x.CreatedAt)
             .Limit(max)
             .ToList();
@@ -313,8 +546,10 @@ public sealed class NodeStore : INodeStore, IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var counts = new Dictionary<CertificateStatus, long>();
+        // Selecting only the indexed field lets LiteDB count index keys; LongCount read every document
+        // (a minute for `kpnode status` at a million certificates, see bench/RESULTS.md).
         foreach (var status in Enum.GetValues<CertificateStatus>())
-            counts[status] = Certificates.LongCount("$.Status = @0", Bson(status));
+            counts[status] = Certificates.Query().Where("$.Status = @0", Bson(status)).Select("$.Status").ToEnumerable().LongCount();
         return counts;
     }
 
@@ -365,10 +600,9 @@ public sealed class NodeStore : INodeStore, IDisposable
     /// <summary>Closes the database, which checkpoints its log into the data file and fsyncs it; pending flushes then complete.</summary>
     public void Dispose()
     {
-        if (_writeLock.IsHeldByCurrentThread)
-            throw new InvalidOperationException("The store cannot be disposed from inside a store write.");
-
-        lock (_writeLock)
+        ThrowIfInsideWrite("The store cannot be disposed from inside a store write.");
+        _writeGate.Wait();
+        try
         {
             if (_disposed)
                 return;
@@ -386,6 +620,11 @@ public sealed class NodeStore : INodeStore, IDisposable
             _flusher.Close(failure);
             if (failure is not null)
                 ExceptionDispatchInfo.Throw(failure);
+        }
+        finally
+        {
+            // Writers still queued find the store disposed; the gate itself stays usable for them.
+            _writeGate.Release();
         }
     }
 

@@ -15,6 +15,9 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
     /// <summary>A store operation failed; LiteDB may already have rolled the transaction back.</summary>
     public Exception? Failure { get; private set; }
 
+    /// <summary>The last audit entry this write appended, which becomes the store's tail if it commits.</summary>
+    public (long Id, string Hash)? AuditTail { get; private set; }
+
     public void Close() => _closed = true;
 
     public void InsertCertificate(CertificateDocument certificate)
@@ -53,21 +56,22 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
 
         return Engine(() =>
         {
-            // Writers take turns under the store's lock, so the last entry cannot change under us.
-            var last = store.AuditLog.Query().OrderByDescending(x => x.Id).Limit(1).FirstOrDefault();
+            // Writers take turns through the store's gate, so the tail cannot change under us.
+            var (lastId, lastHash) = AuditTail ?? store.CommittedAuditTail();
             var entry = new AuditEntry
             {
-                Id = (last?.Id ?? 0) + 1,
+                Id = lastId + 1,
                 At = StoreMapper.ToStoredPrecision(store.Time.GetUtcNow().UtcDateTime),
                 Actor = actor,
                 Action = action,
                 Subject = subject,
                 Detail = detail,
-                PreviousHash = last?.Hash ?? AuditEntry.GenesisHash,
+                PreviousHash = lastHash,
             };
             entry.Hash = entry.ComputeHash();
             store.AuditLog.Insert(entry);
             Wrote = true;
+            AuditTail = (entry.Id, entry.Hash);
             return entry;
         });
     }

@@ -41,7 +41,10 @@ public sealed class EnvelopeVerificationException : Exception
     public TrustFailure? TrustFailure { get; }
 }
 
-/// <summary>An envelope whose signature and signer were proven, with the exact payload bytes it carried.</summary>
+/// <summary>
+/// An envelope whose signature and signer were proven, with the exact payload bytes it carried.
+/// <see cref="SignerCertificate"/> is shared by the verifier with later envelopes of the same signer: do not dispose it.
+/// </summary>
 public sealed record VerifiedEnvelope(
     string SignerParticipant,
     X509Certificate2 SignerCertificate,
@@ -49,13 +52,21 @@ public sealed record VerifiedEnvelope(
     string PayloadType,
     byte[] PayloadSha256);
 
-/// <summary>Verifies signed envelopes against given trust anchors; stateless apart from the shared chain cache.</summary>
+/// <summary>
+/// Verifies signed envelopes against given trust anchors; its only state is the shared chain cache and the
+/// parsed certificates of envelopes that verified before. Share one instance.
+/// </summary>
 public sealed class EnvelopeVerifier(TrustChain trustChain)
 {
+    private readonly VerifiedCertificates _seen = new();
+
     /// <summary>A real chain is a leaf and perhaps one issuing CA; more is noise or an attempt to make chain building work hard.</summary>
     public const int MaxChainCertificates = 4;
 
     private const string SignerDescription = "the signer's certificate";
+
+    /// <summary>How many x5c certificates of verified envelopes are kept parsed.</summary>
+    internal int SharedCertificateCount => _seen.Count;
 
     /// <summary>
     /// Accepts the envelope when one of its signatures fully verifies (the first that does names the
@@ -104,15 +115,27 @@ public sealed class EnvelopeVerifier(TrustChain trustChain)
         if (signature.X5C.Count > MaxChainCertificates)
             throw Refuse(VerificationCheck.Structure, $"the certificate chain (x5c) has {signature.X5C.Count} certificates; at most {MaxChainCertificates} are accepted.");
 
+        // Certificates seen in an envelope that verified before are shared, parsed; the others are parsed
+        // here and join the shared set only if this envelope verifies, so refused input never stays.
         var chain = new List<X509Certificate2>(signature.X5C.Count);
-        var keepSigner = false;
+        var parsed = new List<(string Sha256, X509Certificate2 Certificate)>();
+        var verified = false;
         try
         {
             for (var i = 0; i < signature.X5C.Count; i++)
             {
+                var sha256 = Convert.ToHexStringLower(SHA256.HashData(signature.X5C[i].Span));
+                if (_seen.TryGet(sha256, out var known))
+                {
+                    chain.Add(known.Certificate);
+                    continue;
+                }
+
                 try
                 {
-                    chain.Add(X509CertificateLoader.LoadCertificate(signature.X5C[i].Span));
+                    var certificate = X509CertificateLoader.LoadCertificate(signature.X5C[i].Span);
+                    parsed.Add((sha256, certificate));
+                    chain.Add(certificate);
                 }
                 catch (CryptographicException e)
                 {
@@ -121,7 +144,7 @@ public sealed class EnvelopeVerifier(TrustChain trustChain)
             }
             var signer = chain[0];
             // keyid is only a hint in DSSE, but one that contradicts x5c means the envelope was assembled wrongly.
-            var keyId = Convert.ToHexStringLower(SHA256.HashData(signer.RawDataMemory.Span));
+            var keyId = Convert.ToHexStringLower(SHA256.HashData(signature.X5C[0].Span));
             if (signature.Keyid.Length > 0 && !string.Equals(signature.Keyid, keyId, StringComparison.Ordinal))
                 throw Refuse(VerificationCheck.Structure, $"the keyid {signature.Keyid} does not match the signer certificate in x5c[0] ({keyId}).");
 
@@ -129,7 +152,9 @@ public sealed class EnvelopeVerifier(TrustChain trustChain)
             if (!result.IsTrusted)
                 throw new EnvelopeVerificationException(CheckFor(result.Failure.Value), result.Message, result.Failure);
 
-            using (var publicKey = signer.GetECDsaPublicKey())
+            var shared = _seen.TryGet(keyId, out var entry) ? entry : null;
+            var publicKey = shared is null ? signer.GetECDsaPublicKey() : shared.RentKey();
+            try
             {
                 if (publicKey is null)
                     throw Refuse(VerificationCheck.Signature, "the signer's certificate does not hold an ECDSA key.");
@@ -139,14 +164,29 @@ public sealed class EnvelopeVerifier(TrustChain trustChain)
                     throw Refuse(VerificationCheck.Signature,
                         $"the signature does not match the payload and payload type under the key of '{signer.Subject}' (keyid {keyId}): the envelope was altered or signed by another key.");
             }
+            finally
+            {
+                if (publicKey is not null)
+                {
+                    if (shared is null)
+                        publicKey.Dispose();
+                    else
+                        shared.Return(publicKey);
+                }
+            }
 
-            keepSigner = true;
+            verified = true;
+            foreach (var (sha256, certificate) in parsed)
+                _seen.Add(sha256, certificate);
             return (result.Participant, signer);
         }
         finally
         {
-            foreach (var cert in keepSigner ? chain.Skip(1) : chain)
-                cert.Dispose();
+            if (!verified)
+            {
+                foreach (var (_, certificate) in parsed)
+                    certificate.Dispose();
+            }
         }
     }
 

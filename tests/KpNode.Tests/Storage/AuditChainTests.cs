@@ -74,6 +74,32 @@ public sealed class AuditChainTests : IDisposable
     }
 
     [Fact]
+    public void The_chain_continues_from_the_stored_tail_after_reopening_and_after_a_rolled_back_write()
+    {
+        using (var store = _folder.Open())
+        {
+            AppendFive(store);
+        }
+
+        using (var reopened = _folder.Open())
+        {
+            reopened.Write(w => w.Audit("workflow", "sixth", "s", "d"));
+            Assert.ThrowsAny<Exception>(() => reopened.Write<int>(w =>
+            {
+                w.Audit("workflow", "lost", "s", "d");
+                w.Audit("workflow", "lost too", "s", "d");
+                throw new TimeoutException();
+            }));
+            var seventh = reopened.Write(w => w.Audit("workflow", "seventh", "s", "d"));
+
+            Assert.Equal(7, seventh.Id);
+            var check = reopened.VerifyAuditChain();
+            Assert.True(check.IsIntact, check.Detail);
+            Assert.Equal(7, check.EntriesChecked);
+        }
+    }
+
+    [Fact]
     public void A_changed_detail_is_reported_at_the_entry_that_was_changed()
     {
         using (var store = _folder.Open())

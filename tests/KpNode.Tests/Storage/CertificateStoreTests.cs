@@ -206,6 +206,40 @@ public sealed class CertificateStoreTests : IDisposable
     }
 
     [Fact]
+    public void Listing_by_partner_and_status_pages_in_number_order_within_that_pair_only()
+    {
+        using var store = _folder.Open();
+        store.Write(w =>
+        {
+            foreach (var n in new[] { 7, 2, 9, 1, 5, 3, 8, 4, 6 })
+                w.InsertCertificate(Sample.Certificate($"ZA-2025-{n:000000}", CertificateStatus.Issued, n % 3 == 0 ? "AE" : "BE"));
+            w.InsertCertificate(Sample.Certificate("ZA-2025-000010", CertificateStatus.Delivered, "BE"));
+            w.InsertCertificate(Sample.Certificate("BE-2025-000001", CertificateStatus.Received, "BE", CertificateDirection.Inbound));
+            // A partner code that starts like another one, and a status that starts like another one, stay apart.
+            w.InsertCertificate(Sample.Certificate("ZA-2025-000011", CertificateStatus.Issued, "BEANR"));
+            return 0;
+        });
+
+        var seen = new List<string>();
+        string? after = null;
+        while (true)
+        {
+            var page = store.ListCertificates(new CertificateQuery(CertificateStatus.Issued, "BE", null, 2, after));
+            if (page.Count == 0)
+                break;
+            Assert.True(page.Count <= 2);
+            seen.AddRange(page.Select(c => c.Id));
+            after = page[^1].Id;
+        }
+
+        Assert.Equal(new[] { 1, 2, 4, 5, 7, 8 }.Select(n => $"ZA-2025-{n:000000}"), seen);
+        Assert.Equal(["ZA-2025-000003", "ZA-2025-000006", "ZA-2025-000009"],
+            store.ListCertificates(new CertificateQuery(CertificateStatus.Issued, "AE", CertificateDirection.Outbound, 10, null)).Select(c => c.Id));
+        Assert.Empty(store.ListCertificates(new CertificateQuery(CertificateStatus.Issued, "AE", CertificateDirection.Inbound, 10, null)));
+        Assert.Equal(["ZA-2025-000010"], store.ListCertificates(new CertificateQuery(CertificateStatus.Delivered, "BE", null, 10, null)).Select(c => c.Id));
+    }
+
+    [Fact]
     public void Counts_by_status_include_every_status_with_zero_for_unused_ones()
     {
         using var store = _folder.Open();

@@ -1,4 +1,5 @@
 using KpNode.Domain;
+using KpNode.Storage;
 
 namespace KpNode.Tests.Storage;
 
@@ -100,5 +101,137 @@ public sealed class DurableWriteTests : IDisposable
         await store.FlushAsync();
         store.Write(w => w.FindCertificate("none"));
         await store.FlushAsync();
+    }
+
+    [Fact]
+    public async Task A_durable_write_cancelled_while_waiting_for_its_turn_stores_nothing()
+    {
+        using var store = _folder.Open();
+        using var holding = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var slow = Task.Run(() => store.Write(w =>
+        {
+            holding.Set();
+            release.Wait();
+            return w.NextSequence("ZA-2025");
+        }));
+        holding.Wait();
+
+        using var cancel = new CancellationTokenSource();
+        var waiting = store.WriteDurableAsync(w =>
+        {
+            w.InsertCertificate(Sample.Certificate("ZA-2025-000001"));
+            return 0;
+        }, cancel.Token);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        release.Set();
+        await slow;
+
+        Assert.Null(store.FindCertificate("ZA-2025-000001"));
+        Assert.Equal(2, store.Write(w => w.NextSequence("ZA-2025")));
+    }
+
+    [Fact]
+    public async Task A_durable_write_cannot_start_inside_another_write()
+    {
+        using var store = _folder.Open();
+
+        // Refused at once rather than left waiting for a turn that the same thread holds.
+        var inner = store.Write(_ => store.WriteDurableAsync(w => w.NextSequence("ZA-2025"), CancellationToken.None));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => inner);
+        Assert.Equal(1, store.Write(w => w.NextSequence("ZA-2025")));
+    }
+
+    [Fact]
+    public async Task Durable_writes_queued_together_succeed_or_fail_each_on_its_own()
+    {
+        using var store = _folder.Open();
+        store.Write(w =>
+        {
+            w.InsertCertificate(Sample.Certificate("ZA-2025-000013"));
+            return 0;
+        });
+        using var release = new ManualResetEventSlim();
+        using var holding = new ManualResetEventSlim();
+        // Hold the store so that all the durable writes below queue up and run as one group.
+        var blocker = Task.Run(() => store.Write(_ =>
+        {
+            holding.Set();
+            release.Wait();
+            return 0;
+        }));
+        holding.Wait();
+
+        var writes = Enumerable.Range(1, 40).Select(n => store.WriteDurableAsync(w =>
+        {
+            // Every write stores a message first; number 13 then collides with a stored certificate.
+            w.InsertMessage(Sample.OutboundMessage($"m-{n}", "BE", Sample.Noon));
+            w.InsertCertificate(Sample.Certificate($"ZA-2025-{n:000000}"));
+            w.Audit("workflow", "certificate.issue", $"ZA-2025-{n:000000}", $"write {n}");
+            return n;
+        }, CancellationToken.None)).ToList();
+        release.Set();
+        await blocker;
+
+        for (var n = 1; n <= 40; n++)
+        {
+            if (n == 13)
+            {
+                await Assert.ThrowsAsync<DuplicateKeyException>(() => writes[n - 1]);
+                Assert.Null(store.FindMessage("m-13"));
+            }
+            else
+            {
+                Assert.Equal(n, await writes[n - 1]);
+                Assert.NotNull(store.FindMessage($"m-{n}"));
+            }
+        }
+
+        var chain = store.VerifyAuditChain();
+        Assert.True(chain.IsIntact, chain.Detail);
+        Assert.Equal(39, chain.EntriesChecked);
+    }
+
+    [Fact]
+    public async Task Writes_grouped_before_a_failing_one_run_again_and_commit_once()
+    {
+        using var store = _folder.Open();
+        using var release = new ManualResetEventSlim();
+        using var holding = new ManualResetEventSlim();
+        var blocker = Task.Run(() => store.Write(_ =>
+        {
+            holding.Set();
+            release.Wait();
+            return 0;
+        }));
+        holding.Wait();
+        var runs = new int[3];
+
+        var first = store.WriteDurableAsync(w =>
+        {
+            runs[0]++;
+            return w.NextSequence("ZA-2025");
+        }, CancellationToken.None);
+        var failing = store.WriteDurableAsync<long>(w =>
+        {
+            runs[1]++;
+            w.NextSequence("ZA-2025");
+            throw new TimeoutException("the partner went away");
+        }, CancellationToken.None);
+        var third = store.WriteDurableAsync(w =>
+        {
+            runs[2]++;
+            return w.NextSequence("ZA-2025");
+        }, CancellationToken.None);
+        release.Set();
+        await blocker;
+
+        Assert.Equal(1, await first);
+        await Assert.ThrowsAsync<TimeoutException>(() => failing);
+        Assert.Equal(2, await third);
+        Assert.Equal([2, 1, 1], runs);
+        Assert.Equal(3, store.Write(w => w.NextSequence("ZA-2025")));
     }
 }

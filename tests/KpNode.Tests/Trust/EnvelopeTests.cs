@@ -262,4 +262,44 @@ public sealed class EnvelopeTests : IDisposable
         Assert.Throws<ArgumentException>(() => signer.Sign(PayloadType, []));
         Assert.Throws<ArgumentException>(() => signer.Sign(" ", Payload));
     }
+
+    [Fact]
+    public void A_signer_seen_in_a_verified_envelope_is_parsed_once_and_shared()
+    {
+        var first = _verifier.Verify(SignedByZa(), [_za.Root], Now);
+        var second = _verifier.Verify(Envelope.Parser.ParseFrom(SignedByZa().ToByteArray()), [_za.Root], Now);
+
+        Assert.Same(first.SignerCertificate, second.SignerCertificate);
+        Assert.Equal(1, _verifier.SharedCertificateCount);
+    }
+
+    [Fact]
+    public void A_tampered_envelope_from_a_known_signer_is_still_refused()
+    {
+        _verifier.Verify(SignedByZa(), [_za.Root], Now);
+        var tampered = SignedByZa();
+        tampered.Payload = ByteString.CopyFrom("ZA-2026-000123 issued to BE, 3 parcels, 9204.55 ct"u8);
+
+        Assert.Equal(VerificationCheck.Signature, Refused(tampered, _za.Root).Check);
+    }
+
+    [Fact]
+    public void A_known_signer_is_still_checked_against_the_anchors_of_each_call()
+    {
+        using var be = Pki("BE");
+        _verifier.Verify(SignedByZa(), [_za.Root], Now);
+
+        Assert.Equal(VerificationCheck.Chain, Refused(SignedByZa(), be.Root).Check);
+        Assert.Equal(VerificationCheck.Validity, Refused(SignedByZa(), _za.Root, Now.AddYears(20)).Check);
+    }
+
+    [Fact]
+    public void Certificates_of_a_refused_envelope_are_not_kept()
+    {
+        using var be = Pki("BE");
+
+        Refused(SignedByZa(), be.Root);
+
+        Assert.Equal(0, _verifier.SharedCertificateCount);
+    }
 }

@@ -1,0 +1,146 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using KpNode.Bench.Common;
+using KpNode.Domain;
+using KpNode.Exchange;
+using KpNode.Storage;
+using KpNode.Trust;
+using KpNode.Wire;
+using KpNode.Wire.V1;
+using KpNode.Workflow;
+using Certificate = KpNode.Wire.V1.Certificate;
+using CertificateDirection = KpNode.Domain.CertificateDirection;
+
+namespace KpNode.Bench.Store;
+
+/// <summary>One generated certificate as the node would hold it: the document, its message, its audit entries.</summary>
+internal sealed record FilledCertificate(CertificateDocument Certificate, MessageDocument Message, (string Actor, string Action, string Detail)[] Audits);
+
+/// <summary>
+/// Generates a node's history: certificates issued to and received from partners in the trade mix, over the
+/// last two years, each with its real signed envelope, the partner's real signed receipt, its outbox or inbox
+/// message and its audit entries, in the statuses a running node would have left them.
+/// </summary>
+internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary<string, EnvelopeSigner> signers, int total, int seed)
+{
+    private static readonly DateOnly FirstDay = new(2025, 1, 1);
+    private static readonly DateOnly LastDay = new(2026, 11, 20);
+
+    private readonly Random _random = new(seed);
+    private readonly Dictionary<string, long> _sequences = new(StringComparer.Ordinal);
+    private int _next;
+
+    /// <summary>The highest sequence used per "PREFIX-YEAR", to store so the node numbers on from there.</summary>
+    public IReadOnlyDictionary<string, long> Sequences => _sequences;
+
+    private sealed record Plan(int Index, string Partner, CertificateDirection Direction, string Number, DateOnly Issued, Certificate Draft, string MessageId);
+
+    /// <summary>The next <paramref name="count"/> certificates; numbering is sequential, signing runs in parallel.</summary>
+    public FilledCertificate[] NextBatch(int count)
+    {
+        var plans = new Plan[Math.Min(count, total - _next)];
+        for (var i = 0; i < plans.Length; i++)
+            plans[i] = PlanNext();
+        var batch = new FilledCertificate[plans.Length];
+        Parallel.For(0, plans.Length, i => batch[i] = Build(plans[i]));
+        return batch;
+    }
+
+    private Plan PlanNext()
+    {
+        var index = _next++;
+        var partner = mix.Pick(_random).Code;
+        var direction = _random.Next(2) == 0 ? CertificateDirection.Outbound : CertificateDirection.Inbound;
+        var issued = FirstDay.AddDays((int)((long)index * (LastDay.DayNumber - FirstDay.DayNumber) / Math.Max(1, total)));
+        var exporter = direction == CertificateDirection.Outbound ? node : partner;
+        var importer = direction == CertificateDirection.Outbound ? partner : node;
+        var key = $"{exporter}-{issued.Year}";
+        var sequence = _sequences[key] = _sequences.GetValueOrDefault(key) + 1;
+        var draft = TradeMix.Draft(_random, exporter, importer);
+        draft.Number = CertificateNumber.Format(exporter, issued.Year, sequence);
+        draft.ExportingParticipant = exporter;
+        draft.ExportingAuthority = $"KP authority of {exporter}";
+        draft.DateOfIssue = issued.ToString("yyyy-MM-dd");
+        draft.DateOfExpiry = issued.AddDays(60).ToString("yyyy-MM-dd");
+        var at = issued.ToDateTime(new TimeOnly(9, 0), DateTimeKind.Utc).AddSeconds(index % 28_800);
+        var messageId = Guid.CreateVersion7(new DateTimeOffset(at)).ToString("D");
+        return new Plan(index, partner, direction, draft.Number, issued, draft, messageId);
+    }
+
+    private FilledCertificate Build(Plan p)
+    {
+        var rules = CertificateRules.Validate(CertificateMapping.ToDraft(p.Draft), new CertificateRulesContext(p.Issued, [p.Draft.ExportingParticipant]));
+        if (!rules.IsValid)
+            throw new InvalidOperationException($"generated draft {p.Number} is invalid: {string.Join("; ", rules.Violations.Select(v => $"{v.Field}: {v.Rule}"))}");
+        var certificate = rules.Certificate!;
+        var exporter = certificate.ExportingParticipant;
+        var importer = certificate.ImportingParticipant;
+        var created = p.Issued.ToDateTime(new TimeOnly(9, 0), DateTimeKind.Utc).AddSeconds(p.Index % 28_800);
+        var payload = new CertificateIssued
+        {
+            Header = new MessageHeader { MessageId = p.MessageId, Sender = exporter, Receiver = importer, CreatedAt = Timestamp.FromDateTime(created) },
+            Certificate = CertificateMapping.ToProto(certificate),
+        }.ToByteArray();
+        var envelope = signers[exporter].Sign(PayloadTypes.CertificateIssued, payload).ToByteArray();
+        var digest = SHA256.HashData(payload);
+        var received = created.AddSeconds(1);
+
+        // The newest few outbound certificates are still waiting for their receipt; a few older ones were voided.
+        var pending = p.Direction == CertificateDirection.Outbound && p.Index >= total - 20;
+        var receipt = pending ? null : signers[importer].Sign(PayloadTypes.Receipt, new Receipt
+        {
+            MessageId = p.MessageId,
+            PayloadSha256 = ByteString.CopyFrom(digest),
+            Sender = exporter,
+            Receiver = importer,
+            ReceivedAt = Timestamp.FromDateTime(received),
+            Outcome = ReceiptOutcome.Accepted,
+        }.ToByteArray()).ToByteArray();
+
+        CertificateDocument doc;
+        MessageDocument message;
+        (string, string, string)[] audits;
+        if (p.Direction == CertificateDirection.Outbound)
+        {
+            doc = CertificateDocuments.Create(certificate, CertificateDirection.Outbound, p.Partner, p.MessageId, envelope,
+                Domain.CertificateStatus.Issued, created, $"Issued by operator; delivery to {p.Partner} queued");
+            message = new MessageDocument
+            {
+                Id = p.MessageId, Direction = MessageDirection.Outbound, Partner = p.Partner, PayloadType = PayloadTypes.CertificateIssued,
+                CertificateNumber = p.Number, Envelope = envelope, PayloadSha256 = digest, Status = MessageStatus.Pending,
+                NextAttemptAt = created, DeliverBy = CertificateWorkflow.EndOfDay(certificate.DateOfExpiry), CreatedAt = created, Attempts = 0,
+            };
+            audits = [("operator", "certificate.issued", $"to {p.Partner}; message {p.MessageId}; {certificate.Carats}; {certificate.Value}")];
+            if (receipt is not null)
+            {
+                message.Status = MessageStatus.Delivered;
+                message.ReceiptEnvelope = receipt;
+                message.CompletedAt = message.LastAttemptAt = received;
+                doc.ReceiptEnvelope = receipt;
+                CertificateDocuments.Transition(doc, Domain.CertificateStatus.Delivered, received, $"Delivered: {p.Partner} signed a receipt");
+                audits = [.. audits, (p.Partner, "receipt.accepted", $"message {p.MessageId}")];
+                if (p.Index % 200 == 0)
+                {
+                    CertificateDocuments.Transition(doc, Domain.CertificateStatus.Voided, received.AddDays(2), "Voided by operator: shipment not sent");
+                    audits = [.. audits, ("operator", "certificate.voided", "shipment not sent")];
+                }
+            }
+        }
+        else
+        {
+            doc = CertificateDocuments.Create(certificate, CertificateDirection.Inbound, p.Partner, p.MessageId, envelope,
+                Domain.CertificateStatus.Received, received, $"Received from {p.Partner}; signature verified; receipt sent");
+            doc.ReceiptEnvelope = receipt;
+            message = new MessageDocument
+            {
+                Id = p.MessageId, Direction = MessageDirection.Inbound, Partner = p.Partner, PayloadType = PayloadTypes.CertificateIssued,
+                CertificateNumber = p.Number, Envelope = envelope, PayloadSha256 = digest, Status = MessageStatus.Received,
+                NextAttemptAt = received, DeliverBy = received, CreatedAt = received, CompletedAt = received, ReceiptEnvelope = receipt,
+            };
+            audits = [(p.Partner, "certificate.received", $"message {p.MessageId}")];
+        }
+
+        return new FilledCertificate(doc, message, audits);
+    }
+}
