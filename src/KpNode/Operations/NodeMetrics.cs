@@ -130,10 +130,13 @@ public sealed class NodeMetrics
     };
 
     /// <summary>Reachable when the last thing we know is an answer or a call from the partner; unreachable when it is a failure that never reached its service.</summary>
-    public static PartnerReachability PartnerReachabilityOf(PartnerLane lane)
+    public static PartnerReachability PartnerReachabilityOf(PartnerLane lane) =>
+        PartnerReachabilityOf(lane.LastFailureSeen, Max(lane.LastSuccessAt, lane.LastContactAt));
+
+    /// <summary>The same from one reading of the lane, so a report's cause and reachability agree.</summary>
+    public static PartnerReachability PartnerReachabilityOf(FailureSeen? seen, DateTimeOffset? lastGood)
     {
-        var lastGood = Max(lane.LastSuccessAt, lane.LastContactAt);
-        if (lane.LastFailure is not { } failure || lane.LastFailureAt is not { } failedAt)
+        if (seen is not var (failure, failedAt))
         {
             return lastGood is null ? PartnerReachability.Unspecified : PartnerReachability.Reachable;
         }
@@ -149,5 +152,5 @@ public sealed class NodeMetrics
             : PartnerReachability.Unreachable;
     }
 
-    private static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+    internal static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 }

@@ -76,11 +76,13 @@ public sealed class NodeStatusReport(
     /// <summary>One partner's row: the lane's live state, the outbox figures, and the last error with advice.</summary>
     public PartnerLink Link(PartnerLane lane, bool readStore = true)
     {
+        // One reading of the lane's failure, so the cause, its time and the reachability agree.
+        var seen = lane.LastFailureSeen;
         var link = new PartnerLink
         {
             Participant = lane.Partner,
             Address = config.Options.Partners.First(p => p.Participant == lane.Partner).Address,
-            Reachability = NodeMetrics.PartnerReachabilityOf(lane),
+            Reachability = NodeMetrics.PartnerReachabilityOf(seen, NodeMetrics.Max(lane.LastSuccessAt, lane.LastContactAt)),
             CircuitState = lane.CircuitState switch
             {
                 Polly.CircuitBreaker.CircuitState.Closed => Wire.V1.CircuitState.Closed,
@@ -90,9 +92,9 @@ public sealed class NodeStatusReport(
             },
         };
         Set(lane.LastSuccessAt, t => link.LastSuccessAt = t);
-        Set(lane.LastFailureAt, t => link.LastFailureAt = t);
+        Set(seen?.At, t => link.LastFailureAt = t);
         Set(lane.LastContactAt, t => link.LastContactAt = t);
-        var failure = lane.LastFailure;
+        var failure = seen?.Failure;
         if (readStore)
         {
             var pending = store.SummarizePending(lane.Partner);

@@ -65,10 +65,13 @@ public sealed class PartnerLane
 
     public string? LastError => LastFailure?.ToString();
 
-    /// <summary>The last failed attempt since the last success, classified; null after a success.</summary>
-    public DeliveryFailure? LastFailure { get; private set; }
+    /// <summary>The last failed attempt since the last success, classified, with its time; null after a success.</summary>
+    /// <remarks>One reference, so a reader never sees a failure without its time.</remarks>
+    public FailureSeen? LastFailureSeen { get; private set; }
 
-    public DateTimeOffset? LastFailureAt { get; private set; }
+    public DeliveryFailure? LastFailure => LastFailureSeen?.Failure;
+
+    public DateTimeOffset? LastFailureAt => LastFailureSeen?.At;
 
     /// <summary>When the partner last called us: proof that it is up, whatever our deliveries say.</summary>
     public DateTimeOffset? LastContactAt { get; private set; }
@@ -218,7 +221,7 @@ public sealed class PartnerLane
                 (client, request), stopping);
             var receipt = await _workflow.RecordReceiptAsync(message.Id, _partner, response.Receipt, stopping);
             LastSuccessAt = _time.GetUtcNow();
-            LastFailure = null;
+            LastFailureSeen = null;
             _metrics.Delivered(_partner.Code, receipt.Outcome, LastSuccessAt.Value - new DateTimeOffset(message.CreatedAt, TimeSpan.Zero));
             Log.Delivered(_logger, message.CertificateNumber, message.Id, _partner.Code, receipt.Outcome.ToString());
         }
@@ -241,8 +244,7 @@ public sealed class PartnerLane
             failure = opening;
         }
 
-        LastFailure = failure;
-        LastFailureAt = _time.GetUtcNow();
+        LastFailureSeen = new FailureSeen(failure, _time.GetUtcNow());
         var error = failure.ToString();
         var now = _time.GetUtcNow().UtcDateTime;
         var attempts = message.Attempts + 1;
@@ -484,3 +486,6 @@ public static class DeliveryErrors
         }
     }
 }
+
+/// <summary>A classified delivery failure and when it happened.</summary>
+public sealed record FailureSeen(DeliveryFailure Failure, DateTimeOffset At);
