@@ -25,6 +25,7 @@ public sealed class PartnerLane
 {
     private const int BatchSize = 512;
     private static readonly TimeSpan ResetThrottle = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RecentContact = TimeSpan.FromMinutes(1);
 
     private readonly Partner _partner;
     private readonly NodeConfig _config;
@@ -267,10 +268,18 @@ public sealed class PartnerLane
         Log.DeliveryFailed(_logger, message.CertificateNumber, _partner.Code, attempts, next, error);
     }
 
-    /// <summary>Capped exponential backoff with ±20% jitter, so many nodes do not retry in step.</summary>
+    /// <summary>
+    /// Capped exponential backoff with ±20% jitter, so many nodes do not retry in step. A partner that called
+    /// us within the last minute is up: a failure now is passing, so the next try comes after the first step.
+    /// </summary>
     private TimeSpan Backoff(int attempts)
     {
         var d = _config.Options.Delivery;
+        if (LastContactAt is { } contact && _time.GetUtcNow() - contact < RecentContact)
+        {
+            attempts = 1;
+        }
+
         var exponential = d.FirstBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(attempts - 1, 30));
         var capped = Math.Min(exponential, d.MaxBackoff.TotalMilliseconds);
         return TimeSpan.FromMilliseconds(capped * (0.8 + Random.Shared.NextDouble() * 0.4));
