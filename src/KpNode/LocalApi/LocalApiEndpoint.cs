@@ -121,18 +121,19 @@ public sealed class LocalApiEndpoint(
 
         foreach (var lane in outbox.Lanes.OrderBy(l => l.Partner, StringComparer.Ordinal))
         {
-            var pending = store.PendingOutbound(lane.Partner, 10_000);
+            // The figures only: the backlog's envelopes stay on disk (kpnode status has the full report).
+            var pending = store.SummarizePending(lane.Partner);
             var partner = new PartnerStatus
             {
                 Participant = lane.Partner,
                 Address = config.Options.Partners.First(p => p.Participant == lane.Partner).Address,
                 Backlog = pending.Count,
-                LastError = lane.LastError ?? pending.Select(m => m.LastError).FirstOrDefault(e => e is not null) ?? "",
+                LastError = lane.LastError ?? "",
                 CircuitState = lane.CircuitState.ToString(),
             };
-            if (pending.Count > 0)
+            if (pending.OldestCreatedAt is { } oldest)
             {
-                partner.OldestPendingAt = Timestamp.FromDateTime(DateTime.SpecifyKind(pending.Min(m => m.CreatedAt), DateTimeKind.Utc));
+                partner.OldestPendingAt = Timestamp.FromDateTime(DateTime.SpecifyKind(oldest, DateTimeKind.Utc));
             }
 
             if (lane.LastSuccessAt is { } success)

@@ -358,9 +358,6 @@ public static class DeliveryErrors
 
     public static string Label(FailureCause cause) => Labels.First(l => l.Cause == cause).Label;
 
-    /// <summary>Kept for callers that want the words only.</summary>
-    public static string Explain(string partner, Exception e) => Classify(partner, e, null).ToString();
-
     /// <summary>
     /// Classifies a failed call to <paramref name="partner"/>. <paramref name="serverRefusal"/> is why our side
     /// last refused the partner's TLS certificate, if it did (the exception alone does not say).

@@ -57,6 +57,10 @@ public sealed class PeerExchangeTests : IAsyncLifetime
 
         await _net.WaitForAsync("ZA", numbers[0], r => r.Attempts > 0);
         Assert.All(numbers, n => Assert.Equal(CertificateStatus.Issued, _net.FindAsync("ZA", n).Result!.Status));
+        var backlog = (await _net["ZA"].Client.Api.GetStatusAsync(new GetStatusRequest())).Partners.Single(p => p.Participant == "BE");
+        Assert.Equal(5, backlog.Backlog);
+        Assert.NotNull(backlog.OldestPendingAt);
+        Assert.Contains("BE", backlog.LastError);
 
         await _net["BE"].StartAsync();
         foreach (var n in numbers)
