@@ -97,7 +97,7 @@ public sealed class DeliveryOptions
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Deliveries in flight at once towards one partner.</summary>
-    public int MaxInFlightPerPartner { get; set; } = 8;
+    public int MaxInFlightPerPartner { get; set; } = 32;
 
     /// <summary>Failures within the sampling window that open the circuit (tuned for low traffic).</summary>
     public int BreakerMinimumThroughput { get; set; } = 4;
