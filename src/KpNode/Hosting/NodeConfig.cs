@@ -208,6 +208,7 @@ public sealed class NodeConfig
         if (d.QuickRetries is < 0 or > 10) yield return "Node:Delivery:QuickRetries: must be 0..10";
         if (d.QuickRetryDelay <= TimeSpan.Zero) yield return "Node:Delivery:QuickRetryDelay: must be positive";
         if (d.FirstBackoff <= TimeSpan.Zero) yield return "Node:Delivery:FirstBackoff: must be positive";
+        if (d.ProbeInterval < TimeSpan.FromMilliseconds(200)) yield return "Node:Delivery:ProbeInterval: must be at least 0.2 s";
         if (d.MaxBackoff < d.FirstBackoff) yield return "Node:Delivery:MaxBackoff: must be at least FirstBackoff";
         if (d.MaxInFlightPerPartner is < 1 or > 256) yield return "Node:Delivery:MaxInFlightPerPartner: must be 1..256";
         if (d.BreakerMinimumThroughput < 2) yield return "Node:Delivery:BreakerMinimumThroughput: must be at least 2";

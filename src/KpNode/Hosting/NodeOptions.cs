@@ -96,6 +96,9 @@ public sealed class DeliveryOptions
     /// <summary>Cap of the outbox backoff.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>While a partner is failing, how often it is probed (a ping) so that its backlog goes as soon as it is back.</summary>
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Deliveries in flight at once towards one partner.</summary>
     public int MaxInFlightPerPartner { get; set; } = 32;
 

@@ -126,7 +126,17 @@ public sealed class PartnerLane
             try
             {
                 var next = await DeliverDueAsync(stopping);
-                await WaitAsync(next, stopping);
+                // While the partner is failing and the next retry is far off, wake early to probe it: a partner
+                // that is back gets its backlog within a probe interval, not at the end of a long backoff.
+                // Only a link failure is probed: a partner that answers with a refusal is up and keeps its backoff.
+                var probeAt = NodeMetrics.PartnerReachabilityOf(this) == Wire.V1.PartnerReachability.Unreachable
+                    ? _time.GetUtcNow().UtcDateTime + _config.Options.Delivery.ProbeInterval
+                    : (DateTime?)null;
+                var probing = next is { } due && probeAt < due;
+                if (!await WaitAsync(probing ? probeAt : next, stopping) && probing && await ProbeAsync(stopping))
+                {
+                    Wake(resetBackoff: true);
+                }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -173,21 +183,22 @@ public sealed class PartnerLane
         }
     }
 
-    private async Task WaitAsync(DateTime? nextDue, CancellationToken stopping)
+    /// <summary>Sleeps until <paramref name="wakeAt"/> or a signal; true when a signal woke it.</summary>
+    private async Task<bool> WaitAsync(DateTime? wakeAt, CancellationToken stopping)
     {
         if (_signal.Reader.TryRead(out _))
         {
             // A signal that arrived while delivering: look again before sleeping.
-            return;
+            return true;
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        if (nextDue is { } due)
+        if (wakeAt is { } at)
         {
-            var delay = due - _time.GetUtcNow().UtcDateTime;
+            var delay = at - _time.GetUtcNow().UtcDateTime;
             if (delay <= TimeSpan.Zero)
             {
-                return;
+                return false;
             }
 
             timeout.CancelAfter(delay);
@@ -197,10 +208,27 @@ public sealed class PartnerLane
         {
             await _signal.Reader.WaitToReadAsync(timeout.Token);
             _signal.Reader.TryRead(out _);
+            return true;
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
-            // The next retry is due.
+            return false; // the time came
+        }
+    }
+
+    /// <summary>A cheap call that succeeds only when the partner's node is up and accepts us (TLS and all).</summary>
+    private async Task<bool> ProbeAsync(CancellationToken stopping)
+    {
+        try
+        {
+            await _channels.ClientFor(_partner).PingAsync(
+                new PingRequest { Nonce = Google.Protobuf.ByteString.CopyFrom(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)) },
+                deadline: DateTime.UtcNow + _config.Options.Delivery.AttemptTimeout, cancellationToken: stopping);
+            return true;
+        }
+        catch (RpcException)
+        {
+            return false; // still down: the next probe or the backoff will try again
         }
     }
 

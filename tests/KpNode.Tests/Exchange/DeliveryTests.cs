@@ -31,6 +31,25 @@ public sealed class DeliveryTests
     }
 
     [Fact]
+    public async Task A_partner_back_from_an_outage_is_found_by_probing_and_gets_its_backlog_within_seconds()
+    {
+        await using var net = await TestNetwork.StartAsync(["ZA", "BE"],
+        [
+            new("Node:Delivery:FirstBackoff", "00:03:00"),
+            new("Node:Delivery:MaxBackoff", "00:10:00"),
+            new("Node:Delivery:ProbeInterval", "00:00:00.500"),
+        ]);
+        await net["BE"].StopAsync();
+        var waiting = await net.IssueAsync("ZA", "BE");
+        var failed = await net.WaitForAsync("ZA", waiting.Certificate.Number, r => r.Attempts > 0);
+        Assert.True(failed.NextAttemptAt.ToDateTime() > DateTime.UtcNow.AddMinutes(2), "the outbox backs off for minutes");
+
+        // BE comes back and sends nothing: ZA's probe notices and delivers long before the backoff ends.
+        await net["BE"].StartAsync();
+        await net.WaitForAsync("ZA", waiting.Certificate.Number, r => r.Status == CertificateStatus.Delivered, TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
     public async Task Delivery_is_given_up_at_the_certificates_expiry_with_a_clear_reason()
     {
         await using var net = await TestNetwork.StartAsync("ZA", "BE");
