@@ -14,6 +14,8 @@ public sealed class DeliveryTests
         [
             new("Node:Delivery:FirstBackoff", "00:03:00"),
             new("Node:Delivery:MaxBackoff", "00:10:00"),
+            // No probing during the test: only BE's call may wake ZA's backlog.
+            new("Node:Delivery:ProbeInterval", "01:00:00"),
         ]);
         await net["BE"].StopAsync();
         var waiting = await net.IssueAsync("ZA", "BE");

@@ -51,6 +51,8 @@ public sealed class PeerCommandTests
         [
             new("Node:Delivery:FirstBackoff", "00:03:00"),
             new("Node:Delivery:MaxBackoff", "00:10:00"),
+            // No probing during the test: only the operator's retry may deliver.
+            new("Node:Delivery:ProbeInterval", "01:00:00"),
         ]);
         await net["BE"].StopAsync();
         var waiting = await net.IssueAsync("ZA", "BE");
