@@ -222,14 +222,18 @@ public sealed partial class CertificateWorkflow
         });
     }
 
+    /// <summary>The certificate exchanged with <paramref name="partner"/> in <paramref name="direction"/>, or null for any other.</summary>
+    private static CertificateDocument? Held(IStoreWriter w, string number, Domain.CertificateDirection direction, string partner) =>
+        w.FindCertificate(number) is { } cert && cert.Direction == direction && cert.Partner == partner ? cert : null;
+
     /// <summary>Exporter -> us: a certificate it issued to us is void.</summary>
     private Inbound VoidArrived(Partner partner, CertificateVoided voided)
     {
         CheckHeader(voided.Header, partner);
         return new Inbound(voided.Header, voided.CertificateNumber, (w, now, envelope) =>
         {
-            var cert = w.FindCertificate(voided.CertificateNumber);
-            if (cert is null || cert.Direction != Domain.CertificateDirection.Inbound || cert.Partner != partner.Code)
+            var cert = Held(w, voided.CertificateNumber, Domain.CertificateDirection.Inbound, partner.Code);
+            if (cert is null)
             {
                 return Judgement.Reject(ReceiptReason.UnknownCertificate,
                     $"certificate_number: {partner.Code} issued no certificate {voided.CertificateNumber} to {Us}");
@@ -262,8 +266,8 @@ public sealed partial class CertificateWorkflow
         CheckHeader(confirmation.Header, partner);
         return new Inbound(confirmation.Header, confirmation.CertificateNumber, (w, now, envelope) =>
         {
-            var cert = w.FindCertificate(confirmation.CertificateNumber);
-            if (cert is null || cert.Direction != Domain.CertificateDirection.Outbound || cert.Partner != partner.Code)
+            var cert = Held(w, confirmation.CertificateNumber, Domain.CertificateDirection.Outbound, partner.Code);
+            if (cert is null)
             {
                 // The same answer for unknown and foreign certificates: a partner learns nothing of others' trade.
                 return Judgement.Reject(ReceiptReason.UnknownCertificate,

@@ -49,6 +49,20 @@ internal sealed class ChildNode : IDisposable
         throw new TimeoutException($"kpnode run did not become ready:\n{node.Output}");
     }
 
+    /// <summary>Starts <paramref name="node"/>'s config as a `kpnode run` process, ready once its Local API answers.</summary>
+    public static Task<ChildNode> StartAsync(KpNode.Cli.DemoNode node) => StartAsync(node.Config.FilePath, async () =>
+    {
+        try
+        {
+            await node.Client.Api.GetStatusAsync(new KpNode.Wire.V1.GetStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+            return true;
+        }
+        catch (Grpc.Core.RpcException)
+        {
+            return false;
+        }
+    });
+
     /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>
     public void Kill()
     {

@@ -54,19 +54,7 @@ public sealed class CrashSafetyTests
         return net;
     }
 
-    private static Task<ChildNode> StartChildAsync(TestNetwork net, string code) =>
-        ChildNode.StartAsync(net[code].Config.FilePath, async () =>
-        {
-            try
-            {
-                await net[code].Client.Api.GetStatusAsync(new GetStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
-                return true;
-            }
-            catch (RpcException)
-            {
-                return false;
-            }
-        });
+    private static Task<ChildNode> StartChildAsync(TestNetwork net, string code) => ChildNode.StartAsync(net[code]);
 
     /// <summary>Issues ZA -> BE from 8 concurrent callers; after <paramref name="stopAfter"/> acknowledged, runs onStop (a crash) and ends.</summary>
     private static async Task IssueUntilAsync(TestNetwork net, ConcurrentBag<string> acked, int stopAfter, Action onStop)

@@ -86,6 +86,22 @@ internal sealed class TestNetwork : IAsyncDisposable
         return (await this[from].Client.Api.IssueCertificateAsync(new IssueCertificateRequest { Draft = draft })).Record;
     }
 
+    /// <summary>The importer records what arrived: the certificate's own figures moved by the deltas given.</summary>
+    public async Task<CertificateRecord> ConfirmAsync(string importer, string number, ImportOutcome outcome = ImportOutcome.Confirmed,
+        int parcelsDelta = 0, long caratsDelta = 0, string remarks = "")
+    {
+        var held = (await FindAsync(importer, number) ?? throw new InvalidOperationException($"{importer} holds no {number}")).Certificate;
+        return (await this[importer].Client.Api.ConfirmImportAsync(new ConfirmImportRequest
+        {
+            CertificateNumber = number,
+            Outcome = outcome,
+            ParcelsReceived = held.Parcels + parcelsDelta,
+            CaratsReceivedHundredths = held.CaratsHundredths + caratsDelta,
+            DateOfReceipt = DateTime.UtcNow.ToString("yyyy-MM-dd"),
+            Remarks = remarks,
+        })).Record;
+    }
+
     /// <summary>Issues and waits until the importer holds it and the exporter has its receipt.</summary>
     public async Task<string> DeliverAsync(string from, string to, Action<Certificate>? change = null)
     {

@@ -15,20 +15,6 @@ public sealed class ConfirmationTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _net.DisposeAsync();
 
-    private async Task<CertificateRecord> ConfirmAsync(string importer, string number, ImportOutcome outcome, int parcelsDelta = 0, long caratsDelta = 0, string remarks = "")
-    {
-        var held = (await _net.FindAsync(importer, number))!.Certificate;
-        return (await _net[importer].Client.Api.ConfirmImportAsync(new ConfirmImportRequest
-        {
-            CertificateNumber = number,
-            Outcome = outcome,
-            ParcelsReceived = held.Parcels + parcelsDelta,
-            CaratsReceivedHundredths = held.CaratsHundredths + caratsDelta,
-            DateOfReceipt = DateTime.UtcNow.ToString("yyyy-MM-dd"),
-            Remarks = remarks,
-        })).Record;
-    }
-
     [Theory]
     [InlineData(ImportOutcome.Confirmed, CertificateStatus.Confirmed, 0, 0L, "", "")]
     [InlineData(ImportOutcome.Discrepancy, CertificateStatus.Discrepancy, 1, -2500L, "", "parcels: certificate")]
@@ -37,7 +23,7 @@ public sealed class ConfirmationTests : IAsyncLifetime
         ImportOutcome outcome, CertificateStatus expected, int parcelsDelta, long caratsDelta, string remarks, string reasonContains)
     {
         var number = await _net.DeliverAsync("ZA", "BE");
-        var atImporter = await ConfirmAsync("BE", number, outcome, parcelsDelta, caratsDelta, remarks);
+        var atImporter = await _net.ConfirmAsync("BE", number, outcome, parcelsDelta, caratsDelta, remarks);
         Assert.Equal(expected, atImporter.Status);
 
         var atExporter = await _net.WaitForAsync("ZA", number, r => r.Status == expected);
@@ -60,7 +46,7 @@ public sealed class ConfirmationTests : IAsyncLifetime
     public async Task Confirming_figures_that_differ_as_confirmed_is_refused_naming_the_outcome()
     {
         var number = await _net.DeliverAsync("ZA", "BE");
-        var e = await Assert.ThrowsAsync<RpcException>(() => ConfirmAsync("BE", number, ImportOutcome.Confirmed, caratsDelta: -100));
+        var e = await Assert.ThrowsAsync<RpcException>(() => _net.ConfirmAsync("BE", number, ImportOutcome.Confirmed, caratsDelta: -100));
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.Contains("outcome:", e.Status.Detail);
         Assert.Contains("discrepancy", e.Status.Detail);

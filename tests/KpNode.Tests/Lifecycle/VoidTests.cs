@@ -40,12 +40,7 @@ public sealed class VoidTests : IAsyncLifetime
     public async Task A_confirmed_certificate_cannot_be_voided()
     {
         var number = await _net.DeliverAsync("ZA", "BE");
-        var held = (await _net.FindAsync("BE", number))!.Certificate;
-        await _net["BE"].Client.Api.ConfirmImportAsync(new ConfirmImportRequest
-        {
-            CertificateNumber = number, Outcome = ImportOutcome.Confirmed, ParcelsReceived = held.Parcels,
-            CaratsReceivedHundredths = held.CaratsHundredths, DateOfReceipt = DateTime.UtcNow.ToString("yyyy-MM-dd"),
-        });
+        await _net.ConfirmAsync("BE", number);
         await _net.WaitForAsync("ZA", number, r => r.Status == CertificateStatus.Confirmed);
 
         var e = await Assert.ThrowsAsync<RpcException>(() => VoidAsync("ZA", number));
