@@ -82,7 +82,7 @@ internal static class StoreBench
                 Console.WriteLine($"machine: {machine}; load average after {figures.loadAverageAfter:0.00}");
                 Console.WriteLine($"fill: {total} certificates (+ {total} messages, {fill.AuditEntries} audit entries) in {fill.WallSeconds:0.0} s: {fill.InsertsPerSecond:0} certificates/s in write transactions ({fill.WriteSeconds:0.0} s writing), {fill.WallInsertsPerSecond:0}/s wall incl. signing");
                 Console.WriteLine($"  last 10% of the fill: {fill.LastTenthInsertsPerSecond:0} certificates/s; fill process peak RSS {fill.PeakRssMb:0} MB");
-                Console.WriteLine($"per certificate: certificate document {fill.CertificateDocumentBytes} B BSON + message document {fill.MessageDocumentBytes} B BSON (each holds the {fill.EnvelopeBytes} B envelope and the {fill.ReceiptBytes} B receipt); {fill.BytesWrittenPerCertificate / 1024.0:0} KiB written to the files while filling");
+                Console.WriteLine($"per certificate: certificate document {fill.CertificateDocumentBytes} B BSON + message document {fill.MessageDocumentBytes} B BSON (the message holds the {fill.EnvelopeBytes} B envelope and the {fill.ReceiptBytes} B receipt); {fill.BytesWrittenPerCertificate / 1024.0:0} KiB written to the files while filling");
                 Console.WriteLine($"file: {fill.FileBytes / 1e6:0.0} MB = {figures.bytesPerCertificateAfterFill:0} B per certificate (after the node ran: {figures.bytesPerCertificateAfterNodeRun:0} B)");
                 Console.WriteLine($"node start-up on the store: {probe.StartMs:0} ms (NodeHost.StartAsync; opening the store alone {probe.OpenStoreMs:0} ms)");
                 Console.WriteLine($"lookup by number, store:     {probe.LookupStore}");

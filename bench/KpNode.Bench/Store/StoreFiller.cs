@@ -103,7 +103,7 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
         (string, string, string)[] audits;
         if (p.Direction == CertificateDirection.Outbound)
         {
-            doc = CertificateDocuments.Create(certificate, CertificateDirection.Outbound, p.Partner, p.MessageId, envelope,
+            doc = CertificateDocuments.Create(certificate, CertificateDirection.Outbound, p.Partner, p.MessageId,
                 Domain.CertificateStatus.Issued, created, $"Issued by operator; delivery to {p.Partner} queued");
             message = new MessageDocument
             {
@@ -117,7 +117,6 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
                 message.Status = MessageStatus.Delivered;
                 message.ReceiptEnvelope = receipt;
                 message.CompletedAt = message.LastAttemptAt = received;
-                doc.ReceiptEnvelope = receipt;
                 CertificateDocuments.Transition(doc, Domain.CertificateStatus.Delivered, received, $"Delivered: {p.Partner} signed a receipt");
                 audits = [.. audits, (p.Partner, "receipt.accepted", $"message {p.MessageId}")];
                 if (p.Index % 200 == 0)
@@ -129,9 +128,8 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
         }
         else
         {
-            doc = CertificateDocuments.Create(certificate, CertificateDirection.Inbound, p.Partner, p.MessageId, envelope,
+            doc = CertificateDocuments.Create(certificate, CertificateDirection.Inbound, p.Partner, p.MessageId,
                 Domain.CertificateStatus.Received, received, $"Received from {p.Partner}; signature verified; receipt sent");
-            doc.ReceiptEnvelope = receipt;
             message = new MessageDocument
             {
                 Id = p.MessageId, Direction = MessageDirection.Inbound, Partner = p.Partner, PayloadType = PayloadTypes.CertificateIssued,

@@ -148,6 +148,5 @@ public sealed class LocalApiEndpoint(
     }
 
     private CertificateRecord Record(CertificateDocument doc, bool withEvidence) =>
-        CertificateDocuments.ToRecord(doc,
-            doc.Direction == Domain.CertificateDirection.Outbound ? store.FindMessage(doc.MessageId) : null, withEvidence);
+        CertificateDocuments.ToRecord(doc, store.FindMessage, withEvidence);
 }

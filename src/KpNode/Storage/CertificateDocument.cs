@@ -22,15 +22,15 @@ public sealed class CertificateDocument
     public long ValueUsdCents { get; set; }
     public List<HsLineDocument> HsLines { get; set; } = [];
     public List<string> OriginCountries { get; set; } = [];
-    /// <summary>Id of the CertificateIssued message that carried this certificate.</summary>
+    /// <summary>
+    /// Id of the CertificateIssued message that carried this certificate. The message document holds the signed
+    /// envelope exactly as sent or received and the receipt for it: the evidence is stored once, there.
+    /// </summary>
     public string MessageId { get; set; } = "";
-    /// <summary>The signed envelope exactly as sent or received: the evidence, never re-serialized.</summary>
-    public byte[] CertificateEnvelope { get; set; } = [];
-    public byte[]? ReceiptEnvelope { get; set; }
-    /// <summary>The signed import confirmation (ours or the importer's) exactly as sent or received.</summary>
-    public byte[]? ConfirmationEnvelope { get; set; }
-    /// <summary>The exporter's signed void message exactly as sent or received.</summary>
-    public byte[]? VoidEnvelope { get; set; }
+    /// <summary>Id of the import confirmation message (ours or the importer's), whose document holds the signed envelope.</summary>
+    public string? ConfirmationMessageId { get; set; }
+    /// <summary>Id of the exporter's void message, whose document holds the signed envelope.</summary>
+    public string? VoidMessageId { get; set; }
     public string? Replaces { get; set; }
     public string? ReplacedBy { get; set; }
     public string? StatusReason { get; set; }

@@ -1,6 +1,6 @@
 namespace KpNode.Storage;
 
-/// <summary>An inbox or outbox row: the wire envelope exactly as sent or received, plus the delivery bookkeeping.</summary>
+/// <summary>An inbox or outbox row: the wire envelope exactly as sent or received, its receipt, and the delivery bookkeeping; the one place the node keeps those bytes.</summary>
 public sealed class MessageDocument
 {
     /// <summary>The message id; unique, so it is the document key and the duplicate detector.</summary>
@@ -9,7 +9,7 @@ public sealed class MessageDocument
     public string Partner { get; set; } = "";
     public string PayloadType { get; set; } = "";
     public string CertificateNumber { get; set; } = "";
-    /// <summary>The signed envelope bytes exactly as sent or received.</summary>
+    /// <summary>The signed envelope bytes exactly as sent or received (stored without repeating its signer's certificate, see <see cref="EnvelopePacking"/>).</summary>
     public byte[] Envelope { get; set; } = [];
     public byte[] PayloadSha256 { get; set; } = [];
     public MessageStatus Status { get; set; }
@@ -23,6 +23,8 @@ public sealed class MessageDocument
     public DateTime? CompletedAt { get; set; }
     /// <summary>Inbound: the receipt we signed. Outbound: the receipt the partner signed, our proof of delivery.</summary>
     public byte[]? ReceiptEnvelope { get; set; }
+
+    internal MessageDocument Copy() => (MessageDocument)MemberwiseClone();
 }
 
 /// <summary>Whether a message leaves this node or arrived from a partner.</summary>
@@ -45,4 +47,6 @@ public enum MessageStatus
     GivenUp = 4,
     /// <summary>Inbound, verified, stored and answered with our receipt.</summary>
     Received = 5,
+    /// <summary>Outbound, signed and kept as evidence but never sent: the partner never held the certificate it is about.</summary>
+    NotSent = 6,
 }

@@ -13,21 +13,30 @@ public sealed class NodeStore : INodeStore, IDisposable
     internal const string MessagesCollection = "messages";
     internal const string AuditCollection = "audit";
     internal const string SequencesCollection = "sequences";
+    internal const string SignersCollection = "signers";
 
-    // Compound keys as index expressions: LiteDB uses one index per query, and these are the
-    // selective pairs. Enums are stored by name (see StoreMapper), so the keys read "Outbound/Pending".
-    private const string DirectionStatusIndex = "$.Direction + '/' + $.Status";
-    // A lane asks for its partner's pending messages each time it wakes. Given "Outbound/Pending" and a partner,
-    // LiteDB picked the Partner index (more distinct keys) and read every message ever exchanged with that
-    // partner; with the three in one key it reads only the pending ones.
+    // Every index is paid for on every write: inserting or moving one key rewrites the skip-list pages around it,
+    // and a commit writes each dirty 8 KiB page in full. So each collection keeps only the indexes its queries use
+    // (bench/RESULTS.md measured what each costs).
+    //
+    // Compound keys as index expressions: LiteDB uses one index per query, and these are the selective ones.
+    // Enums are stored by name (see StoreMapper), so the keys read "Outbound/Pending/IN". A lane asks for its
+    // partner's pending messages each time it wakes: an exact key. The dispatcher and the counters ask for one
+    // direction and status across partners: a range of the same index.
     private const string DirectionStatusPartnerIndex = "$.Direction + '/' + $.Status + '/' + $.Partner";
     // Partner, status and number: an operator's page ("IN, Issued") is a range of this index in page order, so
     // LiteDB reads the page and stops, where partner + status alone made it read and sort every match (seconds
     // at 100,000 certificates, see bench/RESULTS.md). Numbers are letters, digits and '-', all below '~'.
     private const string PartnerStatusNumberIndex = "$.Partner + '/' + $.Status + '/' + $._id";
-    private const string ObsoletePartnerStatusIndex = "PartnerStatus";
+    // Indexes of earlier versions that no query uses any more; a store that has them drops them at open.
+    private static readonly string[] ObsoleteCertificateIndexes = ["PartnerStatus", "Partner", "Direction", "UpdatedAt"];
+    private static readonly string[] ObsoleteMessageIndexes = ["DirectionStatus", "Partner", "CertificateNumber"];
     private const string AfterEveryNumber = "~";
+    // The store's own key order (its collation, see Open), for merging pages read from it.
+    private static readonly StringComparer NumberOrder = StringComparer.Create(CultureInfo.InvariantCulture, ignoreCase: true);
     private static readonly string OutboundPending = $"{MessageDirection.Outbound}/{MessageStatus.Pending}";
+    // How many audit entries RecentCertificates reads per certificate it wants: a certificate has a few entries.
+    private const int AuditEntriesPerRecentCertificate = 8;
 
     private readonly LiteDatabase _db;
     private readonly BsonMapper _mapper;
@@ -63,6 +72,8 @@ public sealed class NodeStore : INodeStore, IDisposable
         Messages = db.GetCollection<MessageDocument>(MessagesCollection);
         AuditLog = db.GetCollection<AuditEntry>(AuditCollection);
         Sequences = db.GetCollection<SequenceDocument>(SequencesCollection);
+        Signers = db.GetCollection<SignerDocument>(SignersCollection);
+        Packing.Committed(Signers.FindAll());
     }
 
     internal TimeProvider Time { get; }
@@ -70,6 +81,8 @@ public sealed class NodeStore : INodeStore, IDisposable
     internal ILiteCollection<MessageDocument> Messages { get; }
     internal ILiteCollection<AuditEntry> AuditLog { get; }
     internal ILiteCollection<SequenceDocument> Sequences { get; }
+    internal ILiteCollection<SignerDocument> Signers { get; }
+    internal EnvelopePacking Packing { get; } = new();
 
     /// <summary>Opens (or creates) the store file at <paramref name="path"/>, creating its folder; one instance per file per process.</summary>
     public static NodeStore Open(string path, TimeProvider time)
@@ -113,20 +126,19 @@ public sealed class NodeStore : INodeStore, IDisposable
 
     private void EnsureIndexes()
     {
+        // Status: counts by status, the expiry check, lists by status. DateOfIssue: quarterly statistics.
+        // PartnerStatusNumber: an operator's pages by partner (and status).
         Certificates.EnsureIndex(x => x.Status);
-        Certificates.EnsureIndex(x => x.Partner);
-        Certificates.EnsureIndex(x => x.Direction);
         Certificates.EnsureIndex(x => x.DateOfIssue);
         Certificates.EnsureIndex("PartnerStatusNumber", PartnerStatusNumberIndex);
-        Certificates.DropIndex(ObsoletePartnerStatusIndex);
-        Certificates.EnsureIndex(x => x.UpdatedAt);
+        foreach (var obsolete in ObsoleteCertificateIndexes)
+            Certificates.DropIndex(obsolete);
 
         // Delivered and received messages pile up for ever as evidence; the pending outbound ones
         // are the small set the dispatcher polls, reached through this index.
-        Messages.EnsureIndex("DirectionStatus", DirectionStatusIndex);
         Messages.EnsureIndex("DirectionStatusPartner", DirectionStatusPartnerIndex);
-        Messages.EnsureIndex(x => x.Partner);
-        Messages.EnsureIndex(x => x.CertificateNumber);
+        foreach (var obsolete in ObsoleteMessageIndexes)
+            Messages.DropIndex(obsolete);
     }
 
     public long FileSizeBytes => LengthOrZero(_dataPath) + LengthOrZero(_logPath);
@@ -188,6 +200,7 @@ public sealed class NodeStore : INodeStore, IDisposable
 
             if (writer.AuditTail is { } tail)
                 _auditTail = tail;
+            Packing.Committed(writer.NewSigners);
             if (writer.Wrote)
             {
                 // LiteDB checkpoints inside Commit, copying the log into the data file and
@@ -367,6 +380,7 @@ public sealed class NodeStore : INodeStore, IDisposable
                     throw new InvalidOperationException("The store transaction was lost before it could commit; nothing was stored.");
                 if (writer.AuditTail is { } tail)
                     _auditTail = tail;
+                Packing.Committed(writer.NewSigners);
                 if (writer.Wrote)
                     _flusher.Committed(LengthOrZero(_logPath) <= logBefore);
                 foreach (var queued in group.Skip(start))
@@ -414,8 +428,22 @@ public sealed class NodeStore : INodeStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(id);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Messages.FindById(id);
+        return Unpacked(Messages.FindById(id));
     }
+
+    // A message as the workflow sees it: its envelope and receipt byte for byte as sent or received.
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(message))]
+    private MessageDocument? Unpacked(MessageDocument? message)
+    {
+        if (message is null)
+            return null;
+        message.Envelope = Packing.Unpack(message.Envelope, FindSigner);
+        if (message.ReceiptEnvelope is { } receipt)
+            message.ReceiptEnvelope = Packing.Unpack(receipt, FindSigner);
+        return message;
+    }
+
+    private byte[]? FindSigner(string id) => Signers.FindById(id)?.Der;
 
     public IReadOnlyList<CertificateDocument> ListCertificates(CertificateQuery query)
     {
@@ -432,23 +460,20 @@ public sealed class NodeStore : INodeStore, IDisposable
             args.Add(value);
         }
 
-        if (query.Partner is not null && query.Status is not null)
+        if (query.Partner is not null)
         {
-            var prefix = $"{query.Partner}/{query.Status}/";
-            var page = Certificates.Query().Where($"{PartnerStatusNumberIndex} BETWEEN @0 AND @1", prefix + (query.After ?? ""), prefix + AfterEveryNumber);
-            if (query.Direction is not null)
-                page = page.Where("$.Direction = @0", Bson(query.Direction.Value));
-            if (query.After is not null)
-                page = page.Where("$._id > @0", query.After);
-            return page.OrderBy(PartnerStatusNumberIndex).Limit(query.PageSize).ToList();
+            // A range of the partner+status+number index per status, each read only as far as one page, then
+            // merged in number order: a page costs a few pages of index whatever the partner's history.
+            var statuses = query.Status is { } status ? [status] : Enum.GetValues<CertificateStatus>();
+            return statuses
+                .SelectMany(s => PartnerPage(query.Partner, s, query.Direction, query.After, query.PageSize))
+                .OrderBy(c => c.Id, NumberOrder)
+                .Take(query.PageSize)
+                .ToList();
         }
-        else
-        {
-            if (query.Partner is not null)
-                Term("$.Partner", query.Partner);
-            if (query.Status is not null)
-                Term("$.Status", Bson(query.Status.Value));
-        }
+
+        if (query.Status is not null)
+            Term("$.Status", Bson(query.Status.Value));
         if (query.Direction is not null)
             Term("$.Direction", Bson(query.Direction.Value));
         if (query.After is not null)
@@ -463,22 +488,40 @@ public sealed class NodeStore : INodeStore, IDisposable
         return found.OrderBy(x => x.Id).Limit(query.PageSize).ToList();
     }
 
+    private List<CertificateDocument> PartnerPage(string partner, CertificateStatus status, CertificateDirection? direction, string? after, int pageSize)
+    {
+        var prefix = $"{partner}/{status}/";
+        var page = Certificates.Query().Where($"{PartnerStatusNumberIndex} BETWEEN @0 AND @1", prefix + (after ?? ""), prefix + AfterEveryNumber);
+        if (direction is not null)
+            page = page.Where("$.Direction = @0", Bson(direction.Value));
+        if (after is not null)
+            page = page.Where("$._id > @0", after);
+        return page.OrderBy(PartnerStatusNumberIndex).Limit(pageSize).ToList();
+    }
+
+    // One direction and status, every partner: a range of the direction+status+partner index. Partner codes are
+    // capital letters, all below '~'.
+    private static (string From, string To) AllPartners(MessageDirection direction, MessageStatus status) =>
+        ($"{direction}/{status}/", $"{direction}/{status}/{AfterEveryNumber}");
+
     public IReadOnlyList<MessageDocument> DueOutbound(DateTime now, int max)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        var (from, to) = AllPartners(MessageDirection.Outbound, MessageStatus.Pending);
         return Messages.Query()
-            .Where($"{DirectionStatusIndex} = @0 AND $.NextAttemptAt <= @1", OutboundPending, Bson(now))
+            .Where($"{DirectionStatusPartnerIndex} BETWEEN @0 AND @1 AND $.NextAttemptAt <= @2", from, to, Bson(now))
             .OrderBy(x => x.NextAttemptAt)
             .Limit(max)
-            .ToList();
+            .ToEnumerable().Select(Unpacked).ToList()!;
     }
 
     public DateTime? NextDueAt()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        var (from, to) = AllPartners(MessageDirection.Outbound, MessageStatus.Pending);
         return Messages.Query()
-            .Where($"{DirectionStatusIndex} = @0", OutboundPending)
+            .Where($"{DirectionStatusPartnerIndex} BETWEEN @0 AND @1", from, to)
             .OrderBy(x => x.NextAttemptAt)
             .Limit(1)
             .FirstOrDefault()?.NextAttemptAt;
@@ -493,33 +536,53 @@ public sealed class NodeStore : INodeStore, IDisposable
             .Where($"{DirectionStatusPartnerIndex} = @0", $"{OutboundPending}/{partner}")
             .OrderBy(x => x.CreatedAt)
             .Limit(max)
-            .ToList();
+            .ToEnumerable().Select(Unpacked).ToList()!;
     }
 
     public OutboxSummary SummarizePending(string partner)
     {
         ArgumentNullException.ThrowIfNull(partner);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        const string where = DirectionStatusIndex + " = @0 AND $.Partner = @1";
-        var count = Messages.Count(where, OutboundPending, partner);
+        const string where = DirectionStatusPartnerIndex + " = @0";
+        var key = $"{OutboundPending}/{partner}";
+        var count = Messages.Count(where, key);
         if (count == 0)
             return new OutboxSummary(0, null, null);
-        var oldest = Messages.Query().Where(where, OutboundPending, partner).OrderBy(x => x.CreatedAt).Select(x => x.CreatedAt).FirstOrDefault();
-        var next = Messages.Query().Where(where, OutboundPending, partner).OrderBy(x => x.NextAttemptAt).Select(x => x.NextAttemptAt).FirstOrDefault();
+        var oldest = Messages.Query().Where(where, key).OrderBy(x => x.CreatedAt).Select(x => x.CreatedAt).FirstOrDefault();
+        var next = Messages.Query().Where(where, key).OrderBy(x => x.NextAttemptAt).Select(x => x.NextAttemptAt).FirstOrDefault();
         return new OutboxSummary(count, oldest, next);
     }
 
     public long CountMessages(MessageDirection direction, MessageStatus status)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Messages.LongCount($"{DirectionStatusIndex} = @0", $"{direction}/{status}");
+        var (from, to) = AllPartners(direction, status);
+        // Selecting only the index key lets LiteDB count keys instead of reading every message.
+        return Messages.Query().Where($"{DirectionStatusPartnerIndex} BETWEEN @0 AND @1", from, to)
+            .Select(DirectionStatusPartnerIndex).ToEnumerable().LongCount();
     }
 
     public IReadOnlyList<CertificateDocument> RecentCertificates(int max)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Certificates.Query().OrderByDescending(x => x.UpdatedAt).Limit(max).ToList();
+        // Every change to a certificate is audited under its number, so the newest audit entries name the
+        // certificates that changed last (an index on the update time would cost every write two index moves).
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var recent = new List<CertificateDocument>();
+        var subjects = AuditLog.Query().OrderByDescending(x => x.Id).Select(x => x.Subject)
+            .Limit(max * AuditEntriesPerRecentCertificate).ToEnumerable();
+        foreach (var subject in subjects)
+        {
+            if (seen.Add(subject) && Certificates.FindById(subject) is { } certificate)
+            {
+                recent.Add(certificate);
+                if (recent.Count == max)
+                    break;
+            }
+        }
+
+        return recent;
     }
 
     public IReadOnlyList<CertificateDocument> ExpiringBefore(DateTime date, CertificateStatus status, int max)

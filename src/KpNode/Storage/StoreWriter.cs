@@ -18,6 +18,9 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
     /// <summary>The last audit entry this write appended, which becomes the store's tail if it commits.</summary>
     public (long Id, string Hash)? AuditTail { get; private set; }
 
+    /// <summary>Signer certificates this write stored, which become known committed if it commits.</summary>
+    public List<SignerDocument> NewSigners { get; } = [];
+
     public void Close() => _closed = true;
 
     public void InsertCertificate(CertificateDocument certificate)
@@ -37,13 +40,33 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentException.ThrowIfNullOrWhiteSpace(message.Id, nameof(message) + "." + nameof(message.Id));
-        Insert(store.Messages, NodeStore.MessagesCollection, message.Id, message);
+        Insert(store.Messages, NodeStore.MessagesCollection, message.Id, Packed(message));
     }
 
     public void UpdateMessage(MessageDocument message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        Update(store.Messages, NodeStore.MessagesCollection, message.Id, message);
+        Update(store.Messages, NodeStore.MessagesCollection, message.Id, Packed(message));
+    }
+
+    // The stored form of a message: a copy whose envelopes do not repeat their signers' certificates.
+    private MessageDocument Packed(MessageDocument message)
+    {
+        EnsureOpen();
+        var stored = message.Copy();
+        stored.Envelope = store.Packing.Pack(message.Envelope, StoreSigner);
+        if (message.ReceiptEnvelope is { } receipt)
+            stored.ReceiptEnvelope = store.Packing.Pack(receipt, StoreSigner);
+        return stored;
+    }
+
+    private void StoreSigner(SignerDocument signer)
+    {
+        if (NewSigners.Any(s => s.Id == signer.Id))
+            return;
+        Engine(() => store.Signers.Upsert(signer));
+        NewSigners.Add(signer);
+        Wrote = true;
     }
 
     public AuditEntry Audit(string actor, string action, string subject, string detail)

@@ -14,7 +14,7 @@ public static class CertificateDocuments
 {
     public static CertificateDocument Create(
         Domain.Certificate c, CertificateDirection direction, string partner, string messageId,
-        byte[] envelope, Domain.CertificateStatus status, DateTime now, string historyText) => new()
+        Domain.CertificateStatus status, DateTime now, string historyText) => new()
         {
             Id = c.Number,
             Direction = direction,
@@ -35,7 +35,6 @@ public static class CertificateDocuments
             }).ToList(),
             OriginCountries = c.OriginCountries.ToList(),
             MessageId = messageId,
-            CertificateEnvelope = envelope,
             Replaces = string.IsNullOrEmpty(c.Replaces) ? null : c.Replaces,
             History = [new CertificateEventDocument { At = now, Status = status, Text = historyText }],
             CreatedAt = now,
@@ -57,38 +56,43 @@ public static class CertificateDocuments
         doc.History.Add(new CertificateEventDocument { At = now, Status = doc.Status, Text = text });
     }
 
-    /// <summary>The certificate inside the stored envelope: the signed bytes are the only source of its content.</summary>
-    public static Wire.V1.Certificate ReadCertificate(CertificateDocument doc) =>
-        CertificateIssued.Parser.ParseFrom(Envelope.Parser.ParseFrom(doc.CertificateEnvelope).Payload).Certificate;
+    /// <summary>The certificate inside the envelope its message carried: the signed bytes are the only source of its content.</summary>
+    public static Wire.V1.Certificate ReadCertificate(MessageDocument issued) =>
+        CertificateIssued.Parser.ParseFrom(Envelope.Parser.ParseFrom(issued.Envelope).Payload).Certificate;
 
-    /// <summary>The Local API's view of a stored certificate; <paramref name="withEvidence"/> adds the signed envelopes.</summary>
-    public static CertificateRecord ToRecord(CertificateDocument doc, MessageDocument? message, bool withEvidence)
+    /// <summary>
+    /// The Local API's view of a stored certificate, its content read from the message that carried it (found with
+    /// <paramref name="findMessage"/>); <paramref name="withEvidence"/> adds the signed envelopes, each from its message.
+    /// </summary>
+    public static CertificateRecord ToRecord(CertificateDocument doc, Func<string, MessageDocument?> findMessage, bool withEvidence)
     {
+        var issued = findMessage(doc.MessageId)
+            ?? throw new InvalidOperationException($"The store holds certificate {doc.Id} without its message {doc.MessageId}.");
         var record = new CertificateRecord
         {
-            Certificate = ReadCertificate(doc),
+            Certificate = ReadCertificate(issued),
             Status = (Wire.V1.CertificateStatus)(int)doc.Status,
             Direction = (Wire.V1.CertificateDirection)(int)doc.Direction,
             Partner = doc.Partner,
             StatusReason = doc.StatusReason ?? "",
+            ReplacedBy = doc.ReplacedBy ?? "",
         };
-        record.ReplacedBy = doc.ReplacedBy ?? "";
         if (withEvidence)
         {
-            record.CertificateEnvelope = ByteString.CopyFrom(doc.CertificateEnvelope);
-            if (doc.ReceiptEnvelope is { } receipt)
+            record.CertificateEnvelope = ByteString.CopyFrom(issued.Envelope);
+            if (issued.ReceiptEnvelope is { } receipt)
             {
                 record.ReceiptEnvelope = ByteString.CopyFrom(receipt);
             }
 
-            if (doc.ConfirmationEnvelope is { } confirmation)
+            if (doc.ConfirmationMessageId is { } confirmation && findMessage(confirmation) is { } confirmationMessage)
             {
-                record.ConfirmationEnvelope = ByteString.CopyFrom(confirmation);
+                record.ConfirmationEnvelope = ByteString.CopyFrom(confirmationMessage.Envelope);
             }
 
-            if (doc.VoidEnvelope is { } voided)
+            if (doc.VoidMessageId is { } voided && findMessage(voided) is { } voidMessage)
             {
-                record.VoidEnvelope = ByteString.CopyFrom(voided);
+                record.VoidEnvelope = ByteString.CopyFrom(voidMessage.Envelope);
             }
         }
 
@@ -102,15 +106,15 @@ public static class CertificateDocuments
             });
         }
 
-        if (message is not null && message.Direction == MessageDirection.Outbound)
+        if (issued.Direction == MessageDirection.Outbound)
         {
-            record.DeliveryState = message.Status.ToString();
-            record.Attempts = message.Attempts;
-            record.LastError = message.LastError ?? "";
-            if (message.Status == MessageStatus.Pending)
+            record.DeliveryState = issued.Status.ToString();
+            record.Attempts = issued.Attempts;
+            record.LastError = issued.LastError ?? "";
+            if (issued.Status == MessageStatus.Pending)
             {
                 record.NextAttemptAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(
-                    DateTime.SpecifyKind(message.NextAttemptAt, DateTimeKind.Utc));
+                    DateTime.SpecifyKind(issued.NextAttemptAt, DateTimeKind.Utc));
             }
         }
 

@@ -65,8 +65,9 @@ public sealed partial class CertificateWorkflow
                 DateOfReceipt = request.DateOfReceipt,
                 Remarks = request.Remarks,
             };
-            cert.ConfirmationEnvelope = QueueOutbound(w, cert.Partner, PayloadTypes.ImportConfirmation, messageId, confirmation,
+            QueueOutbound(w, cert.Partner, PayloadTypes.ImportConfirmation, messageId, confirmation,
                 number, utcNow, utcNow + FollowUpDeliveryWindow);
+            cert.ConfirmationMessageId = messageId;
             var status = StatusFor(request.Outcome);
             cert.StatusReason = Reason(status, differences, request.Remarks);
             CertificateDocuments.Transition(cert, status, utcNow,

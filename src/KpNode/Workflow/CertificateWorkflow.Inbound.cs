@@ -12,15 +12,15 @@ namespace KpNode.Workflow;
 public sealed partial class CertificateWorkflow
 {
     /// <summary>A business judgement on a delivered message; <see cref="Apply"/> stores its effects once the receipt is signed.</summary>
-    private sealed record Judgement(ReceiptOutcome Outcome, ReceiptReason Reason, string Text, Action<IStoreWriter, byte[]>? Apply = null)
+    private sealed record Judgement(ReceiptOutcome Outcome, ReceiptReason Reason, string Text, Action<IStoreWriter>? Apply = null)
     {
-        public static Judgement Accept(Action<IStoreWriter, byte[]> apply) => new(ReceiptOutcome.Accepted, ReceiptReason.Unspecified, "", apply);
+        public static Judgement Accept(Action<IStoreWriter> apply) => new(ReceiptOutcome.Accepted, ReceiptReason.Unspecified, "", apply);
 
         public static Judgement Reject(ReceiptReason reason, string text) => new(ReceiptOutcome.Rejected, reason, text);
     }
 
     /// <summary>A parsed, authorized delivery: its header, the certificate it concerns, and how to judge it inside the transaction.</summary>
-    private sealed record Inbound(MessageHeader Header, string CertificateNumber, Func<IStoreWriter, DateTime, byte[], Judgement> Judge);
+    private sealed record Inbound(MessageHeader Header, string CertificateNumber, Func<IStoreWriter, DateTime, Judgement> Judge);
 
     /// <summary>
     /// Takes a message a partner delivered: verify, authorize, judge, store durably, answer with our signed receipt.
@@ -66,9 +66,9 @@ public sealed partial class CertificateWorkflow
             return await store.WriteDurableAsync(w =>
             {
                 var utcNow = now.UtcDateTime;
-                var judgement = inbound.Judge(w, utcNow, envelopeBytes);
+                var judgement = inbound.Judge(w, utcNow);
                 var receipt = SignReceipt(header.MessageId, digest, partner.Code, now, judgement.Outcome, judgement.Reason, judgement.Text);
-                judgement.Apply?.Invoke(w, receipt);
+                judgement.Apply?.Invoke(w);
                 var accepted = judgement.Outcome == ReceiptOutcome.Accepted;
                 w.InsertMessage(new MessageDocument
                 {
@@ -180,7 +180,7 @@ public sealed partial class CertificateWorkflow
             MaxValidityDays: 3650,
             FutureIssueToleranceDays: 1,
             NumberRequired: true));
-        return new Inbound(issued.Header, certificate.Number, (w, now, envelope) =>
+        return new Inbound(issued.Header, certificate.Number, (w, now) =>
         {
             if (!result.IsValid)
             {
@@ -204,12 +204,11 @@ public sealed partial class CertificateWorkflow
                 return Judgement.Reject(ReceiptReason.DuplicateNumber, $"number: a certificate {valid.Number} is already held here from another message");
             }
 
-            return Judgement.Accept((w2, receipt) =>
+            return Judgement.Accept(w2 =>
             {
                 var doc = CertificateDocuments.Create(valid, Domain.CertificateDirection.Inbound, partner.Code,
-                    issued.Header.MessageId, envelope, Domain.CertificateStatus.Received, now,
+                    issued.Header.MessageId, Domain.CertificateStatus.Received, now,
                     $"Received from {partner.Code}; signature verified; receipt sent");
-                doc.ReceiptEnvelope = receipt;
                 w2.InsertCertificate(doc);
                 if (valid.Replaces is { } replacedNumber && w2.FindCertificate(replacedNumber) is { } replaced
                     && replaced.Direction == Domain.CertificateDirection.Inbound && replaced.Partner == partner.Code)
@@ -230,7 +229,7 @@ public sealed partial class CertificateWorkflow
     private Inbound VoidArrived(Partner partner, CertificateVoided voided)
     {
         CheckHeader(voided.Header, partner);
-        return new Inbound(voided.Header, voided.CertificateNumber, (w, now, envelope) =>
+        return new Inbound(voided.Header, voided.CertificateNumber, (w, now) =>
         {
             var cert = Held(w, voided.CertificateNumber, Domain.CertificateDirection.Inbound, partner.Code);
             if (cert is null)
@@ -250,9 +249,9 @@ public sealed partial class CertificateWorkflow
                     $"certificate_number: {cert.Id} is already {cert.Status} here and cannot be voided");
             }
 
-            return Judgement.Accept((w2, _) =>
+            return Judgement.Accept(w2 =>
             {
-                cert.VoidEnvelope = envelope;
+                cert.VoidMessageId = voided.Header.MessageId;
                 cert.StatusReason = voided.Reason;
                 CertificateDocuments.Transition(cert, Domain.CertificateStatus.Voided, now, $"Voided by {partner.Code}: {voided.Reason}");
                 w2.UpdateCertificate(cert);
@@ -264,7 +263,7 @@ public sealed partial class CertificateWorkflow
     private Inbound ConfirmationArrived(Partner partner, ImportConfirmation confirmation)
     {
         CheckHeader(confirmation.Header, partner);
-        return new Inbound(confirmation.Header, confirmation.CertificateNumber, (w, now, envelope) =>
+        return new Inbound(confirmation.Header, confirmation.CertificateNumber, (w, now) =>
         {
             var cert = Held(w, confirmation.CertificateNumber, Domain.CertificateDirection.Outbound, partner.Code);
             if (cert is null)
@@ -286,11 +285,11 @@ public sealed partial class CertificateWorkflow
                 return Judgement.Reject(ReceiptReason.InvalidState, $"certificate_number: {refusal}");
             }
 
-            return Judgement.Accept((w2, _) =>
+            return Judgement.Accept(w2 =>
             {
                 var status = StatusFor(confirmation.Outcome);
                 var differences = Differences(cert, confirmation.ParcelsReceived, confirmation.CaratsReceivedHundredths, confirmation.ValueReceivedUsdCents);
-                cert.ConfirmationEnvelope = envelope;
+                cert.ConfirmationMessageId = confirmation.Header.MessageId;
                 cert.StatusReason = Reason(status, differences, confirmation.Remarks);
                 CertificateDocuments.Transition(cert, status, now,
                     $"{status} by {partner.Code} (received {confirmation.DateOfReceipt})" + (cert.StatusReason is null ? "" : $": {cert.StatusReason}"));

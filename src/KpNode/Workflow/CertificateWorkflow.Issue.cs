@@ -68,13 +68,13 @@ public sealed partial class CertificateWorkflow
             var certificate = validated with { Number = number };
             var messageId = ids.Next();
             var utcNow = now.UtcDateTime;
-            var envelope = QueueOutbound(w, partner.Code, PayloadTypes.CertificateIssued, messageId, new CertificateIssued
+            QueueOutbound(w, partner.Code, PayloadTypes.CertificateIssued, messageId, new CertificateIssued
             {
                 Header = Header(messageId, partner.Code, now),
                 Certificate = CertificateMapping.ToProto(certificate),
             }, number, utcNow, EndOfDay(certificate.DateOfExpiry));
             var certDoc = CertificateDocuments.Create(certificate, Domain.CertificateDirection.Outbound, partner.Code, messageId,
-                envelope, Domain.CertificateStatus.Issued, utcNow,
+                Domain.CertificateStatus.Issued, utcNow,
                 $"Issued by {actor}; delivery to {partner.Code} queued" + (replaced is null ? "" : $"; replaces {replaced.Id}"));
             w.InsertCertificate(certDoc);
             if (replaced is not null)
@@ -192,15 +192,10 @@ public sealed partial class CertificateWorkflow
                 Reason = reason,
                 DateVoided = DateOf(utcNow).ToString("yyyy-MM-dd"),
             };
-            if (importerMayHoldIt)
-            {
-                cert.VoidEnvelope = QueueOutbound(w, cert.Partner, PayloadTypes.CertificateVoided, messageId, voided,
-                    number, utcNow, utcNow + FollowUpDeliveryWindow);
-            }
-            else
-            {
-                cert.VoidEnvelope = signer.Sign(PayloadTypes.CertificateVoided, voided.ToByteArray()).ToByteArray();
-            }
+            // Signed either way, as evidence of who voided it and when; sent only to an importer that may hold it.
+            QueueOutbound(w, cert.Partner, PayloadTypes.CertificateVoided, messageId, voided, number, utcNow,
+                utcNow + FollowUpDeliveryWindow, send: importerMayHoldIt);
+            cert.VoidMessageId = messageId;
 
             cert.StatusReason = reason;
             CertificateDocuments.Transition(cert, Domain.CertificateStatus.Voided, utcNow,

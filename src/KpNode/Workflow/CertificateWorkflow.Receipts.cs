@@ -60,7 +60,6 @@ public sealed partial class CertificateWorkflow
             return;
         }
 
-        cert.ReceiptEnvelope = message.ReceiptEnvelope;
         if (cert.Status != Domain.CertificateStatus.Issued)
         {
             // Already moved on (e.g. voided or expired meanwhile): keep the proof, not the transition.

@@ -45,9 +45,12 @@ public sealed partial class CertificateWorkflow(
         CreatedAt = Timestamp.FromDateTimeOffset(now),
     };
 
-    /// <summary>Signs a message and puts it in the outbox within the caller's transaction; returns the envelope bytes.</summary>
-    private byte[] QueueOutbound(IStoreWriter w, string partner, string payloadType, string messageId, IMessage payload,
-        string certificateNumber, DateTime now, DateTime deliverBy)
+    /// <summary>
+    /// Signs a message and stores it within the caller's transaction: in the outbox, or with <paramref name="send"/>
+    /// false as evidence only (<see cref="MessageStatus.NotSent"/>).
+    /// </summary>
+    private void QueueOutbound(IStoreWriter w, string partner, string payloadType, string messageId, IMessage payload,
+        string certificateNumber, DateTime now, DateTime deliverBy, bool send = true)
     {
         var payloadBytes = payload.ToByteArray();
         var envelope = signer.Sign(payloadType, payloadBytes).ToByteArray();
@@ -60,12 +63,12 @@ public sealed partial class CertificateWorkflow(
             CertificateNumber = certificateNumber,
             Envelope = envelope,
             PayloadSha256 = SHA256.HashData(payloadBytes),
-            Status = MessageStatus.Pending,
+            Status = send ? MessageStatus.Pending : MessageStatus.NotSent,
             NextAttemptAt = now,
             DeliverBy = deliverBy,
             CreatedAt = now,
+            CompletedAt = send ? null : now,
         });
-        return envelope;
     }
 
     private byte[] SignReceipt(string messageId, byte[] digest, string sender, DateTimeOffset now,

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using KpNode.Tests.Exchange;
+using KpNode.Trust;
 using KpNode.Wire.V1;
 
 namespace KpNode.Tests.Lifecycle;
@@ -95,5 +96,25 @@ public sealed class VoidTests : IAsyncLifetime
 
         var twice = await Assert.ThrowsAsync<RpcException>(() => _net.IssueAsync("ZA", "BE", d => d.Replaces = old));
         Assert.Contains("already replaced", twice.Status.Detail);
+    }
+
+    [Fact]
+    public async Task A_certificate_the_importer_refused_is_voided_without_a_message_to_it_and_the_signed_void_is_kept()
+    {
+        await _net.RestartAsync("BE", [new("Node:Partners:0:Standing", "Suspended")]);
+        var number = (await _net.IssueAsync("ZA", "BE")).Certificate.Number;
+        await _net.WaitForAsync("ZA", number, r => r.Status == CertificateStatus.Rejected);
+
+        var voided = (await VoidAsync("ZA", number, "shipment not sent")).Record;
+
+        Assert.Equal(CertificateStatus.Voided, voided.Status);
+        Assert.Contains("never held it, nothing to send", voided.History[^1].Text);
+        Assert.Equal(0, _net.Store("ZA").SummarizePending("BE").Count);
+        // The void is signed all the same: the exporter's evidence of who voided it and when.
+        var verified = new EnvelopeVerifier(new TrustChain())
+            .Verify(Envelope.Parser.ParseFrom(voided.VoidEnvelope), [_net.RootOf("ZA")], DateTimeOffset.UtcNow);
+        Assert.Equal("ZA", verified.SignerParticipant);
+        Assert.Equal(number, CertificateVoided.Parser.ParseFrom(verified.Payload.Span).CertificateNumber);
+        Assert.Equal(voided.VoidEnvelope, (await _net.FindAsync("ZA", number))!.VoidEnvelope);
     }
 }

@@ -10,10 +10,11 @@ public sealed class CertificateStoreTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     [Fact]
-    public void A_certificate_reads_back_as_stored_with_envelope_bytes_exact_and_dates_in_utc()
+    public void A_certificate_reads_back_as_stored_with_its_message_links_and_dates_in_utc()
     {
         var certificate = Sample.Certificate("ZA-2025-000001");
-        certificate.ReceiptEnvelope = [0, 255, 0, 128];
+        certificate.ConfirmationMessageId = "msg-confirmation";
+        certificate.VoidMessageId = "msg-void";
         certificate.StatusReason = "";
         certificate.Replaces = "ZA-2024-009999";
         certificate.History = [new CertificateEventDocument { At = Sample.Noon, Status = CertificateStatus.Issued, Text = "  issued by operator  " }];
@@ -25,8 +26,8 @@ public sealed class CertificateStoreTests : IDisposable
         var found = reopened.FindCertificate("ZA-2025-000001");
 
         Assert.NotNull(found);
-        Assert.Equal(certificate.CertificateEnvelope, found.CertificateEnvelope);
-        Assert.Equal(certificate.ReceiptEnvelope, found.ReceiptEnvelope);
+        Assert.Equal("msg-confirmation", found.ConfirmationMessageId);
+        Assert.Equal("msg-void", found.VoidMessageId);
         Assert.Equal(certificate.DateOfIssue, found.DateOfIssue);
         Assert.Equal(DateTimeKind.Utc, found.DateOfIssue.Kind);
         Assert.Equal(DateTimeKind.Utc, found.DateOfExpiry.Kind);
@@ -98,7 +99,7 @@ public sealed class CertificateStoreTests : IDisposable
         {
             var certificate = w.FindCertificate("ZA-2025-000003")!;
             certificate.Status = CertificateStatus.Delivered;
-            certificate.ReceiptEnvelope = [1, 2, 3];
+            certificate.StatusReason = "receipt from BE";
             certificate.History.Add(new CertificateEventDocument { At = Sample.Noon, Status = CertificateStatus.Delivered, Text = "receipt from BE" });
             w.UpdateCertificate(certificate);
             return 0;
@@ -106,7 +107,7 @@ public sealed class CertificateStoreTests : IDisposable
 
         var found = store.FindCertificate("ZA-2025-000003")!;
         Assert.Equal(CertificateStatus.Delivered, found.Status);
-        Assert.Equal([1, 2, 3], found.ReceiptEnvelope);
+        Assert.Equal("receipt from BE", found.StatusReason);
         Assert.Single(found.History);
     }
 
@@ -237,6 +238,61 @@ public sealed class CertificateStoreTests : IDisposable
             store.ListCertificates(new CertificateQuery(CertificateStatus.Issued, "AE", CertificateDirection.Outbound, 10, null)).Select(c => c.Id));
         Assert.Empty(store.ListCertificates(new CertificateQuery(CertificateStatus.Issued, "AE", CertificateDirection.Inbound, 10, null)));
         Assert.Equal(["ZA-2025-000010"], store.ListCertificates(new CertificateQuery(CertificateStatus.Delivered, "BE", null, 10, null)).Select(c => c.Id));
+    }
+
+    [Fact]
+    public void Listing_by_partner_alone_pages_in_number_order_across_every_status()
+    {
+        using var store = _folder.Open();
+        var statuses = Enum.GetValues<CertificateStatus>();
+        store.Write(w =>
+        {
+            foreach (var n in new[] { 12, 7, 2, 9, 1, 11, 5, 3, 8, 4, 10, 6 })
+                w.InsertCertificate(Sample.Certificate($"ZA-2025-{n:000000}", statuses[n % statuses.Length], n % 4 == 0 ? "AE" : "BE"));
+            return 0;
+        });
+
+        var seen = new List<string>();
+        string? after = null;
+        while (true)
+        {
+            var page = store.ListCertificates(new CertificateQuery(null, "BE", null, 3, after));
+            if (page.Count == 0)
+                break;
+            Assert.True(page.Count <= 3);
+            seen.AddRange(page.Select(c => c.Id));
+            after = page[^1].Id;
+        }
+
+        Assert.Equal(new[] { 1, 2, 3, 5, 6, 7, 9, 10, 11 }.Select(n => $"ZA-2025-{n:000000}"), seen);
+    }
+
+    [Fact]
+    public void Recent_certificates_are_the_ones_changed_last_newest_first()
+    {
+        using var store = _folder.Open();
+        store.Write(w =>
+        {
+            foreach (var n in new[] { 1, 2, 3, 4 })
+            {
+                w.InsertCertificate(Sample.Certificate($"ZA-2025-{n:000000}"));
+                w.Audit("operator", "certificate.issued", $"ZA-2025-{n:000000}", "");
+            }
+
+            return 0;
+        });
+        store.Write(w =>
+        {
+            var first = w.FindCertificate("ZA-2025-000001")!;
+            first.Status = CertificateStatus.Delivered;
+            w.UpdateCertificate(first);
+            w.Audit("BE", "receipt.accepted", first.Id, "");
+            w.Audit("operator", "settings.changed", "not a certificate", "");
+            return 0;
+        });
+
+        Assert.Equal(["ZA-2025-000001", "ZA-2025-000004", "ZA-2025-000003"], store.RecentCertificates(3).Select(c => c.Id));
+        Assert.Equal(4, store.RecentCertificates(10).Count);
     }
 
     [Fact]

@@ -46,20 +46,21 @@ public sealed class DurableWriteTests : IDisposable
     public async Task Durable_writes_keep_working_across_log_checkpoints()
     {
         // LiteDB checkpoints its log into the data file once the log passes 1000 pages (8 MB);
-        // 64 KB envelopes get there within a couple of hundred certificates.
+        // 64 KB messages get there within a couple of hundred certificates.
         using (var store = _folder.Open())
         {
             for (var n = 1; n <= 200; n++)
             {
                 var certificate = Sample.Certificate($"ZA-2025-{n:000000}");
-                certificate.CertificateEnvelope = new byte[64 * 1024];
-                certificate.CertificateEnvelope[^1] = (byte)n;
-                await store.WriteDurableAsync(w => { w.InsertCertificate(certificate); return 0; }, CancellationToken.None);
+                var message = Sample.OutboundMessage(certificate.MessageId, "BE", Sample.Noon);
+                message.Envelope = new byte[64 * 1024];
+                message.Envelope[^1] = (byte)n;
+                await store.WriteDurableAsync(w => { w.InsertCertificate(certificate); w.InsertMessage(message); return 0; }, CancellationToken.None);
             }
         }
 
         using var reopened = _folder.Open();
-        Assert.Equal(200, reopened.FindCertificate("ZA-2025-000200")!.CertificateEnvelope[^1]);
+        Assert.Equal(200, reopened.FindMessage(reopened.FindCertificate("ZA-2025-000200")!.MessageId)!.Envelope[^1]);
         Assert.Equal(200, reopened.CountCertificatesByStatus()[CertificateStatus.Issued]);
     }
 

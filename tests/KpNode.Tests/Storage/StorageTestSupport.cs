@@ -65,7 +65,6 @@ internal static class Sample
             ],
             OriginCountries = ["ZA", "BW"],
             MessageId = "msg-" + number,
-            CertificateEnvelope = Envelope(number),
             CreatedAt = Noon,
             UpdatedAt = Noon,
         };

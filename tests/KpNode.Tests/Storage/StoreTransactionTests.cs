@@ -122,7 +122,7 @@ public sealed class StoreTransactionTests : IDisposable
     {
         using var store = _folder.Open();
         var oversized = Sample.Certificate("ZA-2025-000002");
-        oversized.CertificateEnvelope = new byte[20 * 1024 * 1024]; // beyond LiteDB's document size limit
+        oversized.StatusReason = new string('x', 20 * 1024 * 1024); // beyond LiteDB's document size limit
 
         var thrown = Assert.Throws<InvalidOperationException>(() => store.Write(w =>
         {
