@@ -80,9 +80,9 @@ internal static class StoreBench
             else
             {
                 Console.WriteLine($"machine: {machine}; load average after {figures.loadAverageAfter:0.00}");
-                Console.WriteLine($"fill: {total} certificates (+ {total} messages, {fill.AuditEntries} audit entries) in {fill.WallSeconds:0.0} s: {fill.InsertsPerSecond:0} certificates/s in write transactions ({fill.WriteSeconds:0.0} s writing), {fill.WallInsertsPerSecond:0}/s wall incl. signing");
+                Console.WriteLine($"fill: {total} certificates (+ {fill.Messages} messages, {fill.AuditEntries} audit entries) in {fill.WallSeconds:0.0} s: {fill.InsertsPerSecond:0} certificates/s in write transactions ({fill.WriteSeconds:0.0} s writing), {fill.WallInsertsPerSecond:0}/s wall incl. signing");
                 Console.WriteLine($"  last 10% of the fill: {fill.LastTenthInsertsPerSecond:0} certificates/s; fill process peak RSS {fill.PeakRssMb:0} MB");
-                Console.WriteLine($"per certificate: certificate document {fill.CertificateDocumentBytes} B BSON + message document {fill.MessageDocumentBytes} B BSON (the message holds the {fill.EnvelopeBytes} B envelope and the {fill.ReceiptBytes} B receipt); {fill.BytesWrittenPerCertificate / 1024.0:0} KiB written to the files while filling");
+                Console.WriteLine($"per certificate: certificate document {fill.CertificateDocumentBytes} B BSON + message documents {fill.MessageDocumentBytes} B BSON (stored: the messages hold {fill.EnvelopeBytes} B of envelopes and {fill.ReceiptBytes} B of receipts, without their signer certificates); {fill.BytesWrittenPerCertificate / 1024.0:0} KiB written to the files while filling");
                 Console.WriteLine($"file: {fill.FileBytes / 1e6:0.0} MB = {figures.bytesPerCertificateAfterFill:0} B per certificate (after the node ran: {figures.bytesPerCertificateAfterNodeRun:0} B)");
                 Console.WriteLine($"node start-up on the store: {probe.StartMs:0} ms (NodeHost.StartAsync; opening the store alone {probe.OpenStoreMs:0} ms)");
                 Console.WriteLine($"lookup by number, store:     {probe.LookupStore}");
@@ -122,7 +122,7 @@ internal static class StoreBench
         var writtenBefore = Machine.WrittenBytes();
         var numbers = new List<string>();
         var lists = new List<ListSample>();
-        long seen = 0, audits = 0, writeTicks = 0, lastTenthTicks = 0, lastTenthCount = 0;
+        long seen = 0, audits = 0, messages = 0, writeTicks = 0, lastTenthTicks = 0, lastTenthCount = 0;
         var wall = Stopwatch.StartNew();
         using (var store = NodeStore.Open(dataPath, TimeProvider.System))
         {
@@ -134,7 +134,8 @@ internal static class StoreBench
                     foreach (var c in batch)
                     {
                         w.InsertCertificate(c.Certificate);
-                        w.InsertMessage(c.Message);
+                        foreach (var message in c.Messages)
+                            w.InsertMessage(message);
                         foreach (var (actor, action, detail) in c.Audits)
                             w.Audit(actor, action, c.Certificate.Id, detail);
                     }
@@ -147,6 +148,7 @@ internal static class StoreBench
                 {
                     seen++;
                     audits += c.Audits.Length;
+                    messages += c.Messages.Length;
                     if (seen > total * 9L / 10)
                     {
                         lastTenthCount++;
@@ -154,12 +156,13 @@ internal static class StoreBench
 
                     if (seen % 100 == 0)
                     {
-                        // What one certificate costs in BSON: its document, its message, and the envelopes inside both.
+                        // What one certificate costs in BSON: its document, its message, and the envelopes the message holds.
                         sized++;
                         certificateBson += LiteDB.BsonSerializer.Serialize(mapper.ToDocument(c.Certificate)).Length;
-                        messageBson += LiteDB.BsonSerializer.Serialize(mapper.ToDocument(c.Message)).Length;
-                        envelopeBytes += c.Message.Envelope.Length;
-                        receiptBytes += c.Message.ReceiptEnvelope?.Length ?? 0;
+                        // The message as stored: its envelopes without their signers' certificates (EnvelopePacking).
+                        messageBson += c.Messages.Sum(m => LiteDB.BsonSerializer.Serialize(mapper.ToDocument(store.Messages.FindById(m.Id))).Length);
+                        envelopeBytes += c.Messages.Sum(m => m.Envelope.Length);
+                        receiptBytes += c.Messages.Sum(m => m.ReceiptEnvelope?.Length ?? 0);
                     }
 
                     // Reservoir samples: lookups spread over the whole store, lists weighted as the data is.
@@ -188,7 +191,7 @@ internal static class StoreBench
         var figures = new FillFigures(total, audits, wall.Elapsed.TotalSeconds, writeSeconds, total / writeSeconds, total / wall.Elapsed.TotalSeconds,
             lastTenthCount / (lastTenthTicks / (double)Stopwatch.Frequency), FileBytes(dataPath), Machine.PeakRssMb(),
             certificateBson / Math.Max(1, sized), messageBson / Math.Max(1, sized), envelopeBytes / Math.Max(1, sized), receiptBytes / Math.Max(1, sized),
-            (Machine.WrittenBytes() - writtenBefore) / total);
+            (Machine.WrittenBytes() - writtenBefore) / total, messages);
         // The operator's "what is stuck" query is part of the mix too.
         lists.AddRange(Enumerable.Repeat(new ListSample(lists[0].Partner, CertificateStatus.Issued), 10));
         return new FillResult(figures, new StoreSamples(numbers, lists));
@@ -225,7 +228,8 @@ internal static class StoreBench
 internal sealed record FillFigures(
     int Certificates, long AuditEntries, double WallSeconds, double WriteSeconds, double InsertsPerSecond, double WallInsertsPerSecond,
     double LastTenthInsertsPerSecond, long FileBytes, double PeakRssMb,
-    long CertificateDocumentBytes = 0, long MessageDocumentBytes = 0, long EnvelopeBytes = 0, long ReceiptBytes = 0, long BytesWrittenPerCertificate = 0);
+    long CertificateDocumentBytes = 0, long MessageDocumentBytes = 0, long EnvelopeBytes = 0, long ReceiptBytes = 0, long BytesWrittenPerCertificate = 0,
+    long Messages = 0);
 
 /// <summary>One list query an operator makes: a partner and a status.</summary>
 internal sealed record ListSample(string Partner, CertificateStatus Status);

@@ -14,18 +14,24 @@ using CertificateDirection = KpNode.Domain.CertificateDirection;
 
 namespace KpNode.Bench.Store;
 
-/// <summary>One generated certificate as the node would hold it: the document, its message, its audit entries.</summary>
-internal sealed record FilledCertificate(CertificateDocument Certificate, MessageDocument Message, (string Actor, string Action, string Detail)[] Audits);
+/// <summary>One generated certificate as the node would hold it: the document, its messages (the certificate's first), its audit entries.</summary>
+internal sealed record FilledCertificate(CertificateDocument Certificate, MessageDocument[] Messages, (string Actor, string Action, string Detail)[] Audits)
+{
+    public MessageDocument Message => Messages[0];
+}
 
 /// <summary>
 /// Generates a node's history: certificates issued to and received from partners in the trade mix, over the
 /// last two years, each with its real signed envelope, the partner's real signed receipt, its outbox or inbox
-/// message and its audit entries, in the statuses a running node would have left them.
+/// message and its audit entries, in the statuses a running node would have left them: a certificate past its
+/// expiry was confirmed by the importer (with the signed confirmation and its receipt) or, one in
+/// <see cref="ExpiredOneIn"/>, expired unconfirmed; a few were voided; the newest ones are still open.
 /// </summary>
 internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary<string, EnvelopeSigner> signers, int total, int seed)
 {
     private static readonly DateOnly FirstDay = new(2025, 1, 1);
     private static readonly DateOnly LastDay = new(2026, 11, 20);
+    private const int ExpiredOneIn = 30;
 
     private readonly Random _random = new(seed);
     private readonly Dictionary<string, long> _sequences = new(StringComparer.Ordinal);
@@ -100,6 +106,7 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
 
         CertificateDocument doc;
         MessageDocument message;
+        MessageDocument? confirmation = null;
         (string, string, string)[] audits;
         if (p.Direction == CertificateDirection.Outbound)
         {
@@ -124,6 +131,10 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
                     CertificateDocuments.Transition(doc, Domain.CertificateStatus.Voided, received.AddDays(2), "Voided by operator: shipment not sent");
                     audits = [.. audits, ("operator", "certificate.voided", "shipment not sent")];
                 }
+                else
+                {
+                    confirmation = Close(p, certificate, doc, MessageDirection.Inbound, ref audits);
+                }
             }
         }
         else
@@ -137,8 +148,69 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
                 NextAttemptAt = received, DeliverBy = received, CreatedAt = received, CompletedAt = received, ReceiptEnvelope = receipt,
             };
             audits = [(p.Partner, "certificate.received", $"message {p.MessageId}")];
+            confirmation = Close(p, certificate, doc, MessageDirection.Outbound, ref audits);
         }
 
-        return new FilledCertificate(doc, message, audits);
+        return new FilledCertificate(doc, confirmation is null ? [message] : [message, confirmation], audits);
+    }
+
+    /// <summary>
+    /// The end of a certificate's life once it is past its expiry: the importer confirmed it (the confirmation
+    /// message, in <paramref name="direction"/> at this node, with the receiving side's signed receipt), or it expired.
+    /// </summary>
+    private MessageDocument? Close(Plan p, Domain.Certificate certificate, CertificateDocument doc, MessageDirection direction,
+        ref (string, string, string)[] audits)
+    {
+        var expiry = certificate.DateOfExpiry;
+        if (expiry >= LastDay)
+            return null;
+
+        var at = expiry.AddDays(-30).ToDateTime(new TimeOnly(11, 0), DateTimeKind.Utc).AddSeconds(p.Index % 28_800);
+        if (p.Index % ExpiredOneIn == 0)
+        {
+            var expiredOn = $"expired on {expiry:yyyy-MM-dd} without import confirmation";
+            doc.StatusReason = expiredOn;
+            CertificateDocuments.Transition(doc, Domain.CertificateStatus.Expired, expiry.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), $"Expired: {expiredOn}");
+            audits = [.. audits, ("expiry", "certificate.expired", expiredOn)];
+            return null;
+        }
+
+        var importer = certificate.ImportingParticipant;
+        var exporter = certificate.ExportingParticipant;
+        var id = Guid.CreateVersion7(new DateTimeOffset(at)).ToString("D");
+        var payload = new ImportConfirmation
+        {
+            Header = new MessageHeader { MessageId = id, Sender = importer, Receiver = exporter, CreatedAt = Timestamp.FromDateTime(at) },
+            CertificateNumber = certificate.Number,
+            Outcome = ImportOutcome.Confirmed,
+            ParcelsReceived = certificate.Parcels,
+            CaratsReceivedHundredths = certificate.Carats.Hundredths,
+            ValueReceivedUsdCents = certificate.Value.Cents,
+            DateOfReceipt = DateOnly.FromDateTime(at).ToString("yyyy-MM-dd"),
+        }.ToByteArray();
+        var digest = SHA256.HashData(payload);
+        var receipt = signers[exporter].Sign(PayloadTypes.Receipt, new Receipt
+        {
+            MessageId = id,
+            PayloadSha256 = ByteString.CopyFrom(digest),
+            Sender = importer,
+            Receiver = exporter,
+            ReceivedAt = Timestamp.FromDateTime(at.AddSeconds(1)),
+            Outcome = ReceiptOutcome.Accepted,
+        }.ToByteArray()).ToByteArray();
+        var message = new MessageDocument
+        {
+            Id = id, Direction = direction, Partner = p.Partner, PayloadType = PayloadTypes.ImportConfirmation,
+            CertificateNumber = certificate.Number, Envelope = signers[importer].Sign(PayloadTypes.ImportConfirmation, payload).ToByteArray(),
+            PayloadSha256 = digest, Status = direction == MessageDirection.Outbound ? MessageStatus.Delivered : MessageStatus.Received,
+            NextAttemptAt = at, DeliverBy = at.AddDays(90), CreatedAt = at, CompletedAt = at.AddSeconds(1), LastAttemptAt = at, ReceiptEnvelope = receipt,
+        };
+        doc.ConfirmationMessageId = id;
+        CertificateDocuments.Transition(doc, Domain.CertificateStatus.Confirmed, at,
+            direction == MessageDirection.Outbound
+                ? $"Confirmed by operator (received {at:yyyy-MM-dd}); confirmation to {p.Partner} queued"
+                : $"Confirmed by {p.Partner} (received {at:yyyy-MM-dd})");
+        audits = [.. audits, (direction == MessageDirection.Outbound ? "operator" : p.Partner, "import.confirmed", "figures match")];
+        return message;
     }
 }
