@@ -341,8 +341,18 @@ public sealed class PartnerLane
             var request = new DeliverRequest { Envelope = Envelope.Parser.ParseFrom(message.Envelope) };
             var client = _channels.ClientFor(_partner);
             var response = await _pipeline.ExecuteAsync(
-                static async (state, token) => await state.client.DeliverAsync(state.request, cancellationToken: token),
-                (client, request), stopping);
+                static async (state, token) =>
+                {
+                    // A quick retry may come after the deliver-by time, when the expiry check may already have given
+                    // the message up (a partner back within the retries would otherwise get it): never send it then.
+                    if (state.Lane.PastDeliverBy(state.Message))
+                    {
+                        throw new PastDeliverByException();
+                    }
+
+                    return await state.Client.DeliverAsync(state.Request, cancellationToken: token);
+                },
+                (Client: client, Request: request, Lane: this, Message: message), stopping);
             var receipt = await _workflow.RecordReceiptAsync(message.Id, _partner, response.Receipt, stopping);
             LastSuccessAt = _time.GetUtcNow();
             LastFailureSeen = null;
@@ -357,6 +367,10 @@ public sealed class PartnerLane
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Shutting down: the message stays pending in the outbox.
+        }
+        catch (PastDeliverByException)
+        {
+            await GiveUpAsync(message, stopping);
         }
         catch (Exception e)
         {
@@ -451,6 +465,9 @@ public sealed class PartnerLane
         }, ct);
         Log.DeliveryGivenUp(_logger, message.CertificateNumber, _partner.Code, reason);
     }
+
+    /// <summary>Stops a delivery between quick retries: the message passed its deliver-by time meanwhile.</summary>
+    private sealed class PastDeliverByException : Exception;
 }
 
 /// <summary>Why a delivery or ping to a partner failed, as an operator would distinguish it.</summary>
