@@ -47,7 +47,7 @@ public sealed class PeerChannels(
         };
         return GrpcChannel.ForAddress(partner.Address, new GrpcChannelOptions
         {
-            HttpHandler = handler,
+            HttpHandler = new DialPerCall(handler),
             DisposeHttpClient = true,
             MaxReceiveMessageSize = config.Options.MaxMessageBytes,
             MaxSendMessageSize = config.Options.MaxMessageBytes,
@@ -92,5 +92,29 @@ public sealed class PeerChannels(
         }
 
         _channels.Clear();
+    }
+
+    /// <summary>
+    /// Hides the SocketsHttpHandler from the gRPC channel, which would otherwise manage the connection itself: after a
+    /// failed connection it fails every call at once with the last error until its own redial backoff ends (1 s growing
+    /// to 2 minutes), so a partner back from an outage would look down to the outbox's probes and retries for as long.
+    /// Through this handler every call dials when no connection is open; the outbox decides when to call.
+    /// </summary>
+    private sealed class DialPerCall(SocketsHttpHandler inner) : HttpMessageHandler
+    {
+        private readonly HttpMessageInvoker _invoker = new(inner, disposeHandler: true);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            _invoker.SendAsync(request, cancellationToken);
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _invoker.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 }

@@ -42,7 +42,10 @@ public sealed class NodeOptions
 
     public TradePolicyOptions TradePolicy { get; set; } = new();
 
-    /// <summary>How often certificates past their date of expiry are marked Expired.</summary>
+    /// <summary>
+    /// How often certificates past their date of expiry are marked Expired, and how often an outbox lane whose link
+    /// is down gives up the messages past their deliver-by time.
+    /// </summary>
     public TimeSpan ExpiryCheckInterval { get; set; } = TimeSpan.FromHours(1);
 }
 
@@ -96,7 +99,10 @@ public sealed class DeliveryOptions
     /// <summary>Cap of the outbox backoff.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>While a partner is failing, how often it is probed (a ping) so that its backlog goes as soon as it is back.</summary>
+    /// <summary>
+    /// While a partner's link is down (its lane attempts no delivery meanwhile), how often it is probed (a ping), so
+    /// that its backlog goes as soon as it is back.
+    /// </summary>
     public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Deliveries in flight at once towards one partner.</summary>

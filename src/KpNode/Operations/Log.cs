@@ -50,6 +50,15 @@ internal static partial class Log
     [LoggerMessage(1304, LogLevel.Error, "Outbox lane for {Partner} hit an unexpected error; retrying in {Delay}")]
     public static partial void LaneError(ILogger logger, string partner, TimeSpan delay, Exception exception);
 
+    [LoggerMessage(1305, LogLevel.Warning, "Deliveries to {Partner} pause, the link is down ({Error}); its node is probed every {ProbeInterval} and its backlog goes as soon as it answers or calls us")]
+    public static partial void LinkDown(ILogger logger, string partner, string error, TimeSpan probeInterval);
+
+    [LoggerMessage(1306, LogLevel.Information, "Deliveries to {Partner} resume after {DownSeconds:0.0} s with the link down: its backlog is tried now")]
+    public static partial void DeliveriesResumed(ILogger logger, string partner, double downSeconds);
+
+    [LoggerMessage(1307, LogLevel.Debug, "Probe of {Partner} failed, deliveries stay paused: {Error}")]
+    public static partial void ProbeFailed(ILogger logger, string partner, string error);
+
     [LoggerMessage(1400, LogLevel.Warning, "The {Kind} certificate of {Owner} ({Subject}) expires in {DaysLeft} days, on {NotAfter:yyyy-MM-dd}: {Advice}")]
     public static partial void CertificateExpiring(ILogger logger, string kind, string owner, string subject, int daysLeft, DateTimeOffset notAfter, string advice);
 

@@ -147,9 +147,7 @@ public sealed class NodeMetrics
         }
 
         // A partner that answered with a refusal is up: the problem is trust or policy, not the link.
-        return failure.Cause is FailureCause.SignatureRejected or FailureCause.RefusedByPolicy or FailureCause.InvalidReceipt or FailureCause.PartnerError
-            ? PartnerReachability.Reachable
-            : PartnerReachability.Unreachable;
+        return DeliveryErrors.IsRefusal(failure.Cause) ? PartnerReachability.Reachable : PartnerReachability.Unreachable;
     }
 
     internal static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;

@@ -58,9 +58,11 @@ public sealed class OperationsApi(
             pending = messages.Count(m => m!.Status == MessageStatus.Pending);
             // The store is written first, the lane's own view of the partner right after: wait for both.
             var laneCaughtUp = ids.Count == 0 || lane.LastSuccessAt >= startedAt || lane.LastFailureAt >= startedAt;
-            // Messages about one certificate go in order, so only the oldest pending one of each can have been tried.
-            var settled = laneCaughtUp && messages.Where(m => m!.Status == MessageStatus.Pending).GroupBy(m => m!.CertificateNumber)
-                .All(g => g.MinBy(m => m!.CreatedAt)!.LastAttemptAt >= startedAt);
+            // Messages about one certificate go in order, so only the oldest pending one of each can have been tried;
+            // and once an attempt finds the link down, the lane tries no more until the partner is back.
+            var settled = laneCaughtUp && (lane.LinkDownSince >= startedAt
+                || messages.Where(m => m!.Status == MessageStatus.Pending).GroupBy(m => m!.CertificateNumber)
+                    .All(g => g.MinBy(m => m!.CreatedAt)!.LastAttemptAt >= startedAt));
             if (settled || time.GetUtcNow() >= deadline || context.CancellationToken.IsCancellationRequested)
             {
                 break;

@@ -17,9 +17,13 @@ using CircuitState = Polly.CircuitBreaker.CircuitState;
 namespace KpNode.Outbox;
 
 /// <summary>
-/// Delivers one partner's outbox: wakes on a signal or when the next retry is due (no polling), sends up to
+/// Delivers one partner's outbox: wakes on a signal or when the next retry is due, sends up to
 /// MaxInFlightPerPartner messages at once through the partner's pipeline, and persists every attempt.
-/// One lane per partner, so a slow or dead partner never delays the others.
+/// An attempt that fails at the link (the partner's node cannot be reached, as opposed to a refusal) puts the lane
+/// in link-down mode: it starts no more attempts, so untried messages keep their bookkeeping and nothing is written
+/// per message, and it pings the partner every ProbeInterval instead. An answer, the partner calling us, a delivery
+/// that got through or an operator's retry ends it, and the whole backlog is tried at once. Refusals keep each
+/// message's own backoff. One lane per partner, so a slow or dead partner never delays the others.
 /// </summary>
 public sealed class PartnerLane
 {
@@ -42,6 +46,10 @@ public sealed class PartnerLane
     private int _resetRequested;
     private int _resetForced;
     private DateTimeOffset _lastReset;
+    // The failure that found the link down, null while it is up. Any attempt may set it; only a reset clears it,
+    // because a reset also closes the circuit, which is open after such failures.
+    private FailureSeen? _linkDown;
+    private DateTimeOffset _expiryCheckedAt;
 
     public PartnerLane(Partner partner, NodeConfig config, INodeStore store, CertificateWorkflow workflow,
         PeerChannels channels, TimeProvider time, ILogger logger, NodeMetrics metrics)
@@ -74,10 +82,13 @@ public sealed class PartnerLane
 
     public DateTimeOffset? LastFailureAt => LastFailureSeen?.At;
 
+    /// <summary>Since when the lane has found the link down and attempts nothing, only probes; null while it delivers.</summary>
+    public DateTimeOffset? LinkDownSince => Volatile.Read(ref _linkDown)?.At;
+
     /// <summary>When the partner last called us: proof that it is up, whatever our deliveries say.</summary>
     public DateTimeOffset? LastContactAt { get; private set; }
 
-    /// <summary>The partner just called us: note it, and try its backlog now.</summary>
+    /// <summary>The partner just called us: note it, and try its backlog now (which ends link-down mode).</summary>
     public void PartnerSeen()
     {
         LastContactAt = _time.GetUtcNow();
@@ -86,7 +97,7 @@ public sealed class PartnerLane
 
     /// <summary>
     /// An operator's retry: makes every pending message due now in the store (so the backoff is gone even
-    /// across a restart), closes the circuit and wakes the lane; returns the ids rescheduled.
+    /// across a restart), closes the circuit, ends link-down mode and wakes the lane; returns the ids rescheduled.
     /// </summary>
     public IReadOnlyList<string> RetryNow()
     {
@@ -103,8 +114,8 @@ public sealed class PartnerLane
             return pending.Select(m => m.Id).ToList();
         });
         // Bypass the throttle that protects against a chatty partner: an operator asked for this retry.
-        Interlocked.Exchange(ref _resetForced, 1);
-        Wake(resetBackoff: true);
+        RequestReset(forced: true);
+        Wake(resetBackoff: false);
         return ids;
     }
 
@@ -113,29 +124,51 @@ public sealed class PartnerLane
     {
         if (resetBackoff)
         {
-            Interlocked.Exchange(ref _resetRequested, 1);
+            RequestReset(forced: false);
         }
 
         _signal.Writer.TryWrite(true);
     }
 
+    /// <summary>Asks the loop to reset (see DeliverDueAsync); a forced reset is not subject to the throttle.</summary>
+    private void RequestReset(bool forced)
+    {
+        if (forced)
+        {
+            Interlocked.Exchange(ref _resetForced, 1);
+        }
+
+        Interlocked.Exchange(ref _resetRequested, 1);
+    }
+
     public async Task RunAsync(CancellationToken stopping)
     {
+        DateTime? probeAt = null;
         while (!stopping.IsCancellationRequested)
         {
             try
             {
                 var next = await DeliverDueAsync(stopping);
-                // While the partner is failing and the next retry is far off, wake early to probe it: a partner
-                // that is back gets its backlog within a probe interval, not at the end of a long backoff.
-                // Only a link failure is probed: a partner that answers with a refusal is up and keeps its backoff.
-                var probeAt = NodeMetrics.PartnerReachabilityOf(this) == Wire.V1.PartnerReachability.Unreachable
-                    ? _time.GetUtcNow().UtcDateTime + _config.Options.Delivery.ProbeInterval
-                    : (DateTime?)null;
-                var probing = next is { } due && probeAt < due;
-                if (!await WaitAsync(probing ? probeAt : next, stopping) && probing && await ProbeAsync(stopping))
+                if (Volatile.Read(ref _linkDown) is null)
                 {
-                    Wake(resetBackoff: true);
+                    probeAt = null;
+                    await WaitAsync(next, stopping);
+                    continue;
+                }
+
+                // The link is down: nothing is attempted until the partner shows it is up, whatever the backoffs say,
+                // so its backlog goes within a probe interval of its return. The probes keep a fixed schedule: each
+                // new message wakes the lane, and a steady stream of them must not put the next probe off.
+                var now = _time.GetUtcNow().UtcDateTime;
+                probeAt ??= now + _config.Options.Delivery.ProbeInterval;
+                if (now < probeAt)
+                {
+                    await WaitAsync(probeAt, stopping);
+                }
+                else
+                {
+                    probeAt = null;
+                    await ProbeAsync(stopping);
                 }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -151,7 +184,10 @@ public sealed class PartnerLane
         }
     }
 
-    /// <summary>Delivers every message now due; returns when the next one falls due (null: nothing pending).</summary>
+    /// <summary>
+    /// Delivers every message now due; returns when the next one falls due (null: nothing pending). While the link
+    /// is down it attempts nothing and returns at once (RunAsync probes instead), having given up what expired.
+    /// </summary>
     private async Task<DateTime?> DeliverDueAsync(CancellationToken stopping)
     {
         while (true)
@@ -161,10 +197,24 @@ public sealed class PartnerLane
             var reset = Interlocked.Exchange(ref _resetRequested, 0) == 1 && (forced || now - _lastReset >= ResetThrottle);
             if (reset)
             {
-                // The partner just reached us, so it is up: close the circuit and forget the failures it
-                // counted while the partner was down (one more would open it again), then try the backlog now.
+                // The partner is up (it called us, answered a probe or took a delivery) or an operator says try: close
+                // the circuit and forget the failures it counted while the partner was down (one more would open it
+                // again), end link-down mode, then try the whole backlog now. A probe's answer, a delivery and an
+                // operator force their reset past the throttle; a partner's call does not (a chatty partner we cannot
+                // reach would cost a failing batch per call), and while the link is down the next probe makes up for
+                // a call the throttle dropped.
                 _lastReset = now;
                 await _circuitControl.CloseAsync(stopping);
+                if (Interlocked.Exchange(ref _linkDown, null) is { } down)
+                {
+                    Log.DeliveriesResumed(_logger, _partner.Code, (now - down.At).TotalSeconds);
+                }
+            }
+
+            if (Volatile.Read(ref _linkDown) is not null)
+            {
+                await GiveUpExpiredAsync(stopping);
+                return null;
             }
 
             // Messages about one certificate go in order (a void never overtakes the certificate it voids):
@@ -216,28 +266,73 @@ public sealed class PartnerLane
         }
     }
 
-    /// <summary>A cheap call that succeeds only when the partner's node is up and accepts us (TLS and all).</summary>
-    private async Task<bool> ProbeAsync(CancellationToken stopping)
+    /// <summary>
+    /// While the link is down: a cheap call (a ping, TLS and all) that reaches the partner only when its node is up
+    /// and accepts us. Any answer, even a refusal, ends link-down mode with a forced reset. A failure writes nothing:
+    /// it only becomes the lane's last failure, so the status keeps explaining the cause.
+    /// </summary>
+    private async Task ProbeAsync(CancellationToken stopping)
     {
         try
         {
             await _channels.ClientFor(_partner).PingAsync(
                 new PingRequest { Nonce = Google.Protobuf.ByteString.CopyFrom(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)) },
                 deadline: DateTime.UtcNow + _config.Options.Delivery.AttemptTimeout, cancellationToken: stopping);
-            return true;
         }
-        catch (RpcException)
+        catch (RpcException) when (stopping.IsCancellationRequested)
         {
-            return false; // still down: the next probe or the backoff will try again
+            return;
+        }
+        catch (RpcException e)
+        {
+            var failure = DeliveryErrors.Classify(_partner.Code, e, _channels.LastServerRefusal(_partner.Code));
+            if (!DeliveryErrors.IsRefusal(failure.Cause))
+            {
+                LastFailureSeen = new FailureSeen(failure, _time.GetUtcNow());
+                Log.ProbeFailed(_logger, _partner.Code, failure.ToString());
+                return;
+            }
+
+            // A refusal is an answer: the node is up, and the deliveries will say what it refuses, if anything.
+        }
+
+        RequestReset(forced: true);
+    }
+
+    /// <summary>
+    /// While the link is down no message reaches the expiry check of DeliverAsync, so look for expired ones once per
+    /// ExpiryCheckInterval instead (the pace at which ExpiryMonitor expires certificates): reading the outbox at every
+    /// probe would cost more than the probe.
+    /// </summary>
+    private async Task GiveUpExpiredAsync(CancellationToken stopping)
+    {
+        var now = _time.GetUtcNow();
+        if (now - _expiryCheckedAt < _config.Options.ExpiryCheckInterval)
+        {
+            return;
+        }
+
+        _expiryCheckedAt = now;
+        foreach (var message in _store.PendingOutbound(_partner.Code, BatchSize).Where(PastDeliverBy))
+        {
+            await GiveUpAsync(message, stopping);
         }
     }
 
+    private bool PastDeliverBy(MessageDocument message) => _time.GetUtcNow().UtcDateTime > message.DeliverBy;
+
     private async Task DeliverAsync(MessageDocument message, CancellationToken stopping)
     {
-        var now = _time.GetUtcNow().UtcDateTime;
-        if (now > message.DeliverBy)
+        if (PastDeliverBy(message))
         {
-            await GiveUpAsync(message, $"the certificate expired on {message.DeliverBy:yyyy-MM-dd} before {_partner.Code} acknowledged it", stopping);
+            await GiveUpAsync(message, stopping);
+            return;
+        }
+
+        if (Volatile.Read(ref _linkDown) is not null)
+        {
+            // An attempt of this batch found the link down: leave the rest untouched (no attempt, no write), to go
+            // when the partner is back.
             return;
         }
 
@@ -246,17 +341,36 @@ public sealed class PartnerLane
             var request = new DeliverRequest { Envelope = Envelope.Parser.ParseFrom(message.Envelope) };
             var client = _channels.ClientFor(_partner);
             var response = await _pipeline.ExecuteAsync(
-                static async (state, token) => await state.client.DeliverAsync(state.request, cancellationToken: token),
-                (client, request), stopping);
+                static async (state, token) =>
+                {
+                    // A quick retry may come after the deliver-by time, when the expiry check may already have given
+                    // the message up (a partner back within the retries would otherwise get it): never send it then.
+                    if (state.Lane.PastDeliverBy(state.Message))
+                    {
+                        throw new PastDeliverByException();
+                    }
+
+                    return await state.Client.DeliverAsync(state.Request, cancellationToken: token);
+                },
+                (Client: client, Request: request, Lane: this, Message: message), stopping);
             var receipt = await _workflow.RecordReceiptAsync(message.Id, _partner, response.Receipt, stopping);
             LastSuccessAt = _time.GetUtcNow();
             LastFailureSeen = null;
+            if (Volatile.Read(ref _linkDown) is not null)
+            {
+                RequestReset(forced: true); // the link is up after all: end link-down mode when this batch is done
+            }
+
             _metrics.Delivered(_partner.Code, receipt.Outcome, LastSuccessAt.Value - new DateTimeOffset(message.CreatedAt, TimeSpan.Zero));
             Log.Delivered(_logger, message.CertificateNumber, message.Id, _partner.Code, receipt.Outcome.ToString());
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Shutting down: the message stays pending in the outbox.
+        }
+        catch (PastDeliverByException)
+        {
+            await GiveUpAsync(message, stopping);
         }
         catch (Exception e)
         {
@@ -273,7 +387,8 @@ public sealed class PartnerLane
             failure = opening;
         }
 
-        LastFailureSeen = new FailureSeen(failure, _time.GetUtcNow());
+        var seen = new FailureSeen(failure, _time.GetUtcNow());
+        LastFailureSeen = seen;
         var error = failure.ToString();
         var now = _time.GetUtcNow().UtcDateTime;
         var attempts = message.Attempts + 1;
@@ -294,6 +409,14 @@ public sealed class PartnerLane
             return 0;
         });
         Log.DeliveryFailed(_logger, message.CertificateNumber, _partner.Code, attempts, next, error);
+
+        // A refusal concerns this message and keeps its backoff. Any other failure says the partner's node is down or
+        // cut off from us: stop attempting the backlog until it is back (after the write, so an operator's retry-now
+        // that sees the link down also sees this attempt).
+        if (!DeliveryErrors.IsRefusal(failure.Cause) && Interlocked.CompareExchange(ref _linkDown, seen, null) is null)
+        {
+            Log.LinkDown(_logger, _partner.Code, error, _config.Options.Delivery.ProbeInterval);
+        }
     }
 
     /// <summary>
@@ -313,8 +436,9 @@ public sealed class PartnerLane
         return TimeSpan.FromMilliseconds(capped * (0.8 + Random.Shared.NextDouble() * 0.4));
     }
 
-    private async Task GiveUpAsync(MessageDocument message, string reason, CancellationToken ct)
+    private async Task GiveUpAsync(MessageDocument message, CancellationToken ct)
     {
+        var reason = $"the certificate expired on {message.DeliverBy:yyyy-MM-dd} before {_partner.Code} acknowledged it";
         await _store.WriteDurableAsync(w =>
         {
             var current = w.FindMessage(message.Id);
@@ -341,6 +465,9 @@ public sealed class PartnerLane
         }, ct);
         Log.DeliveryGivenUp(_logger, message.CertificateNumber, _partner.Code, reason);
     }
+
+    /// <summary>Stops a delivery between quick retries: the message passed its deliver-by time meanwhile.</summary>
+    private sealed class PastDeliverByException : Exception;
 }
 
 /// <summary>Why a delivery or ping to a partner failed, as an operator would distinguish it.</summary>
@@ -385,6 +512,10 @@ public static class DeliveryErrors
     ];
 
     public static string Label(FailureCause cause) => Labels.First(l => l.Cause == cause).Label;
+
+    /// <summary>The partner answered and refused: its node is up, so the problem is trust, policy or the partner's own, not the link.</summary>
+    public static bool IsRefusal(FailureCause cause) =>
+        cause is FailureCause.SignatureRejected or FailureCause.RefusedByPolicy or FailureCause.InvalidReceipt or FailureCause.PartnerError;
 
     /// <summary>
     /// Classifies a failed call to <paramref name="partner"/>. <paramref name="serverRefusal"/> is why our side

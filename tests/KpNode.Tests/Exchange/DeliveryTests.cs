@@ -52,6 +52,54 @@ public sealed class DeliveryTests
     }
 
     [Fact]
+    public async Task A_partner_down_with_a_backlog_is_probed_not_tried_message_by_message_and_gets_each_certificate_once_when_back()
+    {
+        // Default backoffs (1 s, doubling): retried message by message, every certificate would show attempts within seconds.
+        await using var net = await TestNetwork.StartAsync(["ZA", "BE"], [new("Node:Delivery:ProbeInterval", "00:00:00.500")]);
+        await net["BE"].StopAsync();
+        var first = (await net.IssueAsync("ZA", "BE")).Certificate.Number;
+        await net.WaitForAsync("ZA", first, r => r.Attempts > 0);
+        var foundDownAt = DateTime.UtcNow;
+        var backlog = new List<string>();
+        for (var i = 0; i < 59; i++)
+        {
+            backlog.Add((await net.IssueAsync("ZA", "BE")).Certificate.Number);
+        }
+
+        // Several probe intervals later: the link was found down once, and nothing more was tried or written.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(1, (await net.FindAsync("ZA", first))!.Attempts);
+        foreach (var number in backlog)
+        {
+            Assert.Equal(0, (await net.FindAsync("ZA", number))!.Attempts);
+        }
+
+        // The status still says why: the probes keep the lane's last failure fresh.
+        var link = (await net["ZA"].Client.Operations.GetNodeStatusAsync(new GetNodeStatusRequest())).Partners.Single(p => p.Participant == "BE");
+        Assert.Equal(PartnerReachability.Unreachable, link.Reachability);
+        Assert.Equal(DeliveryFailureCause.Unreachable, link.LastErrorCause);
+        Assert.StartsWith("unreachable: BE", link.LastError);
+        Assert.Contains("No connection to BE's node", link.LastErrorAdvice);
+        Assert.True(link.LastFailureAt.ToDateTime() > foundDownAt, "a probe failed after the link was found down");
+        Assert.Equal(60, link.Backlog);
+
+        // BE comes back and sends nothing: a probe finds it, and the whole backlog goes at once, each certificate once.
+        await net["BE"].StartAsync();
+        foreach (var number in backlog.Prepend(first))
+        {
+            await net.WaitForAsync("ZA", number, r => r.Status == CertificateStatus.Delivered, TimeSpan.FromSeconds(10));
+        }
+
+        foreach (var number in backlog)
+        {
+            Assert.Equal(0, (await net.FindAsync("ZA", number))!.Attempts);
+        }
+
+        var atBe = await net["BE"].Client.Api.ListCertificatesAsync(new ListCertificatesRequest { Partner = "ZA", PageSize = 100 });
+        Assert.Equal(backlog.Prepend(first).Order(), atBe.Records.Select(r => r.Certificate.Number).Order());
+    }
+
+    [Fact]
     public async Task Delivery_is_given_up_at_the_certificates_expiry_with_a_clear_reason()
     {
         await using var net = await TestNetwork.StartAsync("ZA", "BE");
