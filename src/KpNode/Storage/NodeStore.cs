@@ -20,21 +20,23 @@ public sealed class NodeStore : INodeStore, IDisposable
     // (bench/RESULTS.md measured what each costs).
     //
     // Compound keys as index expressions: LiteDB uses one index per query, and these are the selective ones.
-    // Enums are stored by name (see StoreMapper), so the keys read "Outbound/Pending/IN". A lane asks for its
-    // partner's pending messages each time it wakes: an exact key. The dispatcher and the counters ask for one
-    // direction and status across partners: a range of the same index.
-    private const string DirectionStatusPartnerIndex = "$.Direction + '/' + $.Status + '/' + $.Partner";
+    // Enums are stored by name (see StoreMapper), so the keys read "Outbound/Pending/IN/<message id>". A lane asks
+    // for its partner's oldest pending messages each time it wakes: message ids are UUIDv7, so within one partner's
+    // range the index is in creation order and LiteDB reads the first page and stops (ordering by CreatedAt made it
+    // read and sort every pending message: 0.1-0.2 s per batch at 10,000 pending). The dispatcher and the counters
+    // ask for one direction and status across partners: a wider range of the same index.
+    private const string DirectionStatusPartnerIndex = "$.Direction + '/' + $.Status + '/' + $.Partner + '/' + $._id";
+    private const string DirectionStatusPartnerIndexName = "DirectionStatusPartnerId";
     // Partner, status and number: an operator's page ("IN, Issued") is a range of this index in page order, so
     // LiteDB reads the page and stops, where partner + status alone made it read and sort every match (seconds
     // at 100,000 certificates, see bench/RESULTS.md). Numbers are letters, digits and '-', all below '~'.
     private const string PartnerStatusNumberIndex = "$.Partner + '/' + $.Status + '/' + $._id";
     // Indexes of earlier versions that no query uses any more; a store that has them drops them at open.
     private static readonly string[] ObsoleteCertificateIndexes = ["PartnerStatus", "Partner", "Direction", "UpdatedAt"];
-    private static readonly string[] ObsoleteMessageIndexes = ["DirectionStatus", "Partner", "CertificateNumber"];
+    private static readonly string[] ObsoleteMessageIndexes = ["DirectionStatus", "DirectionStatusPartner", "Partner", "CertificateNumber"];
     private const string AfterEveryNumber = "~";
     // The store's own key order (its collation, see Open), for merging pages read from it.
     private static readonly StringComparer NumberOrder = StringComparer.Create(CultureInfo.InvariantCulture, ignoreCase: true);
-    private static readonly string OutboundPending = $"{MessageDirection.Outbound}/{MessageStatus.Pending}";
     // How many audit entries RecentCertificates reads per certificate it wants: a certificate has a few entries.
     private const int AuditEntriesPerRecentCertificate = 8;
 
@@ -136,7 +138,7 @@ public sealed class NodeStore : INodeStore, IDisposable
 
         // Delivered and received messages pile up for ever as evidence; the pending outbound ones
         // are the small set the dispatcher polls, reached through this index.
-        Messages.EnsureIndex("DirectionStatusPartner", DirectionStatusPartnerIndex);
+        Messages.EnsureIndex(DirectionStatusPartnerIndexName, DirectionStatusPartnerIndex);
         foreach (var obsolete in ObsoleteMessageIndexes)
             Messages.DropIndex(obsolete);
     }
@@ -499,10 +501,14 @@ public sealed class NodeStore : INodeStore, IDisposable
         return page.OrderBy(PartnerStatusNumberIndex).Limit(pageSize).ToList();
     }
 
-    // One direction and status, every partner: a range of the direction+status+partner index. Partner codes are
-    // capital letters, all below '~'.
+    // One direction and status, every partner: a range of the direction+status+partner+id index. Partner codes
+    // are capital letters and ids hex digits and '-', all below '~'.
     private static (string From, string To) AllPartners(MessageDirection direction, MessageStatus status) =>
         ($"{direction}/{status}/", $"{direction}/{status}/{AfterEveryNumber}");
+
+    // One direction and status with one partner: the range of that partner's keys, in message id order.
+    private static (string From, string To) OnePartner(MessageDirection direction, MessageStatus status, string partner) =>
+        ($"{direction}/{status}/{partner}/", $"{direction}/{status}/{partner}/{AfterEveryNumber}");
 
     public IReadOnlyList<MessageDocument> DueOutbound(DateTime now, int max)
     {
@@ -532,9 +538,10 @@ public sealed class NodeStore : INodeStore, IDisposable
         ArgumentNullException.ThrowIfNull(partner);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        var (from, to) = OnePartner(MessageDirection.Outbound, MessageStatus.Pending, partner);
         return Messages.Query()
-            .Where($"{DirectionStatusPartnerIndex} = @0", $"{OutboundPending}/{partner}")
-            .OrderBy(x => x.CreatedAt)
+            .Where($"{DirectionStatusPartnerIndex} BETWEEN @0 AND @1", from, to)
+            .OrderBy(DirectionStatusPartnerIndex)
             .Limit(max)
             .ToEnumerable().Select(Unpacked).ToList()!;
     }
@@ -543,13 +550,13 @@ public sealed class NodeStore : INodeStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(partner);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        const string where = DirectionStatusPartnerIndex + " = @0";
-        var key = $"{OutboundPending}/{partner}";
-        var count = Messages.Count(where, key);
+        const string where = DirectionStatusPartnerIndex + " BETWEEN @0 AND @1";
+        var (from, to) = OnePartner(MessageDirection.Outbound, MessageStatus.Pending, partner);
+        var count = Messages.Query().Where(where, from, to).Select(DirectionStatusPartnerIndex).ToEnumerable().Count();
         if (count == 0)
             return new OutboxSummary(0, null, null);
-        var oldest = Messages.Query().Where(where, key).OrderBy(x => x.CreatedAt).Select(x => x.CreatedAt).FirstOrDefault();
-        var next = Messages.Query().Where(where, key).OrderBy(x => x.NextAttemptAt).Select(x => x.NextAttemptAt).FirstOrDefault();
+        var oldest = Messages.Query().Where(where, from, to).OrderBy(DirectionStatusPartnerIndex).Limit(1).ToEnumerable().First().CreatedAt;
+        var next = Messages.Query().Where(where, from, to).OrderBy(x => x.NextAttemptAt).Select(x => x.NextAttemptAt).FirstOrDefault();
         return new OutboxSummary(count, oldest, next);
     }
 

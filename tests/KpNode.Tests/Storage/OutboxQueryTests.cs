@@ -74,23 +74,34 @@ public sealed class OutboxQueryTests : IDisposable
     [Fact]
     public void Pending_outbound_for_a_partner_is_its_backlog_oldest_first()
     {
+        // Message ids are UUIDv7, as the node makes them: the index keeps each partner's backlog in creation order.
+        var clock = new ManualTime(new DateTimeOffset(Now, TimeSpan.Zero));
+        var ids = new KpNode.Exchange.MessageIds(clock);
+        var backlog = new List<string>();
+        for (var n = 0; n < 40; n++)
+        {
+            backlog.Add(ids.Next());
+            clock.Advance(TimeSpan.FromMilliseconds(3));
+        }
+
         using var store = _folder.Open();
         store.Write(w =>
         {
-            var second = Sample.OutboundMessage("be-second", "BE", Now.AddMinutes(-1));
-            second.CreatedAt = Now.AddHours(-1);
-            var first = Sample.OutboundMessage("be-first", "BE", Now.AddMinutes(5));
-            first.CreatedAt = Now.AddHours(-2);
-            w.InsertMessage(second);
-            w.InsertMessage(first);
-            w.InsertMessage(Sample.OutboundMessage("ae-pending", "AE", Now));
-            w.InsertMessage(Sample.OutboundMessage("be-delivered", "BE", Now, MessageStatus.Delivered));
-            w.InsertMessage(Sample.OutboundMessage("be-inbound", "BE", Now, MessageStatus.Received, MessageDirection.Inbound));
+            // Inserted newest first, and every third one due later: neither changes the order.
+            foreach (var (id, n) in backlog.Select((id, n) => (id, n)).Reverse())
+                w.InsertMessage(Sample.OutboundMessage(id, "BE", Now.AddMinutes(n % 3 == 0 ? 5 : -1)));
+            w.InsertMessage(Sample.OutboundMessage(ids.Next(), "AE", Now));
+            w.InsertMessage(Sample.OutboundMessage(ids.Next(), "BEANR", Now));
+            w.InsertMessage(Sample.OutboundMessage(ids.Next(), "BE", Now, MessageStatus.Delivered));
+            w.InsertMessage(Sample.OutboundMessage(ids.Next(), "BE", Now, MessageStatus.Received, MessageDirection.Inbound));
             return 0;
         });
 
-        Assert.Equal(["be-first", "be-second"], store.PendingOutbound("BE", 10).Select(m => m.Id));
-        Assert.Equal(["be-first"], store.PendingOutbound("BE", 1).Select(m => m.Id));
+        Assert.Equal(backlog, store.PendingOutbound("BE", 100).Select(m => m.Id));
+        Assert.Equal(backlog.Take(7), store.PendingOutbound("BE", 7).Select(m => m.Id));
         Assert.Empty(store.PendingOutbound("NA", 10));
+        var summary = store.SummarizePending("BE");
+        Assert.Equal(40, summary.Count);
+        Assert.Equal(Now.AddMinutes(-1), summary.NextAttemptAt);
     }
 }
