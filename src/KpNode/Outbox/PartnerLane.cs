@@ -353,7 +353,7 @@ public sealed class PartnerLane
                     return await state.Client.DeliverAsync(state.Request, cancellationToken: token);
                 },
                 (Client: client, Request: request, Lane: this, Message: message), stopping);
-            var receipt = await _workflow.RecordReceiptAsync(message.Id, _partner, response.Receipt, stopping);
+            var receipt = await _workflow.RecordReceiptAsync(message, _partner, response.Receipt, stopping);
             LastSuccessAt = _time.GetUtcNow();
             LastFailureSeen = null;
             if (Volatile.Read(ref _linkDown) is not null)

@@ -12,12 +12,13 @@ public sealed partial class CertificateWorkflow
     /// <summary>
     /// Checks a partner's receipt for one of our messages (signature, signer, digest) and records it: the message is
     /// done, and the certificate moves on (Delivered or Rejected for a new certificate; a note for a void or confirmation).
-    /// Throws <see cref="InvalidReceiptException"/> when the receipt is not proof.
+    /// Throws <see cref="InvalidReceiptException"/> when the receipt is not proof. <paramref name="message"/> is the
+    /// outbox row as the caller read it (its id and payload digest never change); the write reads it again.
     /// </summary>
-    public async Task<Receipt> RecordReceiptAsync(string messageId, Partner partner, Envelope receiptEnvelope, CancellationToken ct)
+    public async Task<Receipt> RecordReceiptAsync(MessageDocument message, Partner partner, Envelope receiptEnvelope, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var message = store.FindMessage(messageId) ?? throw new InvalidOperationException($"message {messageId} is not in the outbox");
+        var messageId = message.Id;
         var receipt = VerifyReceipt(message, partner, receiptEnvelope, now);
         await store.WriteDurableAsync(w =>
         {
