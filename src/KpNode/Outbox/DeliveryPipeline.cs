@@ -14,9 +14,13 @@ namespace KpNode.Outbox;
 /// </summary>
 public static class DeliveryPipeline
 {
+    /// <param name="onStateChanged">
+    /// Told each change of the circuit; on opening, with the failure that opened it (null when the circuit was opened
+    /// by hand), since the callers that then find it open only see "circuit open".
+    /// </param>
     public static ResiliencePipeline Create(
         DeliveryOptions options, TimeProvider time, CircuitBreakerStateProvider state, CircuitBreakerManualControl control,
-        Action<CircuitState> onStateChanged)
+        Action<CircuitState, Exception?> onStateChanged)
     {
         var predicate = new PredicateBuilder()
             .Handle<RpcException>(e => IsTransient(e.StatusCode))
@@ -47,15 +51,15 @@ public static class DeliveryPipeline
                 BreakDuration = options.BreakerBreakDuration,
                 StateProvider = state,
                 ManualControl = control,
-                OnOpened = _ => Notify(CircuitState.Open),
+                OnOpened = args => Notify(CircuitState.Open, args.Outcome.Exception),
                 OnHalfOpened = _ => Notify(CircuitState.HalfOpen),
                 OnClosed = _ => Notify(CircuitState.Closed),
             })
             .Build();
 
-        ValueTask Notify(CircuitState s)
+        ValueTask Notify(CircuitState s, Exception? cause = null)
         {
-            onStateChanged(s);
+            onStateChanged(s, cause);
             return ValueTask.CompletedTask;
         }
     }

@@ -50,6 +50,9 @@ public sealed class PartnerLane
     // because a reset also closes the circuit, which is open after such failures.
     private FailureSeen? _linkDown;
     private DateTimeOffset _expiryCheckedAt;
+    // The failure that last opened the circuit, as the breaker saw it (it may have been a quick retry's, which no
+    // message recorded): what "circuit open" stands for.
+    private volatile DeliveryFailure? _circuitOpenedBy;
 
     public PartnerLane(Partner partner, NodeConfig config, INodeStore store, CertificateWorkflow workflow,
         PeerChannels channels, TimeProvider time, ILogger logger, NodeMetrics metrics)
@@ -62,8 +65,14 @@ public sealed class PartnerLane
         _time = time;
         _logger = logger;
         _metrics = metrics;
-        _pipeline = DeliveryPipeline.Create(config.Options.Delivery, time, _circuit, _circuitControl,
-            state => Log.CircuitChanged(logger, partner.Code, state.ToString()));
+        _pipeline = DeliveryPipeline.Create(config.Options.Delivery, time, _circuit, _circuitControl, (state, cause) =>
+        {
+            Log.CircuitChanged(logger, partner.Code, state.ToString());
+            if (state == CircuitState.Open && cause is not null)
+            {
+                _circuitOpenedBy = DeliveryErrors.Classify(partner.Code, cause, channels.LastServerRefusal(partner.Code));
+            }
+        });
     }
 
     public string Partner => _partner.Code;
@@ -382,7 +391,8 @@ public sealed class PartnerLane
     {
         _metrics.DeliveryFailed(_partner.Code, failure.Cause);
         // An open circuit hides the failures that opened it: keep reporting those (the circuit state shows the pause).
-        if (failure.Cause == FailureCause.CircuitOpen && LastFailure is { Cause: not FailureCause.CircuitOpen } opening)
+        if (failure.Cause == FailureCause.CircuitOpen
+            && (LastFailure is { Cause: not FailureCause.CircuitOpen } ? LastFailure : _circuitOpenedBy) is { } opening)
         {
             failure = opening;
         }

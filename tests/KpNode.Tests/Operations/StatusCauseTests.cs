@@ -114,6 +114,25 @@ public sealed class StatusCauseTests
     }
 
     [Fact]
+    public async Task The_delivery_pipeline_says_which_failure_opened_its_circuit()
+    {
+        // Quick retries fail inside one call: the breaker counts them, and the caller then sees only "circuit open".
+        var changes = new List<(Polly.CircuitBreaker.CircuitState State, Exception? Cause)>();
+        var pipeline = DeliveryPipeline.Create(
+            new KpNode.Hosting.DeliveryOptions { QuickRetries = 3, QuickRetryDelay = TimeSpan.FromMilliseconds(1), BreakerMinimumThroughput = 2 },
+            TimeProvider.System, new Polly.CircuitBreaker.CircuitBreakerStateProvider(), new Polly.CircuitBreaker.CircuitBreakerManualControl(),
+            (state, cause) => changes.Add((state, cause)));
+
+        var seen = await Assert.ThrowsAnyAsync<Exception>(async () => await pipeline.ExecuteAsync<int>(
+            _ => throw new RpcException(new Status(StatusCode.Unavailable, "connection refused by 127.0.0.1:7201"))));
+
+        Assert.IsType<BrokenCircuitException>(seen);
+        var (state, cause) = Assert.Single(changes);
+        Assert.Equal(Polly.CircuitBreaker.CircuitState.Open, state);
+        Assert.Contains("connection refused by 127.0.0.1:7201", Assert.IsType<RpcException>(cause).Status.Detail);
+    }
+
+    [Fact]
     public void Both_shapes_of_a_partner_hanging_up_after_the_TLS_handshake_read_as_a_refused_certificate()
     {
         // With TLS 1.3 the server checks our certificate after our side finished the handshake; .NET then sees
