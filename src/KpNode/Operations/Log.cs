@@ -35,6 +35,9 @@ internal static partial class Log
     [LoggerMessage(1204, LogLevel.Error, "The expiry check failed; it runs again at the next interval")]
     public static partial void ExpiryCheckFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(1205, LogLevel.Debug, "Expiry check done in {ElapsedMs:0} ms: {Count} certificates expired")]
+    public static partial void ExpiryCheckDone(ILogger logger, double elapsedMs, int count);
+
     [LoggerMessage(1300, LogLevel.Information, "Delivered {Number} (message {MessageId}) to {Partner}: {Outcome}")]
     public static partial void Delivered(ILogger logger, string number, string messageId, string partner, string outcome);
 

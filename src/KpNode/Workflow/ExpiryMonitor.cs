@@ -19,11 +19,14 @@ public sealed class ExpiryMonitor(NodeConfig config, INodeStore store, TimeProvi
         {
             try
             {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var count = ExpireDue();
                 if (count > 0)
                 {
                     Operations.Log.CertificatesExpired(logger, count);
                 }
+
+                Operations.Log.ExpiryCheckDone(logger, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, count);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
