@@ -108,15 +108,7 @@ public sealed class DurableWriteTests : IDisposable
     public async Task A_durable_write_cancelled_while_waiting_for_its_turn_stores_nothing()
     {
         using var store = _folder.Open();
-        using var holding = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        var slow = Task.Run(() => store.Write(w =>
-        {
-            holding.Set();
-            release.Wait();
-            return w.NextSequence("ZA-2025");
-        }));
-        holding.Wait();
+        using var slow = HeldWrite.Start(store, w => w.NextSequence("ZA-2025"));
 
         using var cancel = new CancellationTokenSource();
         var waiting = store.WriteDurableAsync(w =>
@@ -126,8 +118,7 @@ public sealed class DurableWriteTests : IDisposable
         }, cancel.Token);
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
-        release.Set();
-        await slow;
+        await slow.ReleaseAsync();
 
         Assert.Null(store.FindCertificate("ZA-2025-000001"));
         Assert.Equal(2, store.Write(w => w.NextSequence("ZA-2025")));
@@ -154,16 +145,8 @@ public sealed class DurableWriteTests : IDisposable
             w.InsertCertificate(Sample.Certificate("ZA-2025-000013"));
             return 0;
         });
-        using var release = new ManualResetEventSlim();
-        using var holding = new ManualResetEventSlim();
         // Hold the store so that all the durable writes below queue up and run as one group.
-        var blocker = Task.Run(() => store.Write(_ =>
-        {
-            holding.Set();
-            release.Wait();
-            return 0;
-        }));
-        holding.Wait();
+        using var blocker = HeldWrite.Start(store);
 
         var writes = Enumerable.Range(1, 40).Select(n => store.WriteDurableAsync(w =>
         {
@@ -173,8 +156,7 @@ public sealed class DurableWriteTests : IDisposable
             w.Audit("workflow", "certificate.issue", $"ZA-2025-{n:000000}", $"write {n}");
             return n;
         }, CancellationToken.None)).ToList();
-        release.Set();
-        await blocker;
+        await blocker.ReleaseAsync();
 
         for (var n = 1; n <= 40; n++)
         {
@@ -199,15 +181,7 @@ public sealed class DurableWriteTests : IDisposable
     public async Task Writes_grouped_before_a_failing_one_run_again_and_commit_once()
     {
         using var store = _folder.Open();
-        using var release = new ManualResetEventSlim();
-        using var holding = new ManualResetEventSlim();
-        var blocker = Task.Run(() => store.Write(_ =>
-        {
-            holding.Set();
-            release.Wait();
-            return 0;
-        }));
-        holding.Wait();
+        using var blocker = HeldWrite.Start(store);
         var runs = new int[3];
 
         var first = store.WriteDurableAsync(w =>
@@ -226,8 +200,7 @@ public sealed class DurableWriteTests : IDisposable
             runs[2]++;
             return w.NextSequence("ZA-2025");
         }, CancellationToken.None);
-        release.Set();
-        await blocker;
+        await blocker.ReleaseAsync();
 
         Assert.Equal(1, await first);
         await Assert.ThrowsAsync<TimeoutException>(() => failing);

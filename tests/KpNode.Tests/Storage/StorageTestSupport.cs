@@ -99,3 +99,41 @@ internal static class Sample
         return bytes;
     }
 }
+
+/// <summary>
+/// A plain write that holds the store's writer until <see cref="ReleaseAsync"/>, so that the durable writes started
+/// meanwhile queue up (and run as one group once it is released).
+/// </summary>
+internal sealed class HeldWrite : IDisposable
+{
+    private readonly ManualResetEventSlim _release = new();
+    private readonly Task<long> _write;
+
+    private HeldWrite(NodeStore store, Func<IStoreWriter, long> work)
+    {
+        using var holding = new ManualResetEventSlim();
+        _write = Task.Run(() => store.Write(w =>
+        {
+            holding.Set();
+            _release.Wait();
+            return work(w);
+        }));
+        holding.Wait();
+    }
+
+    /// <summary>Starts the write and returns once it holds the writer; <paramref name="work"/> runs when released.</summary>
+    public static HeldWrite Start(NodeStore store, Func<IStoreWriter, long>? work = null) => new(store, work ?? (_ => 0));
+
+    /// <summary>Lets the held write finish; returns what its work returned.</summary>
+    public Task<long> ReleaseAsync()
+    {
+        _release.Set();
+        return _write;
+    }
+
+    public void Dispose()
+    {
+        _release.Set();
+        _release.Dispose();
+    }
+}
