@@ -25,6 +25,10 @@ internal sealed class LogFlusher
     private readonly Lock _files = new();
 
     private readonly List<(long Seq, TaskCompletionSource Done)> _waiters = [];
+    // fsync blocks for milliseconds, so it runs on a thread of its own rather than holding a pool thread;
+    // woken once each time waiters appear while it is idle (_flusherRunning false).
+    private readonly SemaphoreSlim _wake = new(0);
+    private Thread? _thread;
     private long _committedSeq;
     private long _flushedSeq;
     private bool _dataFileWritten;
@@ -56,6 +60,16 @@ internal sealed class LogFlusher
     /// Once an fsync has failed, the kernel may have dropped the dirty pages it could not write
     /// and a later fsync can succeed without them; so no later flush may claim durability.
     /// </summary>
+    /// <summary>Whether the flush thread is still running; it ends at <see cref="Close"/>.</summary>
+    public bool ThreadRunning
+    {
+        get
+        {
+            lock (_gate)
+                return _thread?.IsAlive == true;
+        }
+    }
+
     public void ThrowIfFaulted()
     {
         lock (_gate)
@@ -66,17 +80,25 @@ internal sealed class LogFlusher
     {
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_closed, typeof(NodeStore));
             _fault?.Throw();
+            // A commit made before the store closed is durable once closing checkpointed it: its caller is answered
+            // with success, not told the store is closed.
             if (_flushedSeq >= _committedSeq)
                 return Task.CompletedTask;
+            if (_closed)
+                throw new IOException("The store closed before its last commits were confirmed on disk; they may not survive a power loss.");
 
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _waiters.Add((_committedSeq, done));
             if (!_flusherRunning)
             {
                 _flusherRunning = true;
-                _ = Task.Run(FlushLoop, CancellationToken.None);
+                if (_thread is null)
+                {
+                    _thread = new Thread(FlushThread) { IsBackground = true, Name = "kpnode store flush" };
+                    _thread.Start();
+                }
+                _wake.Release();
             }
             return done.Task.WaitAsync(ct);
         }
@@ -89,6 +111,7 @@ internal sealed class LogFlusher
     public void Close(Exception? closeFailure)
     {
         List<TaskCompletionSource> waiting;
+        Thread? flusher;
         lock (_gate)
         {
             _closed = true;
@@ -96,7 +119,13 @@ internal sealed class LogFlusher
                 _flushedSeq = _committedSeq;
             waiting = _waiters.Select(w => w.Done).ToList();
             _waiters.Clear();
+            flusher = _thread;
         }
+
+        // The flush thread sees the store closed and ends.
+        _wake.Release();
+        if (flusher is not null && flusher != Thread.CurrentThread)
+            flusher.Join();
 
         lock (_files)
         {
@@ -111,6 +140,20 @@ internal sealed class LogFlusher
                 done.TrySetResult();
             else
                 done.TrySetException(new IOException("The store closed before this commit was confirmed on disk.", closeFailure));
+        }
+    }
+
+    private void FlushThread()
+    {
+        while (true)
+        {
+            _wake.Wait();
+            lock (_gate)
+            {
+                if (_closed)
+                    return;
+            }
+            FlushLoop();
         }
     }
 

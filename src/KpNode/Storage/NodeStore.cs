@@ -55,11 +55,17 @@ public sealed class NodeStore : INodeStore, IDisposable
     // a tenth of a write's cost); null until read, and forgotten whenever a write rolls back. Guarded by the gate.
     private (long Id, string Hash)? _auditTail;
 
-    // Durable writes wait here for the next group commit; one drain loop at a time runs them (see DrainQueue).
+    // Durable writes wait here for the next group commit, which the store's own writer thread runs (see
+    // DrainQueue). A thread of its own, not the thread pool: it holds the gate for as long as writes keep
+    // coming, and on two cores a pool thread kept busy that way left the gRPC and TLS work queued behind it
+    // (bench/RESULTS.md). Guarded by _queueGate: the queue, whether the writer is draining, whether it stopped.
     private const int MaxGroup = 64;
     private readonly Lock _queueGate = new();
     private readonly List<IQueuedWrite> _queued = [];
+    private readonly SemaphoreSlim _drainWake = new(0);
+    private Thread? _drainThread;
     private bool _draining;
+    private bool _drainStopped;
     private volatile bool _disposed;
 
     private NodeStore(LiteDatabase db, BsonMapper mapper, TimeProvider time, string dataPath, string logPath)
@@ -247,20 +253,28 @@ public sealed class NodeStore : INodeStore, IDisposable
         bool startDrain;
         lock (_queueGate)
         {
+            ObjectDisposedException.ThrowIf(_drainStopped, this);
             _queued.Add(queued);
             startDrain = !_draining;
             _draining = true;
+            if (_drainThread is null)
+            {
+                _drainThread = new Thread(WriterThread) { IsBackground = true, Name = "kpnode store writer" };
+                _drainThread.Start();
+            }
         }
 
+        // Woken once per run of the queue: the writer sets _draining back only when it found the queue empty.
         if (startDrain)
-            _ = Task.Run(DrainQueue, CancellationToken.None);
+            _drainWake.Release();
 
         T result;
         // Cancelling while the write waits in the queue takes it out and stores nothing; once its group has run, the commit stands.
         using (ct.Register(() => Dequeue(queued, ct)))
             result = await queued.Outcome.ConfigureAwait(false);
         // Cancelling stops only the wait: the commit stands and a later flush or the close makes it durable.
-        await FlushAsync(ct).ConfigureAwait(false);
+        // Not FlushAsync: a store closed meanwhile has made this commit durable, and the caller hears so.
+        await _flusher.FlushAsync(ct).ConfigureAwait(false);
         return result;
     }
 
@@ -273,6 +287,20 @@ public sealed class NodeStore : INodeStore, IDisposable
         }
 
         queued.Cancelled(ct);
+    }
+
+    private void WriterThread()
+    {
+        while (true)
+        {
+            _drainWake.Wait();
+            DrainQueue();
+            lock (_queueGate)
+            {
+                if (_drainStopped)
+                    return;
+            }
+        }
     }
 
     /// <summary>
@@ -671,6 +699,7 @@ public sealed class NodeStore : INodeStore, IDisposable
     public void Dispose()
     {
         ThrowIfInsideWrite("The store cannot be disposed from inside a store write.");
+        Exception? failure = null;
         _writeGate.Wait();
         try
         {
@@ -678,7 +707,6 @@ public sealed class NodeStore : INodeStore, IDisposable
                 return;
             _disposed = true;
 
-            Exception? failure = null;
             try
             {
                 _db.Dispose();
@@ -688,14 +716,49 @@ public sealed class NodeStore : INodeStore, IDisposable
                 failure = ex;
             }
             _flusher.Close(failure);
-            if (failure is not null)
-                ExceptionDispatchInfo.Throw(failure);
         }
         finally
         {
             // Writers still queued find the store disposed; the gate itself stays usable for them.
             _writeGate.Release();
         }
+
+        StopWriterThread();
+        if (failure is not null)
+            ExceptionDispatchInfo.Throw(failure);
+    }
+
+    /// <summary>Whether the store's writer or flush thread is still running (they end when the store is disposed).</summary>
+    internal bool ThreadsRunning
+    {
+        get
+        {
+            lock (_queueGate)
+                return _drainThread?.IsAlive == true || _flusher.ThreadRunning;
+        }
+    }
+
+    // After the database closed: the writer fails what it still holds (RunGroup sees the store disposed) and
+    // ends; writes queued after it last looked fail here, and later ones are refused at the queue.
+    private void StopWriterThread()
+    {
+        Thread? writer;
+        List<IQueuedWrite> stranded;
+        lock (_queueGate)
+        {
+            _drainStopped = true;
+            writer = _drainThread;
+            stranded = [.. _queued];
+            _queued.Clear();
+        }
+
+        _drainWake.Release();
+        if (writer is not null && writer != Thread.CurrentThread)
+            writer.Join();
+
+        var closed = new ObjectDisposedException(nameof(NodeStore), "The store was closed before this write could run; nothing of it was stored.");
+        foreach (var queued in stranded)
+            queued.Failed(closed);
     }
 
     internal BsonValue Bson<TValue>(TValue value) where TValue : notnull => _mapper.Serialize(typeof(TValue), value);

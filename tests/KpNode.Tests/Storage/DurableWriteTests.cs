@@ -208,4 +208,49 @@ public sealed class DurableWriteTests : IDisposable
         Assert.Equal([2, 1, 1], runs);
         Assert.Equal(3, store.Write(w => w.NextSequence("ZA-2025")));
     }
+
+    [Fact]
+    public async Task Closing_the_store_while_durable_writes_keep_arriving_ends_every_write_and_the_store_threads()
+    {
+        var stored = new System.Collections.Concurrent.ConcurrentBag<long>();
+        var refused = new System.Collections.Concurrent.ConcurrentBag<Exception>();
+        var store = _folder.Open();
+        using var writing = new CancellationTokenSource();
+        var callers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            while (true)
+            {
+                try
+                {
+                    stored.Add(await store.WriteDurableAsync(w =>
+                    {
+                        var number = w.NextSequence("ZA-2025");
+                        w.InsertCertificate(Sample.Certificate($"ZA-2025-{number:000000}"));
+                        return number;
+                    }, CancellationToken.None));
+                }
+                catch (Exception e)
+                {
+                    refused.Add(e);
+                    return;
+                }
+            }
+        })).ToArray();
+
+        while (stored.Count < 50)
+            await Task.Delay(10);
+        Assert.True(store.ThreadsRunning);
+        store.Dispose();
+
+        // Every caller gets an answer: no write is left waiting on a writer that has gone.
+        await Task.WhenAll(callers).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(store.ThreadsRunning);
+        Assert.Equal(8, refused.Count);
+        Assert.All(refused, e => Assert.IsType<ObjectDisposedException>(e));
+
+        // Each write that was answered with success is on disk.
+        using var reopened = _folder.Open();
+        Assert.All(stored, n => Assert.NotNull(reopened.FindCertificate($"ZA-2025-{n:000000}")));
+        Assert.Equal(stored.Count, reopened.CountCertificatesByStatus()[CertificateStatus.Issued]);
+    }
 }
