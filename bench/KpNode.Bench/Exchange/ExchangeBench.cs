@@ -34,14 +34,21 @@ internal static class ExchangeBench
         await network.StartImporterAsync();
         await network.StartExporterAsync();
 
-        // Long enough for tiered JIT to settle: in a profile of a shorter warm-up the tiering thread still took
-        // 30% of the process's CPU during the measurement (see RESULTS.md).
-        var warmUp = args.Int("warm-up", 1500);
-        Report.Progress($"warm-up: {warmUp} certificates");
-        var warm = await network.IssueAsync(warmUp, concurrency, seed: 1);
-        await network.ExporterLog.WaitForAsync(warm.Started.Count, TimeSpan.FromMinutes(2));
+        // Until tiered JIT settles: with a fixed warm-up the tiering thread still took 16-30% of the process's
+        // CPU during the measurement (see RESULTS.md). --warm-up 0 measures a cold node.
+        var warmUpFirst = args.Int("warm-up", 1500);
+        Report.Progress($"warm-up: {warmUpFirst} certificates, then rounds of 500 until the JIT is quiet");
+        var warmUp = warmUpFirst > 0 ? await network.WarmUpAsync(warmUpFirst, concurrency, seed: 1) : new WarmUp(0, 0, 0);
+        Report.Progress($"  warm-up: {warmUp}");
+        if (warmUp.Certificates == 0)
+        {
+            // The baseline's payload is a real envelope and receipt.
+            await network.IssueAsync(1, 1, seed: 1);
+            await network.ExporterLog.WaitForAsync(1, TimeSpan.FromMinutes(1));
+            network.ExporterLog.Reset();
+        }
 
-        var (envelope, receipt) = Evidence(network.ExporterStore, warm.Started.Keys.First());
+        var (envelope, receipt) = Evidence(network.ExporterStore, AnyDelivered(network.ExporterStore));
         var aeCredentials = PkiFiles.Load(network.Exporter.Config.Options.PkiDirectory);
         var inCredentials = PkiFiles.Load(network.Importer.Config.Options.PkiDirectory);
         await using var raw = await RawBaseline.StartAsync(network.Exporter.Config, aeCredentials, inCredentials, envelope, receipt);
@@ -73,6 +80,7 @@ internal static class ExchangeBench
             loadAverageAfter = Machine.LoadAverage(),
             route = $"{Exporter} -> {Importer}",
             concurrency,
+            warmUp,
             maxInFlightPerPartner = network.Exporter.Config.Options.Delivery.MaxInFlightPerPartner,
             throughput,
             steady,
@@ -95,11 +103,13 @@ internal static class ExchangeBench
         else
         {
             Console.WriteLine($"machine: {machineBefore}; load average after {figures.loadAverageAfter:0.00}");
+            Console.WriteLine($"warm-up: {warmUp}");
             Console.WriteLine($"route: {figures.route}, envelope {raw.RequestBytes} B request / {raw.ResponseBytes} B receipt, MaxInFlightPerPartner {figures.maxInFlightPerPartner}");
             Console.WriteLine($"throughput: {throughput.Certificates} certificates at concurrency {concurrency}: {throughput.CertificatesPerSecond:0.0} certificates/s (issue calls alone {throughput.IssueCallsPerSecond:0.0}/s)");
             Console.WriteLine($"  issue-to-receipt-stored: {throughput.IssueToReceipt}");
             Console.WriteLine($"  issue call (durable):    {throughput.IssueCall}");
             Console.WriteLine($"  process CPU: {throughput.CpuMillisecondsPerCertificate:0.00} ms per certificate, {throughput.CoresBusy:0.00} cores busy on average; {throughput.BytesWrittenPerCertificate / 1024.0:0} KiB written (files and sockets, both nodes) per certificate");
+            Console.WriteLine($"  JIT during the run: {throughput.JitMethods} methods compiled, {throughput.JitMilliseconds:0} ms");
             Console.WriteLine($"steady {rate}/s for {steadySeconds} s: achieved {steady.AchievedRate:0.0}/s");
             Console.WriteLine($"  issue-to-receipt-stored: {steady.IssueToReceipt}");
             Console.WriteLine($"  issue call (durable):    {steady.IssueCall}");
@@ -112,6 +122,9 @@ internal static class ExchangeBench
         Console.WriteLine($"exchange/raw ratio: {ratio.ToString("0.0000", CultureInfo.InvariantCulture)}");
         return 0;
     }
+
+    private static string AnyDelivered(INodeStore store) =>
+        store.ListCertificates(new CertificateQuery(KpNode.Domain.CertificateStatus.Delivered, null, null, 1, null)).Single().Id;
 
     /// <summary>A delivered certificate's envelope and the receipt the importer signed for it, for the baseline's payload.</summary>
     private static (byte[] Envelope, byte[] Receipt) Evidence(INodeStore store, string number)
@@ -127,15 +140,19 @@ internal static class ExchangeBench
         network.ExporterLog.Reset();
         var cpu = CpuTime.Start();
         var written = Machine.WrittenBytes();
+        var jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var jitTime = System.Runtime.JitInfo.GetCompilationTime();
         var run = await network.IssueAsync(count, concurrency, seed: 100);
         await network.ExporterLog.WaitForAsync(count, TimeSpan.FromMinutes(10));
         var cpuMs = cpu.Elapsed.TotalMilliseconds;
+        jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethods;
+        var jitMs = (System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds;
         written = Machine.WrittenBytes() - written;
         var end = network.ExporterLog.LastDeliveredAt!.Value;
         var seconds = (end - run.FirstStart) / (double)Stopwatch.Frequency;
         return new ThroughputFigures(count, seconds, count / seconds, count / run.Seconds,
             EndToEnd(network.ExporterLog, run.Started).Summary(), run.IssueLatency.Summary(), network.ExporterLog.RejectedCount,
-            cpuMs / count, cpuMs / 1000 / seconds, written / count);
+            cpuMs / count, cpuMs / 1000 / seconds, written / count, jitMethods, jitMs);
     }
 
     /// <summary>
@@ -191,7 +208,7 @@ internal static class ExchangeBench
 internal sealed record ThroughputFigures(
     int Certificates, double Seconds, double CertificatesPerSecond, double IssueCallsPerSecond,
     LatencySummary IssueToReceipt, LatencySummary IssueCall, int Rejected, double CpuMillisecondsPerCertificate, double CoresBusy,
-    long BytesWrittenPerCertificate);
+    long BytesWrittenPerCertificate, long JitMethods, double JitMilliseconds);
 
 /// <summary>Open-loop figures at a fixed issue rate.</summary>
 internal sealed record SteadyFigures(
