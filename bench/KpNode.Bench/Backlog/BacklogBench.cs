@@ -7,8 +7,9 @@ namespace KpNode.Bench.Backlog;
 /// <summary>
 /// <c>backlog</c>: the importer's node is down while N certificates are issued, then comes back; how long
 /// until the first delivery and until the last receipt is stored at the exporter. First both nodes exchange
-/// <c>--warm-up</c> certificates (default 2,000), so that they are warm as running nodes are: without it the
-/// drain also paid for compiling the delivery path (the JIT thread took 15% of the samples).
+/// <c>--warm-up</c> certificates (default 2,000) and then rounds of 500 until the JIT is quiet, so that they are
+/// warm as running nodes are: without it the drain also paid for compiling the delivery path (the JIT thread
+/// took 15% of the samples).
 /// </summary>
 internal static class BacklogBench
 {
@@ -27,14 +28,13 @@ internal static class BacklogBench
         await using var network = BenchNetwork.Create("AE", "IN", overrides);
         await network.StartExporterAsync();
         var delivery = network.Exporter.Config.Options.Delivery;
+        var warm = new WarmUp(0, 0, 0);
         if (warmUp > 0)
         {
             await network.StartImporterAsync();
-            await network.IssueAsync(warmUp, concurrency, seed: 2);
-            await network.ExporterLog.WaitForAsync(warmUp, TimeSpan.FromMinutes(5));
+            warm = await network.WarmUpAsync(warmUp, concurrency, seed: 2);
             await network.Importer.StopAsync();
-            network.ExporterLog.Reset();
-            Report.Progress($"  warm-up: {warmUp} certificates delivered; partner stopped");
+            Report.Progress($"  warm-up: {warm}; partner stopped");
         }
 
         var issued = await network.IssueAsync(total, concurrency, seed: 3);
@@ -57,7 +57,7 @@ internal static class BacklogBench
             machine,
             loadAverageAfter = Machine.LoadAverage(),
             certificates = total,
-            warmUpCertificates = warmUp,
+            warmUp = warm,
             issueSeconds = issued.Seconds,
             downSecondsAfterIssue = downSeconds,
             delivery = new { delivery.FirstBackoff, delivery.MaxBackoff, delivery.BreakerBreakDuration, delivery.MaxInFlightPerPartner },
@@ -74,7 +74,7 @@ internal static class BacklogBench
         else
         {
             Console.WriteLine($"machine: {machine}; load average after {figures.loadAverageAfter:0.00}");
-            Console.WriteLine($"backlog of {total} certificates AE -> IN after {warmUp} delivered to warm up (issued in {issued.Seconds:0.0} s, partner down {downSeconds} s more; {problemsWhileDown} warnings logged meanwhile)");
+            Console.WriteLine($"backlog of {total} certificates AE -> IN after a warm-up of {warm} (issued in {issued.Seconds:0.0} s, partner down {downSeconds} s more; {problemsWhileDown} warnings logged meanwhile)");
             Console.WriteLine($"delivery timings: FirstBackoff {delivery.FirstBackoff}, MaxBackoff {delivery.MaxBackoff}, BreakerBreakDuration {delivery.BreakerBreakDuration}, MaxInFlightPerPartner {delivery.MaxInFlightPerPartner}");
             Console.WriteLine($"partner up -> first delivery: {first.ToString("0.000", CultureInfo.InvariantCulture)} s");
             Console.WriteLine($"partner up -> last receipt stored: {last.ToString("0.000", CultureInfo.InvariantCulture)} s ({figures.drainRatePerSecond:0} certificates/s)");

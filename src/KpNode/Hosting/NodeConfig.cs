@@ -211,6 +211,7 @@ public sealed class NodeConfig
         if (d.ProbeInterval < TimeSpan.FromMilliseconds(200)) yield return "Node:Delivery:ProbeInterval: must be at least 0.2 s";
         if (d.MaxBackoff < d.FirstBackoff) yield return "Node:Delivery:MaxBackoff: must be at least FirstBackoff";
         if (d.MaxInFlightPerPartner is < 1 or > 256) yield return "Node:Delivery:MaxInFlightPerPartner: must be 1..256";
+        if (d.BacklogPageSize is < 1 or > 10_000) yield return "Node:Delivery:BacklogPageSize: must be 1..10000";
         if (d.BreakerMinimumThroughput < 2) yield return "Node:Delivery:BreakerMinimumThroughput: must be at least 2";
         if (d.BreakerFailureRatio is <= 0 or > 1) yield return "Node:Delivery:BreakerFailureRatio: must be in (0, 1]";
         if (d.BreakerSamplingDuration < TimeSpan.FromMilliseconds(500)) yield return "Node:Delivery:BreakerSamplingDuration: must be at least 0.5 s";

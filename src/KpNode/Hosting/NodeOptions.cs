@@ -108,6 +108,12 @@ public sealed class DeliveryOptions
     /// <summary>Deliveries in flight at once towards one partner.</summary>
     public int MaxInFlightPerPartner { get; set; } = 32;
 
+    /// <summary>
+    /// How many of a partner's pending messages its lane reads from the store at a time; the next page is read
+    /// while the deliveries of the one before are in flight.
+    /// </summary>
+    public int BacklogPageSize { get; set; } = 512;
+
     /// <summary>Failures within the sampling window that open the circuit (tuned for low traffic).</summary>
     public int BreakerMinimumThroughput { get; set; } = 4;
 

@@ -27,6 +27,7 @@ namespace KpNode.Outbox;
 /// </summary>
 public sealed class PartnerLane
 {
+    // How many pending messages the expiry check reads while the link is down.
     private const int BatchSize = 512;
     private static readonly TimeSpan ResetThrottle = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RecentContact = TimeSpan.FromMinutes(1);
@@ -226,19 +227,64 @@ public sealed class PartnerLane
                 return null;
             }
 
-            // Messages about one certificate go in order (a void never overtakes the certificate it voids):
-            // only the oldest pending message of each certificate may go now.
-            var pending = _store.PendingOutbound(_partner.Code, BatchSize);
-            var eligible = pending.GroupBy(m => m.CertificateNumber).Select(g => g.MinBy(m => m.CreatedAt)!).ToList();
-            var due = eligible.Where(m => reset || m.NextAttemptAt <= now.UtcDateTime).ToList();
-            if (due.Count == 0)
-            {
-                return eligible.Count == 0 ? null : eligible.Min(m => m.NextAttemptAt);
-            }
-
-            await Parallel.ForEachAsync(due,
+            // One pass over the backlog: deliveries start as soon as a slot is free, and the next page is read while
+            // the page before is in flight (batches waited for their slowest delivery before reading on).
+            var pass = new Pass(reset);
+            await Parallel.ForEachAsync(DueInPass(pass, stopping),
                 new ParallelOptions { MaxDegreeOfParallelism = _config.Options.Delivery.MaxInFlightPerPartner, CancellationToken = stopping },
                 async (message, ct) => await DeliverAsync(message, ct));
+            if (pass.Started == 0)
+            {
+                return pass.NextDue;
+            }
+        }
+    }
+
+    /// <summary>What one pass over the backlog found: how many deliveries it started, when the first one it left falls due.</summary>
+    private sealed class Pass(bool reset)
+    {
+        public bool Reset { get; } = reset;
+        public int Started { get; set; }
+        public DateTime? NextDue { get; set; }
+    }
+
+    /// <summary>
+    /// The partner's pending messages that may go now, oldest first, read a page at a time until the backlog (with
+    /// what was queued meanwhile) is done or the link goes down. Messages about one certificate go in order (a void
+    /// never overtakes the certificate it voids): only the oldest pending message of each certificate may go in a
+    /// pass, and a later one waits for the next pass.
+    /// </summary>
+    private IEnumerable<MessageDocument> DueInPass(Pass pass, CancellationToken stopping)
+    {
+        var certificates = new HashSet<string>(StringComparer.Ordinal);
+        string? after = null;
+        while (Volatile.Read(ref _linkDown) is null && !stopping.IsCancellationRequested)
+        {
+            var page = _store.PendingOutbound(_partner.Code, _config.Options.Delivery.BacklogPageSize, after);
+            if (page.Count == 0)
+            {
+                yield break;
+            }
+
+            after = page[^1].Id;
+            var now = _time.GetUtcNow().UtcDateTime;
+            foreach (var message in page)
+            {
+                if (!certificates.Add(message.CertificateNumber))
+                {
+                    continue;
+                }
+
+                if (pass.Reset || message.NextAttemptAt <= now)
+                {
+                    pass.Started++;
+                    yield return message;
+                }
+                else if (pass.NextDue is not { } next || message.NextAttemptAt < next)
+                {
+                    pass.NextDue = message.NextAttemptAt;
+                }
+            }
         }
     }
 

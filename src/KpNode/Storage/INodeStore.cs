@@ -59,8 +59,11 @@ public interface IStoreReader
     /// <summary>The earliest next attempt among pending outbound messages, or null when nothing is pending.</summary>
     DateTime? NextDueAt();
 
-    /// <summary>A partner's pending outbound messages, oldest first: its backlog.</summary>
-    IReadOnlyList<MessageDocument> PendingOutbound(string partner, int max);
+    /// <summary>
+    /// A partner's pending outbound messages, oldest first: its backlog. With <paramref name="after"/> (a message id),
+    /// only those created after that message, to read the backlog a page at a time.
+    /// </summary>
+    IReadOnlyList<MessageDocument> PendingOutbound(string partner, int max, string? after = null);
 
     /// <summary>Every status with its count, zero included.</summary>
     IReadOnlyDictionary<CertificateStatus, long> CountCertificatesByStatus();

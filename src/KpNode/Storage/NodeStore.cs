@@ -561,17 +561,19 @@ public sealed class NodeStore : INodeStore, IDisposable
             .FirstOrDefault()?.NextAttemptAt;
     }
 
-    public IReadOnlyList<MessageDocument> PendingOutbound(string partner, int max)
+    public IReadOnlyList<MessageDocument> PendingOutbound(string partner, int max, string? after = null)
     {
         ArgumentNullException.ThrowIfNull(partner);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ObjectDisposedException.ThrowIf(_disposed, this);
         var (from, to) = OnePartner(MessageDirection.Outbound, MessageStatus.Pending, partner);
-        return Messages.Query()
-            .Where($"{DirectionStatusPartnerIndex} BETWEEN @0 AND @1", from, to)
-            .OrderBy(DirectionStatusPartnerIndex)
-            .Limit(max)
-            .ToEnumerable().Select(Unpacked).ToList()!;
+        // The range starts at the key of the message named (if it is still pending, BETWEEN includes it: skipped).
+        var query = Messages.Query()
+            .Where($"{DirectionStatusPartnerIndex} BETWEEN @0 AND @1", after is null ? from : from + after, to)
+            .OrderBy(DirectionStatusPartnerIndex);
+        if (after is not null)
+            query = query.Where("$._id != @0", after);
+        return query.Limit(max).ToEnumerable().Select(Unpacked).ToList()!;
     }
 
     public OutboxSummary SummarizePending(string partner)

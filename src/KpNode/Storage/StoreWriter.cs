@@ -124,7 +124,7 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
 
     public DateTime? NextDueAt() => Read(store.NextDueAt);
 
-    public IReadOnlyList<MessageDocument> PendingOutbound(string partner, int max) => Read(() => store.PendingOutbound(partner, max));
+    public IReadOnlyList<MessageDocument> PendingOutbound(string partner, int max, string? after = null) => Read(() => store.PendingOutbound(partner, max, after));
 
     public IReadOnlyDictionary<CertificateStatus, long> CountCertificatesByStatus() => Read(store.CountCertificatesByStatus);
 

@@ -77,6 +77,27 @@ public sealed class VoidTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_void_on_a_later_page_of_the_backlog_than_its_certificate_still_goes_after_it()
+    {
+        // Two messages a page: the certificate goes on the first page of the lane's pass, its void on the second,
+        // read while the first is in flight.
+        await _net.RestartAsync("ZA", [new("Node:Delivery:BacklogPageSize", "2")]);
+        await _net["BE"].StopAsync();
+        var voidedLater = (await _net.IssueAsync("ZA", "BE")).Certificate.Number;
+        var others = new List<string> { (await _net.IssueAsync("ZA", "BE")).Certificate.Number };
+        await VoidAsync("ZA", voidedLater);
+        for (var n = 0; n < 3; n++)
+            others.Add((await _net.IssueAsync("ZA", "BE")).Certificate.Number);
+        await _net["BE"].StartAsync();
+
+        await _net.WaitForAsync("BE", voidedLater, r => r.Status == CertificateStatus.Voided);
+        await _net.WaitForAsync("ZA", voidedLater, r => r.History.Any(h => h.Text.Contains("acknowledged the void")));
+        foreach (var number in others)
+            await _net.WaitForAsync("ZA", number, r => r.Status == CertificateStatus.Delivered);
+        Assert.Equal(0, _net.Store("ZA").SummarizePending("BE").Count);
+    }
+
+    [Fact]
     public async Task A_replacement_names_the_voided_certificate_and_both_records_link_on_both_sides()
     {
         var old = await _net.DeliverAsync("ZA", "BE");

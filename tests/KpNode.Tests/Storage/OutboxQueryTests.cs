@@ -100,8 +100,24 @@ public sealed class OutboxQueryTests : IDisposable
         Assert.Equal(backlog, store.PendingOutbound("BE", 100).Select(m => m.Id));
         Assert.Equal(backlog.Take(7), store.PendingOutbound("BE", 7).Select(m => m.Id));
         Assert.Empty(store.PendingOutbound("NA", 10));
+
+        // A page at a time, each starting after the last message of the page before: the same backlog, in order.
+        var paged = new List<string>();
+        for (var page = store.PendingOutbound("BE", 7); page.Count > 0; page = store.PendingOutbound("BE", 7, page[^1].Id))
+            paged.AddRange(page.Select(m => m.Id));
+        Assert.Equal(backlog, paged);
+        // The message named need not be pending any more: the page starts after where it stood.
+        store.Write(w =>
+        {
+            var delivered = w.FindMessage(backlog[9])!;
+            delivered.Status = MessageStatus.Delivered;
+            w.UpdateMessage(delivered);
+            return 0;
+        });
+        Assert.Equal(backlog.Skip(10).Take(3), store.PendingOutbound("BE", 3, backlog[9]).Select(m => m.Id));
+        backlog.RemoveAt(9);
         var summary = store.SummarizePending("BE");
-        Assert.Equal(40, summary.Count);
+        Assert.Equal(39, summary.Count);
         Assert.Equal(Now.AddMinutes(-1), summary.NextAttemptAt);
     }
 }
