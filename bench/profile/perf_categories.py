@@ -31,6 +31,9 @@ rules=[
  ('Polly pipeline', lambda c,s: any('[Polly' in x for x,_ in s)),
  ('HTTP/2 + gRPC + Kestrel + sockets (rest)', lambda c,s: any(k in x for x,_ in s for k in ('Kestrel','Grpc.','System.Net.Http','System.Net.Sockets','Http2'))),
  ('GC allocation / runtime helpers on workers', lambda c,s: any('libcoreclr' in d for _,d in s[:3])),
+ # libcrypto has no frame pointers, so its samples cannot be traced to the signing, verifying or TLS code calling it.
+ ('libcrypto (ECDSA sign/verify, SHA-256, TLS records; callers not walkable)', lambda c,s: 'libcrypto' in s[0][1]),
+ ('kernel, outside the above (sockets, futexes, scheduling)', lambda c,s: 'kernel' in s[0][1]),
 ]
 cnt=collections.Counter()
 for c,s in samples:
