@@ -56,10 +56,6 @@ internal sealed class LogFlusher
         }
     }
 
-    /// <summary>
-    /// Once an fsync has failed, the kernel may have dropped the dirty pages it could not write
-    /// and a later fsync can succeed without them; so no later flush may claim durability.
-    /// </summary>
     /// <summary>Whether the flush thread is still running; it ends at <see cref="Close"/>.</summary>
     public bool ThreadRunning
     {
@@ -70,6 +66,10 @@ internal sealed class LogFlusher
         }
     }
 
+    /// <summary>
+    /// Once an fsync has failed, the kernel may have dropped the dirty pages it could not write
+    /// and a later fsync can succeed without them; so no later flush may claim durability.
+    /// </summary>
     public void ThrowIfFaulted()
     {
         lock (_gate)
