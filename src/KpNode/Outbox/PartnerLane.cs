@@ -29,6 +29,9 @@ public sealed class PartnerLane
 {
     // How many pending messages the expiry check reads while the link is down.
     private const int BatchSize = 512;
+    // A pass ends after this many pages even if more keep coming, so that messages refused earlier in it get
+    // their retry and a circuit reset is applied, also while issuing outpaces delivery.
+    private const int MaxPagesPerPass = 8;
     private static readonly TimeSpan ResetThrottle = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RecentContact = TimeSpan.FromMinutes(1);
 
@@ -250,7 +253,7 @@ public sealed class PartnerLane
 
     /// <summary>
     /// The partner's pending messages that may go now, oldest first, read a page at a time until the backlog (with
-    /// what was queued meanwhile) is done or the link goes down. Messages about one certificate go in order (a void
+    /// what was queued meanwhile) is done, <see cref="MaxPagesPerPass"/> pages were read or the link goes down. Messages about one certificate go in order (a void
     /// never overtakes the certificate it voids): only the oldest pending message of each certificate may go in a
     /// pass, and a later one waits for the next pass.
     /// </summary>
@@ -258,7 +261,7 @@ public sealed class PartnerLane
     {
         var certificates = new HashSet<string>(StringComparer.Ordinal);
         string? after = null;
-        while (Volatile.Read(ref _linkDown) is null && !stopping.IsCancellationRequested)
+        for (var pages = 0; pages < MaxPagesPerPass && Volatile.Read(ref _linkDown) is null && !stopping.IsCancellationRequested; pages++)
         {
             var page = _store.PendingOutbound(_partner.Code, _config.Options.Delivery.BacklogPageSize, after);
             if (page.Count == 0)
