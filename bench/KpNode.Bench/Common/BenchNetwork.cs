@@ -52,6 +52,8 @@ internal sealed class BenchNetwork : IAsyncDisposable
 
     public INodeStore ExporterStore => (INodeStore)Exporter.Host!.Services.GetService(typeof(INodeStore))!;
 
+    public INodeStore ImporterStore => (INodeStore)Importer.Host!.Services.GetService(typeof(INodeStore))!;
+
     /// <summary>
     /// Issues <paramref name="count"/> certificates through the exporter's Local API with
     /// <paramref name="concurrency"/> callers; returns each number with the timestamp its call started.

@@ -110,9 +110,13 @@ internal static class ExchangeBench
             Console.WriteLine($"  issue call (durable):    {throughput.IssueCall}");
             Console.WriteLine($"  process CPU: {throughput.CpuMillisecondsPerCertificate:0.00} ms per certificate, {throughput.CoresBusy:0.00} cores busy on average; {throughput.BytesWrittenPerCertificate / 1024.0:0} KiB written (files and sockets, both nodes) per certificate");
             Console.WriteLine($"  JIT during the run: {throughput.JitMethods} methods compiled, {throughput.JitMilliseconds:0} ms");
+            Console.WriteLine($"  store {Exporter}: {throughput.ExporterStore}");
+            Console.WriteLine($"  store {Importer}: {throughput.ImporterStore}");
             Console.WriteLine($"steady {rate}/s for {steadySeconds} s: achieved {steady.AchievedRate:0.0}/s");
             Console.WriteLine($"  issue-to-receipt-stored: {steady.IssueToReceipt}");
             Console.WriteLine($"  issue call (durable):    {steady.IssueCall}");
+            Console.WriteLine($"  store {Exporter}: {steady.ExporterStore}");
+            Console.WriteLine($"  store {Importer}: {steady.ImporterStore}");
             Console.WriteLine($"raw mTLS unary baseline at concurrency {concurrency}: before {rawBefore.CallsPerSecond:0} calls/s ({rawBefore.Latency}); after {rawAfter.CallsPerSecond:0} calls/s ({rawAfter.Latency}); spread {figures.rawSpreadPercent:0.0}%");
             Console.WriteLine($"  raw CPU per call: {rawBefore.CpuMicrosecondsPerCall:0} / {rawAfter.CpuMicrosecondsPerCall:0} us; CPU-time ratio exchange/raw {cpuRatio:0.0000}; ratio against the 'after' raw run alone {figures.exchangeRawRatioAgainstRawAfter:0.0000}");
             Console.WriteLine($"warnings/errors logged by the nodes: {figures.warningsOrErrorsLogged}{(figures.firstProblems.Length > 0 ? " — " + string.Join(" | ", figures.firstProblems) : "")}");
@@ -140,6 +144,7 @@ internal static class ExchangeBench
         network.ExporterLog.Reset();
         var cpu = CpuTime.Start();
         var written = Machine.WrittenBytes();
+        var (exporterStore, importerStore) = (network.ExporterStore.Activity, network.ImporterStore.Activity);
         var jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
         var jitTime = System.Runtime.JitInfo.GetCompilationTime();
         var run = await network.IssueAsync(count, concurrency, seed: 100);
@@ -152,7 +157,8 @@ internal static class ExchangeBench
         var seconds = (end - run.FirstStart) / (double)Stopwatch.Frequency;
         return new ThroughputFigures(count, seconds, count / seconds, count / run.Seconds,
             EndToEnd(network.ExporterLog, run.Started).Summary(), run.IssueLatency.Summary(), network.ExporterLog.RejectedCount,
-            cpuMs / count, cpuMs / 1000 / seconds, written / count, jitMethods, jitMs);
+            cpuMs / count, cpuMs / 1000 / seconds, written / count, jitMethods, jitMs,
+            network.ExporterStore.Activity - exporterStore, network.ImporterStore.Activity - importerStore);
     }
 
     /// <summary>
@@ -162,6 +168,7 @@ internal static class ExchangeBench
     private static async Task<SteadyFigures> SteadyAsync(BenchNetwork network, double rate, double seconds)
     {
         network.ExporterLog.Reset();
+        var (exporterStore, importerStore) = (network.ExporterStore.Activity, network.ImporterStore.Activity);
         var api = network.Exporter.Client.Api;
         var count = (int)(rate * seconds);
         var scheduled = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
@@ -188,7 +195,7 @@ internal static class ExchangeBench
         var issuedFor = Stopwatch.GetElapsedTime(start).TotalSeconds;
         await network.ExporterLog.WaitForAsync(count, TimeSpan.FromMinutes(5));
         return new SteadyFigures(rate, count, count / issuedFor, EndToEnd(network.ExporterLog, scheduled).Summary(), issueLatency.Summary(),
-            network.ExporterLog.RejectedCount);
+            network.ExporterLog.RejectedCount, network.ExporterStore.Activity - exporterStore, network.ImporterStore.Activity - importerStore);
     }
 
     private static Latencies EndToEnd(DeliveryObserver observer, IReadOnlyDictionary<string, long> started)
@@ -208,8 +215,9 @@ internal static class ExchangeBench
 internal sealed record ThroughputFigures(
     int Certificates, double Seconds, double CertificatesPerSecond, double IssueCallsPerSecond,
     LatencySummary IssueToReceipt, LatencySummary IssueCall, int Rejected, double CpuMillisecondsPerCertificate, double CoresBusy,
-    long BytesWrittenPerCertificate, long JitMethods, double JitMilliseconds);
+    long BytesWrittenPerCertificate, long JitMethods, double JitMilliseconds, StoreActivity ExporterStore, StoreActivity ImporterStore);
 
 /// <summary>Open-loop figures at a fixed issue rate.</summary>
 internal sealed record SteadyFigures(
-    double TargetRate, int Certificates, double AchievedRate, LatencySummary IssueToReceipt, LatencySummary IssueCall, int Rejected);
+    double TargetRate, int Certificates, double AchievedRate, LatencySummary IssueToReceipt, LatencySummary IssueCall, int Rejected,
+    StoreActivity ExporterStore, StoreActivity ImporterStore);

@@ -96,6 +96,18 @@ public sealed class NodeMetrics
         Meter.CreateObservableGauge("kpnode.x509.expiry_warning", () => expiry.Check().Select(e =>
                 new Measurement<int>(e.Warning ? 1 : 0, Credential(e))),
             null, "1 when a certificate is within Node:Operations:ExpiryWarningDays of expiry or expired");
+        // Group commit and fsync, from the store's own counts: rate(writes) / rate(group_commits) is the group size,
+        // rate(fsync.time) / rate(fsyncs) the disk's fsync latency, both of which bound how fast the node answers.
+        Meter.CreateObservableCounter("kpnode.store.group_commits", () => store.Activity.GroupCommits,
+            "{commit}", "Transactions that committed queued durable writes together (group commit)");
+        Meter.CreateObservableCounter("kpnode.store.durable_writes", () => store.Activity.DurableWrites,
+            "{write}", "Durable writes committed by group commits");
+        Meter.CreateObservableCounter("kpnode.store.group_commit.time", () => store.Activity.GroupCommitSeconds,
+            "s", "Time the store's writer spent running and committing group transactions");
+        Meter.CreateObservableCounter("kpnode.store.fsyncs", () => store.Activity.Fsyncs,
+            "{fsync}", "fsyncs that made commits durable");
+        Meter.CreateObservableCounter("kpnode.store.fsync.time", () => store.Activity.FsyncSeconds,
+            "s", "Time spent in those fsyncs");
         Meter.CreateObservableGauge("kpnode.store.size", () => Read<long>(() => [new Measurement<long>(store.FileSizeBytes)]),
             "By", "Size of the store on disk (data file and write-ahead log)");
 

@@ -27,6 +27,9 @@ public interface INodeStore : IStoreReader
     /// <summary>Walks the whole audit log, recomputing every hash and link.</summary>
     AuditChainCheck VerifyAuditChain();
 
+    /// <summary>What the store's group commits and fsyncs have done since it opened.</summary>
+    StoreActivity Activity { get; }
+
     /// <summary>Bytes on disk: the data file plus its write-ahead log.</summary>
     long FileSizeBytes { get; }
 

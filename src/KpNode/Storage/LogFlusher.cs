@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Microsoft.Win32.SafeHandles;
 
@@ -29,6 +30,9 @@ internal sealed class LogFlusher
     // woken once each time waiters appear while it is idle (_flusherRunning false).
     private readonly SemaphoreSlim _wake = new(0);
     private Thread? _thread;
+    // Fsyncs done and their total Stopwatch ticks; read without the gate.
+    private long _fsyncs;
+    private long _fsyncTicks;
     private long _committedSeq;
     private long _flushedSeq;
     private bool _dataFileWritten;
@@ -55,6 +59,10 @@ internal sealed class LogFlusher
             _dataFileWritten |= dataFileWritten;
         }
     }
+
+    /// <summary>fsyncs done since the store opened, and the seconds they took.</summary>
+    public (long Count, double Seconds) Fsyncs =>
+        (Interlocked.Read(ref _fsyncs), Interlocked.Read(ref _fsyncTicks) / (double)Stopwatch.Frequency);
 
     /// <summary>Whether the flush thread is still running; it ends at <see cref="Close"/>.</summary>
     public bool ThreadRunning
@@ -177,9 +185,12 @@ internal sealed class LogFlusher
             }
 
             Exception? failure = null;
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 FlushFiles(flushData);
+                Interlocked.Add(ref _fsyncTicks, Stopwatch.GetTimestamp() - started);
+                Interlocked.Increment(ref _fsyncs);
             }
             catch (Exception ex)
             {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
@@ -67,6 +68,10 @@ public sealed class NodeStore : INodeStore, IDisposable
     private bool _draining;
     private bool _drainStopped;
     private volatile bool _disposed;
+    // Group commits, the durable writes they committed and the Stopwatch ticks they took (see Activity).
+    private long _groupCommits;
+    private long _groupWrites;
+    private long _groupTicks;
 
     private NodeStore(LiteDatabase db, BsonMapper mapper, TimeProvider time, string dataPath, string logPath)
     {
@@ -147,6 +152,16 @@ public sealed class NodeStore : INodeStore, IDisposable
         Messages.EnsureIndex(DirectionStatusPartnerIndexName, DirectionStatusPartnerIndex);
         foreach (var obsolete in ObsoleteMessageIndexes)
             Messages.DropIndex(obsolete);
+    }
+
+    public StoreActivity Activity
+    {
+        get
+        {
+            var (fsyncs, fsyncSeconds) = _flusher.Fsyncs;
+            return new StoreActivity(Interlocked.Read(ref _groupCommits), Interlocked.Read(ref _groupWrites),
+                Interlocked.Read(ref _groupTicks) / (double)Stopwatch.Frequency, fsyncs, fsyncSeconds);
+        }
     }
 
     public long FileSizeBytes => LengthOrZero(_dataPath) + LengthOrZero(_logPath);
@@ -329,7 +344,9 @@ public sealed class NodeStore : INodeStore, IDisposable
                     _queued.RemoveRange(0, group.Count);
                 }
 
+                var started = Stopwatch.GetTimestamp();
                 RunGroup(group);
+                Interlocked.Add(ref _groupTicks, Stopwatch.GetTimestamp() - started);
             }
         }
         catch (Exception unexpected)
@@ -413,6 +430,8 @@ public sealed class NodeStore : INodeStore, IDisposable
                 Packing.Committed(writer.NewSigners);
                 if (writer.Wrote)
                     _flusher.Committed(LengthOrZero(_logPath) <= logBefore);
+                Interlocked.Increment(ref _groupCommits);
+                Interlocked.Add(ref _groupWrites, group.Count - start);
                 foreach (var queued in group.Skip(start))
                     queued.Committed();
                 return;

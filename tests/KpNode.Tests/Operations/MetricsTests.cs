@@ -39,6 +39,13 @@ public sealed class MetricsTests
         Assert.Equal(1, Sample(text, "kpnode_delivery_latency_seconds_count", ("partner", "BE")));
         Assert.Equal(1, Sample(text, "kpnode_delivery_latency_seconds_bucket", ("partner", "BE"), ("le", "+Inf")));
         Assert.Equal(1, Sample(text, "kpnode_receipts_total", ("direction", "received"), ("outcome", "accepted")));
+        // Issuing twice and recording a receipt are durable writes, each committed by a group commit and an fsync.
+        var commits = Sample(text, "kpnode_store_group_commits_total");
+        Assert.InRange(commits, 1, Sample(text, "kpnode_store_durable_writes_total"));
+        Assert.True(Sample(text, "kpnode_store_durable_writes_total") >= 3);
+        Assert.True(Sample(text, "kpnode_store_fsyncs_total") >= 1);
+        Assert.True(Sample(text, "kpnode_store_fsync_time_seconds_total") > 0);
+        Assert.True(Sample(text, "kpnode_store_group_commit_time_seconds_total") > 0);
         Assert.Equal(0, Sample(text, "kpnode_receipts_total", ("direction", "sent"), ("outcome", "accepted")));
         Assert.Equal(1, Sample(text, "kpnode_partner_circuit_state", ("partner", "BE"), ("state", "closed"))
             + Sample(text, "kpnode_partner_circuit_state", ("partner", "BE"), ("state", "open"))

@@ -28,6 +28,11 @@ public sealed class DurableWriteTests : IDisposable
             var numbers = await Task.WhenAll(writes);
 
             Assert.Equal(Enumerable.Range(1, callers).Select(n => (long)n), numbers.Order());
+            // Each write was counted once, in some group commit, and no commit went without an fsync covering it.
+            var activity = store.Activity;
+            Assert.Equal(callers, activity.DurableWrites);
+            Assert.InRange(activity.GroupCommits, 1, callers);
+            Assert.InRange(activity.Fsyncs, 1, activity.GroupCommits);
         }
 
         using var reopened = _folder.Open();

@@ -1,0 +1,26 @@
+namespace KpNode.Storage;
+
+/// <summary>
+/// What the store's writer and flush threads have done since it opened (monotonic counts and times), for the
+/// node's metrics and the benchmarks: average group size is <see cref="DurableWrites"/> / <see cref="GroupCommits"/>,
+/// average fsync time is <see cref="FsyncSeconds"/> / <see cref="Fsyncs"/>.
+/// </summary>
+/// <param name="GroupCommits">Transactions that ran queued durable writes together and committed.</param>
+/// <param name="DurableWrites">Durable writes those transactions committed.</param>
+/// <param name="GroupCommitSeconds">Time the writer spent running and committing them.</param>
+/// <param name="Fsyncs">fsyncs that made commits durable.</param>
+/// <param name="FsyncSeconds">Time spent in those fsyncs.</param>
+public sealed record StoreActivity(long GroupCommits, long DurableWrites, double GroupCommitSeconds, long Fsyncs, double FsyncSeconds)
+{
+    public static StoreActivity operator -(StoreActivity later, StoreActivity earlier) => new(
+        later.GroupCommits - earlier.GroupCommits,
+        later.DurableWrites - earlier.DurableWrites,
+        later.GroupCommitSeconds - earlier.GroupCommitSeconds,
+        later.Fsyncs - earlier.Fsyncs,
+        later.FsyncSeconds - earlier.FsyncSeconds);
+
+    public override string ToString() =>
+        $"{GroupCommits} group commits of {(GroupCommits == 0 ? 0 : (double)DurableWrites / GroupCommits):0.0} writes, " +
+        $"{(GroupCommits == 0 ? 0 : GroupCommitSeconds * 1000 / GroupCommits):0.00} ms each; " +
+        $"{Fsyncs} fsyncs, {(Fsyncs == 0 ? 0 : FsyncSeconds * 1000 / Fsyncs):0.00} ms each";
+}
