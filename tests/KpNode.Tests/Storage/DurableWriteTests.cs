@@ -220,7 +220,6 @@ public sealed class DurableWriteTests : IDisposable
         var stored = new System.Collections.Concurrent.ConcurrentBag<long>();
         var refused = new System.Collections.Concurrent.ConcurrentBag<Exception>();
         var store = _folder.Open();
-        using var writing = new CancellationTokenSource();
         var callers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
         {
             while (true)
