@@ -28,7 +28,7 @@ namespace KpNode.Outbox;
 public sealed class PartnerLane
 {
     // How many pending messages the expiry check reads while the link is down.
-    private const int BatchSize = 512;
+    private const int ExpiryCheckBatch = 512;
     // A pass ends after this many pages even if more keep coming, so that messages refused earlier in it get
     // their retry and a circuit reset is applied, also while issuing outpaces delivery.
     private const int MaxPagesPerPass = 8;
@@ -214,7 +214,7 @@ public sealed class PartnerLane
                 // the circuit and forget the failures it counted while the partner was down (one more would open it
                 // again), end link-down mode, then try the whole backlog now. A probe's answer, a delivery and an
                 // operator force their reset past the throttle; a partner's call does not (a chatty partner we cannot
-                // reach would cost a failing batch per call), and while the link is down the next probe makes up for
+                // reach would cost a failing pass per call), and while the link is down the next probe makes up for
                 // a call the throttle dropped.
                 _lastReset = now;
                 await _circuitControl.CloseAsync(stopping);
@@ -253,9 +253,9 @@ public sealed class PartnerLane
 
     /// <summary>
     /// The partner's pending messages that may go now, oldest first, read a page at a time until the backlog (with
-    /// what was queued meanwhile) is done, <see cref="MaxPagesPerPass"/> pages were read or the link goes down. Messages about one certificate go in order (a void
-    /// never overtakes the certificate it voids): only the oldest pending message of each certificate may go in a
-    /// pass, and a later one waits for the next pass.
+    /// what was queued meanwhile) is done, <see cref="MaxPagesPerPass"/> pages were read or the link goes down.
+    /// Messages about one certificate go in order (a void never overtakes the certificate it voids): only the oldest
+    /// pending message of each certificate may go in a pass, and a later one waits for the next pass.
     /// </summary>
     private IEnumerable<MessageDocument> DueInPass(Pass pass, CancellationToken stopping)
     {
@@ -371,7 +371,7 @@ public sealed class PartnerLane
         }
 
         _expiryCheckedAt = now;
-        foreach (var message in _store.PendingOutbound(_partner.Code, BatchSize).Where(PastDeliverBy))
+        foreach (var message in _store.PendingOutbound(_partner.Code, ExpiryCheckBatch).Where(PastDeliverBy))
         {
             await GiveUpAsync(message, stopping);
         }
@@ -389,7 +389,7 @@ public sealed class PartnerLane
 
         if (Volatile.Read(ref _linkDown) is not null)
         {
-            // An attempt of this batch found the link down: leave the rest untouched (no attempt, no write), to go
+            // An attempt of this pass found the link down: leave the rest untouched (no attempt, no write), to go
             // when the partner is back.
             return;
         }
@@ -416,7 +416,7 @@ public sealed class PartnerLane
             LastFailureSeen = null;
             if (Volatile.Read(ref _linkDown) is not null)
             {
-                RequestReset(forced: true); // the link is up after all: end link-down mode when this batch is done
+                RequestReset(forced: true); // the link is up after all: end link-down mode when this pass is done
             }
 
             _metrics.Delivered(_partner.Code, receipt.Outcome, LastSuccessAt.Value - new DateTimeOffset(message.CreatedAt, TimeSpan.Zero));

@@ -221,16 +221,7 @@ public sealed class NodeStore : INodeStore, IDisposable
                 throw;
             }
 
-            if (writer.AuditTail is { } tail)
-                _auditTail = tail;
-            Packing.Committed(writer.NewSigners);
-            if (writer.Wrote)
-            {
-                // LiteDB checkpoints inside Commit, copying the log into the data file and
-                // truncating the log to zero; a log that did not grow means that happened.
-                var checkpointed = LengthOrZero(_logPath) <= logBefore;
-                _flusher.Committed(checkpointed);
-            }
+            AfterCommit(writer, logBefore);
             return result;
         }
         finally
@@ -238,6 +229,24 @@ public sealed class NodeStore : INodeStore, IDisposable
             Volatile.Write(ref _writerThread, 0);
         }
     }
+
+    // What a committed write leaves behind: the audit tail and signers it stored become known committed, and the
+    // flusher learns of the commit (if it wrote anything) so that a flush covers it.
+    private void AfterCommit(StoreWriter writer, long logBefore)
+    {
+        if (writer.AuditTail is { } tail)
+            _auditTail = tail;
+        Packing.Committed(writer.NewSigners);
+        if (writer.Wrote)
+        {
+            // LiteDB checkpoints inside Commit, copying the log into the data file and
+            // truncating the log to zero; a log that did not grow means that happened.
+            _flusher.Committed(dataFileWritten: LengthOrZero(_logPath) <= logBefore);
+        }
+    }
+
+    private static ObjectDisposedException ClosedBeforeRun() =>
+        new(nameof(NodeStore), "The store was closed before this write could run; nothing of it was stored.");
 
     /// <summary>The last committed audit entry (0 and the genesis hash for an empty log); only inside a write.</summary>
     internal (long Id, string Hash) CommittedAuditTail()
@@ -381,7 +390,7 @@ public sealed class NodeStore : INodeStore, IDisposable
         {
             if (_disposed)
             {
-                var closed = new ObjectDisposedException(nameof(NodeStore), "The store was closed before this write could run; nothing of it was stored.");
+                var closed = ClosedBeforeRun();
                 foreach (var queued in group.Skip(start))
                     queued.Failed(closed);
                 return;
@@ -425,11 +434,7 @@ public sealed class NodeStore : INodeStore, IDisposable
 
                 if (!_db.Commit())
                     throw new InvalidOperationException("The store transaction was lost before it could commit; nothing was stored.");
-                if (writer.AuditTail is { } tail)
-                    _auditTail = tail;
-                Packing.Committed(writer.NewSigners);
-                if (writer.Wrote)
-                    _flusher.Committed(LengthOrZero(_logPath) <= logBefore);
+                AfterCommit(writer, logBefore);
                 Interlocked.Increment(ref _groupCommits);
                 Interlocked.Add(ref _groupWrites, group.Count - start);
                 foreach (var queued in group.Skip(start))
@@ -777,7 +782,7 @@ public sealed class NodeStore : INodeStore, IDisposable
         if (writer is not null && writer != Thread.CurrentThread)
             writer.Join();
 
-        var closed = new ObjectDisposedException(nameof(NodeStore), "The store was closed before this write could run; nothing of it was stored.");
+        var closed = ClosedBeforeRun();
         foreach (var queued in stranded)
             queued.Failed(closed);
     }
