@@ -108,6 +108,12 @@ public sealed class NodeMetrics
             "{fsync}", "fsyncs that made commits durable");
         Meter.CreateObservableCounter("kpnode.store.fsync.time", () => store.Activity.FsyncSeconds,
             "s", "Time spent in those fsyncs");
+        // Checkpoints stop every write while they copy the log into the data file: their time per checkpoint is a
+        // pause some write waited out.
+        Meter.CreateObservableCounter("kpnode.store.checkpoints", () => store.Activity.Checkpoints,
+            "{checkpoint}", "Times the store copied its write-ahead log into the data file");
+        Meter.CreateObservableCounter("kpnode.store.checkpoint.time", () => store.Activity.CheckpointSeconds,
+            "s", "Time those checkpoints took, during which no write could run");
         Meter.CreateObservableGauge("kpnode.store.size", () => Read<long>(() => [new Measurement<long>(store.FileSizeBytes)]),
             "By", "Size of the store on disk (data file and write-ahead log)");
 

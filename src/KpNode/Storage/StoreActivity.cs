@@ -10,17 +10,23 @@ namespace KpNode.Storage;
 /// <param name="GroupCommitSeconds">Time the writer spent running and committing them.</param>
 /// <param name="Fsyncs">fsyncs that made commits durable.</param>
 /// <param name="FsyncSeconds">Time spent in those fsyncs.</param>
-public sealed record StoreActivity(long GroupCommits, long DurableWrites, double GroupCommitSeconds, long Fsyncs, double FsyncSeconds)
+/// <param name="Checkpoints">Times the writer copied LiteDB's write-ahead log into the data file.</param>
+/// <param name="CheckpointSeconds">Time those checkpoints took, during which no write could run.</param>
+public sealed record StoreActivity(long GroupCommits, long DurableWrites, double GroupCommitSeconds, long Fsyncs, double FsyncSeconds,
+    long Checkpoints, double CheckpointSeconds)
 {
     public static StoreActivity operator -(StoreActivity later, StoreActivity earlier) => new(
         later.GroupCommits - earlier.GroupCommits,
         later.DurableWrites - earlier.DurableWrites,
         later.GroupCommitSeconds - earlier.GroupCommitSeconds,
         later.Fsyncs - earlier.Fsyncs,
-        later.FsyncSeconds - earlier.FsyncSeconds);
+        later.FsyncSeconds - earlier.FsyncSeconds,
+        later.Checkpoints - earlier.Checkpoints,
+        later.CheckpointSeconds - earlier.CheckpointSeconds);
 
     public override string ToString() =>
         $"{GroupCommits} group commits of {(GroupCommits == 0 ? 0 : (double)DurableWrites / GroupCommits):0.0} writes, " +
         $"{(GroupCommits == 0 ? 0 : GroupCommitSeconds * 1000 / GroupCommits):0.00} ms each; " +
-        $"{Fsyncs} fsyncs, {(Fsyncs == 0 ? 0 : FsyncSeconds * 1000 / Fsyncs):0.00} ms each";
+        $"{Fsyncs} fsyncs, {(Fsyncs == 0 ? 0 : FsyncSeconds * 1000 / Fsyncs):0.00} ms each; " +
+        $"{Checkpoints} checkpoints, {(Checkpoints == 0 ? 0 : CheckpointSeconds * 1000 / Checkpoints):0.0} ms each";
 }

@@ -46,6 +46,9 @@ public sealed class MetricsTests
         Assert.True(Sample(text, "kpnode_store_fsyncs_total") >= 1);
         Assert.True(Sample(text, "kpnode_store_fsync_time_seconds_total") > 0);
         Assert.True(Sample(text, "kpnode_store_group_commit_time_seconds_total") > 0);
+        // Three commits leave the log far below the idle checkpoint's threshold: none yet, and none of its time.
+        Assert.Equal(0, Sample(text, "kpnode_store_checkpoints_total"));
+        Assert.Equal(0, Sample(text, "kpnode_store_checkpoint_time_seconds_total"));
         Assert.Equal(0, Sample(text, "kpnode_receipts_total", ("direction", "sent"), ("outcome", "accepted")));
         Assert.Equal(1, Sample(text, "kpnode_partner_circuit_state", ("partner", "BE"), ("state", "closed"))
             + Sample(text, "kpnode_partner_circuit_state", ("partner", "BE"), ("state", "open"))

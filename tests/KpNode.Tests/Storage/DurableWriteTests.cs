@@ -48,10 +48,11 @@ public sealed class DurableWriteTests : IDisposable
     }
 
     [Fact]
-    public async Task Durable_writes_keep_working_across_log_checkpoints()
+    public async Task An_idle_writer_checkpoints_the_log_so_it_stays_short_and_every_write_survives_reopen()
     {
-        // LiteDB checkpoints its log into the data file once the log passes 1000 pages (8 MB);
-        // 64 KB messages get there within a couple of hundred certificates.
+        // 64 KB messages: each write adds ten pages or more to LiteDB's log. One caller at a time, so the writer is
+        // idle between writes and checkpoints each time the log has IdleCheckpointPages.
+        var longestLog = 0L;
         using (var store = _folder.Open())
         {
             for (var n = 1; n <= 200; n++)
@@ -61,12 +62,63 @@ public sealed class DurableWriteTests : IDisposable
                 message.Envelope = new byte[64 * 1024];
                 message.Envelope[^1] = (byte)n;
                 await store.WriteDurableAsync(w => { w.InsertCertificate(certificate); w.InsertMessage(message); return 0; }, CancellationToken.None);
+                longestLog = Math.Max(longestLog, LogPages());
             }
+
+            Assert.InRange(store.Activity.Checkpoints, 5, 200);
+            Assert.True(store.Activity.CheckpointSeconds > 0);
         }
 
+        // A checkpoint runs after a commit, before the next write: the log never holds much more than the threshold
+        // (LiteDB's own checkpoint waited for 1,000 pages).
+        Assert.InRange(longestLog, 1, NodeStore.IdleCheckpointPages + 64);
         using var reopened = _folder.Open();
         Assert.Equal(200, reopened.FindMessage(reopened.FindCertificate("ZA-2025-000200")!.MessageId)!.Envelope[^1]);
         Assert.Equal(200, reopened.CountCertificatesByStatus()[CertificateStatus.Issued]);
+    }
+
+    [Fact]
+    public async Task A_writer_kept_busy_by_many_callers_still_bounds_its_log_and_loses_no_write()
+    {
+        const int callers = 32;
+        const int writesEach = 25;
+        var longestLog = 0L;
+        using (var store = _folder.Open())
+        {
+            await Task.WhenAll(Enumerable.Range(0, callers).Select(caller => Task.Run(async () =>
+            {
+                for (var i = 0; i < writesEach; i++)
+                {
+                    var certificate = Sample.Certificate($"ZA-2025-{caller * writesEach + i + 1:000000}");
+                    var message = Sample.OutboundMessage(certificate.MessageId, "BE", Sample.Noon);
+                    message.Envelope = new byte[64 * 1024];
+                    await store.WriteDurableAsync(w => { w.InsertCertificate(certificate); w.InsertMessage(message); return 0; }, CancellationToken.None);
+                    var pages = LogPages();
+                    InterlockedMax(ref longestLog, pages);
+                }
+            })));
+
+            Assert.True(store.Activity.Checkpoints >= 1);
+        }
+
+        // Between groups the writer checkpoints once the log has MaxLogPages, idle or not: at most one group of 32
+        // writes (under 32 x 12 pages) beyond it.
+        Assert.InRange(longestLog, 1, NodeStore.MaxLogPages + callers * 12);
+        using var reopened = _folder.Open();
+        Assert.Equal(callers * writesEach, reopened.CountCertificatesByStatus()[CertificateStatus.Issued]);
+    }
+
+    private long LogPages()
+    {
+        var log = new FileInfo(Path.Combine(Path.GetDirectoryName(_folder.DataFile)!, "kpnode-log.db"));
+        return log.Exists ? log.Length / 8192 : 0;
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var current = Interlocked.Read(ref target);
+        while (value > current && Interlocked.CompareExchange(ref target, value, current) is var seen && seen != current)
+            current = seen;
     }
 
     [Fact]
