@@ -54,6 +54,8 @@ public sealed class PartnerLane
     // because a reset also closes the circuit, which is open after such failures.
     private FailureSeen? _linkDown;
     private DateTimeOffset _expiryCheckedAt;
+    // The last pass left messages waiting out a backoff (or the first pass has yet to run).
+    private volatile bool _backlogWaiting = true;
     // The failure that last opened the circuit, as the breaker saw it (it may have been a quick retry's, which no
     // message recorded): what "circuit open" stands for.
     private volatile DeliveryFailure? _circuitOpenedBy;
@@ -105,7 +107,14 @@ public sealed class PartnerLane
     public void PartnerSeen()
     {
         LastContactAt = _time.GetUtcNow();
-        Wake(resetBackoff: true);
+        RequestReset(forced: false);
+        // Wake the lane only when the call can speed something up: a partner delivering to us calls for every
+        // message, and a lane with nothing waiting would read its empty backlog each time. The reset stands anyway,
+        // for the next pass.
+        if (Volatile.Read(ref _linkDown) is not null || _backlogWaiting || _circuit.CircuitState != CircuitState.Closed)
+        {
+            _signal.Writer.TryWrite(true);
+        }
     }
 
     /// <summary>
@@ -238,6 +247,7 @@ public sealed class PartnerLane
                 async (message, ct) => await DeliverAsync(message, ct));
             if (pass.Started == 0)
             {
+                _backlogWaiting = pass.NextDue is not null;
                 return pass.NextDue;
             }
         }

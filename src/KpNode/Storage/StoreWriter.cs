@@ -8,6 +8,10 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
 {
     private const int LiteDbDuplicateKey = 110; // LiteException.INDEX_DUPLICATE_KEY
     private bool _closed;
+    // Keys this write looked up and found missing (ordinal: a conservative subset of the store's case-insensitive
+    // keys). Nothing else writes while this write holds the store, so inserting one of them needs no second lookup;
+    // an insert takes its key out again.
+    private readonly HashSet<(string Collection, string Key)> _missing = [];
 
     /// <summary>Something was inserted or updated, so the commit writes to the log.</summary>
     public bool Wrote { get; private set; }
@@ -114,9 +118,17 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
         });
     }
 
-    public CertificateDocument? FindCertificate(string number) => Read(() => store.FindCertificate(number));
+    public CertificateDocument? FindCertificate(string number) =>
+        NoteIfMissing(NodeStore.CertificatesCollection, number, Read(() => store.FindCertificate(number)));
 
-    public MessageDocument? FindMessage(string id) => Read(() => store.FindMessage(id));
+    public MessageDocument? FindMessage(string id) => NoteIfMissing(NodeStore.MessagesCollection, id, Read(() => store.FindMessage(id)));
+
+    private T? NoteIfMissing<T>(string collectionName, string key, T? found) where T : class
+    {
+        if (found is null)
+            _missing.Add((collectionName, key));
+        return found;
+    }
 
     public IReadOnlyList<CertificateDocument> ListCertificates(CertificateQuery query) => Read(() => store.ListCertificates(query));
 
@@ -140,7 +152,8 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
         EnsureOpen();
         // Checked first so the transaction stays intact: LiteDB aborts the whole transaction when
         // its unique index refuses an insert, which would leave nothing for the work to recover.
-        if (Engine(() => collection.FindById(key)) is not null)
+        // A key this write already found missing is still missing: one lookup less per issue and per certificate received.
+        if (!_missing.Remove((collectionName, key)) && Engine(() => collection.FindById(key)) is not null)
             throw new DuplicateKeyException(collectionName, key);
 
         try

@@ -118,6 +118,25 @@ public sealed class StoreTransactionTests : IDisposable
     }
 
     [Fact]
+    public void A_key_found_missing_and_then_inserted_is_refused_a_second_time_and_the_work_may_carry_on()
+    {
+        using var store = _folder.Open();
+
+        // The first insert needs no second lookup (the write found the id missing); the second must still get one.
+        store.Write(w =>
+        {
+            Assert.Null(w.FindMessage("m-1"));
+            w.InsertMessage(Sample.OutboundMessage("m-1", "BE", Sample.Noon));
+            Assert.Throws<DuplicateKeyException>(() => w.InsertMessage(Sample.OutboundMessage("m-1", "XX", Sample.Noon)));
+            w.Audit("peer:BE", "message.receive", "m-1", "stored once");
+            return 0;
+        });
+
+        Assert.Equal("BE", store.FindMessage("m-1")!.Partner);
+        Assert.Single(store.ReadAudit(1, 10));
+    }
+
+    [Fact]
     public void Work_that_swallows_a_failed_store_operation_cannot_commit_what_it_wrote_before()
     {
         using var store = _folder.Open();
