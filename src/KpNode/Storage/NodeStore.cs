@@ -63,9 +63,11 @@ public sealed class NodeStore : INodeStore, IDisposable
     private const int MaxGroup = 64;
     // LiteDB copies its write-ahead log into the data file (and fsyncs that) once the log passes a size: by default
     // inside whichever commit crosses 1,000 pages, which then took 9-12 ms instead of 0.2 (bench/RESULTS.md). The
-    // store turns that off and checkpoints on its writer thread instead: whenever the writer finds nothing queued and
-    // the log has IdleCheckpointPages, a short checkpoint (~3 ms) that delays no waiting write; and between groups
-    // once the log reaches MaxLogPages, for a writer that is never idle. Reads also slow down as the log grows.
+    // store turns that off and checkpoints on its writer thread instead. A lightly loaded writer (its last group was
+    // a single write) that finds nothing queued checkpoints once the log has IdleCheckpointPages: a short checkpoint
+    // (~3 ms) that delays no waiting write. A busy one checkpoints between groups once the log reaches MaxLogPages,
+    // because a checkpoint's fixed cost (the data file's fsync) made small ones cost three times as much per page
+    // under load. Reads also slow down as the log grows.
     internal const int IdleCheckpointPages = 200;
     internal const int MaxLogPages = 1000;
     private const int LiteDbPageSize = 8192;
@@ -385,6 +387,7 @@ public sealed class NodeStore : INodeStore, IDisposable
         _writeGate.Wait();
         try
         {
+            var lastGroup = 0;
             while (true)
             {
                 List<IQueuedWrite> group;
@@ -396,10 +399,12 @@ public sealed class NodeStore : INodeStore, IDisposable
 
                 if (group.Count == 0)
                 {
-                    // Idle: a checkpoint now delays no waiting write (one that arrives meanwhile waits for it).
-                    if (!_disposed && LogPages() >= IdleCheckpointPages)
+                    // Idle after single writes: a checkpoint now delays no waiting write (one that arrives meanwhile
+                    // waits for it).
+                    if (lastGroup == 1 && !_disposed && LogPages() >= IdleCheckpointPages)
                     {
                         Checkpoint();
+                        lastGroup = 0; // once, even if it failed
                         continue;
                     }
 
@@ -415,6 +420,7 @@ public sealed class NodeStore : INodeStore, IDisposable
                 var started = Stopwatch.GetTimestamp();
                 RunGroup(group);
                 Interlocked.Add(ref _groupTicks, Stopwatch.GetTimestamp() - started);
+                lastGroup = group.Count;
                 CheckpointIfLogFull();
             }
         }
