@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 using System.Threading.Channels;
 using Grpc.Core;
@@ -29,9 +30,9 @@ public sealed class PartnerLane
 {
     // How many pending messages the expiry check reads while the link is down.
     private const int ExpiryCheckBatch = 512;
-    // A pass ends after this many pages even if more keep coming, so that messages refused earlier in it get
-    // their retry and a circuit reset is applied, also while issuing outpaces delivery.
-    private const int MaxPagesPerPass = 8;
+    // A pass ends after reading this many messages even if more keep coming, so that messages refused earlier in it
+    // get their retry and a circuit reset is applied, also while issuing outpaces delivery.
+    private const int MaxMessagesPerPass = 4096;
     private static readonly TimeSpan ResetThrottle = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RecentContact = TimeSpan.FromMinutes(1);
 
@@ -239,12 +240,23 @@ public sealed class PartnerLane
                 return null;
             }
 
-            // One pass over the backlog: deliveries start as soon as a slot is free, and the next page is read while
-            // the page before is in flight (batches waited for their slowest delivery before reading on).
+            // One pass over the backlog: deliveries start as soon as a slot is free, the next page is read while the
+            // page before is in flight, and messages queued while deliveries are in flight join the pass at once
+            // (before, a message queued then waited for the slowest delivery of the pass to finish).
             var pass = new Pass(reset);
             await Parallel.ForEachAsync(DueInPass(pass, stopping),
                 new ParallelOptions { MaxDegreeOfParallelism = _config.Options.Delivery.MaxInFlightPerPartner, CancellationToken = stopping },
-                async (message, ct) => await DeliverAsync(message, ct));
+                async (message, ct) =>
+                {
+                    try
+                    {
+                        await DeliverAsync(message, ct);
+                    }
+                    finally
+                    {
+                        pass.Finished();
+                    }
+                });
             if (pass.Started == 0)
             {
                 _backlogWaiting = pass.NextDue is not null;
@@ -253,33 +265,60 @@ public sealed class PartnerLane
         }
     }
 
-    /// <summary>What one pass over the backlog found: how many deliveries it started, when the first one it left falls due.</summary>
+    /// <summary>What one pass over the backlog found and has in flight: deliveries started and not yet finished, when the first message it left falls due.</summary>
     private sealed class Pass(bool reset)
     {
+        private int _inFlight;
+
         public bool Reset { get; } = reset;
-        public int Started { get; set; }
+        public int Started { get; private set; }
         public DateTime? NextDue { get; set; }
+
+        /// <summary>Signalled when the last delivery in flight finishes.</summary>
+        public Channel<bool> Drained { get; } = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+        public bool InFlight => Volatile.Read(ref _inFlight) > 0;
+
+        public void Starting()
+        {
+            Started++;
+            Interlocked.Increment(ref _inFlight);
+        }
+
+        public void Finished()
+        {
+            if (Interlocked.Decrement(ref _inFlight) == 0)
+            {
+                Drained.Writer.TryWrite(true);
+            }
+        }
     }
 
     /// <summary>
-    /// The partner's pending messages that may go now, oldest first, read a page at a time until the backlog (with
-    /// what was queued meanwhile) is done, <see cref="MaxPagesPerPass"/> pages were read or the link goes down.
+    /// The partner's pending messages that may go now, oldest first, read a page at a time. At the end of the backlog
+    /// the pass stays open while deliveries are in flight and takes in what is queued meanwhile; it ends when nothing
+    /// is in flight, once it has read <see cref="MaxMessagesPerPass"/> messages, or when the link goes down.
     /// Messages about one certificate go in order (a void never overtakes the certificate it voids): only the oldest
     /// pending message of each certificate may go in a pass, and a later one waits for the next pass.
     /// </summary>
-    private IEnumerable<MessageDocument> DueInPass(Pass pass, CancellationToken stopping)
+    private async IAsyncEnumerable<MessageDocument> DueInPass(Pass pass, [EnumeratorCancellation] CancellationToken stopping)
     {
         var certificates = new HashSet<string>(StringComparer.Ordinal);
         string? after = null;
-        for (var pages = 0; pages < MaxPagesPerPass && Volatile.Read(ref _linkDown) is null && !stopping.IsCancellationRequested; pages++)
+        var pageSize = _config.Options.Delivery.BacklogPageSize;
+        var read = 0;
+        while (read < MaxMessagesPerPass && Volatile.Read(ref _linkDown) is null && !stopping.IsCancellationRequested)
         {
-            var page = _store.PendingOutbound(_partner.Code, _config.Options.Delivery.BacklogPageSize, after);
-            if (page.Count == 0)
+            var page = _store.PendingOutbound(_partner.Code, pageSize, after);
+            read += page.Count;
+            if (page.Count > 0)
             {
-                yield break;
+                after = page[^1].Id;
+                // A read sees commits whose fsync may still be running (another write's, in its group); what goes to
+                // the partner must be on our disk first, or a power loss could leave it holding what we lost.
+                await _store.FlushAsync(stopping);
             }
 
-            after = page[^1].Id;
             var now = _time.GetUtcNow().UtcDateTime;
             foreach (var message in page)
             {
@@ -290,7 +329,7 @@ public sealed class PartnerLane
 
                 if (pass.Reset || message.NextAttemptAt <= now)
                 {
-                    pass.Started++;
+                    pass.Starting();
                     yield return message;
                 }
                 else if (pass.NextDue is not { } next || message.NextAttemptAt < next)
@@ -298,6 +337,41 @@ public sealed class PartnerLane
                     pass.NextDue = message.NextAttemptAt;
                 }
             }
+
+            if (page.Count == pageSize)
+            {
+                continue;
+            }
+
+            // The end of the backlog: wait while deliveries are in flight for a message queued meanwhile.
+            if (!await MoreQueuedWhileInFlightAsync(pass, stopping))
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>True when a message was queued before the pass's deliveries all finished; false once they have.</summary>
+    private async Task<bool> MoreQueuedWhileInFlightAsync(Pass pass, CancellationToken stopping)
+    {
+        while (true)
+        {
+            if (_signal.Reader.TryRead(out _))
+            {
+                return true;
+            }
+
+            pass.Drained.Reader.TryRead(out _);
+            if (!pass.InFlight)
+            {
+                // A signal that came with the last delivery finishing: look once more before ending the pass.
+                return _signal.Reader.TryRead(out _);
+            }
+
+            var queued = _signal.Reader.WaitToReadAsync(stopping).AsTask();
+            var drained = pass.Drained.Reader.WaitToReadAsync(stopping).AsTask();
+            await Task.WhenAny(queued, drained);
+            stopping.ThrowIfCancellationRequested();
         }
     }
 

@@ -33,6 +33,39 @@ public sealed class DeliveryTests
     }
 
     [Fact]
+    public async Task A_certificate_issued_while_a_delivery_is_in_flight_goes_at_once_without_waiting_for_it()
+    {
+        await using var net = await TestNetwork.StartAsync(["ZA", "BE"]);
+        var importer = net.Store("BE");
+        // BE's store is held by a write of our own: every delivery to BE stays in flight, waiting for its turn.
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holding = Task.Factory.StartNew(() => importer.Write(w =>
+        {
+            entered.Set();
+            release.Wait(TimeSpan.FromSeconds(30));
+            return 0;
+        }), TaskCreationOptions.LongRunning);
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(10)));
+        var before = importer.Activity;
+
+        var first = await net.IssueAsync("ZA", "BE");
+        var second = await net.IssueAsync("ZA", "BE");
+        // Long enough for both deliveries to reach BE, if the second does not wait for the first to come back.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        release.Set();
+        await holding;
+
+        await net.WaitForAsync("ZA", first.Certificate.Number, r => r.Status == CertificateStatus.Delivered);
+        await net.WaitForAsync("ZA", second.Certificate.Number, r => r.Status == CertificateStatus.Delivered);
+        // Both were waiting at BE when its store came free, so one group commit stored them; a second certificate
+        // held back until the first was receipted would have needed a commit of its own.
+        var stored = importer.Activity - before;
+        Assert.Equal(2, stored.DurableWrites);
+        Assert.Equal(1, stored.GroupCommits);
+    }
+
+    [Fact]
     public async Task A_partner_back_from_an_outage_is_found_by_probing_and_gets_its_backlog_within_seconds()
     {
         await using var net = await TestNetwork.StartAsync(["ZA", "BE"],
