@@ -55,49 +55,46 @@ public sealed partial class CertificateWorkflow
         };
         var header = inbound.Header;
         var digest = verified.PayloadSha256;
-        if (Redelivery(header.MessageId, digest) is { } stored)
-        {
-            return stored;
-        }
-
         var envelopeBytes = envelope.ToByteArray();
-        try
+        var answer = await store.WriteDurableAsync<Envelope?>(w =>
         {
-            return await store.WriteDurableAsync(w =>
+            // Delivered before (a retry after a lost answer, or a concurrent delivery): the receipt it got then. Looked
+            // up inside the write so that a concurrent delivery is seen too, and the insert below needs no second
+            // lookup. An id reused for other content is answered null, not thrown: a throw would roll back the writes
+            // grouped with this one.
+            if (w.FindMessage(header.MessageId) is { } existing)
             {
-                var utcNow = now.UtcDateTime;
-                var judgement = inbound.Judge(w, utcNow);
-                var receipt = SignReceipt(header.MessageId, digest, partner.Code, now, judgement.Outcome, judgement.Reason, judgement.Text);
-                judgement.Apply?.Invoke(w);
-                var accepted = judgement.Outcome == ReceiptOutcome.Accepted;
-                w.InsertMessage(new MessageDocument
-                {
-                    Id = header.MessageId,
-                    Direction = MessageDirection.Inbound,
-                    Partner = partner.Code,
-                    PayloadType = verified.PayloadType,
-                    CertificateNumber = inbound.CertificateNumber,
-                    Envelope = envelopeBytes,
-                    PayloadSha256 = digest,
-                    Status = accepted ? MessageStatus.Received : MessageStatus.Rejected,
-                    NextAttemptAt = utcNow,
-                    DeliverBy = utcNow,
-                    CreatedAt = utcNow,
-                    CompletedAt = utcNow,
-                    ReceiptEnvelope = receipt,
-                    LastError = accepted ? null : judgement.Text,
-                });
-                w.Audit(partner.Code, $"{Kind(verified.PayloadType)}.{(accepted ? "accepted" : "refused")}", inbound.CertificateNumber,
-                    $"message {header.MessageId}" + (accepted ? "" : $"; {judgement.Reason}: {judgement.Text}"));
-                return Envelope.Parser.ParseFrom(receipt);
-            }, ct);
-        }
-        catch (DuplicateKeyException)
-        {
-            // A concurrent delivery of the same message won the race: answer with what it stored.
-            return Redelivery(header.MessageId, digest)
-                ?? throw new WorkflowException(FailureKind.Conflict, $"certificate.number: {inbound.CertificateNumber} is already held");
-        }
+                return SameMessage(existing, digest) ? Envelope.Parser.ParseFrom(existing.ReceiptEnvelope) : null;
+            }
+
+            var utcNow = now.UtcDateTime;
+            var judgement = inbound.Judge(w, utcNow);
+            var receipt = SignReceipt(header.MessageId, digest, partner.Code, now, judgement.Outcome, judgement.Reason, judgement.Text);
+            judgement.Apply?.Invoke(w);
+            var accepted = judgement.Outcome == ReceiptOutcome.Accepted;
+            w.InsertMessage(new MessageDocument
+            {
+                Id = header.MessageId,
+                Direction = MessageDirection.Inbound,
+                Partner = partner.Code,
+                PayloadType = verified.PayloadType,
+                CertificateNumber = inbound.CertificateNumber,
+                Envelope = envelopeBytes,
+                PayloadSha256 = digest,
+                Status = accepted ? MessageStatus.Received : MessageStatus.Rejected,
+                NextAttemptAt = utcNow,
+                DeliverBy = utcNow,
+                CreatedAt = utcNow,
+                CompletedAt = utcNow,
+                ReceiptEnvelope = receipt,
+                LastError = accepted ? null : judgement.Text,
+            });
+            w.Audit(partner.Code, $"{Kind(verified.PayloadType)}.{(accepted ? "accepted" : "refused")}", inbound.CertificateNumber,
+                $"message {header.MessageId}" + (accepted ? "" : $"; {judgement.Reason}: {judgement.Text}"));
+            return Envelope.Parser.ParseFrom(receipt);
+        }, ct);
+        return answer ?? throw new WorkflowException(FailureKind.Conflict,
+            $"header.message_id: message {header.MessageId} was already delivered with different content; a message id is never reused");
     }
 
     private static T Parse<T>(MessageParser<T> parser, VerifiedEnvelope verified) where T : IMessage<T>
@@ -139,23 +136,9 @@ public sealed partial class CertificateWorkflow
         }
     }
 
-    /// <summary>The stored receipt for a message id already taken, or a refusal when its content differs.</summary>
-    private Envelope? Redelivery(string messageId, byte[] digest)
-    {
-        var existing = store.FindMessage(messageId);
-        if (existing is null)
-        {
-            return null;
-        }
-
-        if (existing.Direction != MessageDirection.Inbound || !CryptographicOperations.FixedTimeEquals(existing.PayloadSha256, digest))
-        {
-            throw new WorkflowException(FailureKind.Conflict,
-                $"header.message_id: message {messageId} was already delivered with different content; a message id is never reused");
-        }
-
-        return Envelope.Parser.ParseFrom(existing.ReceiptEnvelope);
-    }
+    /// <summary>Whether a stored message is the one delivered again: received from a partner, with the same payload.</summary>
+    private static bool SameMessage(MessageDocument existing, byte[] digest) =>
+        existing.Direction == MessageDirection.Inbound && CryptographicOperations.FixedTimeEquals(existing.PayloadSha256, digest);
 
     /// <summary>Exporter -> us: a new certificate. Only its exporter may send it, and only to us.</summary>
     private Inbound CertificateArrived(Partner partner, CertificateIssued issued)

@@ -126,6 +126,39 @@ public sealed class PeerExchangeTests : IAsyncLifetime
         await AssertNothingStoredAtBe();
     }
 
+    [Fact]
+    public async Task The_same_message_delivered_twice_at_once_is_stored_once_and_both_deliveries_get_the_same_receipt()
+    {
+        using var za = _net.Credentials("ZA");
+        var peer = _net.DialPeer("BE", za.NodeTls, _net.RootOf("BE"));
+        using var signer = new EnvelopeSigner(za.DocumentSigning);
+        var message = Issued("ZA", "BE");
+        var envelope = signer.Sign(PayloadTypes.CertificateIssued, message.ToByteArray());
+        // BE's store is held by a write of our own, so both deliveries wait for it and then run in one transaction,
+        // the second right after the first stored the message.
+        var store = _net.Store("BE");
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holding = Task.Factory.StartNew(() => store.Write(w =>
+        {
+            entered.Set();
+            release.Wait(TimeSpan.FromSeconds(30));
+            return 0;
+        }), TaskCreationOptions.LongRunning);
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(10)));
+
+        var first = peer.DeliverAsync(new DeliverRequest { Envelope = envelope }).ResponseAsync;
+        var second = peer.DeliverAsync(new DeliverRequest { Envelope = envelope }).ResponseAsync;
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        release.Set();
+        await holding;
+
+        var answers = await Task.WhenAll(first, second);
+        Assert.Equal(answers[0].Receipt, answers[1].Receipt);
+        Assert.Single(store.ReadAudit(1, 1000), a => a.Detail.Contains(message.Header.MessageId, StringComparison.Ordinal));
+        Assert.Equal(CertificateStatus.Received, (await _net.FindAsync("BE", message.Certificate.Number))!.Status);
+    }
+
     [Theory]
     [InlineData("AE", "BE", "exporting_participant")]
     [InlineData("ZA", "AE", "importing_participant")]
