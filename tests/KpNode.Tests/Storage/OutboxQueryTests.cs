@@ -72,6 +72,31 @@ public sealed class OutboxQueryTests : IDisposable
     }
 
     [Fact]
+    public void Message_ids_made_in_one_millisecond_still_keep_the_backlog_in_creation_order()
+    {
+        // A lane reads its backlog onwards from the last id it saw: an id sorting before it would be missed.
+        var ids = new KpNode.Exchange.MessageIds(new ManualTime(new DateTimeOffset(Now, TimeSpan.Zero)));
+        var backlog = Enumerable.Range(0, 200).Select(_ => ids.Next()).ToList();
+        Assert.All(backlog, id =>
+        {
+            Assert.True(KpNode.Exchange.MessageIds.IsWellFormed(id));
+            Assert.Equal(7, Guid.Parse(id).Version);
+            Assert.InRange(Guid.Parse(id).Variant, 8, 11);
+        });
+
+        using var store = _folder.Open();
+        store.Write(w =>
+        {
+            foreach (var id in Enumerable.Reverse(backlog))
+                w.InsertMessage(Sample.OutboundMessage(id, "BE", Now));
+            return 0;
+        });
+
+        Assert.Equal(backlog, store.PendingOutbound("BE", 1000).Select(m => m.Id));
+        Assert.Equal(backlog.Skip(101), store.PendingOutbound("BE", 1000, after: backlog[100]).Select(m => m.Id));
+    }
+
+    [Fact]
     public void Pending_outbound_for_a_partner_is_its_backlog_oldest_first()
     {
         // Message ids are UUIDv7, as the node makes them: the index keeps each partner's backlog in creation order.
