@@ -108,12 +108,12 @@ public sealed class NodeMetrics
             "{fsync}", "fsyncs that made commits durable");
         Meter.CreateObservableCounter("kpnode.store.fsync.time", () => store.Activity.FsyncSeconds,
             "s", "Time spent in those fsyncs");
-        // Checkpoints stop every write while they copy the log into the data file: their time per checkpoint is a
-        // pause some write waited out.
+        // A checkpoint stops every write while LiteDB copies its log into the data file: its time is a pause that
+        // the writes queued behind it waited out.
         Meter.CreateObservableCounter("kpnode.store.checkpoints", () => store.Activity.Checkpoints,
-            "{checkpoint}", "Times the store copied its write-ahead log into the data file");
+            "{checkpoint}", "Commits during which the store copied its write-ahead log into the data file");
         Meter.CreateObservableCounter("kpnode.store.checkpoint.time", () => store.Activity.CheckpointSeconds,
-            "s", "Time those checkpoints took, during which no write could run");
+            "s", "Time those commits took, during which no other write could run");
         Meter.CreateObservableGauge("kpnode.store.size", () => Read<long>(() => [new Measurement<long>(store.FileSizeBytes)]),
             "By", "Size of the store on disk (data file and write-ahead log)");
 

@@ -60,28 +60,6 @@ internal sealed class LogFlusher
         }
     }
 
-    /// <summary>The store checkpointed: commits not yet flushed may now be in the data file only, so the next flush covers it.</summary>
-    public void DataFileWritten()
-    {
-        lock (_gate)
-            _dataFileWritten = true;
-    }
-
-    /// <summary>The disk failed outside a flush (a checkpoint): waiting and later flushes fail, as after a failed fsync.</summary>
-    public void Fault(IOException failure)
-    {
-        List<TaskCompletionSource> waiting;
-        lock (_gate)
-        {
-            _fault ??= ExceptionDispatchInfo.Capture(failure);
-            waiting = _waiters.Select(w => w.Done).ToList();
-            _waiters.Clear();
-        }
-
-        foreach (var done in waiting)
-            done.TrySetException(failure);
-    }
-
     /// <summary>fsyncs done since the store opened, and the seconds they took.</summary>
     public (long Count, double Seconds) Fsyncs =>
         (Interlocked.Read(ref _fsyncs), Interlocked.Read(ref _fsyncTicks) / (double)Stopwatch.Frequency);

@@ -61,16 +61,12 @@ public sealed class NodeStore : INodeStore, IDisposable
     // coming, and on two cores a pool thread kept busy that way left the gRPC and TLS work queued behind it
     // (bench/RESULTS.md). Guarded by _queueGate: the queue, whether the writer is draining, whether it stopped.
     private const int MaxGroup = 64;
-    // LiteDB copies its write-ahead log into the data file (and fsyncs that) once the log passes a size: by default
-    // inside whichever commit crosses 1,000 pages, which then took 9-12 ms instead of 0.2 (bench/RESULTS.md). The
-    // store turns that off and checkpoints on its writer thread instead. A lightly loaded writer (its last group was
-    // a single write) that finds nothing queued checkpoints once the log has IdleCheckpointPages: a short checkpoint
-    // (~3 ms) that delays no waiting write. A busy one checkpoints between groups once the log reaches MaxLogPages,
-    // because a checkpoint's fixed cost (the data file's fsync) made small ones cost three times as much per page
-    // under load. Reads also slow down as the log grows.
-    internal const int IdleCheckpointPages = 200;
-    internal const int MaxLogPages = 1000;
-    private const int LiteDbPageSize = 8192;
+    // LiteDB copies its write-ahead log into the data file (and fsyncs it) inside whichever commit takes the log
+    // past this many pages: that commit takes ~10 ms instead of ~0.2. Checkpointing from the writer thread instead,
+    // whenever it found nothing queued, made every fsync slower (the checkpoint's writes to the data file overlapped
+    // the flushes of the commits before it): steady p99 21-57 ms against 17-18 ms with LiteDB's own
+    // (bench/RESULTS.md). So the store keeps LiteDB's checkpoint, and only counts it.
+    internal const int CheckpointPages = 1000;
     private readonly Lock _queueGate = new();
     private readonly List<IQueuedWrite> _queued = [];
     private readonly SemaphoreSlim _drainWake = new(0);
@@ -137,9 +133,9 @@ public sealed class NodeStore : INodeStore, IDisposable
             // Dates read back as UTC in every reader of the file, not only through our mapper.
             if (!db.UtcDate)
                 db.UtcDate = true;
-            // Checkpoints are the store's writer's job (see IdleCheckpointPages), not a side effect of some commit.
-            if (db.CheckpointSize != 0)
-                db.CheckpointSize = 0;
+            // Set explicitly (it is LiteDB's default): see CheckpointPages.
+            if (db.CheckpointSize != CheckpointPages)
+                db.CheckpointSize = CheckpointPages;
 
             var store = new NodeStore(db, mapper, time, dataPath, logPath);
             store.EnsureIndexes();
@@ -189,9 +185,7 @@ public sealed class NodeStore : INodeStore, IDisposable
         _writeGate.Wait();
         try
         {
-            var result = WriteHoldingGate(work);
-            CheckpointIfLogFull();
-            return result;
+            return WriteHoldingGate(work);
         }
         finally
         {
@@ -212,6 +206,7 @@ public sealed class NodeStore : INodeStore, IDisposable
 
             var writer = new StoreWriter(this);
             T result;
+            long commitStarted;
             try
             {
                 result = work(writer);
@@ -221,6 +216,7 @@ public sealed class NodeStore : INodeStore, IDisposable
                 // would store only part of the work.
                 if (writer.Failure is { } failure)
                     throw new InvalidOperationException("A store operation failed inside this write, so the transaction was rolled back; the work must not continue past such a failure.", failure);
+                commitStarted = Stopwatch.GetTimestamp();
                 if (!_db.Commit())
                     throw new InvalidOperationException("The store transaction was lost before it could commit; nothing was stored.");
             }
@@ -239,7 +235,7 @@ public sealed class NodeStore : INodeStore, IDisposable
                 throw;
             }
 
-            AfterCommit(writer, logBefore);
+            AfterCommit(writer, logBefore, Stopwatch.GetTimestamp() - commitStarted);
             return result;
         }
         finally
@@ -250,48 +246,24 @@ public sealed class NodeStore : INodeStore, IDisposable
 
     // What a committed write leaves behind: the audit tail and signers it stored become known committed, and the
     // flusher learns of the commit (if it wrote anything) so that a flush covers it.
-    private void AfterCommit(StoreWriter writer, long logBefore)
+    private void AfterCommit(StoreWriter writer, long logBefore, long commitTicks)
     {
         if (writer.AuditTail is { } tail)
             _auditTail = tail;
         Packing.Committed(writer.NewSigners);
         if (writer.Wrote)
         {
-            // A store opened with LiteDB's own checkpoints still on (before Open turned them off) may checkpoint
-            // inside Commit, copying the log into the data file and truncating the log: a log that did not grow.
-            _flusher.Committed(dataFileWritten: LengthOrZero(_logPath) <= logBefore);
+            // LiteDB checkpoints inside Commit, copying the log into the data file and
+            // truncating the log to zero; a log that did not grow means that happened.
+            var checkpointed = LengthOrZero(_logPath) <= logBefore;
+            _flusher.Committed(dataFileWritten: checkpointed);
+            if (checkpointed)
+            {
+                // The commit's own work is a small part of that time (about 0.2 ms against ~10).
+                Interlocked.Increment(ref _checkpoints);
+                Interlocked.Add(ref _checkpointTicks, commitTicks);
+            }
         }
-    }
-
-    private long LogPages() => LengthOrZero(_logPath) / LiteDbPageSize;
-
-    // Holding the write gate: a writer that is never idle still keeps its log (and so its reads) bounded.
-    private void CheckpointIfLogFull()
-    {
-        if (!_disposed && LogPages() >= MaxLogPages)
-            Checkpoint();
-    }
-
-    /// <summary>Copies the log into the data file; only while holding the write gate, between transactions.</summary>
-    private void Checkpoint()
-    {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            _db.Checkpoint();
-        }
-        catch (Exception e)
-        {
-            // The disk failed under LiteDB: like a failed fsync, nothing written from now on could be confirmed durable.
-            _flusher.Fault(new IOException($"Checkpointing the store's log into its data file failed; no further write can be confirmed durable. {e.Message}", e));
-            return;
-        }
-
-        // The commits it copied are in the data file now, and the log they were in is truncated: the next flush
-        // must cover the data file too.
-        _flusher.DataFileWritten();
-        Interlocked.Increment(ref _checkpoints);
-        Interlocked.Add(ref _checkpointTicks, Stopwatch.GetTimestamp() - started);
     }
 
     private static ObjectDisposedException ClosedBeforeRun() =>
@@ -387,41 +359,24 @@ public sealed class NodeStore : INodeStore, IDisposable
         _writeGate.Wait();
         try
         {
-            var lastGroup = 0;
             while (true)
             {
                 List<IQueuedWrite> group;
                 lock (_queueGate)
                 {
-                    group = _queued.Take(MaxGroup).ToList();
-                    _queued.RemoveRange(0, group.Count);
-                }
-
-                if (group.Count == 0)
-                {
-                    // Idle after single writes: a checkpoint now delays no waiting write (one that arrives meanwhile
-                    // waits for it).
-                    if (lastGroup == 1 && !_disposed && LogPages() >= IdleCheckpointPages)
+                    if (_queued.Count == 0)
                     {
-                        Checkpoint();
-                        lastGroup = 0; // once, even if it failed
-                        continue;
-                    }
-
-                    lock (_queueGate)
-                    {
-                        if (_queued.Count > 0)
-                            continue;
                         _draining = false;
                         return;
                     }
+
+                    group = _queued.Take(MaxGroup).ToList();
+                    _queued.RemoveRange(0, group.Count);
                 }
 
                 var started = Stopwatch.GetTimestamp();
                 RunGroup(group);
                 Interlocked.Add(ref _groupTicks, Stopwatch.GetTimestamp() - started);
-                lastGroup = group.Count;
-                CheckpointIfLogFull();
             }
         }
         catch (Exception unexpected)
@@ -498,9 +453,10 @@ public sealed class NodeStore : INodeStore, IDisposable
                     continue;
                 }
 
+                var commitStarted = Stopwatch.GetTimestamp();
                 if (!_db.Commit())
                     throw new InvalidOperationException("The store transaction was lost before it could commit; nothing was stored.");
-                AfterCommit(writer, logBefore);
+                AfterCommit(writer, logBefore, Stopwatch.GetTimestamp() - commitStarted);
                 Interlocked.Increment(ref _groupCommits);
                 Interlocked.Add(ref _groupWrites, group.Count - start);
                 foreach (var queued in group.Skip(start))

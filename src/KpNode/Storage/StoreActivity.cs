@@ -10,8 +10,8 @@ namespace KpNode.Storage;
 /// <param name="GroupCommitSeconds">Time the writer spent running and committing them.</param>
 /// <param name="Fsyncs">fsyncs that made commits durable.</param>
 /// <param name="FsyncSeconds">Time spent in those fsyncs.</param>
-/// <param name="Checkpoints">Times the writer copied LiteDB's write-ahead log into the data file.</param>
-/// <param name="CheckpointSeconds">Time those checkpoints took, during which no write could run.</param>
+/// <param name="Checkpoints">Commits during which LiteDB copied its write-ahead log into the data file.</param>
+/// <param name="CheckpointSeconds">Time those commits took, during which no other write could run.</param>
 public sealed record StoreActivity(long GroupCommits, long DurableWrites, double GroupCommitSeconds, long Fsyncs, double FsyncSeconds,
     long Checkpoints, double CheckpointSeconds)
 {

@@ -46,7 +46,7 @@ public sealed class MetricsTests
         Assert.True(Sample(text, "kpnode_store_fsyncs_total") >= 1);
         Assert.True(Sample(text, "kpnode_store_fsync_time_seconds_total") > 0);
         Assert.True(Sample(text, "kpnode_store_group_commit_time_seconds_total") > 0);
-        // Three commits leave the log far below the idle checkpoint's threshold: none yet, and none of its time.
+        // Three commits leave the log far below LiteDB's checkpoint threshold: none yet, and none of its time.
         Assert.Equal(0, Sample(text, "kpnode_store_checkpoints_total"));
         Assert.Equal(0, Sample(text, "kpnode_store_checkpoint_time_seconds_total"));
         Assert.Equal(0, Sample(text, "kpnode_receipts_total", ("direction", "sent"), ("outcome", "accepted")));
