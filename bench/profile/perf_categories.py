@@ -22,7 +22,7 @@ rules=[
  ('tiered JIT thread', lambda c,s: 'Tiered' in c),
  ('LiteDB store writes (NodeStore write: queries, inserts, commit)', lambda c,s: any(('WriteHoldingGate' in x or 'RunGroup' in x or 'DrainQueue' in x) for x,_ in s)),
  ('fsync (LogFlusher)', lambda c,s: any('LogFlusher' in x for x,_ in s)),
- ('LiteDB reads outside writes (FindMessage, PendingOutbound, Redelivery)', lambda c,s: any('[LiteDB]' in x for x,_ in s)),
+ ('LiteDB reads outside writes (FindMessage, PendingOutbound)', lambda c,s: any('[LiteDB]' in x for x,_ in s)),
  ('envelope verify (x5c, chain cache, ECDSA verify)', lambda c,s: any('EnvelopeVerifier' in x for x,_ in s)),
  ('envelope sign (ECDSA sign)', lambda c,s: any('EnvelopeSigner' in x for x,_ in s)),
  ('validation (CertificateRules)', lambda c,s: any('CertificateRules' in x for x,_ in s)),
