@@ -37,24 +37,15 @@ public sealed class DeliveryTests
     {
         await using var net = await TestNetwork.StartAsync(["ZA", "BE"]);
         var importer = net.Store("BE");
-        // BE's store is held by a write of our own: every delivery to BE stays in flight, waiting for its turn.
-        using var entered = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        var holding = Task.Factory.StartNew(() => importer.Write(w =>
-        {
-            entered.Set();
-            release.Wait(TimeSpan.FromSeconds(30));
-            return 0;
-        }), TaskCreationOptions.LongRunning);
-        Assert.True(entered.Wait(TimeSpan.FromSeconds(10)));
+        // Every delivery to BE stays in flight, waiting for its turn in BE's store.
+        await using var held = HeldStore.Hold(importer);
         var before = importer.Activity;
 
         var first = await net.IssueAsync("ZA", "BE");
         var second = await net.IssueAsync("ZA", "BE");
         // Long enough for both deliveries to reach BE, if the second does not wait for the first to come back.
         await Task.Delay(TimeSpan.FromSeconds(2));
-        release.Set();
-        await holding;
+        await held.ReleaseAsync();
 
         await net.WaitForAsync("ZA", first.Certificate.Number, r => r.Status == CertificateStatus.Delivered);
         await net.WaitForAsync("ZA", second.Certificate.Number, r => r.Status == CertificateStatus.Delivered);

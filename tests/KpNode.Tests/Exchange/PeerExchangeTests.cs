@@ -134,24 +134,15 @@ public sealed class PeerExchangeTests : IAsyncLifetime
         using var signer = new EnvelopeSigner(za.DocumentSigning);
         var message = Issued("ZA", "BE");
         var envelope = signer.Sign(PayloadTypes.CertificateIssued, message.ToByteArray());
-        // BE's store is held by a write of our own, so both deliveries wait for it and then run in one transaction,
-        // the second right after the first stored the message.
+        // Both deliveries wait for BE's store and then run in one transaction, the second right after the first
+        // stored the message.
         var store = _net.Store("BE");
-        using var entered = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        var holding = Task.Factory.StartNew(() => store.Write(w =>
-        {
-            entered.Set();
-            release.Wait(TimeSpan.FromSeconds(30));
-            return 0;
-        }), TaskCreationOptions.LongRunning);
-        Assert.True(entered.Wait(TimeSpan.FromSeconds(10)));
+        await using var held = HeldStore.Hold(store);
 
         var first = peer.DeliverAsync(new DeliverRequest { Envelope = envelope }).ResponseAsync;
         var second = peer.DeliverAsync(new DeliverRequest { Envelope = envelope }).ResponseAsync;
         await Task.Delay(TimeSpan.FromSeconds(1));
-        release.Set();
-        await holding;
+        await held.ReleaseAsync();
 
         var answers = await Task.WhenAll(first, second);
         Assert.Equal(answers[0].Receipt, answers[1].Receipt);
