@@ -152,7 +152,8 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
         EnsureOpen();
         // Checked first so the transaction stays intact: LiteDB aborts the whole transaction when
         // its unique index refuses an insert, which would leave nothing for the work to recover.
-        // A key this write already found missing is still missing: one lookup less per issue and per certificate received.
+        // A key this write already found missing is still missing: one lookup less for each insert the work checked
+        // first (an issued number, a received certificate, a delivered message).
         if (!_missing.Remove((collectionName, key)) && Engine(() => collection.FindById(key)) is not null)
             throw new DuplicateKeyException(collectionName, key);
 
