@@ -96,29 +96,29 @@ public sealed class NodeMetrics
         Meter.CreateObservableGauge("kpnode.x509.expiry_warning", () => expiry.Check().Select(e =>
                 new Measurement<int>(e.Warning ? 1 : 0, Credential(e))),
             null, "1 when a certificate is within Node:Operations:ExpiryWarningDays of expiry or expired");
-        // Group commit and fsync, from the store's own counts: rate(writes) / rate(group_commits) is the group size,
-        // rate(fsync.time) / rate(fsyncs) the disk's fsync latency, both of which bound how fast the node answers.
-        Meter.CreateObservableCounter("kpnode.store.group_commits", () => store.Activity.GroupCommits,
+        // Group commit, fsync and checkpoint, from the store's own counts: rate(writes) / rate(group_commits) is the
+        // group size, rate(fsync.time) / rate(fsyncs) the disk's fsync latency, both of which bound how fast the node
+        // answers; a checkpoint stops every write while LiteDB copies its log into the data file, so its time is a
+        // pause that the writes queued behind it waited out.
+        StoreCounter("kpnode.store.group_commits", a => a.GroupCommits,
             "{commit}", "Transactions that committed queued durable writes together (group commit)");
-        Meter.CreateObservableCounter("kpnode.store.durable_writes", () => store.Activity.DurableWrites,
-            "{write}", "Durable writes committed by group commits");
-        Meter.CreateObservableCounter("kpnode.store.group_commit.time", () => store.Activity.GroupCommitSeconds,
+        StoreCounter("kpnode.store.durable_writes", a => a.DurableWrites, "{write}", "Durable writes committed by group commits");
+        StoreCounter("kpnode.store.group_commit.time", a => a.GroupCommitSeconds,
             "s", "Time the store's writer spent running and committing group transactions");
-        Meter.CreateObservableCounter("kpnode.store.fsyncs", () => store.Activity.Fsyncs,
-            "{fsync}", "fsyncs that made commits durable");
-        Meter.CreateObservableCounter("kpnode.store.fsync.time", () => store.Activity.FsyncSeconds,
-            "s", "Time spent in those fsyncs");
-        // A checkpoint stops every write while LiteDB copies its log into the data file: its time is a pause that
-        // the writes queued behind it waited out.
-        Meter.CreateObservableCounter("kpnode.store.checkpoints", () => store.Activity.Checkpoints,
+        StoreCounter("kpnode.store.fsyncs", a => a.Fsyncs, "{fsync}", "fsyncs that made commits durable");
+        StoreCounter("kpnode.store.fsync.time", a => a.FsyncSeconds, "s", "Time spent in those fsyncs");
+        StoreCounter("kpnode.store.checkpoints", a => a.Checkpoints,
             "{checkpoint}", "Commits during which the store copied its write-ahead log into the data file");
-        Meter.CreateObservableCounter("kpnode.store.checkpoint.time", () => store.Activity.CheckpointSeconds,
+        StoreCounter("kpnode.store.checkpoint.time", a => a.CheckpointSeconds,
             "s", "Time those commits took, during which no other write could run");
         Meter.CreateObservableGauge("kpnode.store.size", () => Read<long>(() => [new Measurement<long>(store.FileSizeBytes)]),
             "By", "Size of the store on disk (data file and write-ahead log)");
 
         Measurement<long> Receipts(string direction, string outcome, MessageDirection d, MessageStatus s) =>
             new(store.CountMessages(d, s), new("direction", direction), new("outcome", outcome));
+
+        void StoreCounter<T>(string name, Func<StoreActivity, T> read, string unit, string description) where T : struct =>
+            Meter.CreateObservableCounter(name, () => read(store.Activity), unit, description);
     }
 
     /// <summary>A store that is closed or failing yields no samples; health reports it, a scrape should not fail.</summary>

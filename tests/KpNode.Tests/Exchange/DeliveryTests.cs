@@ -3,6 +3,8 @@ using KpNode.Hosting;
 using KpNode.Wire.V1;
 using static KpNode.Tests.Exchange.ExchangeAssert;
 
+using KpNode.Tests.Storage;
+
 namespace KpNode.Tests.Exchange;
 
 public sealed class DeliveryTests
@@ -38,7 +40,7 @@ public sealed class DeliveryTests
         await using var net = await TestNetwork.StartAsync(["ZA", "BE"]);
         var importer = net.Store("BE");
         // Every delivery to BE stays in flight, waiting for its turn in BE's store.
-        await using var held = HeldStore.Hold(importer);
+        using var held = HeldWrite.Start(importer);
         var before = importer.Activity;
 
         var first = await net.IssueAsync("ZA", "BE");

@@ -6,6 +6,8 @@ using KpNode.Trust;
 using KpNode.Wire.V1;
 using static KpNode.Tests.Exchange.ExchangeAssert;
 
+using KpNode.Tests.Storage;
+
 namespace KpNode.Tests.Exchange;
 
 public sealed class PeerExchangeTests : IAsyncLifetime
@@ -137,7 +139,7 @@ public sealed class PeerExchangeTests : IAsyncLifetime
         // Both deliveries wait for BE's store and then run in one transaction, the second right after the first
         // stored the message.
         var store = _net.Store("BE");
-        await using var held = HeldStore.Hold(store);
+        using var held = HeldWrite.Start(store);
 
         var first = peer.DeliverAsync(new DeliverRequest { Envelope = envelope }).ResponseAsync;
         var second = peer.DeliverAsync(new DeliverRequest { Envelope = envelope }).ResponseAsync;

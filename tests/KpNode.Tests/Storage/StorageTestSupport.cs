@@ -109,7 +109,7 @@ internal sealed class HeldWrite : IDisposable
     private readonly ManualResetEventSlim _release = new();
     private readonly Task<long> _write;
 
-    private HeldWrite(NodeStore store, Func<IStoreWriter, long> work)
+    private HeldWrite(INodeStore store, Func<IStoreWriter, long> work)
     {
         using var holding = new ManualResetEventSlim();
         _write = Task.Run(() => store.Write(w =>
@@ -122,7 +122,7 @@ internal sealed class HeldWrite : IDisposable
     }
 
     /// <summary>Starts the write and returns once it holds the writer; <paramref name="work"/> runs when released.</summary>
-    public static HeldWrite Start(NodeStore store, Func<IStoreWriter, long>? work = null) => new(store, work ?? (_ => 0));
+    public static HeldWrite Start(INodeStore store, Func<IStoreWriter, long>? work = null) => new(store, work ?? (_ => 0));
 
     /// <summary>Lets the held write finish; returns what its work returned.</summary>
     public Task<long> ReleaseAsync()
