@@ -53,12 +53,17 @@ public sealed partial class CertificateWorkflow
             var number = validated.Number;
             if (string.IsNullOrEmpty(number))
             {
+                // A national system may choose some numbers itself; the sequence steps over those rather than
+                // refuse a certificate that asked for any number.
                 var prefix = config.Options.IssuingPrefixes[0];
                 var year = validated.DateOfIssue.Year;
-                number = CertificateNumber.Format(prefix, year, w.NextSequence($"{prefix}-{year}"));
+                do
+                {
+                    number = CertificateNumber.Format(prefix, year, w.NextSequence($"{prefix}-{year}"));
+                }
+                while (w.FindCertificate(number) is not null);
             }
-
-            if (w.FindCertificate(number) is not null)
+            else if (w.FindCertificate(number) is not null)
             {
                 throw new WorkflowException(FailureKind.Conflict,
                     $"number: certificate {number} already exists; a number is never reused (leave number empty to have one assigned)");
