@@ -28,12 +28,17 @@ public sealed class NodeStore : INodeStore, IDisposable
     // ask for one direction and status across partners: a wider range of the same index.
     private const string DirectionStatusPartnerIndex = "$.Direction + '/' + $.Status + '/' + $.Partner + '/' + $._id";
     private const string DirectionStatusPartnerIndexName = "DirectionStatusPartnerId";
-    // Partner, status and number: an operator's page ("IN, Issued") is a range of this index in page order, so
-    // LiteDB reads the page and stops, where partner + status alone made it read and sort every match (seconds
-    // at 100,000 certificates, see bench/RESULTS.md). Numbers are letters, digits and '-', all below '~'.
-    private const string PartnerStatusNumberIndex = "$.Partner + '/' + $.Status + '/' + $._id";
+    // Status, partner and number, the certificates' one index besides the number and the date of issue (each index
+    // costs every write about two 8 KiB pages; this one replaced a status index and a partner+status+number one):
+    // - an operator's page ("Issued, IN") is a range of it in page order, so LiteDB reads the page and stops, where
+    //   partner + status alone made it read and sort every match (seconds at 100,000 certificates, see
+    //   bench/RESULTS.md); a partner's page across statuses merges one such range per status;
+    // - counts by status, lists by status and the expiry check read the range of one status.
+    // Numbers are letters, digits and '-', partner codes capital letters: all below '~'.
+    private const string StatusPartnerNumberIndex = "$.Status + '/' + $.Partner + '/' + $._id";
+    private const string StatusPartnerNumberIndexName = "StatusPartnerNumber";
     // Indexes of earlier versions that no query uses any more; a store that has them drops them at open.
-    private static readonly string[] ObsoleteCertificateIndexes = ["PartnerStatus", "Partner", "Direction", "UpdatedAt"];
+    private static readonly string[] ObsoleteCertificateIndexes = ["PartnerStatus", "Partner", "Direction", "UpdatedAt", "Status", "PartnerStatusNumber"];
     private static readonly string[] ObsoleteMessageIndexes = ["DirectionStatus", "DirectionStatusPartner", "Partner", "CertificateNumber"];
     private const string AfterEveryNumber = "~";
     // The store's own key order (its collation, see Open), for merging pages read from it.
@@ -150,11 +155,9 @@ public sealed class NodeStore : INodeStore, IDisposable
 
     private void EnsureIndexes()
     {
-        // Status: counts by status, the expiry check, lists by status. DateOfIssue: quarterly statistics.
-        // PartnerStatusNumber: an operator's pages by partner (and status).
-        Certificates.EnsureIndex(x => x.Status);
+        // DateOfIssue: quarterly statistics. StatusPartnerNumber: everything by status or partner (see its comment).
         Certificates.EnsureIndex(x => x.DateOfIssue);
-        Certificates.EnsureIndex("PartnerStatusNumber", PartnerStatusNumberIndex);
+        Certificates.EnsureIndex(StatusPartnerNumberIndexName, StatusPartnerNumberIndex);
         foreach (var obsolete in ObsoleteCertificateIndexes)
             Certificates.DropIndex(obsolete);
 
@@ -548,8 +551,14 @@ public sealed class NodeStore : INodeStore, IDisposable
                 .ToList();
         }
 
-        if (query.Status is not null)
-            Term("$.Status", Bson(query.Status.Value));
+        if (query.Status is { } onlyStatus)
+        {
+            var (from, to) = OneStatus(onlyStatus);
+            terms.Add($"{StatusPartnerNumberIndex} BETWEEN @{args.Count} AND @{args.Count + 1}");
+            args.Add(from);
+            args.Add(to);
+        }
+
         if (query.Direction is not null)
             Term("$.Direction", Bson(query.Direction.Value));
         if (query.After is not null)
@@ -566,14 +575,17 @@ public sealed class NodeStore : INodeStore, IDisposable
 
     private List<CertificateDocument> PartnerPage(string partner, CertificateStatus status, CertificateDirection? direction, string? after, int pageSize)
     {
-        var prefix = $"{partner}/{status}/";
-        var page = Certificates.Query().Where($"{PartnerStatusNumberIndex} BETWEEN @0 AND @1", prefix + (after ?? ""), prefix + AfterEveryNumber);
+        var prefix = $"{status}/{partner}/";
+        var page = Certificates.Query().Where($"{StatusPartnerNumberIndex} BETWEEN @0 AND @1", prefix + (after ?? ""), prefix + AfterEveryNumber);
         if (direction is not null)
             page = page.Where("$.Direction = @0", Bson(direction.Value));
         if (after is not null)
             page = page.Where("$._id > @0", after);
-        return page.OrderBy(PartnerStatusNumberIndex).Limit(pageSize).ToList();
+        return page.OrderBy(StatusPartnerNumberIndex).Limit(pageSize).ToList();
     }
+
+    // Every certificate in one status: a range of the status+partner+number index.
+    private static (string From, string To) OneStatus(CertificateStatus status) => ($"{status}/", $"{status}/{AfterEveryNumber}");
 
     // One direction and status, every partner: a range of the direction+status+partner+id index. Partner codes
     // are capital letters and ids hex digits and '-', all below '~'.
@@ -672,8 +684,9 @@ public sealed class NodeStore : INodeStore, IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        var (from, to) = OneStatus(status);
         return Certificates.Query()
-            .Where("$.Status = @0 AND $.DateOfExpiry < @1", Bson(status), Bson(date))
+            .Where($"{StatusPartnerNumberIndex} BETWEEN @0 AND @1 AND $.DateOfExpiry < @2", from, to, Bson(date))
             .OrderBy(x => x.Id)
             .Limit(max)
             .ToList();
@@ -692,10 +705,14 @@ public sealed class NodeStore : INodeStore, IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var counts = new Dictionary<CertificateStatus, long>();
-        // Selecting only the indexed field lets LiteDB count index keys; LongCount read every document
+        // Selecting only the index key lets LiteDB count index keys; LongCount read every document
         // (a minute for `kpnode status` at a million certificates, see bench/RESULTS.md).
         foreach (var status in Enum.GetValues<CertificateStatus>())
-            counts[status] = Certificates.Query().Where("$.Status = @0", Bson(status)).Select("$.Status").ToEnumerable().LongCount();
+        {
+            var (from, to) = OneStatus(status);
+            counts[status] = Certificates.Query().Where($"{StatusPartnerNumberIndex} BETWEEN @0 AND @1", from, to)
+                .Select(StatusPartnerNumberIndex).ToEnumerable().LongCount();
+        }
         return counts;
     }
 

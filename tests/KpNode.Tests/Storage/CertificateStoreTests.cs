@@ -1,5 +1,6 @@
 using KpNode.Domain;
 using KpNode.Storage;
+using LiteDB;
 
 namespace KpNode.Tests.Storage;
 
@@ -315,5 +316,44 @@ public sealed class CertificateStoreTests : IDisposable
         Assert.Equal(1, counts[CertificateStatus.Confirmed]);
         Assert.Equal(1, counts[CertificateStatus.Received]);
         Assert.Equal(0, counts[CertificateStatus.Voided]);
+    }
+
+    [Fact]
+    public void A_store_from_an_earlier_version_trades_its_status_and_partner_indexes_for_one_and_answers_the_same()
+    {
+        using (var store = _folder.Open())
+        {
+            store.Write(w =>
+            {
+                w.InsertCertificate(Sample.Certificate("ZA-2025-000001", CertificateStatus.Issued, "BE"));
+                w.InsertCertificate(Sample.Certificate("ZA-2025-000002", CertificateStatus.Delivered, "BE"));
+                w.InsertCertificate(Sample.Certificate("ZA-2025-000003", CertificateStatus.Issued, "AE"));
+                return 0;
+            });
+        }
+
+        // The indexes the certificates had up to the fourth performance session.
+        using (var earlier = new LiteDatabase(new ConnectionString { Filename = _folder.DataFile, Connection = ConnectionType.Direct }))
+        {
+            var certificates = earlier.GetCollection("certificates");
+            certificates.DropIndex("StatusPartnerNumber");
+            certificates.EnsureIndex("Status", "$.Status");
+            certificates.EnsureIndex("PartnerStatusNumber", "$.Partner + '/' + $.Status + '/' + $._id");
+        }
+
+        _folder.Open().Dispose();
+        using (var migrated = new LiteDatabase(new ConnectionString { Filename = _folder.DataFile, Connection = ConnectionType.Direct }))
+        {
+            Assert.Equal(["DateOfIssue", "StatusPartnerNumber", "_id"], migrated.Execute("SELECT $.name FROM $indexes WHERE $.collection = 'certificates'")
+                .ToEnumerable().Select(r => r["name"].AsString).Order(StringComparer.Ordinal));
+        }
+
+        using var reopened = _folder.Open();
+        Assert.Equal(["ZA-2025-000001", "ZA-2025-000003"],
+            reopened.ListCertificates(new CertificateQuery(CertificateStatus.Issued, null, null, 10, null)).Select(c => c.Id));
+        Assert.Equal(["ZA-2025-000001", "ZA-2025-000002"],
+            reopened.ListCertificates(new CertificateQuery(null, "BE", null, 10, null)).Select(c => c.Id));
+        Assert.Equal(2, reopened.CountCertificatesByStatus()[CertificateStatus.Issued]);
+        Assert.Equal(["ZA-2025-000001"], reopened.ExpiringBefore(new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc), CertificateStatus.Issued, 1).Select(c => c.Id));
     }
 }
