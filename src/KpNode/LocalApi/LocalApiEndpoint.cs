@@ -28,9 +28,11 @@ public sealed class LocalApiEndpoint(
             throw new RpcException(new Status(StatusCode.InvalidArgument, "draft: required (the certificate to issue)"));
         }
 
-        var doc = await workflow.IssueAsync(request.Draft, actor, context.CancellationToken);
+        var (doc, message) = await workflow.IssueAsync(request.Draft, actor, context.CancellationToken);
         Log.CertificateIssued(logger, doc.Id, doc.Partner, actor);
-        return new IssueCertificateResponse { Record = Record(doc, withEvidence: true) };
+        // The message just written carries the signed certificate: no need to read it back from the store.
+        var record = CertificateDocuments.ToRecord(doc, id => id == message.Id ? message : store.FindMessage(id), withEvidence: true);
+        return new IssueCertificateResponse { Record = record };
     }
 
     public override async Task<VoidCertificateResponse> VoidCertificate(VoidCertificateRequest request, ServerCallContext context)

@@ -11,8 +11,11 @@ public sealed partial class CertificateWorkflow
 {
     private const int MaxVoidReasonLength = 1000;
 
-    /// <summary>Issues a certificate from a draft: all rules checked at once, then numbered, signed, stored with its outbox message.</summary>
-    public async Task<CertificateDocument> IssueAsync(Wire.V1.Certificate draftProto, string actor, CancellationToken ct)
+    /// <summary>
+    /// Issues a certificate from a draft: all rules checked at once, then numbered, signed, stored with its outbox
+    /// message. Returns both as stored, so the caller can show the signed envelope without reading it back.
+    /// </summary>
+    public async Task<(CertificateDocument Certificate, MessageDocument Message)> IssueAsync(Wire.V1.Certificate draftProto, string actor, CancellationToken ct)
     {
         var draft = WithDefaults(draftProto);
         var result = CertificateRules.Validate(CertificateMapping.ToDraft(draft), new CertificateRulesContext(
@@ -47,7 +50,7 @@ public sealed partial class CertificateWorkflow
             throw new WorkflowException(FailureKind.FailedPrecondition, refusal);
         }
 
-        var doc = await store.WriteDurableAsync(w =>
+        var issued = await store.WriteDurableAsync(w =>
         {
             var now = time.GetUtcNow();
             var number = validated.Number;
@@ -73,7 +76,7 @@ public sealed partial class CertificateWorkflow
             var certificate = validated with { Number = number };
             var messageId = ids.Next();
             var utcNow = now.UtcDateTime;
-            QueueOutbound(w, partner.Code, PayloadTypes.CertificateIssued, messageId, new CertificateIssued
+            var message = QueueOutbound(w, partner.Code, PayloadTypes.CertificateIssued, messageId, new CertificateIssued
             {
                 Header = Header(messageId, partner.Code, now),
                 Certificate = CertificateMapping.ToProto(certificate),
@@ -90,10 +93,10 @@ public sealed partial class CertificateWorkflow
             }
 
             w.Audit(actor, "certificate.issued", number, $"to {partner.Code}; message {messageId}; {certificate.Carats}; {certificate.Value}");
-            return certDoc;
+            return (certDoc, message);
         }, ct);
         delivery.MessageQueued(partner.Code);
-        return doc;
+        return issued;
     }
 
     private Wire.V1.Certificate WithDefaults(Wire.V1.Certificate draftProto)

@@ -49,12 +49,12 @@ public sealed partial class CertificateWorkflow(
     /// Signs a message and stores it within the caller's transaction: in the outbox, or with <paramref name="send"/>
     /// false as evidence only (<see cref="MessageStatus.NotSent"/>).
     /// </summary>
-    private void QueueOutbound(IStoreWriter w, string partner, string payloadType, string messageId, IMessage payload,
+    private MessageDocument QueueOutbound(IStoreWriter w, string partner, string payloadType, string messageId, IMessage payload,
         string certificateNumber, DateTime now, DateTime deliverBy, bool send = true)
     {
         var payloadBytes = payload.ToByteArray();
         var envelope = signer.Sign(payloadType, payloadBytes).ToByteArray();
-        w.InsertMessage(new MessageDocument
+        var message = new MessageDocument
         {
             Id = messageId,
             Direction = MessageDirection.Outbound,
@@ -68,7 +68,9 @@ public sealed partial class CertificateWorkflow(
             DeliverBy = deliverBy,
             CreatedAt = now,
             CompletedAt = send ? null : now,
-        });
+        };
+        w.InsertMessage(message);
+        return message;
     }
 
     private byte[] SignReceipt(string messageId, byte[] digest, string sender, DateTimeOffset now,
