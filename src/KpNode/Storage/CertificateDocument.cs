@@ -37,6 +37,10 @@ public sealed class CertificateDocument
     public List<CertificateEventDocument> History { get; set; } = [];
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+    /// <summary>Status, partner and number, "Issued/IN/AE-2026-000123": the key of the store's one index for lists and counts; the store sets it on every write.</summary>
+    public string StatusKey { get; set; } = "";
+
+    internal static string StatusKeyOf(CertificateDocument certificate) => $"{certificate.Status}/{certificate.Partner}/{certificate.Id}";
 }
 
 /// <summary>One HS code line of a certificate (7102.10, 7102.21 or 7102.31) with its weight and value.</summary>

@@ -31,12 +31,14 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
     {
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentException.ThrowIfNullOrWhiteSpace(certificate.Id, nameof(certificate) + "." + nameof(certificate.Id));
+        certificate.StatusKey = CertificateDocument.StatusKeyOf(certificate);
         Insert(store.Certificates, NodeStore.CertificatesCollection, certificate.Id, certificate);
     }
 
     public void UpdateCertificate(CertificateDocument certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);
+        certificate.StatusKey = CertificateDocument.StatusKeyOf(certificate);
         Update(store.Certificates, NodeStore.CertificatesCollection, certificate.Id, certificate);
     }
 

@@ -47,7 +47,7 @@ public sealed partial class CertificateWorkflow(
 
     /// <summary>
     /// Signs a message and stores it within the caller's transaction: in the outbox, or with <paramref name="send"/>
-    /// false as evidence only (<see cref="MessageStatus.NotSent"/>).
+    /// false as evidence only (<see cref="MessageStatus.NotSent"/>). Returns the message as written, its envelope whole.
     /// </summary>
     private MessageDocument QueueOutbound(IStoreWriter w, string partner, string payloadType, string messageId, IMessage payload,
         string certificateNumber, DateTime now, DateTime deliverBy, bool send = true)

@@ -319,7 +319,7 @@ public sealed class CertificateStoreTests : IDisposable
     }
 
     [Fact]
-    public void A_store_from_an_earlier_version_trades_its_status_and_partner_indexes_for_one_and_answers_the_same()
+    public void A_store_from_an_earlier_version_gets_status_keys_and_one_index_for_its_two_and_answers_the_same()
     {
         using (var store = _folder.Open())
         {
@@ -332,11 +332,17 @@ public sealed class CertificateStoreTests : IDisposable
             });
         }
 
-        // The indexes the certificates had up to the fourth performance session.
+        // Certificates as the fourth performance session left them: no StatusKey, a status index and a
+        // partner+status+number index.
         using (var earlier = new LiteDatabase(new ConnectionString { Filename = _folder.DataFile, Connection = ConnectionType.Direct }))
         {
             var certificates = earlier.GetCollection("certificates");
-            certificates.DropIndex("StatusPartnerNumber");
+            certificates.DropIndex("StatusKey");
+            foreach (var document in certificates.FindAll().ToList())
+            {
+                document.Remove("StatusKey");
+                certificates.Update(document);
+            }
             certificates.EnsureIndex("Status", "$.Status");
             certificates.EnsureIndex("PartnerStatusNumber", "$.Partner + '/' + $.Status + '/' + $._id");
         }
@@ -344,8 +350,10 @@ public sealed class CertificateStoreTests : IDisposable
         _folder.Open().Dispose();
         using (var migrated = new LiteDatabase(new ConnectionString { Filename = _folder.DataFile, Connection = ConnectionType.Direct }))
         {
-            Assert.Equal(["DateOfIssue", "StatusPartnerNumber", "_id"], migrated.Execute("SELECT $.name FROM $indexes WHERE $.collection = 'certificates'")
+            Assert.Equal(["DateOfIssue", "StatusKey", "_id"], migrated.Execute("SELECT $.name FROM $indexes WHERE $.collection = 'certificates'")
                 .ToEnumerable().Select(r => r["name"].AsString).Order(StringComparer.Ordinal));
+            Assert.Equal(["Delivered/BE/ZA-2025-000002", "Issued/AE/ZA-2025-000003", "Issued/BE/ZA-2025-000001"],
+                migrated.GetCollection("certificates").FindAll().Select(d => d["StatusKey"].AsString).Order(StringComparer.Ordinal));
         }
 
         using var reopened = _folder.Open();
@@ -355,5 +363,28 @@ public sealed class CertificateStoreTests : IDisposable
             reopened.ListCertificates(new CertificateQuery(null, "BE", null, 10, null)).Select(c => c.Id));
         Assert.Equal(2, reopened.CountCertificatesByStatus()[CertificateStatus.Issued]);
         Assert.Equal(["ZA-2025-000001"], reopened.ExpiringBefore(new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc), CertificateStatus.Issued, 1).Select(c => c.Id));
+    }
+
+    [Fact]
+    public void A_certificates_status_key_follows_its_status_through_every_write()
+    {
+        using var store = _folder.Open();
+        store.Write(w =>
+        {
+            w.InsertCertificate(Sample.Certificate("ZA-2025-000001", CertificateStatus.Issued, "BE"));
+            return 0;
+        });
+        store.Write(w =>
+        {
+            var certificate = w.FindCertificate("ZA-2025-000001")!;
+            certificate.Status = CertificateStatus.Delivered;
+            w.UpdateCertificate(certificate);
+            return 0;
+        });
+
+        Assert.Equal("Delivered/BE/ZA-2025-000001", store.FindCertificate("ZA-2025-000001")!.StatusKey);
+        Assert.Empty(store.ListCertificates(new CertificateQuery(CertificateStatus.Issued, null, null, 10, null)));
+        Assert.Equal(0, store.CountCertificatesByStatus()[CertificateStatus.Issued]);
+        Assert.Equal(1, store.CountCertificatesByStatus()[CertificateStatus.Delivered]);
     }
 }
