@@ -13,7 +13,7 @@ namespace KpNode.Exchange;
 /// <summary>The Peer API: a thin adapter from partners' calls to the certificate workflow.</summary>
 public sealed class PeerExchangeApi(
     PeerGate gate, CertificateWorkflow workflow, IDeliverySignal delivery, EnvelopeSigner signer,
-    NodeConfig config, TimeProvider time, ILogger<PeerExchangeApi> logger)
+    NodeConfig config, TimeProvider time, NodeMetrics metrics, ILogger<PeerExchangeApi> logger)
     : PeerExchangeService.PeerExchangeServiceBase
 {
     public override async Task<DeliverResponse> Deliver(DeliverRequest request, ServerCallContext context)
@@ -28,6 +28,7 @@ public sealed class PeerExchangeApi(
         try
         {
             var receipt = await workflow.AcceptDeliveryAsync(partner, request.Envelope, context.CancellationToken);
+            metrics.ReceiptSent(Receipt.Parser.ParseFrom(receipt.Payload).Outcome);
             return new DeliverResponse { Receipt = receipt };
         }
         catch (WorkflowException e)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using KpNode.Outbox;
 using KpNode.Storage;
@@ -21,6 +22,7 @@ public sealed class NodeMetrics
     private readonly Counter<long> _attempts;
     private readonly Counter<long> _failures;
     private readonly Histogram<double> _latency;
+    private readonly Counter<long> _receipts;
     private int _observing;
 
     public NodeMetrics(IMeterFactory meters, NodeMeter ours)
@@ -34,6 +36,16 @@ public sealed class NodeMetrics
         _latency = Meter.CreateHistogram("kpnode.delivery.latency", "s",
             "End-to-end delivery latency: from queuing a message to recording the partner's signed receipt",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        // Counted as they happen, not from the store at each scrape: LiteDB counts a range of the messages' compound
+        // index only by reading every message in it, which at a million certificates took a scrape tens of seconds
+        // and a gigabyte (bench/RESULTS.md). Like any Prometheus counter it starts at 0 with the process.
+        _receipts = Meter.CreateCounter<long>("kpnode.receipts", "{receipt}",
+            "Signed receipts since the node started: received from partners for our messages, and sent by us in answer to their deliveries (again for a redelivery), by outcome");
+        foreach (var direction in new[] { "received", "sent" })
+        {
+            foreach (var outcome in new[] { ReceiptOutcome.Accepted, ReceiptOutcome.Rejected })
+                _receipts.Add(0, Receipt(direction, outcome));
+        }
     }
 
     public Meter Meter { get; }
@@ -44,7 +56,14 @@ public sealed class NodeMetrics
         var result = outcome == ReceiptOutcome.Accepted ? "delivered" : "rejected";
         _attempts.Add(1, new("partner", partner), new("result", result));
         _latency.Record(Math.Max(0, sinceQueued.TotalSeconds), new KeyValuePair<string, object?>("partner", partner));
+        _receipts.Add(1, Receipt("received", outcome));
     }
+
+    /// <summary>We answered a partner's delivery with our signed receipt.</summary>
+    public void ReceiptSent(ReceiptOutcome outcome) => _receipts.Add(1, Receipt("sent", outcome));
+
+    private static TagList Receipt(string direction, ReceiptOutcome outcome) =>
+        new() { { "direction", direction }, { "outcome", outcome == ReceiptOutcome.Accepted ? "accepted" : "rejected" } };
 
     /// <summary>An attempt failed; the message stays in the outbox.</summary>
     public void DeliveryFailed(string partner, FailureCause cause)
@@ -82,14 +101,6 @@ public sealed class NodeMetrics
                 .Where(l => PartnerReachabilityOf(l) != PartnerReachability.Unspecified)
                 .Select(l => new Measurement<int>(PartnerReachabilityOf(l) == PartnerReachability.Reachable ? 1 : 0, Partner(l))),
             null, "1 when the partner answered (or called us) since the last failure, 0 when not; absent before any contact");
-        Meter.CreateObservableCounter("kpnode.receipts", () => Read(() => new[]
-            {
-                Receipts("received", "accepted", MessageDirection.Outbound, MessageStatus.Delivered),
-                Receipts("received", "rejected", MessageDirection.Outbound, MessageStatus.Rejected),
-                Receipts("sent", "accepted", MessageDirection.Inbound, MessageStatus.Received),
-                Receipts("sent", "rejected", MessageDirection.Inbound, MessageStatus.Rejected),
-            }),
-            "{receipt}", "Signed receipts by direction (received from partners, sent by us) and outcome");
         Meter.CreateObservableGauge("kpnode.x509.remaining_validity", () => expiry.Check().Select(e =>
                 new Measurement<double>(e.Remaining.TotalDays, Credential(e))),
             "d", "Days until each of our certificates and each partner root expires (negative once expired)");
@@ -113,9 +124,6 @@ public sealed class NodeMetrics
             "s", "Time those commits took, during which no other write could run");
         Meter.CreateObservableGauge("kpnode.store.size", () => Read<long>(() => [new Measurement<long>(store.FileSizeBytes)]),
             "By", "Size of the store on disk (data file and write-ahead log)");
-
-        Measurement<long> Receipts(string direction, string outcome, MessageDirection d, MessageStatus s) =>
-            new(store.CountMessages(d, s), new("direction", direction), new("outcome", outcome));
 
         void StoreCounter<T>(string name, Func<StoreActivity, T> read, string unit, string description) where T : struct =>
             Meter.CreateObservableCounter(name, () => read(store.Activity), unit, description);

@@ -36,9 +36,6 @@ public interface INodeStore : IStoreReader
     /// <summary>A partner's backlog in figures, without loading the envelopes: for status and metrics.</summary>
     OutboxSummary SummarizePending(string partner);
 
-    /// <summary>How many messages are in <paramref name="status"/> in one direction (e.g. receipts received, by outcome).</summary>
-    long CountMessages(MessageDirection direction, MessageStatus status);
-
     /// <summary>The certificates changed most recently, newest first.</summary>
     IReadOnlyList<CertificateDocument> RecentCertificates(int max);
 }

@@ -24,8 +24,9 @@ public sealed class NodeStore : INodeStore, IDisposable
     // Enums are stored by name (see StoreMapper), so the keys read "Outbound/Pending/IN/<message id>". A lane asks
     // for its partner's oldest pending messages each time it wakes: message ids are UUIDv7, so within one partner's
     // range the index is in creation order and LiteDB reads the first page and stops (ordering by CreatedAt made it
-    // read and sort every pending message: 0.1-0.2 s per batch at 10,000 pending). The dispatcher and the counters
-    // ask for one direction and status across partners: a wider range of the same index.
+    // read and sort every pending message: 0.1-0.2 s per batch at 10,000 pending). The dispatcher asks for one
+    // direction and status across partners: a wider range of the same index. Counting a range reads each message in
+    // it (LiteDB counts index keys alone only for a one-field index), so nothing counts the delivered or received ones.
     private const string DirectionStatusPartnerIndex = "$.Direction + '/' + $.Status + '/' + $.Partner + '/' + $._id";
     private const string DirectionStatusPartnerIndexName = "DirectionStatusPartnerId";
     // Status, partner and number ("Issued/IN/AE-2026-000123", see CertificateDocument.StatusKey), the certificates'
@@ -675,15 +676,6 @@ public sealed class NodeStore : INodeStore, IDisposable
         var oldest = Messages.Query().Where(where, from, to).OrderBy(DirectionStatusPartnerIndex).Limit(1).ToEnumerable().First().CreatedAt;
         var next = Messages.Query().Where(where, from, to).OrderBy(x => x.NextAttemptAt).Select(x => x.NextAttemptAt).FirstOrDefault();
         return new OutboxSummary(count, oldest, next);
-    }
-
-    public long CountMessages(MessageDirection direction, MessageStatus status)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var (from, to) = AllPartners(direction, status);
-        // Selecting only the index key lets LiteDB count keys instead of reading every message.
-        return Messages.Query().Where($"{DirectionStatusPartnerIndex} BETWEEN @0 AND @1", from, to)
-            .Select(DirectionStatusPartnerIndex).ToEnumerable().LongCount();
     }
 
     public IReadOnlyList<CertificateDocument> RecentCertificates(int max)

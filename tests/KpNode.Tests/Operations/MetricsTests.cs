@@ -19,6 +19,10 @@ public sealed class MetricsTests
         Assert.DoesNotContain("partner=\"ZA\"", whileBothRun);
         Assert.Contains("kp_participant=\"ZA\"", whileBothRun);
         Assert.Equal(0, Sample(whileBothRun, "kpnode_certificates", ("status", "Received")));
+        var atImporter = await http.GetStringAsync(Ops.Url(net["BE"]) + "/metrics");
+        Assert.Equal(1, Sample(atImporter, "kpnode_receipts_total", ("direction", "sent"), ("outcome", "accepted")));
+        Assert.Equal(0, Sample(atImporter, "kpnode_receipts_total", ("direction", "received"), ("outcome", "accepted")));
+        Assert.Equal(1, Sample(atImporter, "kpnode_certificates", ("status", "Received")));
 
         await net["BE"].StopAsync();
         var waiting = await net.IssueAsync("ZA", "BE");
