@@ -40,7 +40,11 @@ public sealed class CertificateDocument
     /// <summary>Status, partner and number, "Issued/IN/AE-2026-000123": the key of the store's one index for lists and counts; the store sets it on every write.</summary>
     public string StatusKey { get; set; } = "";
 
-    internal static string StatusKeyOf(CertificateDocument certificate) => $"{certificate.Status}/{certificate.Partner}/{certificate.Id}";
+    internal static string StatusKeyOf(CertificateDocument certificate) => StatusKeyPrefix(certificate.Status, certificate.Partner) + certificate.Id;
+
+    /// <summary>How every StatusKey in one status, or in one status with one partner, begins.</summary>
+    internal static string StatusKeyPrefix(CertificateStatus status, string? partner = null) =>
+        partner is null ? $"{status}/" : $"{status}/{partner}/";
 }
 
 /// <summary>One HS code line of a certificate (7102.10, 7102.21 or 7102.31) with its weight and value.</summary>

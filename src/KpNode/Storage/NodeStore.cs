@@ -605,7 +605,7 @@ public sealed class NodeStore : INodeStore, IDisposable
 
     private List<CertificateDocument> PartnerPage(string partner, CertificateStatus status, CertificateDirection? direction, string? after, int pageSize)
     {
-        var prefix = $"{status}/{partner}/";
+        var prefix = CertificateDocument.StatusKeyPrefix(status, partner);
         var page = Certificates.Query().Where($"{StatusKeyIndex} BETWEEN @0 AND @1", prefix + (after ?? ""), prefix + AfterEveryNumber);
         if (direction is not null)
             page = page.Where("$.Direction = @0", Bson(direction.Value));
@@ -615,7 +615,11 @@ public sealed class NodeStore : INodeStore, IDisposable
     }
 
     // Every certificate in one status: a range of the StatusKey index.
-    private static (string From, string To) OneStatus(CertificateStatus status) => ($"{status}/", $"{status}/{AfterEveryNumber}");
+    private static (string From, string To) OneStatus(CertificateStatus status)
+    {
+        var prefix = CertificateDocument.StatusKeyPrefix(status);
+        return (prefix, prefix + AfterEveryNumber);
+    }
 
     // One direction and status, every partner: a range of the direction+status+partner+id index. Partner codes
     // are capital letters and ids hex digits and '-', all below '~'.
