@@ -1,4 +1,5 @@
 using System.Globalization;
+using KpNode.Trust;
 using KpNode.Wire.V1;
 
 namespace KpNode.Bench.Common;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Authentication;
 using Grpc.Core;
 using KpNode.Bench.Common;
+using KpNode.Configuration;
 using KpNode.Exchange;
 using KpNode.Hosting;
 using KpNode.Trust;

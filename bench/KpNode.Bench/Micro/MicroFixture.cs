@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using KpNode.Bench.Common;
 using KpNode.Exchange;
 using KpNode.Trust;
+using KpNode.Wire;
 using KpNode.Wire.V1;
 
 namespace KpNode.Bench.Micro;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using KpNode.Bench.Common;
 using KpNode.Cli;
+using KpNode.Configuration;
 using KpNode.Domain;
 using KpNode.Hosting;
 using KpNode.Storage;

@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Text.Json;
 using KpNode.Bench.Common;
 using KpNode.Cli;
+using KpNode.Configuration;
 using KpNode.Hosting;
 using KpNode.Storage;
+using KpNode.Trust;
 using KpNode.Wire.V1;
 using Microsoft.Extensions.Logging;
 

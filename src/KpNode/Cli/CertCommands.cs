@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Google.Protobuf;
-using KpNode.Hosting;
+using KpNode.Configuration;
 using KpNode.Wire.V1;
 using Spectre.Console;
 

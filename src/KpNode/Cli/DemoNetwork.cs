@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using KpNode.Configuration;
 using KpNode.Hosting;
 using KpNode.Trust;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Grpc.Core;
 using Grpc.Health.V1;
-using KpNode.Hosting;
+using KpNode.Configuration;
 
 namespace KpNode.Cli;
 

@@ -1,13 +1,13 @@
 using System.CommandLine;
 using Grpc.Core;
-using KpNode.Hosting;
+using KpNode.Configuration;
 using KpNode.Trust;
 using Spectre.Console;
 
 namespace KpNode.Cli;
 
 /// <summary>The <c>kpnode</c> command line: one binary for the node and its operators.</summary>
-public static class KpNodeCli
+internal static class KpNodeCli
 {
     public static async Task<int> RunAsync(string[] args)
     {

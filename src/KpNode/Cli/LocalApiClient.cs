@@ -2,7 +2,7 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
-using KpNode.Hosting;
+using KpNode.Configuration;
 using KpNode.Trust;
 using KpNode.Wire.V1;
 
@@ -12,7 +12,7 @@ namespace KpNode.Cli;
 /// How the CLI reaches a running node: the Local API address from the node's config, our operator
 /// certificate for mTLS, and only our own root trusted for the node. The CLI never opens the database.
 /// </summary>
-public sealed class LocalApiClient : IDisposable
+internal sealed class LocalApiClient : IDisposable
 {
     private readonly GrpcChannel _channel;
 

@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace KpNode.Cli;
 
 /// <summary>How the CLI shows things: tables for people, protobuf JSON for scripts.</summary>
-public static class Output
+internal static class Output
 {
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false).WithIndentation());
 

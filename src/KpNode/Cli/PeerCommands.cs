@@ -1,5 +1,5 @@
 using System.CommandLine;
-using KpNode.Hosting;
+using KpNode.Configuration;
 using KpNode.Operations;
 using KpNode.Wire.V1;
 using Spectre.Console;

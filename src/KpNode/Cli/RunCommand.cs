@@ -1,4 +1,5 @@
 using System.CommandLine;
+using KpNode.Configuration;
 using KpNode.Hosting;
 
 namespace KpNode.Cli;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using KpNode.Hosting;
+using KpNode.Configuration;
 using KpNode.Operations;
 using KpNode.Wire.V1;
 using Spectre.Console;

@@ -1,7 +1,7 @@
 namespace KpNode.Domain;
 
 /// <summary>A carat weight, exact to the hundredth of a carat as KP certificates state it.</summary>
-public readonly record struct Carats(long Hundredths)
+internal readonly record struct Carats(long Hundredths)
 {
     /// <summary>Reads "1204.5", "1,204.50" or "1,204.50 ct"; throws <see cref="FormatException"/> saying what is wrong.</summary>
     public static Carats Parse(string text) =>

@@ -4,7 +4,7 @@ namespace KpNode.Domain;
 /// A KP certificate that has passed <see cref="CertificateRules"/>: the same fields as the wire
 /// contract, with dates and amounts typed and absent optional text as null.
 /// </summary>
-public sealed record Certificate
+internal sealed record Certificate
 {
     /// <summary>Empty only while a certificate validated for issuing waits for the node to number it.</summary>
     public required string Number { get; init; }

@@ -4,7 +4,7 @@ namespace KpNode.Domain;
 /// A certificate as a user types it or a partner sends it, before any rule is checked: every
 /// field of <c>kp.v1.Certificate</c>, with dates still as written ("YYYY-MM-DD").
 /// </summary>
-public sealed record CertificateDraft
+internal sealed record CertificateDraft
 {
     /// <summary>Empty when the node is to number it.</summary>
     public string? Number { get; init; }

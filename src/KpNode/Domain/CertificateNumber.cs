@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace KpNode.Domain;
 
 /// <summary>Certificate numbers of the form PREFIX-YYYY-NNNNNN, e.g. ZA-2026-000123.</summary>
-public static partial class CertificateNumber
+internal static partial class CertificateNumber
 {
     /// <summary>"ZA-2026-000001": the sequence zero-padded to at least six digits.</summary>
     public static string Format(string prefix, int year, long sequence)

@@ -5,7 +5,7 @@ using System.Text;
 namespace KpNode.Domain;
 
 /// <summary>The KPCS rules (Annex I and common national additions) a certificate must meet to be issued or accepted.</summary>
-public static class CertificateRules
+internal static class CertificateRules
 {
     public const int MaxAuthorityLength = 200;
     public const int MaxNameLength = 200;

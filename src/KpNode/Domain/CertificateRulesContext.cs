@@ -9,7 +9,7 @@ namespace KpNode.Domain;
 /// <param name="MaxValidityDays">The longest allowed span from issue to expiry (the EU allows 61 days).</param>
 /// <param name="FutureIssueToleranceDays">0 when issuing; 1 for a partner's certificate, whose "today" may be ours plus a time zone.</param>
 /// <param name="NumberRequired">False when issuing, where an empty number means the node will number it.</param>
-public sealed record CertificateRulesContext(
+internal sealed record CertificateRulesContext(
     DateOnly Today,
     IReadOnlyList<string> AllowedNumberPrefixes,
     int MaxValidityDays = CertificateRulesContext.DefaultMaxValidityDays,

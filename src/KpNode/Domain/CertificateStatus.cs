@@ -1,7 +1,7 @@
 namespace KpNode.Domain;
 
 /// <summary>Where a certificate stands in its lifecycle, on the exporter's or the importer's side.</summary>
-public enum CertificateStatus
+internal enum CertificateStatus
 {
     /// <summary>Exporter: signed and stored; delivery to the importer pending.</summary>
     Issued = 1,
@@ -23,7 +23,7 @@ public enum CertificateStatus
 }
 
 /// <summary>Whether this node issued the certificate or received it from a partner.</summary>
-public enum CertificateDirection
+internal enum CertificateDirection
 {
     Outbound = 1,
     Inbound = 2,

@@ -1,7 +1,7 @@
 namespace KpNode.Domain;
 
 /// <summary>The HS subheadings a KP certificate may carry, and why others may not.</summary>
-public static class HsCodes
+internal static class HsCodes
 {
     /// <summary>Unsorted rough diamonds.</summary>
     public const string Unsorted = "7102.10";

@@ -1,4 +1,4 @@
 namespace KpNode.Domain;
 
 /// <summary>One line of a certificate: the carats and value shipped under one HS subheading.</summary>
-public sealed record HsLine(string HsCode, Carats Carats, UsDollars Value);
+internal sealed record HsLine(string HsCode, Carats Carats, UsDollars Value);

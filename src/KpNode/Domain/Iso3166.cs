@@ -3,7 +3,7 @@ using System.Collections.Frozen;
 namespace KpNode.Domain;
 
 /// <summary>The officially assigned ISO 3166-1 alpha-2 country codes, with their English short names.</summary>
-public static class Iso3166
+internal static class Iso3166
 {
     private static readonly FrozenDictionary<string, string> Names =
         Table().ToFrozenDictionary(row => row.Code, row => row.Name, StringComparer.Ordinal);

@@ -3,7 +3,7 @@ using System.Collections.Frozen;
 namespace KpNode.Domain;
 
 /// <summary>What a code on a certificate's exporting or importing side stands for in the Kimberley Process.</summary>
-public enum ParticipantKind
+internal enum ParticipantKind
 {
     /// <summary>A KP participant, a country or the European Union as a whole.</summary>
     Participant = 1,
@@ -14,10 +14,10 @@ public enum ParticipantKind
 }
 
 /// <summary>A code that may stand on the exporting or importing side of a certificate.</summary>
-public sealed record KpParticipant(string Code, string Name, ParticipantKind Kind);
+internal sealed record KpParticipant(string Code, string Name, ParticipantKind Kind);
 
 /// <summary>The KP participants, the EU Union authorities and the trading entity, as known to this build.</summary>
-public static class KpParticipants
+internal static class KpParticipants
 {
     /// <summary>The code of the European Union as one participant (not an ISO 3166-1 code).</summary>
     public const string EuropeanUnion = "EU";

@@ -1,7 +1,7 @@
 namespace KpNode.Domain;
 
 /// <summary>A partner's standing in the Kimberley Process as this node's policy sees it.</summary>
-public enum PartnerStanding
+internal enum PartnerStanding
 {
     Active,
     /// <summary>No certificates are issued to or accepted from it.</summary>
@@ -11,7 +11,7 @@ public enum PartnerStanding
 }
 
 /// <summary>What this node trades with one partner: standing, permitted zones, refused origins.</summary>
-public sealed record PartnerPolicy(
+internal sealed record PartnerPolicy(
     string Partner,
     PartnerStanding Standing,
     IReadOnlyList<string> PermittedOriginZones,
@@ -21,7 +21,7 @@ public sealed record PartnerPolicy(
 /// The node's trade policy: KP standing per partner plus national restrictions by origin. Each refusal
 /// names the configuration key that causes it, so an operator knows what to change.
 /// </summary>
-public sealed record TradePolicy(IReadOnlyList<string> RefusedOrigins, bool RefuseMixedOrigin)
+internal sealed record TradePolicy(IReadOnlyList<string> RefusedOrigins, bool RefuseMixedOrigin)
 {
     public static TradePolicy Open { get; } = new([], false);
 

@@ -1,7 +1,7 @@
 namespace KpNode.Domain;
 
 /// <summary>A value in US dollars, exact to the cent; the KP fixes the currency of certificate values.</summary>
-public readonly record struct UsDollars(long Cents)
+internal readonly record struct UsDollars(long Cents)
 {
     /// <summary>Reads "1234567.89", "1,234,567.89" or "US$ 1,234,567.89"; throws <see cref="FormatException"/> saying what is wrong.</summary>
     public static UsDollars Parse(string text) =>

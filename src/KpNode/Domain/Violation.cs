@@ -4,7 +4,7 @@ namespace KpNode.Domain;
 /// One broken certificate rule: the field as the wire contract spells it (e.g.
 /// <c>hs_lines[1].hs_code</c>) and the rule in words a KP officer understands.
 /// </summary>
-public sealed record Violation(string Field, string Rule)
+internal sealed record Violation(string Field, string Rule)
 {
     public override string ToString() => $"{Field}: {Rule}";
 }

@@ -3,11 +3,10 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
-using KpNode.Hosting;
-using KpNode.Operations;
+using KpNode.Configuration;
+using KpNode.Diagnostics;
 using KpNode.Trust;
 using KpNode.Wire.V1;
-using Microsoft.Extensions.Logging;
 
 namespace KpNode.Exchange;
 
@@ -15,7 +14,7 @@ namespace KpNode.Exchange;
 /// One reused gRPC channel per partner, dialling with our node certificate and trusting, for that
 /// partner's server, only that partner's root and a certificate naming that partner.
 /// </summary>
-public sealed class PeerChannels(
+internal sealed class PeerChannels(
     NodeConfig config, ParticipantCredentials credentials, TrustChain trust, TimeProvider time, ILogger<PeerChannels> logger)
     : IDisposable
 {

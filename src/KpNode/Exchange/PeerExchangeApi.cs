@@ -1,17 +1,18 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using KpNode.Hosting;
+using KpNode.Configuration;
+using KpNode.Diagnostics;
 using KpNode.Operations;
 using KpNode.Trust;
+using KpNode.Wire;
 using KpNode.Wire.V1;
 using KpNode.Workflow;
-using Microsoft.Extensions.Logging;
 
 namespace KpNode.Exchange;
 
 /// <summary>The Peer API: a thin adapter from partners' calls to the certificate workflow.</summary>
-public sealed class PeerExchangeApi(
+internal sealed class PeerExchangeApi(
     PeerGate gate, CertificateWorkflow workflow, IDeliverySignal delivery, EnvelopeSigner signer,
     NodeConfig config, TimeProvider time, NodeMetrics metrics, ILogger<PeerExchangeApi> logger)
     : PeerExchangeService.PeerExchangeServiceBase

@@ -1,8 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
-using KpNode.Operations;
+using KpNode.Diagnostics;
 using KpNode.Trust;
-using Microsoft.Extensions.Logging;
 
 namespace KpNode.Exchange;
 
@@ -10,7 +9,7 @@ namespace KpNode.Exchange;
 /// Decides who is calling the Peer API: a TLS client certificate is a partner only if it chains to that
 /// partner's configured root (never the OS store) and names that partner in its URI SAN.
 /// </summary>
-public sealed class PeerGate(Partners partners, TrustChain trust, TimeProvider time, ILogger<PeerGate> logger)
+internal sealed class PeerGate(Partners partners, TrustChain trust, TimeProvider time, ILogger<PeerGate> logger)
 {
     /// <summary>Kestrel's handshake callback: refuse anyone who is not a configured partner, and log why.</summary>
     public bool Accept(X509Certificate2 certificate)

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using KpNode.Configuration;
+using KpNode.Diagnostics;
 using KpNode.Exchange;
 using KpNode.LocalApi;
 using KpNode.Operations;
@@ -8,17 +10,13 @@ using KpNode.Outbox;
 using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Workflow;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace KpNode.Hosting;
 
 /// <summary>Choices a caller of <see cref="NodeHost"/> makes that are not node configuration: clock and logging.</summary>
-public sealed record NodeHostSettings
+internal sealed record NodeHostSettings
 {
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
@@ -32,7 +30,7 @@ public sealed record NodeHostSettings
 /// One running KpNode: the Peer and Local endpoints on Kestrel (HTTP/2, TLS 1.2+, client certificate
 /// required on both), the store, the workflow and the outbox dispatcher.
 /// </summary>
-public sealed class NodeHost : IAsyncDisposable
+internal sealed class NodeHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ListenOptions _peer;

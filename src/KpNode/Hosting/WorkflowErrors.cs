@@ -5,7 +5,7 @@ using KpNode.Workflow;
 namespace KpNode.Hosting;
 
 /// <summary>The one place workflow refusals become gRPC statuses; the message names the field and the rule.</summary>
-public sealed class WorkflowErrors : Interceptor
+internal sealed class WorkflowErrors : Interceptor
 {
     public static StatusCode StatusFor(FailureKind kind) => kind switch
     {

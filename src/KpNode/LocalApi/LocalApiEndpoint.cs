@@ -1,18 +1,18 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using KpNode.Exchange;
+using KpNode.Configuration;
+using KpNode.Diagnostics;
 using KpNode.Hosting;
 using KpNode.Operations;
 using KpNode.Outbox;
 using KpNode.Storage;
 using KpNode.Wire.V1;
 using KpNode.Workflow;
-using Microsoft.Extensions.Logging;
 
 namespace KpNode.LocalApi;
 
 /// <summary>The Local API for the participant's own systems and operators: map, call the workflow, map back.</summary>
-public sealed class LocalApiEndpoint(
+internal sealed class LocalApiEndpoint(
     OperatorGate gate, CertificateWorkflow workflow, INodeStore store, OutboxDispatcher outbox,
     NodeConfig config, NodeClock clock, ILogger<LocalApiEndpoint> logger)
     : LocalApiService.LocalApiServiceBase

@@ -1,9 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
-using KpNode.Hosting;
-using KpNode.Operations;
+using KpNode.Configuration;
+using KpNode.Diagnostics;
 using KpNode.Trust;
-using Microsoft.Extensions.Logging;
 
 namespace KpNode.LocalApi;
 
@@ -11,7 +10,7 @@ namespace KpNode.LocalApi;
 /// Admits to the Local API only operator certificates from our own root: they name our participant and an
 /// operator (URI SAN kp:operator:NAME). Our node TLS certificate and any partner's are refused.
 /// </summary>
-public sealed class OperatorGate(NodeConfig config, ParticipantCredentials credentials, TrustChain trust, TimeProvider time, ILogger<OperatorGate> logger)
+internal sealed class OperatorGate(NodeConfig config, ParticipantCredentials credentials, TrustChain trust, TimeProvider time, ILogger<OperatorGate> logger)
 {
     private readonly IReadOnlyCollection<X509Certificate2> _anchors = [credentials.Root];
 

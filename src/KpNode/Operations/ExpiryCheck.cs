@@ -1,14 +1,12 @@
 using System.Security.Cryptography.X509Certificates;
-using KpNode.Exchange;
-using KpNode.Hosting;
+using KpNode.Configuration;
+using KpNode.Diagnostics;
 using KpNode.Trust;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace KpNode.Operations;
 
 /// <summary>Which of the node's certificates an expiry entry is about.</summary>
-public enum CredentialRole
+internal enum CredentialRole
 {
     Root = 1,
     NodeTls = 2,
@@ -18,7 +16,7 @@ public enum CredentialRole
 }
 
 /// <summary>When one certificate expires, and whether that is close enough to warn about.</summary>
-public sealed record ExpiryEntry(CredentialRole Role, string Owner, string Subject, DateTimeOffset NotAfter, TimeSpan Remaining, bool Warning, string Advice)
+internal sealed record ExpiryEntry(CredentialRole Role, string Owner, string Subject, DateTimeOffset NotAfter, TimeSpan Remaining, bool Warning, string Advice)
 {
     /// <summary>Whole days left, rounded down; negative once expired.</summary>
     public int DaysLeft => (int)Math.Floor(Remaining.TotalDays);
@@ -27,7 +25,7 @@ public sealed record ExpiryEntry(CredentialRole Role, string Owner, string Subje
 }
 
 /// <summary>Checks our root, TLS, signing and operator certificates and every partner root against Node:Operations:ExpiryWarningDays.</summary>
-public sealed class ExpiryCheck(ParticipantCredentials credentials, Partners partners, NodeConfig config, TimeProvider time)
+internal sealed class ExpiryCheck(ParticipantCredentials credentials, Partners partners, NodeConfig config, TimeProvider time)
 {
     public IReadOnlyList<ExpiryEntry> Check()
     {
@@ -60,7 +58,7 @@ public sealed class ExpiryCheck(ParticipantCredentials credentials, Partners par
 }
 
 /// <summary>Logs a warning for every certificate inside the warning window at start and twice a day, so no expiry comes as a surprise.</summary>
-public sealed class ExpiryWatch(ExpiryCheck expiry, TimeProvider time, ILogger<ExpiryWatch> logger) : BackgroundService
+internal sealed class ExpiryWatch(ExpiryCheck expiry, TimeProvider time, ILogger<ExpiryWatch> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromHours(12);
 

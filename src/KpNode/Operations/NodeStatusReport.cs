@@ -1,4 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
+using KpNode.Configuration;
 using KpNode.Hosting;
 using KpNode.Outbox;
 using KpNode.Storage;
@@ -12,7 +13,7 @@ namespace KpNode.Operations;
 /// always agree: identity, health, counts, each partner's delivery state with the last error explained, expiry
 /// warnings and recent certificates.
 /// </summary>
-public sealed class NodeStatusReport(
+internal sealed class NodeStatusReport(
     NodeConfig config, INodeStore store, OutboxDispatcher outbox, ExpiryCheck expiry, NodeClock clock,
     HealthCheckService health, OperationsEndpoint endpoint, TimeProvider time)
 {

@@ -1,16 +1,16 @@
 using Grpc.Core;
-using KpNode.Exchange;
-using KpNode.Hosting;
+using KpNode.Configuration;
+using KpNode.Diagnostics;
 using KpNode.LocalApi;
 using KpNode.Outbox;
 using KpNode.Storage;
+using KpNode.Trust;
 using KpNode.Wire.V1;
-using Microsoft.Extensions.Logging;
 
 namespace KpNode.Operations;
 
 /// <summary>The operators' gRPC service on the Local endpoint: a thin adapter over the status report, the ping and the outbox lanes.</summary>
-public sealed class OperationsApi(
+internal sealed class OperationsApi(
     OperatorGate gate, NodeStatusReport report, PeerPing ping, OutboxDispatcher outbox, Partners partners, INodeStore store,
     NodeConfig config, TimeProvider time, ILogger<OperationsApi> logger)
     : OperationsService.OperationsServiceBase

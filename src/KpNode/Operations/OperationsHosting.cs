@@ -1,16 +1,10 @@
 using System.Net;
-using Grpc.AspNetCore.HealthChecks;
-using KpNode.Hosting;
+using KpNode.Configuration;
+using KpNode.Diagnostics;
 using KpNode.LocalApi;
 using KpNode.Outbox;
 using KpNode.Storage;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -21,7 +15,7 @@ namespace KpNode.Operations;
 /// OperationsService (Local endpoint, operators only), and the plain-HTTP operations endpoint with the
 /// Prometheus metrics and the status page. NodeHost calls <see cref="AddOperations"/> and <see cref="MapOperations"/>.
 /// </summary>
-public static class OperationsHosting
+internal static class OperationsHosting
 {
     /// <summary>Health service names a client may ask for besides "" (the whole node); all report the store check.</summary>
     public static readonly string[] HealthServices = ["kp.v1.PeerExchangeService", "kp.v1.LocalApiService", "kp.v1.OperationsService"];
@@ -143,13 +137,13 @@ public static class OperationsHosting
 }
 
 /// <summary>This node's Meter, once <see cref="NodeMetrics"/> has created it: what its metrics pipeline exports.</summary>
-public sealed class NodeMeter
+internal sealed class NodeMeter
 {
     public System.Diagnostics.Metrics.Meter? Meter { get; set; }
 }
 
 /// <summary>The plain-HTTP operations listener: where it is bound, and its address once started (port 0 resolved).</summary>
-public sealed class OperationsEndpoint(ListenAddress address)
+internal sealed class OperationsEndpoint(ListenAddress address)
 {
     private ListenOptions? _listen;
 

@@ -3,10 +3,11 @@ using System.Security.Cryptography;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using KpNode.Configuration;
 using KpNode.Exchange;
-using KpNode.Hosting;
 using KpNode.Outbox;
 using KpNode.Trust;
+using KpNode.Wire;
 using KpNode.Wire.V1;
 
 namespace KpNode.Operations;
@@ -15,7 +16,7 @@ namespace KpNode.Operations;
 /// A signed round trip to a partner: a fresh nonce through its Peer API's Ping, and an answer that must verify
 /// against the partner's configured root, name the partner as signer and responder, and echo the nonce.
 /// </summary>
-public sealed class PeerPing(
+internal sealed class PeerPing(
     PeerChannels channels, EnvelopeVerifier verifier, NodeConfig config, ParticipantCredentials credentials, TimeProvider time)
 {
     public async Task<PingPeerResponse> PingAsync(Partner partner, CancellationToken ct)

@@ -9,7 +9,7 @@ namespace KpNode.Operations;
 /// The read-only status page: the same report as <c>kpnode status</c> as one self-contained HTML document
 /// (inline CSS, no scripts or external assets), reloading itself, readable on a phone.
 /// </summary>
-public static class StatusPage
+internal static class StatusPage
 {
     public static string Render(GetNodeStatusResponse s, int refreshSeconds)
     {

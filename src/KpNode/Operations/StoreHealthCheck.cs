@@ -7,7 +7,7 @@ namespace KpNode.Operations;
 /// The health that grpc.health.v1 reports: the store answers a cheap indexed read and has not lost the
 /// ability to make commits durable (a failed fsync). Anything else the node does depends on both.
 /// </summary>
-public sealed class StoreHealthCheck(INodeStore store) : IHealthCheck
+internal sealed class StoreHealthCheck(INodeStore store) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

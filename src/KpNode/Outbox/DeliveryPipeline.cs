@@ -1,5 +1,5 @@
 using Grpc.Core;
-using KpNode.Hosting;
+using KpNode.Configuration;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
@@ -12,7 +12,7 @@ namespace KpNode.Outbox;
 /// per-attempt timeout, and a circuit breaker tuned for a low-traffic trade link.
 /// Seconds only: longer outages are the durable outbox's job.
 /// </summary>
-public static class DeliveryPipeline
+internal static class DeliveryPipeline
 {
     /// <param name="onStateChanged">
     /// Told each change of the circuit; on opening, with the failure that opened it (null when the circuit was opened

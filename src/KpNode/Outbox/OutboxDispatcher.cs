@@ -1,16 +1,15 @@
 using System.Collections.Concurrent;
+using KpNode.Configuration;
 using KpNode.Exchange;
-using KpNode.Hosting;
 using KpNode.Operations;
 using KpNode.Storage;
+using KpNode.Trust;
 using KpNode.Workflow;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace KpNode.Outbox;
 
 /// <summary>Runs one delivery lane per partner for the life of the node; the workflow wakes lanes through <see cref="OutboxSignal"/>.</summary>
-public sealed class OutboxDispatcher : BackgroundService
+internal sealed class OutboxDispatcher : BackgroundService
 {
     private readonly Dictionary<string, PartnerLane> _lanes;
 
@@ -35,7 +34,7 @@ public sealed class OutboxDispatcher : BackgroundService
 }
 
 /// <summary>How the workflow and the Peer API wake a partner's lane without knowing the dispatcher.</summary>
-public sealed class OutboxSignal : IDeliverySignal
+internal sealed class OutboxSignal : IDeliverySignal
 {
     private readonly ConcurrentDictionary<string, PartnerLane> _lanes = new(StringComparer.Ordinal);
 

@@ -3,13 +3,14 @@ using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 using System.Threading.Channels;
 using Grpc.Core;
+using KpNode.Configuration;
+using KpNode.Diagnostics;
 using KpNode.Exchange;
-using KpNode.Hosting;
 using KpNode.Operations;
 using KpNode.Storage;
+using KpNode.Trust;
 using KpNode.Wire.V1;
 using KpNode.Workflow;
-using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -26,7 +27,7 @@ namespace KpNode.Outbox;
 /// that got through or an operator's retry ends it, and the whole backlog is tried at once. Refusals keep each
 /// message's own backoff. One lane per partner, so a slow or dead partner never delays the others.
 /// </summary>
-public sealed class PartnerLane
+internal sealed class PartnerLane
 {
     // How many pending messages the expiry check reads while the link is down.
     private const int ExpiryCheckBatch = 512;
@@ -614,7 +615,7 @@ public sealed class PartnerLane
 }
 
 /// <summary>Why a delivery or ping to a partner failed, as an operator would distinguish it.</summary>
-public enum FailureCause
+internal enum FailureCause
 {
     Unreachable = 1,
     TlsRefusedByPartner = 2,
@@ -629,7 +630,7 @@ public enum FailureCause
 }
 
 /// <summary>A classified failure: the cause, and what was observed (stored as "label: detail" in the outbox row).</summary>
-public sealed record DeliveryFailure(FailureCause Cause, string Detail)
+internal sealed record DeliveryFailure(FailureCause Cause, string Detail)
 {
     public override string ToString() => $"{DeliveryErrors.Label(Cause)}: {Detail}";
 }
@@ -638,7 +639,7 @@ public sealed record DeliveryFailure(FailureCause Cause, string Detail)
 /// Turns a failed delivery into words an operator can act on: classifies the raw exception (the TLS cases
 /// look alike to a gRPC client, so the chain of inner exceptions is read), and says what to do about each cause.
 /// </summary>
-public static class DeliveryErrors
+internal static class DeliveryErrors
 {
     private static readonly (FailureCause Cause, string Label)[] Labels =
     [
@@ -796,4 +797,4 @@ public static class DeliveryErrors
 }
 
 /// <summary>A classified delivery failure and when it happened.</summary>
-public sealed record FailureSeen(DeliveryFailure Failure, DateTimeOffset At);
+internal sealed record FailureSeen(DeliveryFailure Failure, DateTimeOffset At);

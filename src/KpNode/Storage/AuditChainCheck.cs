@@ -1,7 +1,7 @@
 namespace KpNode.Storage;
 
 /// <summary>The outcome of walking the audit log: intact, or the first entry where the chain breaks and why.</summary>
-public sealed record AuditChainCheck(
+internal sealed record AuditChainCheck(
     bool IsIntact,
     long EntriesChecked,
     long? BrokenEntryId,
@@ -15,7 +15,7 @@ public sealed record AuditChainCheck(
 }
 
 /// <summary>How an audit chain can be broken.</summary>
-public enum AuditChainFault
+internal enum AuditChainFault
 {
     /// <summary>The entry's stored hash does not match its content: the entry was changed.</summary>
     HashMismatch = 1,

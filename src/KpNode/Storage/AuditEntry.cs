@@ -5,7 +5,7 @@ using System.Text;
 namespace KpNode.Storage;
 
 /// <summary>One entry of the append-only audit log; each entry's hash covers its predecessor's, so a changed or missing entry shows.</summary>
-public sealed class AuditEntry
+internal sealed class AuditEntry
 {
     /// <summary>Hash that the first entry links to.</summary>
     public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";

@@ -3,7 +3,7 @@ using KpNode.Domain;
 namespace KpNode.Storage;
 
 /// <summary>A KP certificate as stored by this node, issued here or received from a partner, with its evidence and history.</summary>
-public sealed class CertificateDocument
+internal sealed class CertificateDocument
 {
     /// <summary>The certificate number; unique, so it is the document key.</summary>
     public string Id { get; set; } = "";
@@ -48,7 +48,7 @@ public sealed class CertificateDocument
 }
 
 /// <summary>One HS code line of a certificate (7102.10, 7102.21 or 7102.31) with its weight and value.</summary>
-public sealed class HsLineDocument
+internal sealed class HsLineDocument
 {
     public string HsCode { get; set; } = "";
     public long CaratsHundredths { get; set; }
@@ -56,7 +56,7 @@ public sealed class HsLineDocument
 }
 
 /// <summary>A step in a certificate's life, kept so an operator can see how it got to its status.</summary>
-public sealed class CertificateEventDocument
+internal sealed class CertificateEventDocument
 {
     public DateTime At { get; set; }
     public CertificateStatus Status { get; set; }

@@ -1,7 +1,7 @@
 namespace KpNode.Storage;
 
 /// <summary>Thrown when a write would store a second document under a key that must be unique, such as a certificate number or message id.</summary>
-public sealed class DuplicateKeyException : Exception
+internal sealed class DuplicateKeyException : Exception
 {
     public DuplicateKeyException(string collection, string key, Exception? inner = null)
         : base($"'{key}' is already stored in {collection}, where keys are unique.", inner)

@@ -165,7 +165,7 @@ internal sealed class EnvelopePacking
 }
 
 /// <summary>A certificate that signed envelopes this node stores, kept once (see <see cref="EnvelopePacking"/>).</summary>
-public sealed class SignerDocument
+internal sealed class SignerDocument
 {
     /// <summary>SHA-256 of <see cref="Der"/>, lowercase hex.</summary>
     public string Id { get; set; } = "";

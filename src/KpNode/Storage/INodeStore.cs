@@ -3,7 +3,7 @@ using KpNode.Domain;
 namespace KpNode.Storage;
 
 /// <summary>The node's durable state as the workflow sees it: certificates, inbox/outbox messages, audit log and sequences.</summary>
-public interface INodeStore : IStoreReader
+internal interface INodeStore : IStoreReader
 {
     /// <summary>
     /// Runs <paramref name="work"/> as one transaction: everything it writes is stored, or nothing
@@ -41,10 +41,10 @@ public interface INodeStore : IStoreReader
 }
 
 /// <summary>A partner's pending outbound messages in figures: how many, the oldest, and the next attempt due.</summary>
-public sealed record OutboxSummary(int Count, DateTime? OldestCreatedAt, DateTime? NextAttemptAt);
+internal sealed record OutboxSummary(int Count, DateTime? OldestCreatedAt, DateTime? NextAttemptAt);
 
 /// <summary>Queries the workflow and operators need; also available inside a write, where they see its uncommitted changes.</summary>
-public interface IStoreReader
+internal interface IStoreReader
 {
     CertificateDocument? FindCertificate(string number);
 
@@ -79,7 +79,7 @@ public interface IStoreReader
 }
 
 /// <summary>What a transaction started by <see cref="INodeStore.Write{T}"/> may do; valid only until that call returns.</summary>
-public interface IStoreWriter : IStoreReader
+internal interface IStoreWriter : IStoreReader
 {
     /// <exception cref="DuplicateKeyException">A certificate with that number is already stored.</exception>
     void InsertCertificate(CertificateDocument certificate);

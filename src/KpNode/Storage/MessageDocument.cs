@@ -1,7 +1,7 @@
 namespace KpNode.Storage;
 
 /// <summary>An inbox or outbox row: the wire envelope exactly as sent or received, its receipt, and the delivery bookkeeping; the one place the node keeps those bytes.</summary>
-public sealed class MessageDocument
+internal sealed class MessageDocument
 {
     /// <summary>The message id; unique, so it is the document key and the duplicate detector.</summary>
     public string Id { get; set; } = "";
@@ -28,14 +28,14 @@ public sealed class MessageDocument
 }
 
 /// <summary>Whether a message leaves this node or arrived from a partner.</summary>
-public enum MessageDirection
+internal enum MessageDirection
 {
     Outbound = 1,
     Inbound = 2,
 }
 
 /// <summary>Where a message stands in delivery (outbound) or intake (inbound).</summary>
-public enum MessageStatus
+internal enum MessageStatus
 {
     /// <summary>Outbound, waiting for its next delivery attempt.</summary>
     Pending = 1,

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using KpNode.Domain;
 using LiteDB;
@@ -8,7 +7,7 @@ using LiteDB;
 namespace KpNode.Storage;
 
 /// <summary>The node's store on one LiteDB file: transactional writes, durable commits on request, and the queries the workflow needs.</summary>
-public sealed class NodeStore : INodeStore, IDisposable
+internal sealed class NodeStore : INodeStore, IDisposable
 {
     internal const string CertificatesCollection = "certificates";
     internal const string MessagesCollection = "messages";

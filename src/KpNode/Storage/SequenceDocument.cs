@@ -1,7 +1,7 @@
 namespace KpNode.Storage;
 
 /// <summary>A named counter, such as the certificate number sequence for one prefix and year.</summary>
-public sealed class SequenceDocument
+internal sealed class SequenceDocument
 {
     public string Id { get; set; } = "";
     public long Value { get; set; }

@@ -12,7 +12,7 @@ namespace KpNode.Storage;
 /// <param name="FsyncSeconds">Time spent in those fsyncs.</param>
 /// <param name="Checkpoints">Commits during which LiteDB copied its write-ahead log into the data file.</param>
 /// <param name="CheckpointSeconds">Time those commits took, during which no other write could run.</param>
-public sealed record StoreActivity(long GroupCommits, long DurableWrites, double GroupCommitSeconds, long Fsyncs, double FsyncSeconds,
+internal sealed record StoreActivity(long GroupCommits, long DurableWrites, double GroupCommitSeconds, long Fsyncs, double FsyncSeconds,
     long Checkpoints, double CheckpointSeconds)
 {
     public static StoreActivity operator -(StoreActivity later, StoreActivity earlier) => new(

@@ -6,7 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace KpNode.Trust;
 
 /// <summary>The kinds of end-entity certificate a participant's root issues.</summary>
-public enum LeafKind
+internal enum LeafKind
 {
     /// <summary>The node's TLS certificate, used as server (Peer/Local API) and as client (to partners).</summary>
     NodeTls = 1,
@@ -17,7 +17,7 @@ public enum LeafKind
 }
 
 /// <summary>Issues ECDSA P-256 certificates in the KpNode profiles: roots, optional issuing CAs and leaves.</summary>
-public static class CertificateAuthority
+internal static class CertificateAuthority
 {
     public const string DefaultOperatorName = "operator";
 

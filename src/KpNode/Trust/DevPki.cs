@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace KpNode.Trust;
 
 /// <summary>One participant's complete set of certificates, each with its private key.</summary>
-public sealed class ParticipantPki : IDisposable
+internal sealed class ParticipantPki : IDisposable
 {
     public required string Participant { get; init; }
     public required X509Certificate2 Root { get; init; }
@@ -21,7 +21,7 @@ public sealed class ParticipantPki : IDisposable
 }
 
 /// <summary>Creates a participant's PKI in one step, for <c>kpnode pki init</c>, the demo network and tests.</summary>
-public static class DevPki
+internal static class DevPki
 {
     public static readonly TimeSpan DefaultRootValidity = TimeSpan.FromDays(3652);
 

@@ -6,7 +6,7 @@ using KpNode.Wire.V1;
 namespace KpNode.Trust;
 
 /// <summary>Signs business messages into envelopes with this participant's document-signing key.</summary>
-public sealed class EnvelopeSigner : IDisposable
+internal sealed class EnvelopeSigner : IDisposable
 {
     private readonly ECDsa _key;
     private readonly ByteString[] _x5c;

@@ -5,7 +5,7 @@ using KpNode.Wire.V1;
 namespace KpNode.Trust;
 
 /// <summary>The verification step that failed, in the order they run.</summary>
-public enum VerificationCheck
+internal enum VerificationCheck
 {
     Structure = 1,
     Chain = 2,
@@ -16,7 +16,7 @@ public enum VerificationCheck
 }
 
 /// <summary>An envelope was refused; <see cref="Check"/> says which step and the message says why.</summary>
-public sealed class EnvelopeVerificationException : Exception
+internal sealed class EnvelopeVerificationException : Exception
 {
     public EnvelopeVerificationException(VerificationCheck check, string reason, TrustFailure? trustFailure = null)
         : base($"envelope refused by the {Name(check)} check: {reason}")
@@ -45,7 +45,7 @@ public sealed class EnvelopeVerificationException : Exception
 /// An envelope whose signature and signer were proven, with the exact payload bytes it carried.
 /// <see cref="SignerCertificate"/> is shared by the verifier with later envelopes of the same signer: do not dispose it.
 /// </summary>
-public sealed record VerifiedEnvelope(
+internal sealed record VerifiedEnvelope(
     string SignerParticipant,
     X509Certificate2 SignerCertificate,
     ReadOnlyMemory<byte> Payload,
@@ -56,7 +56,7 @@ public sealed record VerifiedEnvelope(
 /// Verifies signed envelopes against given trust anchors; its only state is the shared chain cache and the
 /// parsed certificates of envelopes that verified before. Share one instance.
 /// </summary>
-public sealed class EnvelopeVerifier(TrustChain trustChain)
+internal sealed class EnvelopeVerifier(TrustChain trustChain)
 {
     private readonly VerifiedCertificates _seen = new();
 

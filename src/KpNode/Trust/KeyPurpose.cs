@@ -1,7 +1,7 @@
 namespace KpNode.Trust;
 
 /// <summary>The extended key usage OIDs the node issues and checks, with names for messages.</summary>
-public static class KeyPurpose
+internal static class KeyPurpose
 {
     public const string ServerAuth = "1.3.6.1.5.5.7.3.1";
     public const string ClientAuth = "1.3.6.1.5.5.7.3.2";

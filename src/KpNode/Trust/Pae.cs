@@ -4,7 +4,7 @@ using System.Text;
 namespace KpNode.Trust;
 
 /// <summary>DSSE pre-authentication encoding: the exact bytes an envelope signature covers.</summary>
-public static class Pae
+internal static class Pae
 {
     private static readonly byte[] Prefix = "DSSEv1 "u8.ToArray();
 

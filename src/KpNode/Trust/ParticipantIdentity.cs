@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace KpNode.Trust;
 
 /// <summary>Reads and writes the participant (and operator) identity carried in certificate URI SANs.</summary>
-public static class ParticipantIdentity
+internal static class ParticipantIdentity
 {
     public const string ParticipantUriPrefix = "kp:participant:";
     public const string OperatorUriPrefix = "kp:operator:";

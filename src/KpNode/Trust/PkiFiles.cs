@@ -5,14 +5,14 @@ using System.Text;
 namespace KpNode.Trust;
 
 /// <summary>A PKI file is missing, unreadable or wrong; the message names the file and the problem.</summary>
-public sealed class PkiFileException(string path, string problem)
+internal sealed class PkiFileException(string path, string problem)
     : Exception($"{path}: {problem}")
 {
     public string FilePath { get; } = path;
 }
 
 /// <summary>A participant's certificates loaded from a PKI directory, leaves with their private keys.</summary>
-public sealed class ParticipantCredentials : IDisposable
+internal sealed class ParticipantCredentials : IDisposable
 {
     public required string Participant { get; init; }
 
@@ -40,7 +40,7 @@ public sealed class ParticipantCredentials : IDisposable
 }
 
 /// <summary>Writes and reads a participant's PKI as PEM files in one directory.</summary>
-public static class PkiFiles
+internal static class PkiFiles
 {
     public const string RootCertificate = "root.crt";
     public const string RootKey = "root.key";

@@ -7,7 +7,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace KpNode.Trust;
 
 /// <summary>Why a certificate was not accepted.</summary>
-public enum TrustFailure
+internal enum TrustFailure
 {
     UntrustedRoot = 1,
     Expired = 2,
@@ -21,7 +21,7 @@ public enum TrustFailure
 }
 
 /// <summary>The outcome of validating a certificate: the anchor and participant it proved, or the failure in words.</summary>
-public sealed record ChainResult
+internal sealed record ChainResult
 {
     [MemberNotNullWhen(true, nameof(Anchor), nameof(Participant))]
     [MemberNotNullWhen(false, nameof(Failure))]
@@ -49,7 +49,7 @@ public sealed record ChainResult
 /// Validates certificates against an explicit set of trust anchors only (never the OS store), for
 /// envelope signers and TLS peers alike. Holds a cache of successful validations; share one instance.
 /// </summary>
-public sealed class TrustChain
+internal sealed class TrustChain
 {
     private const int CacheLimit = 10_000;
 

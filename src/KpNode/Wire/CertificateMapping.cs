@@ -4,7 +4,7 @@ using KpNode.Domain;
 namespace KpNode.Wire;
 
 /// <summary>Maps between the wire contract's <c>kp.v1.Certificate</c> and the domain's draft and certificate.</summary>
-public static class CertificateMapping
+internal static class CertificateMapping
 {
     private const string DateFormat = "yyyy-MM-dd";
 

@@ -1,16 +1,15 @@
 using Google.Protobuf;
 using KpNode.Domain;
 using KpNode.Storage;
-using KpNode.Wire;
-using Envelope = KpNode.Wire.V1.Envelope;
+using CertificateEvent = KpNode.Wire.V1.CertificateEvent;
 using CertificateIssued = KpNode.Wire.V1.CertificateIssued;
 using CertificateRecord = KpNode.Wire.V1.CertificateRecord;
-using CertificateEvent = KpNode.Wire.V1.CertificateEvent;
+using Envelope = KpNode.Wire.V1.Envelope;
 
 namespace KpNode.Workflow;
 
 /// <summary>Maps between validated certificates, stored documents and the Local API's records.</summary>
-public static class CertificateDocuments
+internal static class CertificateDocuments
 {
     public static CertificateDocument Create(
         Domain.Certificate c, CertificateDirection direction, string partner, string messageId,

@@ -1,13 +1,13 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using KpNode.Exchange;
 using KpNode.Trust;
+using KpNode.Wire;
 using KpNode.Wire.V1;
 
 namespace KpNode.Workflow;
 
-public sealed partial class CertificateWorkflow
+internal sealed partial class CertificateWorkflow
 {
     private static readonly TimeSpan AuthenticityTimeout = TimeSpan.FromSeconds(10);
 

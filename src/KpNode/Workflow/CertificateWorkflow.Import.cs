@@ -1,11 +1,11 @@
 using KpNode.Domain;
-using KpNode.Exchange;
 using KpNode.Storage;
+using KpNode.Wire;
 using KpNode.Wire.V1;
 
 namespace KpNode.Workflow;
 
-public sealed partial class CertificateWorkflow
+internal sealed partial class CertificateWorkflow
 {
     private const int MaxRemarksLength = 2000;
 

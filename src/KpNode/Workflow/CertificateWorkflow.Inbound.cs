@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
 using KpNode.Domain;
-using KpNode.Exchange;
 using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Wire;
@@ -9,7 +8,7 @@ using KpNode.Wire.V1;
 
 namespace KpNode.Workflow;
 
-public sealed partial class CertificateWorkflow
+internal sealed partial class CertificateWorkflow
 {
     /// <summary>A business judgement on a delivered message; <see cref="Apply"/> stores its effects once the receipt is signed.</summary>
     private sealed record Judgement(ReceiptOutcome Outcome, ReceiptReason Reason, string Text, Action<IStoreWriter>? Apply = null)

@@ -1,13 +1,11 @@
-using Google.Protobuf;
 using KpNode.Domain;
-using KpNode.Exchange;
 using KpNode.Storage;
 using KpNode.Wire;
 using KpNode.Wire.V1;
 
 namespace KpNode.Workflow;
 
-public sealed partial class CertificateWorkflow
+internal sealed partial class CertificateWorkflow
 {
     private const int MaxVoidReasonLength = 1000;
 

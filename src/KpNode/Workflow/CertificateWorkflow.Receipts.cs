@@ -1,13 +1,13 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
-using KpNode.Exchange;
 using KpNode.Storage;
 using KpNode.Trust;
+using KpNode.Wire;
 using KpNode.Wire.V1;
 
 namespace KpNode.Workflow;
 
-public sealed partial class CertificateWorkflow
+internal sealed partial class CertificateWorkflow
 {
     /// <summary>
     /// Checks a partner's receipt for one of our messages (signature, signer, digest) and records it: the message is

@@ -1,11 +1,12 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using KpNode.Configuration;
 using KpNode.Domain;
 using KpNode.Exchange;
-using KpNode.Hosting;
 using KpNode.Storage;
 using KpNode.Trust;
+using KpNode.Wire;
 using KpNode.Wire.V1;
 
 namespace KpNode.Workflow;
@@ -14,7 +15,7 @@ namespace KpNode.Workflow;
 /// The certificate workflow: what we issue, void and confirm, what partners deliver, and the receipts that
 /// prove each delivery. Every state change and the message it sends are one durable transaction.
 /// </summary>
-public sealed partial class CertificateWorkflow(
+internal sealed partial class CertificateWorkflow(
     NodeConfig config,
     INodeStore store,
     EnvelopeSigner signer,
@@ -132,10 +133,10 @@ public sealed partial class CertificateWorkflow(
 }
 
 /// <summary>A partner's answer that is not valid proof of receipt; the delivery is retried.</summary>
-public sealed class InvalidReceiptException(string message) : Exception(message);
+internal sealed class InvalidReceiptException(string message) : Exception(message);
 
 /// <summary>Lets the workflow wake the outbox dispatcher instead of having it poll.</summary>
-public interface IDeliverySignal
+internal interface IDeliverySignal
 {
     /// <summary>A new message for this partner is durable in the outbox.</summary>
     void MessageQueued(string partner);

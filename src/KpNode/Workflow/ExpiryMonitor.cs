@@ -1,7 +1,5 @@
-using KpNode.Hosting;
+using KpNode.Configuration;
 using KpNode.Storage;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace KpNode.Workflow;
 
@@ -9,7 +7,7 @@ namespace KpNode.Workflow;
 /// Marks certificates past their date of expiry without confirmation: Expired (or Undeliverable when never
 /// delivered), on both sides, with any pending delivery given up. Runs at start and on a timer of the injected clock.
 /// </summary>
-public sealed class ExpiryMonitor(NodeConfig config, INodeStore store, TimeProvider time, ILogger<ExpiryMonitor> logger) : BackgroundService
+internal sealed class ExpiryMonitor(NodeConfig config, INodeStore store, TimeProvider time, ILogger<ExpiryMonitor> logger) : BackgroundService
 {
     private const int Batch = 500;
 
@@ -23,14 +21,14 @@ public sealed class ExpiryMonitor(NodeConfig config, INodeStore store, TimeProvi
                 var count = ExpireDue();
                 if (count > 0)
                 {
-                    Operations.Log.CertificatesExpired(logger, count);
+                    Diagnostics.Log.CertificatesExpired(logger, count);
                 }
 
-                Operations.Log.ExpiryCheckDone(logger, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, count);
+                Diagnostics.Log.ExpiryCheckDone(logger, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, count);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                Operations.Log.ExpiryCheckFailed(logger, e);
+                Diagnostics.Log.ExpiryCheckFailed(logger, e);
             }
 
             try

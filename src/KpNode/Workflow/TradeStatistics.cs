@@ -1,5 +1,4 @@
 using System.Globalization;
-using KpNode.Domain;
 using KpNode.Storage;
 using KpNode.Wire.V1;
 
@@ -10,7 +9,7 @@ namespace KpNode.Workflow;
 /// partner and HS code, with exact integer totals, and the exports never confirmed by their importers.
 /// Certificates count in the quarter of their date of issue; voided, rejected and undeliverable ones are not trade.
 /// </summary>
-public static class TradeStatistics
+internal static class TradeStatistics
 {
     /// <summary>Parses "2026Q3" into its first and last day; null when it is not a quarter.</summary>
     public static (DateOnly First, DateOnly Last)? ParsePeriod(string period)

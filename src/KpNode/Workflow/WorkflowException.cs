@@ -3,7 +3,7 @@ using KpNode.Domain;
 namespace KpNode.Workflow;
 
 /// <summary>What kind of refusal a workflow step made; the gRPC adapters map each to one status code.</summary>
-public enum FailureKind
+internal enum FailureKind
 {
     /// <summary>Input breaks a rule; the message names field and rule.</summary>
     Invalid,
@@ -19,7 +19,7 @@ public enum FailureKind
 }
 
 /// <summary>A refusal by the certificate workflow, in words for the person or partner who caused it.</summary>
-public sealed class WorkflowException(FailureKind kind, string message, IReadOnlyList<Violation>? violations = null)
+internal sealed class WorkflowException(FailureKind kind, string message, IReadOnlyList<Violation>? violations = null)
     : Exception(message)
 {
     public FailureKind Kind { get; } = kind;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Google.Protobuf;
 using KpNode.Tests.Exchange;
 using KpNode.Trust;

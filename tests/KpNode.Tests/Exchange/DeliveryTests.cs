@@ -1,9 +1,9 @@
 using Grpc.Core;
 using KpNode.Hosting;
+using KpNode.Tests.Storage;
 using KpNode.Wire.V1;
 using static KpNode.Tests.Exchange.ExchangeAssert;
 
-using KpNode.Tests.Storage;
 
 namespace KpNode.Tests.Exchange;
 

@@ -1,12 +1,12 @@
 using Google.Protobuf;
 using Grpc.Core;
-using KpNode.Exchange;
 using KpNode.Storage;
+using KpNode.Tests.Storage;
 using KpNode.Trust;
+using KpNode.Wire;
 using KpNode.Wire.V1;
 using static KpNode.Tests.Exchange.ExchangeAssert;
 
-using KpNode.Tests.Storage;
 
 namespace KpNode.Tests.Exchange;
 

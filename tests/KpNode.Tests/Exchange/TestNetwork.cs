@@ -40,7 +40,7 @@ internal sealed class TestNetwork : IAsyncDisposable
     public async Task RestartAsync(string code, IEnumerable<KeyValuePair<string, string?>> overrides, TimeProvider? time = null)
     {
         await this[code].StopAsync();
-        this[code].Config = KpNode.Hosting.NodeConfig.Load(this[code].Config.FilePath, overrides);
+        this[code].Config = KpNode.Configuration.NodeConfig.Load(this[code].Config.FilePath, overrides);
         await this[code].StartAsync(new KpNode.Hosting.NodeHostSettings { Time = time ?? TimeProvider.System, ConfigureLogging = _ => { } });
     }
 

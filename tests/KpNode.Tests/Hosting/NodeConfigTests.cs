@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using KpNode.Configuration;
 using KpNode.Hosting;
 using KpNode.Trust;
 

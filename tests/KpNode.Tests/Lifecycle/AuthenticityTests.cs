@@ -16,7 +16,10 @@ public sealed class AuthenticityTests : IAsyncLifetime
     private Task<CheckCertificateResponse> CheckAsync(string asker, string number, int parcels = 0, long carats = 0) =>
         _net[asker].Client.Api.CheckCertificateAsync(new CheckCertificateRequest
         {
-            Issuer = "ZA", CertificateNumber = number, Parcels = parcels, CaratsHundredths = carats,
+            Issuer = "ZA",
+            CertificateNumber = number,
+            Parcels = parcels,
+            CaratsHundredths = carats,
         }).ResponseAsync;
 
     [Fact]
@@ -72,7 +75,8 @@ public sealed class AuthenticityTests : IAsyncLifetime
     {
         var e = await Assert.ThrowsAsync<RpcException>(() => _net["BE"].Client.Api.CheckCertificateAsync(new CheckCertificateRequest
         {
-            Issuer = "CA", CertificateNumber = "CA-2026-000001",
+            Issuer = "CA",
+            CertificateNumber = "CA-2026-000001",
         }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.Contains("issuer:", e.Status.Detail);

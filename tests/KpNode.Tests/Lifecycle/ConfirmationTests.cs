@@ -1,8 +1,8 @@
 using Google.Protobuf;
 using Grpc.Core;
-using KpNode.Exchange;
 using KpNode.Tests.Exchange;
 using KpNode.Trust;
+using KpNode.Wire;
 using KpNode.Wire.V1;
 
 namespace KpNode.Tests.Lifecycle;
@@ -59,7 +59,10 @@ public sealed class ConfirmationTests : IAsyncLifetime
         var number = await _net.DeliverAsync("ZA", "BE");
         var byExporter = await Assert.ThrowsAsync<RpcException>(() => _net["ZA"].Client.Api.ConfirmImportAsync(new ConfirmImportRequest
         {
-            CertificateNumber = number, Outcome = ImportOutcome.Confirmed, ParcelsReceived = 1, CaratsReceivedHundredths = 1,
+            CertificateNumber = number,
+            Outcome = ImportOutcome.Confirmed,
+            ParcelsReceived = 1,
+            CaratsReceivedHundredths = 1,
             DateOfReceipt = DateTime.UtcNow.ToString("yyyy-MM-dd"),
         }).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, byExporter.StatusCode);
@@ -67,7 +70,10 @@ public sealed class ConfirmationTests : IAsyncLifetime
 
         var unknown = await Assert.ThrowsAsync<RpcException>(() => _net["AE"].Client.Api.ConfirmImportAsync(new ConfirmImportRequest
         {
-            CertificateNumber = number, Outcome = ImportOutcome.Confirmed, ParcelsReceived = 1, CaratsReceivedHundredths = 1,
+            CertificateNumber = number,
+            Outcome = ImportOutcome.Confirmed,
+            ParcelsReceived = 1,
+            CaratsReceivedHundredths = 1,
             DateOfReceipt = DateTime.UtcNow.ToString("yyyy-MM-dd"),
         }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
@@ -103,7 +109,9 @@ public sealed class ConfirmationTests : IAsyncLifetime
         {
             Header = new MessageHeader
             {
-                MessageId = Guid.CreateVersion7().ToString("D"), Sender = "AE", Receiver = "ZA",
+                MessageId = Guid.CreateVersion7().ToString("D"),
+                Sender = "AE",
+                Receiver = "ZA",
                 CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow),
             },
             CertificateNumber = toBe,

@@ -1,7 +1,7 @@
 using Google.Protobuf;
-using KpNode.Exchange;
 using KpNode.Tests.Exchange;
 using KpNode.Trust;
+using KpNode.Wire;
 using KpNode.Wire.V1;
 
 namespace KpNode.Tests.Lifecycle;
@@ -71,7 +71,9 @@ public sealed class ExpiryTests
         {
             Header = new MessageHeader
             {
-                MessageId = Guid.CreateVersion7().ToString("D"), Sender = "ZA", Receiver = "BE",
+                MessageId = Guid.CreateVersion7().ToString("D"),
+                Sender = "ZA",
+                Receiver = "BE",
                 CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow),
             },
             Certificate = draft,

@@ -71,8 +71,8 @@ public sealed class TradePolicyTests : IAsyncLifetime
     public async Task A_policy_that_names_no_zones_for_a_partial_partner_stops_the_node()
     {
         await _net["BE"].StopAsync();
-        var e = Assert.Throws<KpNode.Hosting.ConfigurationProblemException>(() =>
-            KpNode.Hosting.NodeConfig.Load(_net["BE"].Config.FilePath, [Partner("Standing", "Partial")]));
+        var e = Assert.Throws<KpNode.Configuration.ConfigurationProblemException>(() =>
+            KpNode.Configuration.NodeConfig.Load(_net["BE"].Config.FilePath, [Partner("Standing", "Partial")]));
         Assert.Contains(e.Problems, p => p.StartsWith("Node:Partners:0:PermittedOriginZones:"));
     }
 }

@@ -30,8 +30,11 @@ public sealed class VoidTests : IAsyncLifetime
 
         var e = await Assert.ThrowsAsync<RpcException>(() => _net["BE"].Client.Api.ConfirmImportAsync(new ConfirmImportRequest
         {
-            CertificateNumber = number, Outcome = ImportOutcome.Confirmed, ParcelsReceived = atImporter.Certificate.Parcels,
-            CaratsReceivedHundredths = atImporter.Certificate.CaratsHundredths, DateOfReceipt = DateTime.UtcNow.ToString("yyyy-MM-dd"),
+            CertificateNumber = number,
+            Outcome = ImportOutcome.Confirmed,
+            ParcelsReceived = atImporter.Certificate.Parcels,
+            CaratsReceivedHundredths = atImporter.Certificate.CaratsHundredths,
+            DateOfReceipt = DateTime.UtcNow.ToString("yyyy-MM-dd"),
         }).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
         Assert.Contains("voided", e.Status.Detail);

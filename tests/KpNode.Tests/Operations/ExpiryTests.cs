@@ -1,6 +1,6 @@
-using KpNode.Exchange;
 using KpNode.Operations;
 using KpNode.Tests.Exchange;
+using KpNode.Trust;
 using KpNode.Wire.V1;
 using Microsoft.Extensions.Logging;
 

@@ -5,7 +5,6 @@ using Grpc.Reflection.V1Alpha;
 using KpNode.Storage;
 using KpNode.Tests.Cli;
 using KpNode.Tests.Exchange;
-using KpNode.Wire.V1;
 
 namespace KpNode.Tests.Operations;
 
@@ -68,30 +67,28 @@ public sealed class HealthTests
     [Fact]
     public async Task A_third_party_gRPC_client_python_grpcio_gets_SERVING_over_mutual_TLS_on_both_endpoints()
     {
-        const string python = "/usr/bin/python3";
-        Ops.RequireTool(python, "apt-get install -y python3");
-        var probe = await Ops.RunToolAsync(python, ["-c", "import grpc"], TimeSpan.FromSeconds(30));
-        Assert.True(probe.ExitCode == 0, $"python3-grpcio is missing ({probe.Stderr.Trim()}): install it with 'apt-get install -y python3-grpcio' (.ci/run does this)");
+        await ThirdPartyTools.RequirePythonGrpcAsync();
+        const string python = ThirdPartyTools.Python;
 
         await using var net = await TestNetwork.StartAsync("ZA", "BE");
         var script = Path.Combine(KpNodeProcess.RepoRoot(), "tests", "clients", "grpc_health_check.py");
         string Pki(string code, string file) => Path.Combine(net.PkiDir(code), file);
 
-        var local = await Ops.RunToolAsync(python,
+        var local = await ThirdPartyTools.RunAsync(python,
             [script, $"127.0.0.1:{net["ZA"].Host!.LocalPort}", Pki("ZA", "root.crt"), Pki("ZA", "operator.crt"), Pki("ZA", "operator.key")],
             TimeSpan.FromSeconds(30));
         Assert.True(local.ExitCode == 0, $"Local endpoint: {local.Stdout} {local.Stderr}");
         Assert.Equal("SERVING", local.Stdout.Trim());
 
         // On the Peer endpoint the third-party client presents partner BE's node certificate.
-        var peer = await Ops.RunToolAsync(python,
+        var peer = await ThirdPartyTools.RunAsync(python,
             [script, $"127.0.0.1:{net["ZA"].Host!.PeerPort}", Pki("ZA", "root.crt"), Pki("BE", "node.crt"), Pki("BE", "node.key"), "kp.v1.PeerExchangeService"],
             TimeSpan.FromSeconds(30));
         Assert.True(peer.ExitCode == 0, $"Peer endpoint: {peer.Stdout} {peer.Stderr}");
         Assert.Equal("SERVING", peer.Stdout.Trim());
 
         // Its TLS stack is refused like ours when the certificate is not a partner's: no answer at all.
-        var stranger = await Ops.RunToolAsync(python,
+        var stranger = await ThirdPartyTools.RunAsync(python,
             [script, $"127.0.0.1:{net["ZA"].Host!.PeerPort}", Pki("ZA", "root.crt"), Pki("ZA", "operator.crt"), Pki("ZA", "operator.key")],
             TimeSpan.FromSeconds(30));
         Assert.Equal(2, stranger.ExitCode);

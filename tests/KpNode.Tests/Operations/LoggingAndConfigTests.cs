@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using KpNode.Hosting;
+using KpNode.Configuration;
 using KpNode.Tests.Exchange;
 
 namespace KpNode.Tests.Operations;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using KpNode.Cli;
+using KpNode.Configuration;
 using KpNode.Hosting;
 using KpNode.Operations;
 using KpNode.Tests.Exchange;
@@ -53,38 +54,6 @@ internal static class Ops
         var node = new DemoNode(code, NodeConfig.Load(net[code].Config.FilePath, overrides));
         await node.StartAsync(settings);
         return node;
-    }
-
-    /// <summary>Runs an external program (bounded) and captures what it printed.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToolAsync(string program, IEnumerable<string> args, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} did not finish within {timeout}");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
-    /// <summary>Fails with what to install when a tool the test needs is missing (CI installs it in .ci/run).</summary>
-    public static void RequireTool(string path, string install)
-    {
-        Assert.True(File.Exists(path), $"{path} is missing: install it with '{install}' (.ci/run does this on a fresh machine)");
     }
 }
 

@@ -91,13 +91,14 @@ public sealed class StatusCauseTests
     }
 
     [Theory]
-    [InlineData(StatusCode.Unauthenticated, FailureCause.SignatureRejected, "signature rejected: BE did not accept our signature", "chains to the root BE holds for ZA")]
-    [InlineData(StatusCode.PermissionDenied, FailureCause.RefusedByPolicy, "refused by policy: BE refused us", "lists ZA as a partner")]
-    [InlineData(StatusCode.DeadlineExceeded, FailureCause.Timeout, "timeout: BE did not answer in time", "raise Node:Delivery:AttemptTimeout")]
-    [InlineData(StatusCode.FailedPrecondition, FailureCause.PartnerError, "partner error: BE answered FailedPrecondition", "check their node's logs")]
-    public void Answers_from_the_partner_are_told_apart_by_their_gRPC_status(StatusCode code, FailureCause cause, string text, string advice)
+    [InlineData(StatusCode.Unauthenticated, nameof(FailureCause.SignatureRejected), "signature rejected: BE did not accept our signature", "chains to the root BE holds for ZA")]
+    [InlineData(StatusCode.PermissionDenied, nameof(FailureCause.RefusedByPolicy), "refused by policy: BE refused us", "lists ZA as a partner")]
+    [InlineData(StatusCode.DeadlineExceeded, nameof(FailureCause.Timeout), "timeout: BE did not answer in time", "raise Node:Delivery:AttemptTimeout")]
+    [InlineData(StatusCode.FailedPrecondition, nameof(FailureCause.PartnerError), "partner error: BE answered FailedPrecondition", "check their node's logs")]
+    public void Answers_from_the_partner_are_told_apart_by_their_gRPC_status(StatusCode code, string causeName, string text, string advice)
     {
         var failure = DeliveryErrors.Classify("BE", new RpcException(new Status(code, "detail from BE")), null);
+        var cause = Enum.Parse<FailureCause>(causeName);
         Assert.Equal(cause, failure.Cause);
         Assert.StartsWith(text, failure.ToString());
         Assert.Contains(advice, DeliveryErrors.Advice(failure.Cause, "BE", "ZA", Config()));
@@ -119,7 +120,7 @@ public sealed class StatusCauseTests
         // Quick retries fail inside one call: the breaker counts them, and the caller then sees only "circuit open".
         var changes = new List<(Polly.CircuitBreaker.CircuitState State, Exception? Cause)>();
         var pipeline = DeliveryPipeline.Create(
-            new KpNode.Hosting.DeliveryOptions { QuickRetries = 3, QuickRetryDelay = TimeSpan.FromMilliseconds(1), BreakerMinimumThroughput = 2 },
+            new KpNode.Configuration.DeliveryOptions { QuickRetries = 3, QuickRetryDelay = TimeSpan.FromMilliseconds(1), BreakerMinimumThroughput = 2 },
             TimeProvider.System, new Polly.CircuitBreaker.CircuitBreakerStateProvider(), new Polly.CircuitBreaker.CircuitBreakerManualControl(),
             (state, cause) => changes.Add((state, cause)));
 
@@ -153,7 +154,7 @@ public sealed class StatusCauseTests
         Assert.Equal(FailureCause.Unreachable, DeliveryErrors.Classify("BE", neverStarted, null).Cause);
     }
 
-    private static KpNode.Hosting.NodeConfig Config()
+    private static KpNode.Configuration.NodeConfig Config()
     {
         var dir = Path.Combine(Path.GetTempPath(), "kpnode-tests", "cause-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path.Combine(dir, "pki"));
@@ -161,7 +162,7 @@ public sealed class StatusCauseTests
         File.WriteAllText(file, """{ "Node": { "Participant": "ZA", "IssuingPrefixes": ["ZA"], "DataDirectory": "data", "PkiDirectory": "pki", "PeerEndpoint": "127.0.0.1:0", "LocalEndpoint": "127.0.0.1:0" } }""");
         try
         {
-            return KpNode.Hosting.NodeConfig.Load(file);
+            return KpNode.Configuration.NodeConfig.Load(file);
         }
         finally
         {

@@ -7,12 +7,10 @@ namespace KpNode.Tests.Operations;
 
 public sealed class StatusPageTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact]
     public async Task The_status_page_in_a_browser_shows_partners_errors_explained_expiry_warnings_and_recent_certificates()
     {
-        Ops.RequireTool(Chromium, "apt-get install -y chromium");
+        await ThirdPartyTools.RequireChromiumAsync();
         await using var net = await TestNetwork.StartAsync(["ZA", "BE"], [new("Node:Operations:ExpiryWarningDays", "400")]);
         var delivered = await net.IssueAsync("ZA", "BE");
         await net.WaitForAsync("ZA", delivered.Certificate.Number, r => r.Status == CertificateStatus.Delivered);
@@ -49,7 +47,7 @@ public sealed class StatusPageTests
     [Fact]
     public async Task The_status_page_renders_on_a_phone_screen_in_one_column()
     {
-        Ops.RequireTool(Chromium, "apt-get install -y chromium");
+        await ThirdPartyTools.RequireChromiumAsync();
         await using var net = await TestNetwork.StartAsync("ZA", "BE");
         var png = Path.Combine(net.Root, "status-phone.png");
 
@@ -88,7 +86,7 @@ internal static class Browser
         var profile = Profile();
         try
         {
-            var run = await Ops.RunToolAsync("/usr/bin/chromium", [.. Flags(profile), "--dump-dom", url], TimeSpan.FromSeconds(60));
+            var run = await ThirdPartyTools.RunAsync(ThirdPartyTools.Chromium, [.. Flags(profile), "--dump-dom", url], TimeSpan.FromSeconds(60));
             Assert.True(run.ExitCode == 0 && run.Stdout.Contains("</html>"), $"chromium failed ({run.ExitCode}): {run.Stderr}");
             return run.Stdout;
         }
@@ -103,7 +101,7 @@ internal static class Browser
         var profile = Profile();
         try
         {
-            var run = await Ops.RunToolAsync("/usr/bin/chromium",
+            var run = await ThirdPartyTools.RunAsync(ThirdPartyTools.Chromium,
                 [.. Flags(profile), "--hide-scrollbars", $"--window-size={width},{height}", $"--screenshot={png}", url], TimeSpan.FromSeconds(60));
             Assert.True(run.ExitCode == 0 && File.Exists(png), $"chromium failed ({run.ExitCode}): {run.Stderr}");
         }

@@ -1,7 +1,6 @@
 using Google.Protobuf;
 using KpNode.Storage;
 using KpNode.Trust;
-using KpNode.Tests.Trust;
 using static KpNode.Tests.Trust.TrustTestData;
 
 namespace KpNode.Tests.Storage;

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using KpNode.Trust;
 using static KpNode.Tests.Trust.TrustTestData;

@@ -1,11 +1,10 @@
-using KpNode.Domain;
 using System.Net;
-using Microsoft.Extensions.Configuration;
+using KpNode.Domain;
 
-namespace KpNode.Hosting;
+namespace KpNode.Configuration;
 
 /// <summary>A node configuration file, loaded, with paths resolved against the file and every key checked.</summary>
-public sealed class NodeConfig
+internal sealed class NodeConfig
 {
     /// <summary>Prefix of environment variables that override the file, e.g. KPNODE_Node__PeerEndpoint.</summary>
     public const string EnvironmentPrefix = "KPNODE_";
@@ -254,7 +253,7 @@ public sealed class NodeConfig
 }
 
 /// <summary>Where an endpoint listens: an IP address or "localhost", and a port (0 = any free port).</summary>
-public sealed record ListenAddress(string Host, int Port)
+internal sealed record ListenAddress(string Host, int Port)
 {
     public bool IsLocalhost => Host == "localhost";
 
@@ -302,7 +301,7 @@ public sealed record ListenAddress(string Host, int Port)
 }
 
 /// <summary>A configuration that cannot run; the message lists every key at fault and what to do.</summary>
-public sealed class ConfigurationProblemException(string file, IReadOnlyList<string> problems)
+internal sealed class ConfigurationProblemException(string file, IReadOnlyList<string> problems)
     : Exception($"The node configuration {file} cannot be used:{Environment.NewLine}"
                 + string.Join(Environment.NewLine, problems.Select(p => "  - " + p)))
 {

@@ -1,7 +1,7 @@
-namespace KpNode.Exchange;
+namespace KpNode.Wire;
 
 /// <summary>DSSE payload types of the kp.v1 business messages; each names the protobuf message in the payload.</summary>
-public static class PayloadTypes
+internal static class PayloadTypes
 {
     public const string CertificateIssued = "application/vnd.kp.v1.certificate-issued+protobuf";
     public const string CertificateVoided = "application/vnd.kp.v1.certificate-voided+protobuf";

@@ -1,4 +1,4 @@
-namespace KpNode.Exchange;
+namespace KpNode.Workflow;
 
 /// <summary>
 /// The one place message ids come from: UUIDv7, strictly increasing within the process, so ids sort by creation.
@@ -10,7 +10,7 @@ namespace KpNode.Exchange;
 /// next pass (seconds under load). So within a millisecond (or if the clock steps back) the next id is the last
 /// one plus one in its random bits, as RFC 9562 (6.2) allows for monotonic UUIDv7.
 /// </remarks>
-public sealed class MessageIds(TimeProvider time)
+internal sealed class MessageIds(TimeProvider time)
 {
     private readonly Lock _gate = new();
     private UInt128 _last;

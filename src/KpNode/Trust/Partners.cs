@@ -1,19 +1,18 @@
 using System.Security.Cryptography.X509Certificates;
+using KpNode.Configuration;
 using KpNode.Domain;
-using KpNode.Hosting;
-using KpNode.Trust;
 
-namespace KpNode.Exchange;
+namespace KpNode.Trust;
 
 /// <summary>A trading partner as configured: its code, where its node listens, and the root we trust for it.</summary>
-public sealed record Partner(string Code, Uri Address, X509Certificate2 Root, IReadOnlyList<string> NumberPrefixes, PartnerPolicy Policy)
+internal sealed record Partner(string Code, Uri Address, X509Certificate2 Root, IReadOnlyList<string> NumberPrefixes, PartnerPolicy Policy)
 {
     /// <summary>The only anchor a message from this partner may chain to.</summary>
     public IReadOnlyCollection<X509Certificate2> Anchors { get; } = [Root];
 }
 
 /// <summary>The configured partners, with their roots loaded and checked once at start.</summary>
-public sealed class Partners
+internal sealed class Partners
 {
     private readonly Dictionary<string, Partner> _byCode;
 

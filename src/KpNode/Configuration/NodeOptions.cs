@@ -1,7 +1,7 @@
-namespace KpNode.Hosting;
+namespace KpNode.Configuration;
 
 /// <summary>The node's configuration, bound from the "Node" section of its JSON file.</summary>
-public sealed class NodeOptions
+internal sealed class NodeOptions
 {
     public const string Section = "Node";
 
@@ -50,7 +50,7 @@ public sealed class NodeOptions
 }
 
 /// <summary>National restrictions that apply to trade with every partner.</summary>
-public sealed class TradePolicyOptions
+internal sealed class TradePolicyOptions
 {
     /// <summary>ISO codes of origins whose rough diamonds are refused (e.g. national sanctions).</summary>
     public List<string> RefusedOrigins { get; set; } = [];
@@ -60,7 +60,7 @@ public sealed class TradePolicyOptions
 }
 
 /// <summary>One trading partner: who it is, where its node listens, and the root we trust for it.</summary>
-public sealed class PartnerOptions
+internal sealed class PartnerOptions
 {
     public string Participant { get; set; } = "";
 
@@ -83,7 +83,7 @@ public sealed class PartnerOptions
 }
 
 /// <summary>Timings of delivery to partners: Polly covers seconds, the durable outbox hours and days.</summary>
-public sealed class DeliveryOptions
+internal sealed class DeliveryOptions
 {
     /// <summary>Limit for one Deliver call.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
@@ -125,7 +125,7 @@ public sealed class DeliveryOptions
 }
 
 /// <summary>What operators watch: the operations HTTP endpoint (metrics, status page), expiry warnings, log format.</summary>
-public sealed class OperationsOptions
+internal sealed class OperationsOptions
 {
     /// <summary>
     /// host:port of the operations endpoint: Prometheus metrics at /metrics and the read-only status page at /.

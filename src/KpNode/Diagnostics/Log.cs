@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Logging;
-
-namespace KpNode.Operations;
+namespace KpNode.Diagnostics;
 
 /// <summary>Every log message of the node, source-generated, with stable event ids (never keys or whole certificates).</summary>
 internal static partial class Log

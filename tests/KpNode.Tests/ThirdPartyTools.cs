@@ -1,0 +1,113 @@
+using System.Diagnostics;
+
+namespace KpNode.Tests;
+
+/// <summary>
+/// The clients that are not ours (Debian's chromium, python3-grpcio), installed by the test run itself so that
+/// the README's `dotnet test KpNode.sln` passes on a fresh machine: as root with apt-get, else the test fails
+/// with the exact line to run.
+/// </summary>
+internal static class ThirdPartyTools
+{
+    public const string Chromium = "/usr/bin/chromium";
+
+    /// <summary>Debian's python3 (the one with python3-grpcio); the python3 first on PATH may be another build.</summary>
+    public const string Python = "/usr/bin/python3";
+
+    private static readonly SemaphoreSlim AptGate = new(1, 1);
+    private static readonly Dictionary<string, Task> Installs = [];
+    private static bool _updated;
+
+    public static Task RequireChromiumAsync() => RequireAsync("chromium", () => Task.FromResult(File.Exists(Chromium)));
+
+    public static Task RequirePythonGrpcAsync() => RequireAsync("python3-grpcio", async () =>
+        File.Exists(Python) && (await RunAsync(Python, ["-c", "import grpc"], TimeSpan.FromSeconds(30))).ExitCode == 0);
+
+    private static Task RequireAsync(string package, Func<Task<bool>> present)
+    {
+        lock (Installs)
+        {
+            if (!Installs.TryGetValue(package, out var install))
+            {
+                install = InstallAsync(package, present);
+                Installs[package] = install;
+            }
+
+            return install;
+        }
+    }
+
+    private static async Task InstallAsync(string package, Func<Task<bool>> present)
+    {
+        if (await present())
+        {
+            return;
+        }
+
+        var line = $"apt-get update && apt-get install -y {package}";
+        if (!Environment.IsPrivilegedProcess)
+        {
+            Assert.Fail($"{package} is missing and the tests are not running as root: install it with 'sudo {line}'");
+        }
+
+        await AptGate.WaitAsync();
+        try
+        {
+            if (!_updated)
+            {
+                await AptAsync(["update", "-qq"], line);
+                _updated = true;
+            }
+
+            await AptAsync(["install", "-y", "-qq", "--no-install-recommends", package], line);
+        }
+        finally
+        {
+            AptGate.Release();
+        }
+
+        Assert.True(await present(), $"{package} is still missing after '{line}'");
+    }
+
+    private static async Task AptAsync(string[] args, string line)
+    {
+        var (exit, _, stderr) = await RunAsync("apt-get", args, TimeSpan.FromMinutes(8), ("DEBIAN_FRONTEND", "noninteractive"));
+        Assert.True(exit == 0, $"apt-get {string.Join(' ', args)} failed ({exit}): {stderr.Trim()}; install by hand with '{line}'");
+    }
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string program, IEnumerable<string> args,
+        TimeSpan timeout, params (string Name, string Value)[] environment)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} did not finish within {timeout}");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
