@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using KpNode.Cli;
 using KpNode.Configuration;
 using KpNode.Hosting;
