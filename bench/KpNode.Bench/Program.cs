@@ -4,7 +4,7 @@ using KpNode.Bench.Common;
 using KpNode.Bench.Exchange;
 using KpNode.Bench.Store;
 
-// Benchmarks of KpNode (issue 6); figures and how to read them: bench/RESULTS.md.
+// Benchmarks of KpNode; current figures, how to read them and the decisions they led to: bench/RESULTS.md.
 const string Usage = """
     usage: dotnet run -c Release --project bench/KpNode.Bench -- <command> [options]
       exchange [--certificates N] [--concurrency C] [--rate R] [--steady-seconds S] [--raw-seconds S] [--in-flight M] [--warm-up N] [--json]
