@@ -1,15 +1,17 @@
 using Grpc.Core;
 using KpNode.Configuration;
 using KpNode.Diagnostics;
-using KpNode.LocalApi;
+using KpNode.Exchange;
 using KpNode.Outbox;
 using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Wire.V1;
+using Microsoft.AspNetCore.Authorization;
 
 namespace KpNode.Operations;
 
 /// <summary>The operators' gRPC service on the Local endpoint: a thin adapter over the status report, the ping and the outbox lanes.</summary>
+[Authorize(Policy = Callers.OperatorPolicy)]
 internal sealed class OperationsApi(
     OperatorGate gate, NodeStatusReport report, PeerPing ping, OutboxDispatcher outbox, Partners partners, INodeStore store,
     NodeConfig config, TimeProvider time, ILogger<OperationsApi> logger)
@@ -45,8 +47,7 @@ internal sealed class OperationsApi(
         var ids = lane.RetryNow();
 
         // Wait for the attempt this triggered (bounded by what the pipeline may take), then report what it did.
-        var d = config.Options.Delivery;
-        var deadline = time.GetUtcNow() + d.AttemptTimeout * (d.QuickRetries + 1) + d.QuickRetryDelay * 8 + TimeSpan.FromSeconds(2);
+        var deadline = time.GetUtcNow() + config.Options.Delivery.WorstCaseDeliveryTime + TimeSpan.FromSeconds(2);
         // The store keeps milliseconds: compare at that precision.
         var startedAt = time.GetUtcNow().UtcDateTime;
         startedAt = startedAt.AddTicks(-(startedAt.Ticks % TimeSpan.TicksPerMillisecond));
