@@ -7,6 +7,7 @@ using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Wire.V1;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 
 namespace KpNode.Operations;
 
@@ -14,7 +15,7 @@ namespace KpNode.Operations;
 [Authorize(Policy = Callers.OperatorPolicy)]
 internal sealed class OperationsApi(
     OperatorGate gate, NodeStatusReport report, PeerPing ping, OutboxDispatcher outbox, Partners partners, INodeStore store,
-    NodeConfig config, TimeProvider time, ILogger<OperationsApi> logger)
+    IOptions<NodeOptions> node, IOptions<DeliveryOptions> delivery, TimeProvider time, ILogger<OperationsApi> logger)
     : OperationsService.OperationsServiceBase
 {
     public override async Task<GetNodeStatusResponse> GetNodeStatus(GetNodeStatusRequest request, ServerCallContext context)
@@ -47,7 +48,7 @@ internal sealed class OperationsApi(
         var ids = lane.RetryNow();
 
         // Wait for the attempt this triggered (bounded by what the pipeline may take), then report what it did.
-        var deadline = time.GetUtcNow() + config.Options.Delivery.WorstCaseDeliveryTime + TimeSpan.FromSeconds(2);
+        var deadline = time.GetUtcNow() + delivery.Value.WorstCaseDeliveryTime + TimeSpan.FromSeconds(2);
         // The store keeps milliseconds: compare at that precision.
         var startedAt = time.GetUtcNow().UtcDateTime;
         startedAt = startedAt.AddTicks(-(startedAt.Ticks % TimeSpan.TicksPerMillisecond));
@@ -92,6 +93,6 @@ internal sealed class OperationsApi(
         }
 
         return partners.Find(code) ?? throw new RpcException(new Status(StatusCode.NotFound,
-            $"partner: {code} is not a configured partner of {config.Participant} (configured: {string.Join(", ", partners.All.Select(p => p.Code).Order())})"));
+            $"partner: {code} is not a configured partner of {node.Value.Participant} (configured: {string.Join(", ", partners.All.Select(p => p.Code).Order())})"));
     }
 }
