@@ -1,5 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
-
 namespace KpNode.Trust;
 
 /// <summary>Creates a participant's PKI in one step, for <c>kpnode pki init</c>, the demo network and tests.</summary>
