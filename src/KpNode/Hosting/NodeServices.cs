@@ -78,6 +78,7 @@ internal static class NodeServices
         services.AddSingleton<AdmittedCallers>();
         services.AddSingleton<NodeListeners>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerPolicy>());
+        // Not AddCertificate(): its handler always builds an X509Chain again, a second validation of what the handshake checked.
         services.AddAuthentication(Callers.Scheme)
             .AddScheme<AuthenticationSchemeOptions, CallerAuthentication>(Callers.Scheme, _ => { });
         services.AddAuthorizationBuilder()
