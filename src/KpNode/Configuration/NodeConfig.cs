@@ -103,21 +103,29 @@ internal sealed class NodeConfig
     }
 
     /// <summary>
-    /// A partner's Standing is bound as an enum; a value that is none of its names is reported like any other bad
-    /// key, and bound as the default meanwhile so that the other keys are still checked.
+    /// Enum keys (a partner's Standing, the log format) are bound as enums; a value that is none of the names is
+    /// reported like any other bad key, and bound as the default meanwhile so that the other keys are still checked.
     /// </summary>
     private static IConfiguration WithoutBadEnums(IConfiguration configuration, List<string> problems)
     {
         var replaced = new Dictionary<string, string?>();
-        foreach (var partner in configuration.GetSection(ConfigKeys.Node).GetSection("Partners").GetChildren())
+        void Check<TEnum>(IConfigurationSection section, TEnum fallback, Func<string, string> problem)
+            where TEnum : struct, Enum
         {
-            var standing = partner["Standing"];
-            if (standing is not null && !(Enum.TryParse<PartnerStanding>(standing, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)))
+            if (section.Value is { } value && !(Enum.TryParse<TEnum>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)))
             {
-                problems.Add(NodeOptionsValidator.StandingProblem(int.TryParse(partner.Key, out var i) ? i : -1, standing));
-                replaced[partner.Path + ":Standing"] = nameof(PartnerStanding.Active);
+                problems.Add(problem(value));
+                replaced[section.Path] = fallback.ToString();
             }
         }
+
+        foreach (var partner in configuration.GetSection(ConfigKeys.Node).GetSection("Partners").GetChildren())
+        {
+            var index = int.TryParse(partner.Key, out var i) ? i : -1;
+            Check(partner.GetSection("Standing"), PartnerStanding.Active, value => NodeOptionsValidator.StandingProblem(index, value));
+        }
+
+        Check(configuration.GetSection(ConfigKeys.Operations).GetSection("LogFormat"), LogFormat.Simple, OperationsOptionsValidator.LogFormatProblem);
 
         return replaced.Count == 0 ? configuration
             : new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(replaced).Build();

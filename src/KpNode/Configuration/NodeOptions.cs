@@ -130,6 +130,13 @@ internal sealed class DeliveryOptions
         AttemptTimeout * (QuickRetries + 1) + QuickRetryDelay * (1 << Math.Min(QuickRetries + 1, 10));
 }
 
+/// <summary>How the console log is written; the config spells it in lower case (simple, json).</summary>
+internal enum LogFormat
+{
+    Simple,
+    Json,
+}
+
 /// <summary>What operators watch: the operations HTTP endpoint (metrics, status page), expiry warnings, log format.</summary>
 internal sealed class OperationsOptions
 {
@@ -144,8 +151,8 @@ internal sealed class OperationsOptions
     /// <summary>From this many days before one of our certificates or a partner root expires, warn (logs, metrics, status, page).</summary>
     public int ExpiryWarningDays { get; set; } = 30;
 
-    /// <summary>Console log format: "simple" (one line per event) or "json" (one JSON object per line, for log shippers).</summary>
-    public string LogFormat { get; set; } = "simple";
+    /// <summary>Console log format: simple (one line per event) or json (one JSON object per line, for log shippers).</summary>
+    public LogFormat LogFormat { get; set; } = LogFormat.Simple;
 
     /// <summary>How often the status page reloads itself.</summary>
     public int StatusPageRefreshSeconds { get; set; } = 15;

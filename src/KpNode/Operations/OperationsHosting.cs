@@ -78,7 +78,7 @@ internal static class OperationsHosting
     /// <summary>Console logs as configured: one line per event, or one JSON object per line for log shippers.</summary>
     public static void AddNodeConsole(this ILoggingBuilder logging, OperationsOptions options)
     {
-        if (options.LogFormat == "json")
+        if (options.LogFormat == LogFormat.Json)
         {
             logging.AddJsonConsole(o =>
             {

@@ -102,14 +102,14 @@ public sealed class NodeConfigTests : IDisposable
         var config = NodeConfig.Load(Write(Valid()));
         var services = new ServiceCollection().AddNodeOptions(config);
         services.Configure<DeliveryOptions>(d => d.QuickRetries = 99);
-        services.Configure<OperationsOptions>(o => o.LogFormat = "xml");
+        services.Configure<OperationsOptions>(o => o.LogFormat = (LogFormat)7);
         services.Configure<NodeOptions>(o => o.MaxValidityDays = 0);
         using var provider = services.BuildServiceProvider();
 
         var e = Assert.ThrowsAny<Exception>(() => provider.GetRequiredService<IStartupValidator>().Validate());
         var failures = (e is AggregateException all ? all.InnerExceptions : [e]).Cast<OptionsValidationException>().SelectMany(f => f.Failures).ToList();
         Assert.Contains("Node:Delivery:QuickRetries: must be 0..10", failures);
-        Assert.Contains(failures, f => f.StartsWith("Node:Operations:LogFormat: 'xml'"));
+        Assert.Contains("Node:Operations:LogFormat: '7' is not one of simple, json", failures);
         Assert.Contains(failures, f => f.StartsWith("Node:MaxValidityDays: 0"));
         // Bound sections carry paths resolved against the file, as NodeConfig does.
         using var valid = new ServiceCollection().AddNodeOptions(config).BuildServiceProvider();
