@@ -65,6 +65,7 @@ internal static class NodeServices
             o.MaxReceiveMessageSize = config.Options.MaxMessageBytes;
             o.MaxSendMessageSize = config.Options.MaxMessageBytes;
             o.Interceptors.Add<WorkflowErrors>();
+            o.Interceptors.Add<HealthPerListener>();
         });
         return services;
     }

@@ -25,6 +25,11 @@ public sealed class HealthTests
         var peer = new Health.HealthClient(PeerChannel(net, be.NodeTls));
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving,
             (await peer.CheckAsync(new HealthCheckRequest { Service = "kp.v1.PeerExchangeService" })).Status);
+        foreach (var localOnly in new[] { "kp.v1.LocalApiService", "kp.v1.OperationsService" })
+        {
+            var e = await Assert.ThrowsAsync<RpcException>(() => peer.CheckAsync(new HealthCheckRequest { Service = localOnly }).ResponseAsync);
+            Assert.Equal(StatusCode.NotFound, e.StatusCode);
+        }
     }
 
     [Fact]
