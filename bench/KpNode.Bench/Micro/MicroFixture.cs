@@ -34,7 +34,7 @@ internal sealed class MicroFixture
 
     public static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow);
 
-    public ParticipantPki Pki { get; }
+    public ParticipantCredentials Pki { get; }
     public EnvelopeSigner Signer { get; }
     public Certificate Draft { get; }
     public CertificateIssued Issued { get; }

@@ -72,7 +72,7 @@ internal static class PeerCommands
                 return 0;
             }
 
-            AnsiConsole.MarkupLine($"Cleared the backoff of {r.Rescheduled} message(s) for {Markup.Escape(r.Partner)} (circuit was {StatusPage.Circuit(r.CircuitStateBefore)}) and tried at once:");
+            AnsiConsole.MarkupLine($"Cleared the backoff of {r.Rescheduled} message(s) for {Markup.Escape(r.Partner)} (circuit was {CircuitWords.Words(r.CircuitStateBefore)}) and tried at once:");
             AnsiConsole.MarkupLine($"  [green]{r.Delivered} delivered[/] (signed receipt recorded), {(r.StillPending == 0 ? "[green]0 still pending[/]" : $"[red]{r.StillPending} still pending[/]")}");
             if (r.StillPending > 0 && r.PartnerLink.LastError.Length > 0)
             {

@@ -60,7 +60,7 @@ internal static class StatusCommand
                     PartnerReachability.Unreachable => "[red]no[/]",
                     _ => "[grey]not yet known[/]",
                 };
-                partners.AddRow(Markup.Escape(p.Participant), reachable, Markup.Escape(StatusPage.Circuit(p.CircuitState)),
+                partners.AddRow(Markup.Escape(p.Participant), reachable, Markup.Escape(CircuitWords.Words(p.CircuitState)),
                     p.Backlog.ToString(CultureInfo.InvariantCulture), Output.Time(p.OldestPendingAt), Output.Time(p.LastSuccessAt),
                     p.LastError.Length == 0 ? "[green]none[/]" : $"[red]{Markup.Escape(p.LastError.Split(':')[0])}[/] (below)");
             }

@@ -1,4 +1,3 @@
-using System.Net;
 using KpNode.Domain;
 
 namespace KpNode.Configuration;
@@ -9,16 +8,20 @@ internal sealed class NodeConfig
     /// <summary>Prefix of environment variables that override the file, e.g. KPNODE_Node__PeerEndpoint.</summary>
     public const string EnvironmentPrefix = "KPNODE_";
 
-    private NodeConfig(string filePath, NodeOptions options, ListenAddress peer, ListenAddress local, ListenAddress operations)
+    private NodeConfig(string filePath, IConfiguration configuration, NodeOptions options)
     {
         FilePath = filePath;
+        Configuration = configuration;
         Options = options;
-        PeerListen = peer;
-        LocalListen = local;
-        OperationsListen = operations;
+        PeerListen = Listen(options.PeerEndpoint);
+        LocalListen = Listen(options.LocalEndpoint);
+        OperationsListen = Listen(options.Operations.Endpoint);
     }
 
     public string FilePath { get; }
+
+    /// <summary>The file with its overrides, which the host binds each options section from.</summary>
+    public IConfiguration Configuration { get; }
 
     /// <summary>The options with every path made absolute.</summary>
     public NodeOptions Options { get; }
@@ -42,7 +45,7 @@ internal sealed class NodeConfig
                 [$"--config: the file {fullPath} does not exist (see node-config/ for examples)"]);
         }
 
-        IConfigurationRoot configuration;
+        IConfiguration configuration;
         try
         {
             configuration = new ConfigurationBuilder()
@@ -56,18 +59,40 @@ internal sealed class NodeConfig
             throw new ConfigurationProblemException(fullPath, [$"the file is not valid JSON: {e.InnerException?.Message ?? e.Message}"]);
         }
 
-        var options = new NodeOptions();
         var problems = new List<string>();
+        configuration = WithoutBadEnums(configuration, problems);
+        var options = new NodeOptions();
         try
         {
-            configuration.GetSection(NodeOptions.Section).Bind(options);
+            configuration.GetSection(ConfigKeys.Node).Bind(options);
         }
         catch (InvalidOperationException e)
         {
-            problems.Add($"{NodeOptions.Section}: {e.Message}");
+            problems.Add($"{ConfigKeys.Node}: {e.Message}");
         }
 
-        var baseDir = Path.GetDirectoryName(fullPath)!;
+        ResolvePaths(options, Path.GetDirectoryName(fullPath)!);
+        problems.AddRange(Problems(options));
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationProblemException(fullPath, problems);
+        }
+
+        return new NodeConfig(fullPath, configuration, options);
+    }
+
+    /// <summary>Every problem the sections' validators find, in the order of the file.</summary>
+    public static IEnumerable<string> Problems(NodeOptions options) =>
+        NodeOptionsValidator.Check(options)
+            .Concat(TradePolicyOptionsValidator.CheckOrigins(ConfigKeys.Key(ConfigKeys.TradePolicy, "RefusedOrigins"), options.TradePolicy.RefusedOrigins))
+            .Concat(DeliveryOptionsValidator.Check(options.Delivery))
+            .Concat(OperationsOptionsValidator.Check(options.Operations));
+
+    /// <summary>Paths in the file are relative to the file.</summary>
+    public void ResolvePaths(NodeOptions options) => ResolvePaths(options, Path.GetDirectoryName(FilePath)!);
+
+    private static void ResolvePaths(NodeOptions options, string baseDir)
+    {
         string Resolve(string p) => string.IsNullOrWhiteSpace(p) ? p : Path.GetFullPath(Path.Combine(baseDir, p));
         options.DataDirectory = Resolve(options.DataDirectory);
         options.PkiDirectory = Resolve(options.PkiDirectory);
@@ -75,235 +100,37 @@ internal sealed class NodeConfig
         {
             partner.RootCertificate = Resolve(partner.RootCertificate);
         }
-
-        problems.AddRange(Check(options));
-        var peer = ParseListen("Node:PeerEndpoint", options.PeerEndpoint, problems);
-        var local = ParseListen("Node:LocalEndpoint", options.LocalEndpoint, problems);
-        var operations = ParseListen("Node:Operations:Endpoint", options.Operations.Endpoint, problems);
-        if (problems.Count > 0)
-        {
-            throw new ConfigurationProblemException(fullPath, problems);
-        }
-
-        return new NodeConfig(fullPath, options, peer!, local!, operations!);
     }
 
-    private static IEnumerable<string> Check(NodeOptions o)
+    /// <summary>
+    /// Enum keys (a partner's Standing, the log format) are bound as enums; a value that is none of the names is
+    /// reported like any other bad key, and bound as the default meanwhile so that the other keys are still checked.
+    /// </summary>
+    private static IConfiguration WithoutBadEnums(IConfiguration configuration, List<string> problems)
     {
-        if (!IsParticipantCode(o.Participant))
+        var replaced = new Dictionary<string, string?>();
+        void Check<TEnum>(IConfigurationSection section, TEnum fallback, Func<string, string> problem)
+            where TEnum : struct, Enum
         {
-            yield return $"Node:Participant: '{o.Participant}' is not a participant code (2-8 capital letters or digits, e.g. ZA)";
-        }
-
-        if (o.IssuingPrefixes.Count == 0)
-        {
-            yield return "Node:IssuingPrefixes: name at least one prefix for certificate numbers (e.g. [\"ZA\"])";
-        }
-
-        for (var i = 0; i < o.IssuingPrefixes.Count; i++)
-        {
-            if (!IsPrefix(o.IssuingPrefixes[i]))
+            if (section.Value is { } value && !(Enum.TryParse<TEnum>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)))
             {
-                yield return $"Node:IssuingPrefixes:{i}: '{o.IssuingPrefixes[i]}' is not a number prefix (2 capital letters, then up to 6 capital letters or digits)";
+                problems.Add(problem(value));
+                replaced[section.Path] = fallback.ToString();
             }
         }
 
-        if (string.IsNullOrWhiteSpace(o.DataDirectory))
+        foreach (var partner in configuration.GetSection(ConfigKeys.Node).GetSection("Partners").GetChildren())
         {
-            yield return "Node:DataDirectory: required (where the node keeps its database)";
+            var index = int.TryParse(partner.Key, out var i) ? i : -1;
+            Check(partner.GetSection("Standing"), PartnerStanding.Active, value => NodeOptionsValidator.StandingProblem(index, value));
         }
 
-        if (string.IsNullOrWhiteSpace(o.PkiDirectory))
-        {
-            yield return "Node:PkiDirectory: required (the folder made by 'kpnode pki init')";
-        }
-        else if (!Directory.Exists(o.PkiDirectory))
-        {
-            yield return $"Node:PkiDirectory: the folder {o.PkiDirectory} does not exist (create it with 'kpnode pki init --participant {o.Participant} --out {o.PkiDirectory}')";
-        }
+        Check(configuration.GetSection(ConfigKeys.Operations).GetSection("LogFormat"), LogFormat.Simple, OperationsOptionsValidator.LogFormatProblem);
 
-        if (o.MaxValidityDays is < 1 or > 3650)
-        {
-            yield return $"Node:MaxValidityDays: {o.MaxValidityDays} is outside 1..3650";
-        }
-
-        if (o.DefaultValidityDays < 1 || o.DefaultValidityDays > o.MaxValidityDays)
-        {
-            yield return $"Node:DefaultValidityDays: {o.DefaultValidityDays} must be 1..MaxValidityDays ({o.MaxValidityDays})";
-        }
-
-        if (o.MaxMessageBytes is < 16 * 1024 or > 16 * 1024 * 1024)
-        {
-            yield return $"Node:MaxMessageBytes: {o.MaxMessageBytes} is outside 16 KiB..16 MiB";
-        }
-
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < o.Partners.Count; i++)
-        {
-            var p = o.Partners[i];
-            var key = $"Node:Partners:{i}";
-            if (!IsParticipantCode(p.Participant))
-            {
-                yield return $"{key}:Participant: '{p.Participant}' is not a participant code";
-            }
-            else if (p.Participant == o.Participant)
-            {
-                yield return $"{key}:Participant: {p.Participant} is this node itself, not a partner";
-            }
-            else if (!seen.Add(p.Participant))
-            {
-                yield return $"{key}:Participant: partner {p.Participant} is listed twice";
-            }
-
-            if (!Uri.TryCreate(p.Address, UriKind.Absolute, out var address) || address.Scheme != Uri.UriSchemeHttps)
-            {
-                yield return $"{key}:Address: '{p.Address}' is not an https:// address of the partner's Peer API";
-            }
-
-            if (string.IsNullOrWhiteSpace(p.RootCertificate))
-            {
-                yield return $"{key}:RootCertificate: required (the partner's root CA certificate, PEM)";
-            }
-            else if (!File.Exists(p.RootCertificate))
-            {
-                yield return $"{key}:RootCertificate: the file {p.RootCertificate} does not exist (ask {p.Participant} for its root.crt)";
-            }
-
-            if (!Enum.TryParse<PartnerStanding>(p.Standing, ignoreCase: true, out var standing) || !Enum.IsDefined(standing))
-            {
-                yield return $"{key}:Standing: '{p.Standing}' is not Active, Suspended or Partial";
-            }
-            else if (standing == PartnerStanding.Partial && p.PermittedOriginZones.Count == 0)
-            {
-                yield return $"{key}:PermittedOriginZones: a Partial partner needs the list of zones its exports may come from";
-            }
-
-            foreach (var problem in CheckOrigins($"{key}:RefusedOrigins", p.RefusedOrigins))
-            {
-                yield return problem;
-            }
-
-            for (var j = 0; j < p.NumberPrefixes.Count; j++)
-            {
-                if (!IsPrefix(p.NumberPrefixes[j]))
-                {
-                    yield return $"{key}:NumberPrefixes:{j}: '{p.NumberPrefixes[j]}' is not a number prefix";
-                }
-            }
-        }
-
-        foreach (var problem in CheckOrigins("Node:TradePolicy:RefusedOrigins", o.TradePolicy.RefusedOrigins))
-        {
-            yield return problem;
-        }
-
-        if (o.ExpiryCheckInterval < TimeSpan.FromMilliseconds(100))
-        {
-            yield return "Node:ExpiryCheckInterval: must be at least 0.1 s";
-        }
-
-        var d = o.Delivery;
-        if (d.AttemptTimeout <= TimeSpan.Zero) yield return "Node:Delivery:AttemptTimeout: must be positive";
-        if (d.QuickRetries is < 0 or > 10) yield return "Node:Delivery:QuickRetries: must be 0..10";
-        if (d.QuickRetryDelay <= TimeSpan.Zero) yield return "Node:Delivery:QuickRetryDelay: must be positive";
-        if (d.FirstBackoff <= TimeSpan.Zero) yield return "Node:Delivery:FirstBackoff: must be positive";
-        if (d.ProbeInterval < TimeSpan.FromMilliseconds(200)) yield return "Node:Delivery:ProbeInterval: must be at least 0.2 s";
-        if (d.MaxBackoff < d.FirstBackoff) yield return "Node:Delivery:MaxBackoff: must be at least FirstBackoff";
-        if (d.MaxInFlightPerPartner is < 1 or > 256) yield return "Node:Delivery:MaxInFlightPerPartner: must be 1..256";
-        if (d.BacklogPageSize is < 1 or > 10_000) yield return "Node:Delivery:BacklogPageSize: must be 1..10000";
-        if (d.BreakerMinimumThroughput < 2) yield return "Node:Delivery:BreakerMinimumThroughput: must be at least 2";
-        if (d.BreakerFailureRatio is <= 0 or > 1) yield return "Node:Delivery:BreakerFailureRatio: must be in (0, 1]";
-        if (d.BreakerSamplingDuration < TimeSpan.FromMilliseconds(500)) yield return "Node:Delivery:BreakerSamplingDuration: must be at least 0.5 s";
-        if (d.BreakerBreakDuration < TimeSpan.FromMilliseconds(500)) yield return "Node:Delivery:BreakerBreakDuration: must be at least 0.5 s";
-
-        var ops = o.Operations;
-        if (ops.ExpiryWarningDays is < 0 or > 3650) yield return $"Node:Operations:ExpiryWarningDays: {ops.ExpiryWarningDays} is outside 0..3650";
-        if (ops.LogFormat is not ("simple" or "json")) yield return $"Node:Operations:LogFormat: '{ops.LogFormat}' is not one of simple, json";
-        if (ops.StatusPageRefreshSeconds is < 1 or > 3600) yield return $"Node:Operations:StatusPageRefreshSeconds: {ops.StatusPageRefreshSeconds} is outside 1..3600";
+        return replaced.Count == 0 ? configuration
+            : new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(replaced).Build();
     }
 
-    private static IEnumerable<string> CheckOrigins(string key, List<string> origins)
-    {
-        for (var i = 0; i < origins.Count; i++)
-        {
-            if (!Iso3166.IsAssigned(origins[i]))
-            {
-                yield return $"{key}:{i}: '{origins[i]}' is not an ISO 3166-1 alpha-2 country code";
-            }
-        }
-    }
-
-    private static ListenAddress? ParseListen(string key, string value, List<string> problems)
-    {
-        if (ListenAddress.TryParse(value, out var address))
-        {
-            return address;
-        }
-
-        problems.Add($"{key}: '{value}' is not host:port (use an IP address or localhost, e.g. 127.0.0.1:7101)");
-        return null;
-    }
-
-    internal static bool IsParticipantCode(string? code) =>
-        code is { Length: >= 2 and <= 8 } && code.All(c => c is >= 'A' and <= 'Z' or >= '0' and <= '9') && char.IsAsciiLetterUpper(code[0]);
-
-    internal static bool IsPrefix(string? prefix) =>
-        prefix is { Length: >= 2 and <= 8 } && char.IsAsciiLetterUpper(prefix[0]) && char.IsAsciiLetterUpper(prefix[1])
-        && prefix.Skip(2).All(c => c is >= 'A' and <= 'Z' or >= '0' and <= '9');
-}
-
-/// <summary>Where an endpoint listens: an IP address or "localhost", and a port (0 = any free port).</summary>
-internal sealed record ListenAddress(string Host, int Port)
-{
-    public bool IsLocalhost => Host == "localhost";
-
-    public IPAddress? Ip => IsLocalhost ? null : IPAddress.Parse(Host);
-
-    /// <summary>An address a client on this machine can dial for this endpoint.</summary>
-    public string DialHost => Host switch
-    {
-        "0.0.0.0" => "127.0.0.1",
-        "::" => "::1",
-        _ => Host,
-    };
-
-    public static bool TryParse(string? value, out ListenAddress address)
-    {
-        address = null!;
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return false;
-        }
-
-        var colon = value.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(value.AsSpan(colon + 1), out var port) || port is < 0 or > 65535)
-        {
-            return false;
-        }
-
-        var host = value[..colon];
-        if (host.StartsWith('[') && host.EndsWith(']'))
-        {
-            host = host[1..^1];
-        }
-
-        if (host != "localhost" && !IPAddress.TryParse(host, out _))
-        {
-            return false;
-        }
-
-        address = new ListenAddress(host, port);
-        return true;
-    }
-
-    public Uri ToUri(int port) =>
-        new($"https://{(DialHost.Contains(':') ? $"[{DialHost}]" : DialHost)}:{port}");
-}
-
-/// <summary>A configuration that cannot run; the message lists every key at fault and what to do.</summary>
-internal sealed class ConfigurationProblemException(string file, IReadOnlyList<string> problems)
-    : Exception($"The node configuration {file} cannot be used:{Environment.NewLine}"
-                + string.Join(Environment.NewLine, problems.Select(p => "  - " + p)))
-{
-    public IReadOnlyList<string> Problems { get; } = problems;
+    private static ListenAddress Listen(string value) =>
+        ListenAddress.TryParse(value, out var address) ? address : throw new InvalidOperationException($"checked by {nameof(NodeOptionsValidator)}: {value}");
 }

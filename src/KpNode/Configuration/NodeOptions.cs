@@ -1,3 +1,5 @@
+using KpNode.Domain;
+
 namespace KpNode.Configuration;
 
 /// <summary>The node's configuration, bound from the "Node" section of its JSON file.</summary>
@@ -74,7 +76,7 @@ internal sealed class PartnerOptions
     public List<string> NumberPrefixes { get; set; } = [];
 
     /// <summary>Active, Suspended, or Partial (exports accepted only from PermittedOriginZones).</summary>
-    public string Standing { get; set; } = "Active";
+    public PartnerStanding Standing { get; set; } = PartnerStanding.Active;
 
     public List<string> PermittedOriginZones { get; set; } = [];
 
@@ -122,6 +124,17 @@ internal sealed class DeliveryOptions
     public TimeSpan BreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     public TimeSpan BreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest one delivery through the pipeline may take: every attempt and every quick retry's backoff.</summary>
+    public TimeSpan WorstCaseDeliveryTime =>
+        AttemptTimeout * (QuickRetries + 1) + QuickRetryDelay * (1 << Math.Min(QuickRetries + 1, 10));
+}
+
+/// <summary>How the console log is written; the config spells it in lower case (simple, json).</summary>
+internal enum LogFormat
+{
+    Simple,
+    Json,
 }
 
 /// <summary>What operators watch: the operations HTTP endpoint (metrics, status page), expiry warnings, log format.</summary>
@@ -138,8 +151,8 @@ internal sealed class OperationsOptions
     /// <summary>From this many days before one of our certificates or a partner root expires, warn (logs, metrics, status, page).</summary>
     public int ExpiryWarningDays { get; set; } = 30;
 
-    /// <summary>Console log format: "simple" (one line per event) or "json" (one JSON object per line, for log shippers).</summary>
-    public string LogFormat { get; set; } = "simple";
+    /// <summary>Console log format: simple (one line per event) or json (one JSON object per line, for log shippers).</summary>
+    public LogFormat LogFormat { get; set; } = LogFormat.Simple;
 
     /// <summary>How often the status page reloads itself.</summary>
     public int StatusPageRefreshSeconds { get; set; } = 15;

@@ -7,6 +7,7 @@ using KpNode.Configuration;
 using KpNode.Diagnostics;
 using KpNode.Trust;
 using KpNode.Wire.V1;
+using Microsoft.Extensions.Options;
 
 namespace KpNode.Exchange;
 
@@ -15,7 +16,7 @@ namespace KpNode.Exchange;
 /// partner's server, only that partner's root and a certificate naming that partner.
 /// </summary>
 internal sealed class PeerChannels(
-    NodeConfig config, ParticipantCredentials credentials, TrustChain trust, TimeProvider time, ILogger<PeerChannels> logger)
+    IOptions<NodeOptions> node, ParticipantCredentials credentials, TrustChain trust, TimeProvider time, ILogger<PeerChannels> logger)
     : IDisposable
 {
     private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
@@ -48,8 +49,8 @@ internal sealed class PeerChannels(
         {
             HttpHandler = new DialPerCall(handler),
             DisposeHttpClient = true,
-            MaxReceiveMessageSize = config.Options.MaxMessageBytes,
-            MaxSendMessageSize = config.Options.MaxMessageBytes,
+            MaxReceiveMessageSize = node.Value.MaxMessageBytes,
+            MaxSendMessageSize = node.Value.MaxMessageBytes,
         });
     }
 

@@ -8,19 +8,20 @@ using KpNode.Trust;
 using KpNode.Wire;
 using KpNode.Wire.V1;
 using KpNode.Workflow;
+using Microsoft.AspNetCore.Authorization;
 
 namespace KpNode.Exchange;
 
 /// <summary>The Peer API: a thin adapter from partners' calls to the certificate workflow.</summary>
+[Authorize(Policy = Callers.PartnerPolicy)]
 internal sealed class PeerExchangeApi(
-    PeerGate gate, CertificateWorkflow workflow, IDeliverySignal delivery, EnvelopeSigner signer,
+    PeerGate gate, CertificateWorkflow workflow, EnvelopeSigner signer,
     NodeConfig config, TimeProvider time, NodeMetrics metrics, ILogger<PeerExchangeApi> logger)
     : PeerExchangeService.PeerExchangeServiceBase
 {
     public override async Task<DeliverResponse> Deliver(DeliverRequest request, ServerCallContext context)
     {
         var partner = gate.RequirePartner(context);
-        delivery.PartnerSeen(partner.Code);
         if (request.Envelope is null)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "envelope: required"));
@@ -42,14 +43,12 @@ internal sealed class PeerExchangeApi(
     public override Task<CheckAuthenticityResponse> CheckAuthenticity(CheckAuthenticityRequest request, ServerCallContext context)
     {
         var partner = gate.RequirePartner(context);
-        delivery.PartnerSeen(partner.Code);
         return Task.FromResult(new CheckAuthenticityResponse { Statement = workflow.AnswerAuthenticity(partner, request) });
     }
 
     public override Task<PingResponse> Ping(PingRequest request, ServerCallContext context)
     {
         var partner = gate.RequirePartner(context);
-        delivery.PartnerSeen(partner.Code);
         if (request.Nonce.Length is 0 or > 64)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "nonce: 1 to 64 random bytes required"));

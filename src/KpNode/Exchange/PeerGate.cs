@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using KpNode.Diagnostics;
@@ -11,16 +12,17 @@ namespace KpNode.Exchange;
 /// </summary>
 internal sealed class PeerGate(Partners partners, TrustChain trust, TimeProvider time, ILogger<PeerGate> logger)
 {
-    /// <summary>Kestrel's handshake callback: refuse anyone who is not a configured partner, and log why.</summary>
-    public bool Accept(X509Certificate2 certificate)
+    /// <summary>Kestrel's handshake callback: the partner's claims, or null (logged with the reason) for anyone else.</summary>
+    public ClaimsPrincipal? Admit(X509Certificate2 certificate)
     {
         var (partner, reason) = Identify(certificate);
         if (partner is null)
         {
             Log.PeerCertificateRefused(logger, certificate.Subject, certificate.Thumbprint, reason);
+            return null;
         }
 
-        return partner is not null;
+        return Callers.PartnerNode(partner.Code);
     }
 
     public (Partner? Partner, string Reason) Identify(X509Certificate2 certificate)
@@ -42,12 +44,11 @@ internal sealed class PeerGate(Partners partners, TrustChain trust, TimeProvider
         return result.IsTrusted ? (partner, "") : (null, $"not a valid certificate of {claimed}: {result.Message}");
     }
 
-    /// <summary>The partner behind this call; the handshake already checked it, this keeps services honest.</summary>
+    /// <summary>The partner behind this call, from the claims the handshake's certificate gave; the chain is not checked again.</summary>
     public Partner RequirePartner(ServerCallContext context)
     {
-        var certificate = context.GetHttpContext().Connection.ClientCertificate
-            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "a partner's TLS client certificate is required"));
-        var (partner, reason) = Identify(certificate);
-        return partner ?? throw new RpcException(new Status(StatusCode.PermissionDenied, $"the Peer API serves partners only: {reason}"));
+        var user = context.GetHttpContext().User;
+        return (user.IsPartnerNode() && user.Participant() is { } code ? partners.Find(code) : null)
+            ?? throw new RpcException(new Status(StatusCode.PermissionDenied, "the Peer API serves partners only"));
     }
 }

@@ -4,14 +4,11 @@ using System.Security.Authentication;
 using KpNode.Configuration;
 using KpNode.Diagnostics;
 using KpNode.Exchange;
-using KpNode.LocalApi;
 using KpNode.Operations;
-using KpNode.Outbox;
-using KpNode.Storage;
 using KpNode.Trust;
-using KpNode.Workflow;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Options;
 
 namespace KpNode.Hosting;
 
@@ -87,22 +84,31 @@ internal sealed class NodeHost : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
-        AddServices(builder.Services, config, credentials, partners, settings.Time);
+        builder.Services
+            .AddNodeOptions(config)
+            .AddSingleton(settings.Time)
+            .AddTrust(credentials, partners)
+            .AddStore(config, settings.Time)
+            .AddWorkflow()
+            .AddNodeGrpc(config)
+            .AddCallers()
+            .AddExchange()
+            .AddOutbox()
+            .AddLocalApi();
         builder.AddOperations(config);
 
-        ListenOptions? peer = null, local = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             var services = kestrel.ApplicationServices;
-            peer = Listen(kestrel, config.PeerListen, credentials, services.GetRequiredService<PeerGate>().Accept);
-            local = Listen(kestrel, config.LocalListen, credentials, services.GetRequiredService<OperatorGate>().Accept);
+            var admitted = services.GetRequiredService<AdmittedCallers>();
+            var listeners = services.GetRequiredService<NodeListeners>();
+            listeners.Peer = Listen(kestrel, config.PeerListen, credentials, admitted.Through(services.GetRequiredService<PeerGate>().Admit));
+            listeners.Local = Listen(kestrel, config.LocalListen, credentials, admitted.Through(services.GetRequiredService<OperatorGate>().Admit));
         });
 
         var app = builder.Build();
-        app.MapGrpcService<PeerExchangeApi>();
-        app.MapGrpcService<LocalApiEndpoint>();
-        app.MapOperations();
+        app.MapNode();
         try
         {
             await app.StartAsync(ct);
@@ -111,47 +117,21 @@ internal sealed class NodeHost : IAsyncDisposable
         {
             await app.DisposeAsync();
             throw new ConfigurationProblemException(config.FilePath,
-                [$"Node:PeerEndpoint / Node:LocalEndpoint / Node:Operations:Endpoint: a port is already in use ({e.Message}); stop the other process or choose another port"]);
+                [$"{ConfigKeys.Key(ConfigKeys.Node, "PeerEndpoint")} / {ConfigKeys.Key(ConfigKeys.Node, "LocalEndpoint")} / {ConfigKeys.Key(ConfigKeys.Operations, "Endpoint")}: a port is already in use ({e.Message}); stop the other process or choose another port"]);
+        }
+        catch (Exception e) when (e is OptionsValidationException or AggregateException { InnerExceptions: [OptionsValidationException, ..] })
+        {
+            await app.DisposeAsync();
+            var failures = e is AggregateException all ? all.InnerExceptions.OfType<OptionsValidationException>().SelectMany(v => v.Failures) : ((OptionsValidationException)e).Failures;
+            throw new ConfigurationProblemException(config.FilePath, failures.ToList());
         }
 
-        var host = new NodeHost(app, config, peer!, local!);
+        var listening = app.Services.GetRequiredService<NodeListeners>();
+        var host = new NodeHost(app, config, listening.Peer!, listening.Local!);
         var logger = app.Services.GetRequiredService<ILogger<NodeHost>>();
         Log.NodeStarted(logger, config.Participant, host.PeerAddress.ToString(), host.LocalAddress.ToString());
         app.Lifetime.ApplicationStopping.Register(() => Log.NodeStopping(logger, config.Participant));
         return host;
-    }
-
-    private static void AddServices(IServiceCollection services, NodeConfig config, ParticipantCredentials credentials,
-        Partners partners, TimeProvider time)
-    {
-        services.AddSingleton(config);
-        services.AddSingleton(credentials);
-        services.AddSingleton(partners);
-        services.AddSingleton(time);
-        services.AddSingleton<NodeClock>();
-        services.AddSingleton<INodeStore>(_ =>
-            NodeStore.Open(Path.Combine(config.Options.DataDirectory, "kpnode.db"), time));
-        services.AddSingleton<TrustChain>();
-        services.AddSingleton(_ => new EnvelopeSigner(credentials.DocumentSigning));
-        services.AddSingleton<EnvelopeVerifier>();
-        services.AddSingleton<MessageIds>();
-        services.AddSingleton<OutboxSignal>();
-        services.AddSingleton<IDeliverySignal>(sp => sp.GetRequiredService<OutboxSignal>());
-        services.AddSingleton<CertificateWorkflow>();
-        services.AddSingleton<PeerChannels>();
-        services.AddSingleton<OutboxDispatcher>();
-        services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
-        services.AddHostedService<ExpiryMonitor>();
-        services.AddSingleton<PeerGate>();
-        services.AddSingleton<OperatorGate>();
-        services.AddGrpc(o =>
-        {
-            o.MaxReceiveMessageSize = config.Options.MaxMessageBytes;
-            o.MaxSendMessageSize = config.Options.MaxMessageBytes;
-            o.Interceptors.Add<WorkflowErrors>();
-        });
-        // Pages of the Local API can be larger than any one message a partner may send.
-        services.AddGrpc().AddServiceOptions<LocalApiEndpoint>(o => o.MaxSendMessageSize = 32 * 1024 * 1024);
     }
 
     private static ListenOptions Listen(KestrelServerOptions kestrel, ListenAddress address, ParticipantCredentials credentials,
@@ -170,6 +150,8 @@ internal sealed class NodeHost : IAsyncDisposable
                 SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 ClientCertificateMode = ClientCertificateMode.RequireCertificate,
                 CheckCertificateRevocation = false,
+                // The one chain validation of a connection: our gates trust only the configured roots (never the OS store),
+                // log why they refuse, and give the claims every call on it is then authenticated with.
                 ClientCertificateValidation = (certificate, _, _) => acceptClient(certificate),
             });
         });
@@ -185,14 +167,14 @@ internal sealed class NodeHost : IAsyncDisposable
         }
         catch (Exception e) when (e is PkiFileException or IOException or UnauthorizedAccessException)
         {
-            throw new ConfigurationProblemException(config.FilePath, [$"Node:PkiDirectory: {e.Message}"]);
+            throw new ConfigurationProblemException(config.FilePath, [$"{ConfigKeys.Key(ConfigKeys.Node, "PkiDirectory")}: {e.Message}"]);
         }
 
         var named = ParticipantIdentity.FromCertificate(credentials.NodeTls);
         if (named != config.Participant)
         {
             throw new ConfigurationProblemException(config.FilePath,
-                [$"Node:PkiDirectory: the certificates in {config.Options.PkiDirectory} belong to {named ?? "no participant"}, but Node:Participant is {config.Participant}"]);
+                [$"{ConfigKeys.Key(ConfigKeys.Node, "PkiDirectory")}: the certificates in {config.Options.PkiDirectory} belong to {named ?? "no participant"}, but {ConfigKeys.Key(ConfigKeys.Node, "Participant")} is {config.Participant}"]);
         }
 
         return credentials;

@@ -1,20 +1,20 @@
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using KpNode.Configuration;
 using KpNode.Diagnostics;
-using KpNode.Hosting;
+using KpNode.Exchange;
 using KpNode.Operations;
-using KpNode.Outbox;
 using KpNode.Storage;
 using KpNode.Wire.V1;
 using KpNode.Workflow;
+using Microsoft.AspNetCore.Authorization;
 
 namespace KpNode.LocalApi;
 
 /// <summary>The Local API for the participant's own systems and operators: map, call the workflow, map back.</summary>
+[Authorize(Policy = Callers.OperatorPolicy)]
 internal sealed class LocalApiEndpoint(
-    OperatorGate gate, CertificateWorkflow workflow, INodeStore store, OutboxDispatcher outbox,
-    NodeConfig config, NodeClock clock, ILogger<LocalApiEndpoint> logger)
+    OperatorGate gate, CertificateWorkflow workflow, INodeStore store, NodeStatusReport report,
+    NodeConfig config, ILogger<LocalApiEndpoint> logger)
     : LocalApiService.LocalApiServiceBase
 {
     private const int DefaultPageSize = 50;
@@ -109,44 +109,7 @@ internal sealed class LocalApiEndpoint(
     public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
     {
         gate.RequireOperator(context);
-        var response = new GetStatusResponse
-        {
-            Participant = config.Participant,
-            Version = NodeVersion.Current,
-            StartedAt = Timestamp.FromDateTimeOffset(clock.StartedAt),
-            StoreSizeBytes = store.FileSizeBytes,
-        };
-        foreach (var (status, count) in store.CountCertificatesByStatus().OrderBy(kv => kv.Key))
-        {
-            response.CertificateCounts.Add(new StatusCount { Status = (Wire.V1.CertificateStatus)(int)status, Count = count });
-        }
-
-        foreach (var lane in outbox.Lanes.OrderBy(l => l.Partner, StringComparer.Ordinal))
-        {
-            // The figures only: the backlog's envelopes stay on disk (kpnode status has the full report).
-            var pending = store.SummarizePending(lane.Partner);
-            var partner = new PartnerStatus
-            {
-                Participant = lane.Partner,
-                Address = config.Options.Partners.First(p => p.Participant == lane.Partner).Address,
-                Backlog = pending.Count,
-                LastError = lane.LastError ?? "",
-                CircuitState = lane.CircuitState.ToString(),
-            };
-            if (pending.OldestCreatedAt is { } oldest)
-            {
-                partner.OldestPendingAt = Timestamp.FromDateTime(DateTime.SpecifyKind(oldest, DateTimeKind.Utc));
-            }
-
-            if (lane.LastSuccessAt is { } success)
-            {
-                partner.LastSuccessAt = Timestamp.FromDateTimeOffset(success);
-            }
-
-            response.Partners.Add(partner);
-        }
-
-        return Task.FromResult(response);
+        return Task.FromResult(report.Summary());
     }
 
     private CertificateRecord Record(CertificateDocument doc, bool withEvidence) =>

@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using KpNode.Configuration;
 using KpNode.Diagnostics;
 using KpNode.Trust;
+using Microsoft.Extensions.Options;
 
 namespace KpNode.Operations;
 
@@ -25,13 +26,13 @@ internal sealed record ExpiryEntry(CredentialRole Role, string Owner, string Sub
 }
 
 /// <summary>Checks our root, TLS, signing and operator certificates and every partner root against Node:Operations:ExpiryWarningDays.</summary>
-internal sealed class ExpiryCheck(ParticipantCredentials credentials, Partners partners, NodeConfig config, TimeProvider time)
+internal sealed class ExpiryCheck(ParticipantCredentials credentials, Partners partners, IOptions<OperationsOptions> options, TimeProvider time)
 {
     public IReadOnlyList<ExpiryEntry> Check()
     {
         var now = time.GetUtcNow();
-        var window = TimeSpan.FromDays(config.Options.Operations.ExpiryWarningDays);
-        var us = config.Participant;
+        var window = TimeSpan.FromDays(options.Value.ExpiryWarningDays);
+        var us = credentials.Participant;
         var entries = new List<ExpiryEntry>
         {
             Entry(CredentialRole.Root, us, credentials.Root,
@@ -44,7 +45,7 @@ internal sealed class ExpiryCheck(ParticipantCredentials credentials, Partners p
                 "Issue a new operator certificate from our root: the CLI and the container health check use it."),
         };
         entries.AddRange(partners.All.OrderBy(p => p.Code, StringComparer.Ordinal).Select(p => Entry(CredentialRole.PartnerRoot, p.Code, p.Root,
-            $"{p.Code}'s root expires: ask {p.Code} for its new root.crt and update Node:Partners ({p.Code}) RootCertificate.")));
+            $"{p.Code}'s root expires: ask {p.Code} for its new root.crt and update {ConfigKeys.Partner(p.Code, "RootCertificate")}.")));
         return entries;
 
         ExpiryEntry Entry(CredentialRole role, string owner, X509Certificate2 certificate, string advice)

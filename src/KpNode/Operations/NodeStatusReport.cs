@@ -1,6 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
 using KpNode.Configuration;
-using KpNode.Hosting;
 using KpNode.Outbox;
 using KpNode.Storage;
 using KpNode.Wire.V1;
@@ -49,7 +48,7 @@ internal sealed class NodeStatusReport(
         }));
 
         // A broken store still gets a report: identity, health and expiry say what is wrong.
-        response.Partners.AddRange(outbox.Lanes.OrderBy(l => l.Partner, StringComparer.Ordinal).Select(l => Link(l, healthy)));
+        response.Partners.AddRange(Links(readStore: healthy));
         if (!healthy)
         {
             return response;
@@ -74,6 +73,38 @@ internal sealed class NodeStatusReport(
         return response;
     }
 
+    /// <summary>The Local API's older summary (GetStatus): the same partner links, in its own message.</summary>
+    public GetStatusResponse Summary()
+    {
+        var response = new GetStatusResponse
+        {
+            Participant = config.Participant,
+            Version = NodeVersion.Current,
+            StartedAt = Timestamp.FromDateTimeOffset(clock.StartedAt),
+            StoreSizeBytes = store.FileSizeBytes,
+        };
+        foreach (var (status, count) in store.CountCertificatesByStatus().OrderBy(kv => kv.Key))
+        {
+            response.CertificateCounts.Add(new StatusCount { Status = (Wire.V1.CertificateStatus)(int)status, Count = count });
+        }
+
+        response.Partners.AddRange(Links(readStore: true).Select(link => new PartnerStatus
+        {
+            Participant = link.Participant,
+            Address = link.Address,
+            Backlog = link.Backlog,
+            OldestPendingAt = link.OldestPendingAt,
+            LastSuccessAt = link.LastSuccessAt,
+            LastError = link.LastError,
+            CircuitState = CircuitWords.Name(link.CircuitState),
+        }));
+        return response;
+    }
+
+    /// <summary>Every partner's row, in participant order.</summary>
+    public IEnumerable<PartnerLink> Links(bool readStore) =>
+        outbox.Lanes.OrderBy(l => l.Partner, StringComparer.Ordinal).Select(l => Link(l, readStore));
+
     /// <summary>One partner's row: the lane's live state, the outbox figures, and the last error with advice.</summary>
     public PartnerLink Link(PartnerLane lane, bool readStore = true)
     {
@@ -84,13 +115,7 @@ internal sealed class NodeStatusReport(
             Participant = lane.Partner,
             Address = config.Options.Partners.First(p => p.Participant == lane.Partner).Address,
             Reachability = NodeMetrics.PartnerReachabilityOf(seen, NodeMetrics.Max(lane.LastSuccessAt, lane.LastContactAt)),
-            CircuitState = lane.CircuitState switch
-            {
-                Polly.CircuitBreaker.CircuitState.Closed => Wire.V1.CircuitState.Closed,
-                Polly.CircuitBreaker.CircuitState.Open => Wire.V1.CircuitState.Open,
-                Polly.CircuitBreaker.CircuitState.HalfOpen => Wire.V1.CircuitState.HalfOpen,
-                _ => Wire.V1.CircuitState.Isolated,
-            },
+            CircuitState = CircuitWords.ToWire(lane.CircuitState),
         };
         Set(lane.LastSuccessAt, t => link.LastSuccessAt = t);
         Set(seen?.At, t => link.LastFailureAt = t);

@@ -1,18 +1,21 @@
 using Grpc.Core;
 using KpNode.Configuration;
 using KpNode.Diagnostics;
-using KpNode.LocalApi;
+using KpNode.Exchange;
 using KpNode.Outbox;
 using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Wire.V1;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 
 namespace KpNode.Operations;
 
 /// <summary>The operators' gRPC service on the Local endpoint: a thin adapter over the status report, the ping and the outbox lanes.</summary>
+[Authorize(Policy = Callers.OperatorPolicy)]
 internal sealed class OperationsApi(
     OperatorGate gate, NodeStatusReport report, PeerPing ping, OutboxDispatcher outbox, Partners partners, INodeStore store,
-    NodeConfig config, TimeProvider time, ILogger<OperationsApi> logger)
+    IOptions<NodeOptions> node, IOptions<DeliveryOptions> delivery, TimeProvider time, ILogger<OperationsApi> logger)
     : OperationsService.OperationsServiceBase
 {
     public override async Task<GetNodeStatusResponse> GetNodeStatus(GetNodeStatusRequest request, ServerCallContext context)
@@ -45,8 +48,7 @@ internal sealed class OperationsApi(
         var ids = lane.RetryNow();
 
         // Wait for the attempt this triggered (bounded by what the pipeline may take), then report what it did.
-        var d = config.Options.Delivery;
-        var deadline = time.GetUtcNow() + d.AttemptTimeout * (d.QuickRetries + 1) + d.QuickRetryDelay * 8 + TimeSpan.FromSeconds(2);
+        var deadline = time.GetUtcNow() + delivery.Value.WorstCaseDeliveryTime + TimeSpan.FromSeconds(2);
         // The store keeps milliseconds: compare at that precision.
         var startedAt = time.GetUtcNow().UtcDateTime;
         startedAt = startedAt.AddTicks(-(startedAt.Ticks % TimeSpan.TicksPerMillisecond));
@@ -91,6 +93,6 @@ internal sealed class OperationsApi(
         }
 
         return partners.Find(code) ?? throw new RpcException(new Status(StatusCode.NotFound,
-            $"partner: {code} is not a configured partner of {config.Participant} (configured: {string.Join(", ", partners.All.Select(p => p.Code).Order())})"));
+            $"partner: {code} is not a configured partner of {node.Value.Participant} (configured: {string.Join(", ", partners.All.Select(p => p.Code).Order())})"));
     }
 }

@@ -1,19 +1,18 @@
 using System.Net;
 using KpNode.Configuration;
 using KpNode.Diagnostics;
-using KpNode.LocalApi;
 using KpNode.Outbox;
 using KpNode.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
 namespace KpNode.Operations;
 
 /// <summary>
-/// Wires the operators' side into a node: grpc.health.v1 (Peer and Local endpoints), reflection and the
-/// OperationsService (Local endpoint, operators only), and the plain-HTTP operations endpoint with the
-/// Prometheus metrics and the status page. NodeHost calls <see cref="AddOperations"/> and <see cref="MapOperations"/>.
+/// Wires the operators' side into a node: grpc.health.v1, reflection, the OperationsService, and the plain-HTTP
+/// operations endpoint with the Prometheus metrics and the status page. The host maps each on its listener.
 /// </summary>
 internal static class OperationsHosting
 {
@@ -27,6 +26,7 @@ internal static class OperationsHosting
         services.AddSingleton(endpoint);
         builder.WebHost.ConfigureKestrel(endpoint.Listen);
 
+        services.AddSingleton<NodeClock>();
         services.AddMetrics();
         services.AddSingleton<NodeMetrics>();
         services.AddSingleton<ExpiryCheck>();
@@ -55,59 +55,30 @@ internal static class OperationsHosting
                 .AddPrometheusExporter());
     }
 
-    public static void MapOperations(this WebApplication app)
+    /// <summary>The plain-HTTP side of the operations endpoint: the status page at / and the Prometheus metrics.</summary>
+    public static IEndpointConventionBuilder[] MapOperationsPages(this WebApplication app)
     {
         var endpoint = app.Services.GetRequiredService<OperationsEndpoint>();
-        var gate = app.Services.GetRequiredService<OperatorGate>();
         var logger = app.Services.GetRequiredService<ILogger<OperationsEndpoint>>();
-        app.Use((context, next) => Guard(context, next, endpoint, gate, logger));
-
-        app.MapGrpcService<OperationsApi>();
-        app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService().WithMetadata(OperatorsOnly.Instance);
-        app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(OperationsHttpOnly.Instance);
-        app.MapGet("/", async (HttpContext context, NodeStatusReport report, NodeConfig config) =>
+        var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
+        var page = app.MapGet("/", async (HttpContext context, NodeStatusReport report, IOptions<OperationsOptions> options) =>
         {
             var status = await report.BuildAsync(NodeStatusReport.DefaultRecent, context.RequestAborted);
             context.Response.Headers.CacheControl = "no-store";
-            return Results.Content(StatusPage.Render(status, config.Options.Operations.StatusPageRefreshSeconds), "text/html; charset=utf-8");
-        }).WithMetadata(OperationsHttpOnly.Instance);
+            return Results.Content(StatusPage.Render(status, options.Value.StatusPageRefreshSeconds), "text/html; charset=utf-8");
+        });
 
         app.Services.GetRequiredService<NodeMetrics>().Observe(app.Services.GetRequiredService<INodeStore>(),
             app.Services.GetRequiredService<OutboxDispatcher>(), app.Services.GetRequiredService<ExpiryCheck>(),
             app.Services.GetRequiredService<TimeProvider>());
         app.Lifetime.ApplicationStarted.Register(() => Log.OperationsListening(logger, endpoint.Url));
-    }
-
-    /// <summary>
-    /// Every endpoint is mapped on every listener, so this keeps each where it belongs: the page and metrics only on
-    /// the operations endpoint (never to partners on the Peer port), reflection only to our operators.
-    /// </summary>
-    private static Task Guard(HttpContext context, RequestDelegate next, OperationsEndpoint endpoint, OperatorGate gate, ILogger logger)
-    {
-        var metadata = context.GetEndpoint()?.Metadata;
-        var onOperations = context.Connection.LocalPort == endpoint.Port;
-        if (metadata?.GetMetadata<OperationsHttpOnly>() is not null && !onOperations)
-        {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return Task.CompletedTask;
-        }
-
-        if (metadata?.GetMetadata<OperatorsOnly>() is not null
-            && (context.Connection.ClientCertificate is not { } certificate || gate.Identify(certificate).Operator is null))
-        {
-            Log.OperationsRequestRefused(logger, context.Request.Path, onOperations ? "operations" : "Peer", "reflection is for our own operators only");
-            context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            return Task.CompletedTask;
-        }
-
-        return next(context);
+        return [metrics, page];
     }
 
     /// <summary>Console logs as configured: one line per event, or one JSON object per line for log shippers.</summary>
     public static void AddNodeConsole(this ILoggingBuilder logging, OperationsOptions options)
     {
-        if (options.LogFormat == "json")
+        if (options.LogFormat == LogFormat.Json)
         {
             logging.AddJsonConsole(o =>
             {
@@ -123,16 +94,6 @@ internal static class OperationsHosting
             o.TimestampFormat = "HH:mm:ss ";
             o.UseUtcTimestamp = true;
         });
-    }
-
-    private sealed class OperationsHttpOnly
-    {
-        public static readonly OperationsHttpOnly Instance = new();
-    }
-
-    private sealed class OperatorsOnly
-    {
-        public static readonly OperatorsOnly Instance = new();
     }
 }
 

@@ -9,6 +9,7 @@ using KpNode.Outbox;
 using KpNode.Trust;
 using KpNode.Wire;
 using KpNode.Wire.V1;
+using Microsoft.Extensions.Options;
 
 namespace KpNode.Operations;
 
@@ -17,7 +18,8 @@ namespace KpNode.Operations;
 /// against the partner's configured root, name the partner as signer and responder, and echo the nonce.
 /// </summary>
 internal sealed class PeerPing(
-    PeerChannels channels, EnvelopeVerifier verifier, NodeConfig config, ParticipantCredentials credentials, TimeProvider time)
+    PeerChannels channels, EnvelopeVerifier verifier, IOptions<DeliveryOptions> delivery, NodeConfig config, ParticipantCredentials credentials,
+    TimeProvider time)
 {
     public async Task<PingPeerResponse> PingAsync(Partner partner, CancellationToken ct)
     {
@@ -33,7 +35,7 @@ internal sealed class PeerPing(
         try
         {
             answer = await channels.ClientFor(partner).PingAsync(new PingRequest { Nonce = ByteString.CopyFrom(nonce) },
-                deadline: time.GetUtcNow().UtcDateTime + config.Options.Delivery.AttemptTimeout, cancellationToken: ct);
+                deadline: time.GetUtcNow().UtcDateTime + delivery.Value.AttemptTimeout, cancellationToken: ct);
         }
         catch (RpcException e) when (!ct.IsCancellationRequested)
         {

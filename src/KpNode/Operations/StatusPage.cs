@@ -120,14 +120,7 @@ internal static class StatusPage
         _ => "certificate",
     };
 
-    public static string Circuit(CircuitState state) => state switch
-    {
-        CircuitState.Closed => "closed",
-        CircuitState.Open => "open (pausing)",
-        CircuitState.HalfOpen => "half-open (trying)",
-        CircuitState.Isolated => "isolated",
-        _ => "-",
-    };
+    public static string Circuit(CircuitState state) => CircuitWords.Words(state);
 
     public static string StatusName(Wire.V1.CertificateStatus status) =>
         status == Wire.V1.CertificateStatus.Unspecified ? "-" : ((Domain.CertificateStatus)(int)status).ToString();

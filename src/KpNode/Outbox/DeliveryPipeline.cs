@@ -26,7 +26,7 @@ internal static class DeliveryPipeline
             .Handle<RpcException>(e => IsTransient(e.StatusCode))
             .Handle<TimeoutRejectedException>();
         var builder = new ResiliencePipelineBuilder { TimeProvider = time }
-            .AddTimeout(TotalTimeout(options));
+            .AddTimeout(options.WorstCaseDeliveryTime);
         if (options.QuickRetries > 0)
         {
             builder.AddRetry(new RetryStrategyOptions
@@ -67,7 +67,4 @@ internal static class DeliveryPipeline
     /// <summary>Codes worth an immediate retry: the partner may answer a moment later. Anything else waits for the outbox.</summary>
     public static bool IsTransient(StatusCode code) =>
         code is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted;
-
-    private static TimeSpan TotalTimeout(DeliveryOptions o) =>
-        o.AttemptTimeout * (o.QuickRetries + 1) + o.QuickRetryDelay * (1 << Math.Min(o.QuickRetries + 1, 10));
 }

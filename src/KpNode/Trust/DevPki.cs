@@ -1,24 +1,4 @@
-using System.Security.Cryptography.X509Certificates;
-
 namespace KpNode.Trust;
-
-/// <summary>One participant's complete set of certificates, each with its private key.</summary>
-internal sealed class ParticipantPki : IDisposable
-{
-    public required string Participant { get; init; }
-    public required X509Certificate2 Root { get; init; }
-    public required X509Certificate2 NodeTls { get; init; }
-    public required X509Certificate2 DocumentSigning { get; init; }
-    public required X509Certificate2 Operator { get; init; }
-
-    public void Dispose()
-    {
-        Root.Dispose();
-        NodeTls.Dispose();
-        DocumentSigning.Dispose();
-        Operator.Dispose();
-    }
-}
 
 /// <summary>Creates a participant's PKI in one step, for <c>kpnode pki init</c>, the demo network and tests.</summary>
 internal static class DevPki
@@ -29,7 +9,7 @@ internal static class DevPki
     // not be "not yet valid" on a partner whose clock runs a little behind.
     private static readonly TimeSpan Backdate = TimeSpan.FromMinutes(5);
 
-    public static ParticipantPki Create(string participant, IEnumerable<string> extraDnsNames, DateTimeOffset now, TimeSpan? rootValidity = null)
+    public static ParticipantCredentials Create(string participant, IEnumerable<string> extraDnsNames, DateTimeOffset now, TimeSpan? rootValidity = null)
     {
         ParticipantIdentity.ParticipantUri(participant);
         var notBefore = now - Backdate;
@@ -38,7 +18,7 @@ internal static class DevPki
         var rootNotAfter = new DateTimeOffset(root.NotAfter);
         DateTimeOffset Until(DateTimeOffset wanted) => wanted < rootNotAfter ? wanted : rootNotAfter;
 
-        return new ParticipantPki
+        return new ParticipantCredentials
         {
             Participant = participant,
             Root = root,

@@ -41,13 +41,13 @@ internal sealed class Partners
             {
                 var root = PkiFiles.LoadRoot(p.RootCertificate, p.Participant);
                 var prefixes = p.NumberPrefixes.Count > 0 ? p.NumberPrefixes.ToArray() : [p.Participant];
-                var policy = new PartnerPolicy(p.Participant, Enum.Parse<PartnerStanding>(p.Standing, ignoreCase: true),
+                var policy = new PartnerPolicy(p.Participant, p.Standing,
                     p.PermittedOriginZones.ToArray(), p.RefusedOrigins.ToArray());
                 partners.Add(new Partner(p.Participant, new Uri(p.Address), root, prefixes, policy));
             }
             catch (Exception e) when (e is PkiFileException or IOException or UnauthorizedAccessException)
             {
-                problems.Add($"Node:Partners:{i}:RootCertificate: {e.Message}");
+                problems.Add($"{ConfigKeys.Partner(i, "RootCertificate")}: {e.Message}");
             }
         }
 

@@ -11,7 +11,7 @@ internal sealed class PkiFileException(string path, string problem)
     public string FilePath { get; } = path;
 }
 
-/// <summary>A participant's certificates loaded from a PKI directory, leaves with their private keys.</summary>
+/// <summary>A participant's PKI: root, node TLS, document-signing and operator certificates, the leaves with their private keys.</summary>
 internal sealed class ParticipantCredentials : IDisposable
 {
     public required string Participant { get; init; }
@@ -62,7 +62,7 @@ internal static class PkiFiles
     /// Writes the eight PEM files. Refuses if any of them exists, before writing anything, so an
     /// existing key is never replaced and a directory never ends up with a mix of two PKIs.
     /// </summary>
-    public static void Write(string dir, ParticipantPki pki)
+    public static void Write(string dir, ParticipantCredentials pki)
     {
         ArgumentException.ThrowIfNullOrEmpty(dir);
         ArgumentNullException.ThrowIfNull(pki);

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using KpNode.Configuration;
 using KpNode.Hosting;
 using KpNode.Trust;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace KpNode.Tests.Hosting;
 
@@ -77,6 +79,41 @@ public sealed class NodeConfigTests : IDisposable
         Assert.Contains(e.Problems, p => p.StartsWith("Node:Partners:1:Participant:") && p.Contains("twice"));
         Assert.Contains(e.Problems, p => p.StartsWith("Node:Partners:1:Address:"));
         Assert.Contains(e.Problems, p => p.StartsWith("Node:Partners:1:RootCertificate:") && p.Contains("does not exist"));
+    }
+
+    [Fact]
+    public void A_partner_standing_is_bound_as_its_enum_and_a_wrong_one_is_named_with_the_other_problems()
+    {
+        var config = Valid();
+        config["Node"]!["Partners"]![0]!["Standing"] = "partial";
+        config["Node"]!["Partners"]![0]!["PermittedOriginZones"] = new JsonArray("Kimberley");
+        Assert.Equal(KpNode.Domain.PartnerStanding.Partial, NodeConfig.Load(Write(config)).Options.Partners[0].Standing);
+
+        config["Node"]!["Partners"]![0]!["Standing"] = "Friendly";
+        config["Node"]!["Participant"] = "za";
+        var e = Assert.Throws<ConfigurationProblemException>(() => NodeConfig.Load(Write(config)));
+        Assert.Contains(e.Problems, p => p == "Node:Partners:0:Standing: 'Friendly' is not Active, Suspended or Partial");
+        Assert.Contains(e.Problems, p => p.StartsWith("Node:Participant:"));
+    }
+
+    [Fact]
+    public void Each_section_is_validated_when_the_node_starts_and_the_failure_names_the_key()
+    {
+        var config = NodeConfig.Load(Write(Valid()));
+        var services = new ServiceCollection().AddNodeOptions(config);
+        services.Configure<DeliveryOptions>(d => d.QuickRetries = 99);
+        services.Configure<OperationsOptions>(o => o.LogFormat = (LogFormat)7);
+        services.Configure<NodeOptions>(o => o.MaxValidityDays = 0);
+        using var provider = services.BuildServiceProvider();
+
+        var e = Assert.ThrowsAny<Exception>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+        var failures = (e is AggregateException all ? all.InnerExceptions : [e]).Cast<OptionsValidationException>().SelectMany(f => f.Failures).ToList();
+        Assert.Contains("Node:Delivery:QuickRetries: must be 0..10", failures);
+        Assert.Contains("Node:Operations:LogFormat: '7' is not one of simple, json", failures);
+        Assert.Contains(failures, f => f.StartsWith("Node:MaxValidityDays: 0"));
+        // Bound sections carry paths resolved against the file, as NodeConfig does.
+        using var valid = new ServiceCollection().AddNodeOptions(config).BuildServiceProvider();
+        Assert.Equal(config.Options.PkiDirectory, valid.GetRequiredService<IOptions<NodeOptions>>().Value.PkiDirectory);
     }
 
     [Fact]

@@ -51,7 +51,7 @@ public sealed class ExpiryTests
         var partners = (Partners)net["ZA"].Host!.Services.GetService(typeof(Partners))!;
         var clock = new ShiftedTime { Offset = TimeSpan.FromDays(366) };
 
-        var entries = new ExpiryCheck(credentials, partners, net["ZA"].Config, clock).Check();
+        var entries = new ExpiryCheck(credentials, partners, Microsoft.Extensions.Options.Options.Create(net["ZA"].Config.Options.Operations), clock).Check();
 
         Assert.Equal([CredentialRole.Root, CredentialRole.NodeTls, CredentialRole.DocumentSigning, CredentialRole.Operator, CredentialRole.PartnerRoot],
             entries.Select(e => e.Role));

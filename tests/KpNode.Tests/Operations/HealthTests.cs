@@ -25,6 +25,11 @@ public sealed class HealthTests
         var peer = new Health.HealthClient(PeerChannel(net, be.NodeTls));
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving,
             (await peer.CheckAsync(new HealthCheckRequest { Service = "kp.v1.PeerExchangeService" })).Status);
+        foreach (var localOnly in new[] { "kp.v1.LocalApiService", "kp.v1.OperationsService" })
+        {
+            var e = await Assert.ThrowsAsync<RpcException>(() => peer.CheckAsync(new HealthCheckRequest { Service = localOnly }).ResponseAsync);
+            Assert.Equal(StatusCode.NotFound, e.StatusCode);
+        }
     }
 
     [Fact]
@@ -109,7 +114,7 @@ public sealed class HealthTests
 
         var e = await Assert.ThrowsAsync<RpcException>(() =>
             ListServicesAsync(new ServerReflection.ServerReflectionClient(PeerChannel(net, be.NodeTls))));
-        Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
+        Assert.Equal(StatusCode.Unimplemented, e.StatusCode);
     }
 
     private static async Task<List<string>> ListServicesAsync(ServerReflection.ServerReflectionClient client)

@@ -9,8 +9,8 @@ namespace KpNode.Tests.Storage;
 public sealed class EnvelopeStorageTests : IDisposable
 {
     private readonly StoreFolder _folder = new();
-    private readonly ParticipantPki _za = Pki("ZA");
-    private readonly ParticipantPki _be = Pki("BE");
+    private readonly ParticipantCredentials _za = Pki("ZA");
+    private readonly ParticipantCredentials _be = Pki("BE");
 
     public void Dispose()
     {
@@ -19,7 +19,7 @@ public sealed class EnvelopeStorageTests : IDisposable
         _folder.Dispose();
     }
 
-    private static byte[] Signed(ParticipantPki pki, string text)
+    private static byte[] Signed(ParticipantCredentials pki, string text)
     {
         using var signer = new EnvelopeSigner(pki.DocumentSigning);
         return signer.Sign(PayloadType, System.Text.Encoding.UTF8.GetBytes(text)).ToByteArray();

@@ -9,7 +9,7 @@ namespace KpNode.Tests.Trust;
 
 public sealed class EnvelopeTests : IDisposable
 {
-    private readonly ParticipantPki _za = Pki("ZA");
+    private readonly ParticipantCredentials _za = Pki("ZA");
     private readonly EnvelopeVerifier _verifier = new(new TrustChain());
 
     public void Dispose() => _za.Dispose();

@@ -14,7 +14,7 @@ public sealed class PkiFilesTests : IDisposable
     private static readonly string[] CertificateFiles = [PkiFiles.RootCertificate, PkiFiles.NodeCertificate, PkiFiles.SigningCertificate, PkiFiles.OperatorCertificate];
 
     private readonly TempDirectory _temp = new();
-    private readonly ParticipantPki _pki = Pki("ZA");
+    private readonly ParticipantCredentials _pki = Pki("ZA");
     private readonly string _dir;
 
     public PkiFilesTests() => _dir = _temp.File("pki");

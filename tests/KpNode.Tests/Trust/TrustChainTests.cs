@@ -6,8 +6,8 @@ namespace KpNode.Tests.Trust;
 
 public sealed class TrustChainTests : IDisposable
 {
-    private readonly ParticipantPki _za = Pki("ZA");
-    private readonly ParticipantPki _bw = Pki("BW");
+    private readonly ParticipantCredentials _za = Pki("ZA");
+    private readonly ParticipantCredentials _bw = Pki("BW");
 
     public void Dispose()
     {

@@ -15,7 +15,7 @@ internal static class TrustTestData
 
     public static readonly byte[] Payload = "ZA-2026-000123 issued to BE, 3 parcels, 1204.55 ct"u8.ToArray();
 
-    public static ParticipantPki Pki(string participant = "ZA") => DevPki.Create(participant, [], Now);
+    public static ParticipantCredentials Pki(string participant = "ZA") => DevPki.Create(participant, [], Now);
 
     /// <summary>
     /// Signs PAE(type, payload) with <paramref name="key"/> and attaches <paramref name="x5c"/>,

@@ -1,4 +1,4 @@
-namespace KpNode.Hosting;
+namespace KpNode.Operations;
 
 /// <summary>When this node process started, for uptime.</summary>
 internal sealed class NodeClock(TimeProvider time)

@@ -1,0 +1,150 @@
+using KpNode.Domain;
+using Microsoft.Extensions.Options;
+
+namespace KpNode.Configuration;
+
+/// <summary>Checks the "Node" section's own keys and its partners; each problem names the key and what to do.</summary>
+internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, NodeOptions options)
+    {
+        var problems = Check(options).ToList();
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    public static IEnumerable<string> Check(NodeOptions o)
+    {
+        const string N = ConfigKeys.Node;
+        if (!IsParticipantCode(o.Participant))
+        {
+            yield return $"{ConfigKeys.Key(N, "Participant")}: '{o.Participant}' is not a participant code (2-8 capital letters or digits, e.g. ZA)";
+        }
+
+        if (o.IssuingPrefixes.Count == 0)
+        {
+            yield return $"{ConfigKeys.Key(N, "IssuingPrefixes")}: name at least one prefix for certificate numbers (e.g. [\"ZA\"])";
+        }
+
+        for (var i = 0; i < o.IssuingPrefixes.Count; i++)
+        {
+            if (!IsPrefix(o.IssuingPrefixes[i]))
+            {
+                yield return $"{ConfigKeys.Key(N, "IssuingPrefixes", i)}: '{o.IssuingPrefixes[i]}' is not a number prefix (2 capital letters, then up to 6 capital letters or digits)";
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(o.DataDirectory))
+        {
+            yield return $"{ConfigKeys.Key(N, "DataDirectory")}: required (where the node keeps its database)";
+        }
+
+        if (string.IsNullOrWhiteSpace(o.PkiDirectory))
+        {
+            yield return $"{ConfigKeys.Key(N, "PkiDirectory")}: required (the folder made by 'kpnode pki init')";
+        }
+        else if (!Directory.Exists(o.PkiDirectory))
+        {
+            yield return $"{ConfigKeys.Key(N, "PkiDirectory")}: the folder {o.PkiDirectory} does not exist (create it with 'kpnode pki init --participant {o.Participant} --out {o.PkiDirectory}')";
+        }
+
+        foreach (var (key, value) in new[] { ("PeerEndpoint", o.PeerEndpoint), ("LocalEndpoint", o.LocalEndpoint) })
+        {
+            if (!ListenAddress.TryParse(value, out _))
+            {
+                yield return ListenAddress.Problem(ConfigKeys.Key(N, key), value);
+            }
+        }
+
+        if (o.MaxValidityDays is < 1 or > 3650)
+        {
+            yield return $"{ConfigKeys.Key(N, "MaxValidityDays")}: {o.MaxValidityDays} is outside 1..3650";
+        }
+
+        if (o.DefaultValidityDays < 1 || o.DefaultValidityDays > o.MaxValidityDays)
+        {
+            yield return $"{ConfigKeys.Key(N, "DefaultValidityDays")}: {o.DefaultValidityDays} must be 1..MaxValidityDays ({o.MaxValidityDays})";
+        }
+
+        if (o.MaxMessageBytes is < 16 * 1024 or > 16 * 1024 * 1024)
+        {
+            yield return $"{ConfigKeys.Key(N, "MaxMessageBytes")}: {o.MaxMessageBytes} is outside 16 KiB..16 MiB";
+        }
+
+        if (o.ExpiryCheckInterval < TimeSpan.FromMilliseconds(100))
+        {
+            yield return $"{ConfigKeys.Key(N, "ExpiryCheckInterval")}: must be at least 0.1 s";
+        }
+
+        foreach (var problem in CheckPartners(o))
+        {
+            yield return problem;
+        }
+    }
+
+    private static IEnumerable<string> CheckPartners(NodeOptions o)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < o.Partners.Count; i++)
+        {
+            var p = o.Partners[i];
+            if (!IsParticipantCode(p.Participant))
+            {
+                yield return $"{ConfigKeys.Partner(i, "Participant")}: '{p.Participant}' is not a participant code";
+            }
+            else if (p.Participant == o.Participant)
+            {
+                yield return $"{ConfigKeys.Partner(i, "Participant")}: {p.Participant} is this node itself, not a partner";
+            }
+            else if (!seen.Add(p.Participant))
+            {
+                yield return $"{ConfigKeys.Partner(i, "Participant")}: partner {p.Participant} is listed twice";
+            }
+
+            if (!Uri.TryCreate(p.Address, UriKind.Absolute, out var address) || address.Scheme != Uri.UriSchemeHttps)
+            {
+                yield return $"{ConfigKeys.Partner(i, "Address")}: '{p.Address}' is not an https:// address of the partner's Peer API";
+            }
+
+            if (string.IsNullOrWhiteSpace(p.RootCertificate))
+            {
+                yield return $"{ConfigKeys.Partner(i, "RootCertificate")}: required (the partner's root CA certificate, PEM)";
+            }
+            else if (!File.Exists(p.RootCertificate))
+            {
+                yield return $"{ConfigKeys.Partner(i, "RootCertificate")}: the file {p.RootCertificate} does not exist (ask {p.Participant} for its root.crt)";
+            }
+
+            if (!Enum.IsDefined(p.Standing))
+            {
+                yield return StandingProblem(i, p.Standing.ToString());
+            }
+            else if (p.Standing == PartnerStanding.Partial && p.PermittedOriginZones.Count == 0)
+            {
+                yield return $"{ConfigKeys.Partner(i, "PermittedOriginZones")}: a Partial partner needs the list of zones its exports may come from";
+            }
+
+            foreach (var problem in TradePolicyOptionsValidator.CheckOrigins(ConfigKeys.Partner(i, "RefusedOrigins"), p.RefusedOrigins))
+            {
+                yield return problem;
+            }
+
+            for (var j = 0; j < p.NumberPrefixes.Count; j++)
+            {
+                if (!IsPrefix(p.NumberPrefixes[j]))
+                {
+                    yield return $"{ConfigKeys.Partner(i, "NumberPrefixes")}:{j}: '{p.NumberPrefixes[j]}' is not a number prefix";
+                }
+            }
+        }
+    }
+
+    public static string StandingProblem(int partner, string value) =>
+        $"{ConfigKeys.Partner(partner, "Standing")}: '{value}' is not Active, Suspended or Partial";
+
+    internal static bool IsParticipantCode(string? code) =>
+        code is { Length: >= 2 and <= 8 } && code.All(c => c is >= 'A' and <= 'Z' or >= '0' and <= '9') && char.IsAsciiLetterUpper(code[0]);
+
+    internal static bool IsPrefix(string? prefix) =>
+        prefix is { Length: >= 2 and <= 8 } && char.IsAsciiLetterUpper(prefix[0]) && char.IsAsciiLetterUpper(prefix[1])
+        && prefix.Skip(2).All(c => c is >= 'A' and <= 'Z' or >= '0' and <= '9');
+}

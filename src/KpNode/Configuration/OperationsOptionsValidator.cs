@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Options;
+
+namespace KpNode.Configuration;
+
+/// <summary>Checks the "Node:Operations" section: the operations endpoint, expiry warnings, log format, page refresh.</summary>
+internal sealed class OperationsOptionsValidator : IValidateOptions<OperationsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OperationsOptions options)
+    {
+        var problems = Check(options).ToList();
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    public static string LogFormatProblem(string value) =>
+        $"{ConfigKeys.Key(ConfigKeys.Operations, "LogFormat")}: '{value}' is not one of simple, json";
+
+    public static IEnumerable<string> Check(OperationsOptions ops)
+    {
+        static string K(string key) => ConfigKeys.Key(ConfigKeys.Operations, key);
+        if (!ListenAddress.TryParse(ops.Endpoint, out _)) yield return ListenAddress.Problem(K("Endpoint"), ops.Endpoint);
+        if (ops.ExpiryWarningDays is < 0 or > 3650) yield return $"{K("ExpiryWarningDays")}: {ops.ExpiryWarningDays} is outside 0..3650";
+        if (!Enum.IsDefined(ops.LogFormat)) yield return LogFormatProblem(ops.LogFormat.ToString());
+        if (ops.StatusPageRefreshSeconds is < 1 or > 3600) yield return $"{K("StatusPageRefreshSeconds")}: {ops.StatusPageRefreshSeconds} is outside 1..3600";
+    }
+}

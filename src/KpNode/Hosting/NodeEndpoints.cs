@@ -1,0 +1,27 @@
+using KpNode.Exchange;
+using KpNode.LocalApi;
+using KpNode.Operations;
+
+namespace KpNode.Hosting;
+
+/// <summary>Maps every service on its own listener only, behind authentication and the caller's policy.</summary>
+internal static class NodeEndpoints
+{
+    public static void MapNode(this WebApplication app)
+    {
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapGrpcService<PeerExchangeApi>().ServedOn(Listener.Peer);
+        app.MapGrpcService<LocalApiEndpoint>().ServedOn(Listener.Local);
+        app.MapGrpcService<OperationsApi>().ServedOn(Listener.Local);
+        app.MapGrpcReflectionService().ServedOn(Listener.Local).RequireAuthorization(Callers.OperatorPolicy);
+        // Health answers any caller a listener's handshake admitted: partners on the Peer port, operators on the Local one.
+        app.MapGrpcHealthChecksService().ServedOn(Listener.Peer, Listener.Local);
+        foreach (var page in app.MapOperationsPages())
+        {
+            page.ServedOn(Listener.Operations);
+        }
+    }
+}

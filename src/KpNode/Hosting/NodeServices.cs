@@ -1,0 +1,90 @@
+using KpNode.Configuration;
+using KpNode.Exchange;
+using KpNode.LocalApi;
+using KpNode.Operations;
+using KpNode.Outbox;
+using KpNode.Storage;
+using KpNode.Trust;
+using KpNode.Workflow;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace KpNode.Hosting;
+
+/// <summary>The node's wiring, one method per area; <see cref="NodeHost"/> composes them.</summary>
+internal static class NodeServices
+{
+    public static IServiceCollection AddStore(this IServiceCollection services, NodeConfig config, TimeProvider time) =>
+        services.AddSingleton<INodeStore>(_ => NodeStore.Open(Path.Combine(config.Options.DataDirectory, "kpnode.db"), time));
+
+    public static IServiceCollection AddTrust(this IServiceCollection services, ParticipantCredentials credentials, Partners partners) =>
+        services
+            .AddSingleton(credentials)
+            .AddSingleton(partners)
+            .AddSingleton<TrustChain>()
+            .AddSingleton(_ => new EnvelopeSigner(credentials.DocumentSigning))
+            .AddSingleton<EnvelopeVerifier>();
+
+    public static IServiceCollection AddWorkflow(this IServiceCollection services) =>
+        services
+            .AddSingleton<MessageIds>()
+            .AddSingleton<CertificateWorkflow>()
+            .AddHostedService<ExpiryMonitor>();
+
+    /// <summary>The Peer API and the channels to partners; a partner's call tells its outbox lane it is up.</summary>
+    public static IServiceCollection AddExchange(this IServiceCollection services)
+    {
+        services.AddSingleton<PeerGate>();
+        services.AddSingleton<PeerChannels>();
+        services.AddGrpc().AddServiceOptions<PeerExchangeApi>(o => o.Interceptors.Add<PartnerContact>());
+        return services;
+    }
+
+    public static IServiceCollection AddOutbox(this IServiceCollection services)
+    {
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<IDeliverySignal>(sp => sp.GetRequiredService<OutboxSignal>());
+        services.AddSingleton<OutboxDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
+        return services;
+    }
+
+    public static IServiceCollection AddLocalApi(this IServiceCollection services)
+    {
+        services.AddSingleton<OperatorGate>();
+        // Pages of the Local API can be larger than any one message a partner may send.
+        services.AddGrpc().AddServiceOptions<LocalApiEndpoint>(o => o.MaxSendMessageSize = 32 * 1024 * 1024);
+        return services;
+    }
+
+    /// <summary>gRPC with the node's limits, and the one place workflow refusals become statuses.</summary>
+    public static IServiceCollection AddNodeGrpc(this IServiceCollection services, NodeConfig config)
+    {
+        services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = config.Options.MaxMessageBytes;
+            o.MaxSendMessageSize = config.Options.MaxMessageBytes;
+            o.Interceptors.Add<WorkflowErrors>();
+            o.Interceptors.Add<HealthPerListener>();
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// Callers authenticated from the certificate their handshake admitted (claims: participant, role, operator),
+    /// the Partner and Operator policies, and each endpoint kept to its listener.
+    /// </summary>
+    public static IServiceCollection AddCallers(this IServiceCollection services)
+    {
+        services.AddSingleton<AdmittedCallers>();
+        services.AddSingleton<NodeListeners>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerPolicy>());
+        // Not AddCertificate(): its handler always builds an X509Chain again, a second validation of what the handshake checked.
+        services.AddAuthentication(Callers.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, CallerAuthentication>(Callers.Scheme, _ => { });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Callers.PartnerPolicy, p => p.RequireRole(Callers.PartnerNodeRole))
+            .AddPolicy(Callers.OperatorPolicy, p => p.RequireRole(Callers.OperatorRole));
+        return services;
+    }
+}

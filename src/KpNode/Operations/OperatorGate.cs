@@ -1,0 +1,56 @@
+using System.Security.Claims;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Core;
+using KpNode.Configuration;
+using KpNode.Diagnostics;
+using KpNode.Exchange;
+using KpNode.Trust;
+using Microsoft.Extensions.Options;
+
+namespace KpNode.Operations;
+
+/// <summary>
+/// Admits to the Local endpoint only operator certificates from our own root: they name our participant and an
+/// operator (URI SAN kp:operator:NAME). Our node TLS certificate and any partner's are refused.
+/// </summary>
+internal sealed class OperatorGate(
+    IOptions<NodeOptions> node, ParticipantCredentials credentials, TrustChain trust, TimeProvider time, ILogger<OperatorGate> logger)
+{
+    private readonly IReadOnlyCollection<X509Certificate2> _anchors = [credentials.Root];
+
+    /// <summary>Kestrel's handshake callback: the operator's claims, or null (logged with the reason) for anyone else.</summary>
+    public ClaimsPrincipal? Admit(X509Certificate2 certificate)
+    {
+        var (op, reason) = Identify(certificate);
+        if (op is null)
+        {
+            Log.LocalCertificateRefused(logger, certificate.Subject, certificate.Thumbprint, reason);
+            return null;
+        }
+
+        return Callers.Operator(node.Value.Participant, op);
+    }
+
+    public (string? Operator, string Reason) Identify(X509Certificate2 certificate)
+    {
+        var result = trust.Validate(certificate, [], KeyPurpose.ClientAuth, time.GetUtcNow(), _anchors, "the operator's certificate");
+        if (!result.IsTrusted)
+        {
+            return (null, $"not a certificate of our own root: {result.Message}");
+        }
+
+        var participant = node.Value.Participant;
+        if (ParticipantIdentity.FromCertificate(certificate) != participant)
+        {
+            return (null, $"the certificate does not name participant {participant}");
+        }
+
+        var op = ParticipantIdentity.OperatorFromCertificate(certificate);
+        return op is null ? (null, "not an operator certificate (no URI SAN kp:operator:NAME)") : (op, "");
+    }
+
+    /// <summary>The operator behind this call, for the audit log, from the claims the handshake's certificate gave.</summary>
+    public string RequireOperator(ServerCallContext context) =>
+        context.GetHttpContext().User.OperatorName()
+            ?? throw new RpcException(new Status(StatusCode.PermissionDenied, "the Local API serves this participant's operators only"));
+}
