@@ -215,6 +215,11 @@ internal sealed class NodeConfig
         if (d.BreakerFailureRatio is <= 0 or > 1) yield return "Node:Delivery:BreakerFailureRatio: must be in (0, 1]";
         if (d.BreakerSamplingDuration < TimeSpan.FromMilliseconds(500)) yield return "Node:Delivery:BreakerSamplingDuration: must be at least 0.5 s";
         if (d.BreakerBreakDuration < TimeSpan.FromMilliseconds(500)) yield return "Node:Delivery:BreakerBreakDuration: must be at least 0.5 s";
+        if (d.ResetThrottle < TimeSpan.Zero) yield return "Node:Delivery:ResetThrottle: must not be negative";
+        if (d.RecentContactWindow < TimeSpan.Zero) yield return "Node:Delivery:RecentContactWindow: must not be negative";
+        if (d.LaneErrorDelay <= TimeSpan.Zero) yield return "Node:Delivery:LaneErrorDelay: must be positive";
+        if (d.MaxMessagesPerPass < 1) yield return "Node:Delivery:MaxMessagesPerPass: must be at least 1";
+        if (d.ExpiryCheckBatchSize is < 1 or > 10_000) yield return "Node:Delivery:ExpiryCheckBatchSize: must be 1..10000";
 
         var ops = o.Operations;
         if (ops.ExpiryWarningDays is < 0 or > 3650) yield return $"Node:Operations:ExpiryWarningDays: {ops.ExpiryWarningDays} is outside 0..3650";

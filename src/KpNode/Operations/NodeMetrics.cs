@@ -12,7 +12,7 @@ namespace KpNode.Operations;
 /// read from the store, the lanes and the certificates at each scrape. Names follow OpenTelemetry; the exporter
 /// turns them into Prometheus names with unit suffixes and <c>_total</c> for counters.
 /// </summary>
-internal sealed class NodeMetrics
+internal sealed class NodeMetrics : IDeliveryMetrics
 {
     public const string MeterName = "KpNode";
 
