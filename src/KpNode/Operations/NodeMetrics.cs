@@ -122,6 +122,8 @@ internal sealed class NodeMetrics : IDeliveryMetrics
             "{checkpoint}", "Commits during which the store copied its write-ahead log into the data file");
         StoreCounter("kpnode.store.checkpoint.time", a => a.CheckpointSeconds,
             "s", "Time those commits took, during which no other write could run");
+        Meter.CreateObservableGauge("kpnode.store.queued_writes", () => store.QueuedWrites,
+            "{write}", "Durable writes waiting for their group commit: how far the store's writer is behind");
         Meter.CreateObservableGauge("kpnode.store.size", () => Read<long>(() => [new Measurement<long>(store.FileSizeBytes)]),
             "By", "Size of the store on disk (data file and write-ahead log)");
 

@@ -1,7 +1,7 @@
 using KpNode.Diagnostics;
 using KpNode.Storage;
-using KpNode.Workflow;
 using KpNode.Wire.V1;
+using KpNode.Workflow;
 
 namespace KpNode.Outbox;
 

@@ -257,18 +257,19 @@ internal sealed partial class PartnerLane
             return true;
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var delay = Timeout.InfiniteTimeSpan;
         if (wakeAt is { } at)
         {
-            var delay = at - _time.GetUtcNow().UtcDateTime;
+            delay = at - _time.GetUtcNow().UtcDateTime;
             if (delay <= TimeSpan.Zero)
             {
                 return false;
             }
-
-            timeout.CancelAfter(delay);
         }
 
+        // The lane's clock, not the machine's, says when the time has come.
+        using var due = new CancellationTokenSource(delay, _time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping, due.Token);
         try
         {
             await _signal.Reader.WaitToReadAsync(timeout.Token);

@@ -29,28 +29,23 @@ internal sealed class ChildNode : IDisposable
         start.ArgumentList.Add("--config");
         start.ArgumentList.Add(configPath);
         var node = new ChildNode(Process.Start(start)!);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            if (node._process.HasExited)
-            {
-                throw new InvalidOperationException($"kpnode run exited with {node._process.ExitCode}:\n{node.Output}");
-            }
-
-            if (await ready())
-            {
-                return node;
-            }
-
-            await Task.Delay(100);
+            await Eventually.WaitAsync(async () => node._process.HasExited
+                    ? throw new InvalidOperationException($"kpnode run exited with {node._process.ExitCode}:\n{node.Output}")
+                    : await ready(),
+                up => up, TimeSpan.FromSeconds(30), _ => $"kpnode run did not become ready:\n{node.Output}");
+            return node;
         }
-
-        node.Kill();
-        throw new TimeoutException($"kpnode run did not become ready:\n{node.Output}");
+        catch
+        {
+            node.Kill();
+            throw;
+        }
     }
 
     /// <summary>Starts <paramref name="node"/>'s config as a `kpnode run` process, ready once its Local API answers.</summary>
-    public static Task<ChildNode> StartAsync(KpNode.Cli.DemoNode node) => StartAsync(node.Config.FilePath, async () =>
+    public static Task<ChildNode> StartAsync(TestNode node) => StartAsync(node.Config.FilePath, async () =>
     {
         try
         {
