@@ -177,7 +177,7 @@ internal sealed class TestNetwork : IAsyncDisposable
             // Best effort: a file still closing is left for the OS temp cleaner.
         }
 
-        var unexpected = _nodes.Values.Concat(_others).SelectMany(n => n.Logs.UnexpectedErrors().Select(e => $"{n.Code} {e.Category}: {e}")).ToList();
+        var unexpected = _nodes.Values.Concat(_others).SelectMany(n => n.Logs.UnexpectedErrors().Select(e => $"{n.Code} {e.Category}: {e} {e.Exception}")).ToList();
         if (unexpected.Count > 0)
         {
             Assert.Fail("Unexpected errors were logged:\n" + string.Join('\n', unexpected));
