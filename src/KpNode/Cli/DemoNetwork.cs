@@ -143,8 +143,7 @@ internal sealed class DemoNode(string code, NodeConfig config) : IDisposable
 
     public string Code { get; } = code;
 
-    /// <summary>The node's configuration; tests may reload it with overrides before a restart.</summary>
-    public NodeConfig Config { get; set; } = config;
+    public NodeConfig Config { get; } = config;
 
     public NodeHost? Host { get; private set; }
 

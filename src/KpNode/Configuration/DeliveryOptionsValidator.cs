@@ -26,5 +26,10 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
         if (d.BreakerFailureRatio is <= 0 or > 1) yield return $"{K("BreakerFailureRatio")}: must be in (0, 1]";
         if (d.BreakerSamplingDuration < TimeSpan.FromMilliseconds(500)) yield return $"{K("BreakerSamplingDuration")}: must be at least 0.5 s";
         if (d.BreakerBreakDuration < TimeSpan.FromMilliseconds(500)) yield return $"{K("BreakerBreakDuration")}: must be at least 0.5 s";
+        if (d.ResetThrottle < TimeSpan.Zero) yield return $"{K("ResetThrottle")}: must not be negative";
+        if (d.RecentContactWindow < TimeSpan.Zero) yield return $"{K("RecentContactWindow")}: must not be negative";
+        if (d.LaneErrorDelay <= TimeSpan.Zero) yield return $"{K("LaneErrorDelay")}: must be positive";
+        if (d.MaxMessagesPerPass < 1) yield return $"{K("MaxMessagesPerPass")}: must be at least 1";
+        if (d.ExpiryCheckBatchSize is < 1 or > 10_000) yield return $"{K("ExpiryCheckBatchSize")}: must be 1..10000";
     }
 }

@@ -128,6 +128,21 @@ internal sealed class DeliveryOptions
     /// <summary>The longest one delivery through the pipeline may take: every attempt and every quick retry's backoff.</summary>
     public TimeSpan WorstCaseDeliveryTime =>
         AttemptTimeout * (QuickRetries + 1) + QuickRetryDelay * (1 << Math.Min(QuickRetries + 1, 10));
+
+    /// <summary>Shortest time between two backlog resets (circuit closed, backoffs skipped) caused by the partner calling us.</summary>
+    public TimeSpan ResetThrottle { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A partner that called us within this window is up: a delivery failing then is retried after FirstBackoff.</summary>
+    public TimeSpan RecentContactWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a partner's lane pauses after an unexpected error before it tries again.</summary>
+    public TimeSpan LaneErrorDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Messages one pass over a partner's backlog reads at most, so refused messages get their retry while issuing outpaces delivery.</summary>
+    public int MaxMessagesPerPass { get; set; } = 4096;
+
+    /// <summary>Pending messages, oldest first, that a lane whose link is down reads at each expiry check to give up those past their deliver-by time.</summary>
+    public int ExpiryCheckBatchSize { get; set; } = 512;
 }
 
 /// <summary>How the console log is written; the config spells it in lower case (simple, json).</summary>

@@ -12,7 +12,7 @@ namespace KpNode.Operations;
 /// read from the store, the lanes and the certificates at each scrape. Names follow OpenTelemetry; the exporter
 /// turns them into Prometheus names with unit suffixes and <c>_total</c> for counters.
 /// </summary>
-internal sealed class NodeMetrics
+internal sealed class NodeMetrics : IDeliveryMetrics
 {
     public const string MeterName = "KpNode";
 
@@ -122,6 +122,8 @@ internal sealed class NodeMetrics
             "{checkpoint}", "Commits during which the store copied its write-ahead log into the data file");
         StoreCounter("kpnode.store.checkpoint.time", a => a.CheckpointSeconds,
             "s", "Time those commits took, during which no other write could run");
+        Meter.CreateObservableGauge("kpnode.store.queued_writes", () => store.QueuedWrites,
+            "{write}", "Durable writes waiting for their group commit: how far the store's writer is behind");
         Meter.CreateObservableGauge("kpnode.store.size", () => Read<long>(() => [new Measurement<long>(store.FileSizeBytes)]),
             "By", "Size of the store on disk (data file and write-ahead log)");
 

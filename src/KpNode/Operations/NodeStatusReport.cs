@@ -138,7 +138,7 @@ internal sealed class NodeStatusReport(
         {
             link.LastErrorCause = (DeliveryFailureCause)(int)failure.Cause;
             link.LastError = failure.ToString();
-            link.LastErrorAdvice = DeliveryErrors.Advice(failure.Cause, lane.Partner, config.Participant, config);
+            link.LastErrorAdvice = DeliveryAdvice.For(failure.Cause, lane.Partner, config.Participant, config.Options.Delivery);
         }
 
         return link;

@@ -29,6 +29,7 @@ internal static class OperationsHosting
         services.AddSingleton<NodeClock>();
         services.AddMetrics();
         services.AddSingleton<NodeMetrics>();
+        services.AddSingleton<IDeliveryMetrics>(sp => sp.GetRequiredService<NodeMetrics>());
         services.AddSingleton<ExpiryCheck>();
         services.AddHostedService<ExpiryWatch>();
         services.AddSingleton<NodeStatusReport>();

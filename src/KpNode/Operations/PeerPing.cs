@@ -87,7 +87,7 @@ internal sealed class PeerPing(
         {
             r.Cause = (DeliveryFailureCause)(int)failure.Cause;
             r.Error = failure.ToString();
-            r.Advice = DeliveryErrors.Advice(failure.Cause, partner.Code, config.Participant, config);
+            r.Advice = DeliveryAdvice.For(failure.Cause, partner.Code, config.Participant, config.Options.Delivery);
             return r;
         }
     }

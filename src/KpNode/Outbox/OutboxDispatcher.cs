@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using KpNode.Configuration;
 using KpNode.Exchange;
-using KpNode.Operations;
 using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Workflow;
@@ -14,7 +13,7 @@ internal sealed class OutboxDispatcher : BackgroundService
     private readonly Dictionary<string, PartnerLane> _lanes;
 
     public OutboxDispatcher(Partners partners, NodeConfig config, INodeStore store, CertificateWorkflow workflow,
-        PeerChannels channels, OutboxSignal signal, TimeProvider time, ILoggerFactory loggers, NodeMetrics metrics)
+        PeerChannels channels, OutboxSignal signal, TimeProvider time, ILoggerFactory loggers, IDeliveryMetrics metrics)
     {
         var logger = loggers.CreateLogger<OutboxDispatcher>();
         _lanes = partners.All.ToDictionary(p => p.Code,

@@ -1,19 +1,16 @@
-using System.Net.Sockets;
-using System.Runtime.CompilerServices;
-using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Threading.Channels;
+using Google.Protobuf;
 using Grpc.Core;
 using KpNode.Configuration;
 using KpNode.Diagnostics;
 using KpNode.Exchange;
-using KpNode.Operations;
 using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Wire.V1;
 using KpNode.Workflow;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Timeout;
 using CircuitState = Polly.CircuitBreaker.CircuitState;
 
 namespace KpNode.Outbox;
@@ -27,28 +24,25 @@ namespace KpNode.Outbox;
 /// that got through or an operator's retry ends it, and the whole backlog is tried at once. Refusals keep each
 /// message's own backoff. One lane per partner, so a slow or dead partner never delays the others.
 /// </summary>
-internal sealed class PartnerLane
+/// <remarks>This file holds the lane's loop, its wake-ups and resets, and its probes; one message's delivery is in PartnerLane.Delivery.cs, a pass over the due messages in DeliveryPass.cs.</remarks>
+internal sealed partial class PartnerLane
 {
-    // How many pending messages the expiry check reads while the link is down.
-    private const int ExpiryCheckBatch = 512;
-    // A pass ends after reading this many messages even if more keep coming, so that messages refused earlier in it
-    // get their retry and a circuit reset is applied, also while issuing outpaces delivery.
-    private const int MaxMessagesPerPass = 4096;
-    private static readonly TimeSpan ResetThrottle = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan RecentContact = TimeSpan.FromMinutes(1);
-
     private readonly Partner _partner;
     private readonly NodeConfig _config;
+    private readonly DeliveryOptions _options;
     private readonly INodeStore _store;
     private readonly CertificateWorkflow _workflow;
     private readonly PeerChannels _channels;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly NodeMetrics _metrics;
+    private readonly IDeliveryMetrics _metrics;
     private readonly ResiliencePipeline _pipeline;
     private readonly CircuitBreakerStateProvider _circuit = new();
     private readonly CircuitBreakerManualControl _circuitControl = new();
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    // Created once, so a pass allocates no delegate of its own.
+    private readonly Func<MessageDocument, CancellationToken, Task> _deliver;
+    private readonly Func<bool> _isLinkDown;
     private int _resetRequested;
     private int _resetForced;
     private DateTimeOffset _lastReset;
@@ -63,17 +57,20 @@ internal sealed class PartnerLane
     private volatile DeliveryFailure? _circuitOpenedBy;
 
     public PartnerLane(Partner partner, NodeConfig config, INodeStore store, CertificateWorkflow workflow,
-        PeerChannels channels, TimeProvider time, ILogger logger, NodeMetrics metrics)
+        PeerChannels channels, TimeProvider time, ILogger logger, IDeliveryMetrics metrics)
     {
         _partner = partner;
         _config = config;
+        _options = config.Options.Delivery;
         _store = store;
         _workflow = workflow;
         _channels = channels;
         _time = time;
         _logger = logger;
         _metrics = metrics;
-        _pipeline = DeliveryPipeline.Create(config.Options.Delivery, time, _circuit, _circuitControl, (state, cause) =>
+        _deliver = DeliverAsync;
+        _isLinkDown = () => Volatile.Read(ref _linkDown) is not null;
+        _pipeline = DeliveryPipeline.Create(_options, time, _circuit, _circuitControl, (state, cause) =>
         {
             Log.CircuitChanged(logger, partner.Code, state.ToString());
             if (state == CircuitState.Open && cause is not null)
@@ -184,7 +181,7 @@ internal sealed class PartnerLane
                 // so its backlog goes within a probe interval of its return. The probes keep a fixed schedule: each
                 // new message wakes the lane, and a steady stream of them must not put the next probe off.
                 var now = _time.GetUtcNow().UtcDateTime;
-                probeAt ??= now + _config.Options.Delivery.ProbeInterval;
+                probeAt ??= now + _options.ProbeInterval;
                 if (now < probeAt)
                 {
                     await WaitAsync(probeAt, stopping);
@@ -201,7 +198,7 @@ internal sealed class PartnerLane
             }
             catch (Exception e)
             {
-                var delay = TimeSpan.FromSeconds(5);
+                var delay = _options.LaneErrorDelay;
                 Log.LaneError(_logger, _partner.Code, delay, e);
                 await Task.Delay(delay, _time, stopping).ContinueWith(_ => { }, TaskScheduler.Default);
             }
@@ -218,7 +215,7 @@ internal sealed class PartnerLane
         {
             var now = _time.GetUtcNow();
             var forced = Interlocked.Exchange(ref _resetForced, 0) == 1;
-            var reset = Interlocked.Exchange(ref _resetRequested, 0) == 1 && (forced || now - _lastReset >= ResetThrottle);
+            var reset = Interlocked.Exchange(ref _resetRequested, 0) == 1 && (forced || now - _lastReset >= _options.ResetThrottle);
             if (reset)
             {
                 // The partner is up (it called us, answered a probe or took a delivery) or an operator says try: close
@@ -241,138 +238,13 @@ internal sealed class PartnerLane
                 return null;
             }
 
-            // One pass over the backlog: deliveries start as soon as a slot is free, the next page is read while the
-            // page before is in flight, and messages queued while deliveries are in flight join the pass at once
-            // (before, a message queued then waited for the slowest delivery of the pass to finish).
-            var pass = new Pass(reset);
-            await Parallel.ForEachAsync(DueInPass(pass, stopping),
-                new ParallelOptions { MaxDegreeOfParallelism = _config.Options.Delivery.MaxInFlightPerPartner, CancellationToken = stopping },
-                async (message, ct) =>
-                {
-                    try
-                    {
-                        await DeliverAsync(message, ct);
-                    }
-                    finally
-                    {
-                        pass.Finished();
-                    }
-                });
+            var pass = new DeliveryPass(_store, _partner.Code, _options, _time, _signal.Reader, _isLinkDown, reset);
+            await pass.RunAsync(_deliver, stopping);
             if (pass.Started == 0)
             {
                 _backlogWaiting = pass.NextDue is not null;
                 return pass.NextDue;
             }
-        }
-    }
-
-    /// <summary>What one pass over the backlog found and has in flight: deliveries started and not yet finished, when the first message it left falls due.</summary>
-    private sealed class Pass(bool reset)
-    {
-        private int _inFlight;
-
-        public bool Reset { get; } = reset;
-        public int Started { get; private set; }
-        public DateTime? NextDue { get; set; }
-
-        /// <summary>Signalled when the last delivery in flight finishes.</summary>
-        public Channel<bool> Drained { get; } = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-
-        public bool InFlight => Volatile.Read(ref _inFlight) > 0;
-
-        public void Starting()
-        {
-            Started++;
-            Interlocked.Increment(ref _inFlight);
-        }
-
-        public void Finished()
-        {
-            if (Interlocked.Decrement(ref _inFlight) == 0)
-            {
-                Drained.Writer.TryWrite(true);
-            }
-        }
-    }
-
-    /// <summary>
-    /// The partner's pending messages that may go now, oldest first, read a page at a time. At the end of the backlog
-    /// the pass stays open while deliveries are in flight and takes in what is queued meanwhile; it ends when nothing
-    /// is in flight, once it has read <see cref="MaxMessagesPerPass"/> messages, or when the link goes down.
-    /// Messages about one certificate go in order (a void never overtakes the certificate it voids): only the oldest
-    /// pending message of each certificate may go in a pass, and a later one waits for the next pass.
-    /// </summary>
-    private async IAsyncEnumerable<MessageDocument> DueInPass(Pass pass, [EnumeratorCancellation] CancellationToken stopping)
-    {
-        var certificates = new HashSet<string>(StringComparer.Ordinal);
-        string? after = null;
-        var pageSize = _config.Options.Delivery.BacklogPageSize;
-        var read = 0;
-        while (read < MaxMessagesPerPass && Volatile.Read(ref _linkDown) is null && !stopping.IsCancellationRequested)
-        {
-            var page = _store.PendingOutbound(_partner.Code, pageSize, after);
-            read += page.Count;
-            if (page.Count > 0)
-            {
-                after = page[^1].Id;
-                // A read sees commits whose fsync may still be running (another write's, in its group); what goes to
-                // the partner must be on our disk first, or a power loss could leave it holding what we lost.
-                await _store.FlushAsync(stopping);
-            }
-
-            var now = _time.GetUtcNow().UtcDateTime;
-            foreach (var message in page)
-            {
-                if (!certificates.Add(message.CertificateNumber))
-                {
-                    continue;
-                }
-
-                if (pass.Reset || message.NextAttemptAt <= now)
-                {
-                    pass.Starting();
-                    yield return message;
-                }
-                else if (pass.NextDue is not { } next || message.NextAttemptAt < next)
-                {
-                    pass.NextDue = message.NextAttemptAt;
-                }
-            }
-
-            if (page.Count == pageSize)
-            {
-                continue;
-            }
-
-            // The end of the backlog: wait while deliveries are in flight for a message queued meanwhile.
-            if (!await MoreQueuedWhileInFlightAsync(pass, stopping))
-            {
-                yield break;
-            }
-        }
-    }
-
-    /// <summary>True when a message was queued before the pass's deliveries all finished; false once they have.</summary>
-    private async Task<bool> MoreQueuedWhileInFlightAsync(Pass pass, CancellationToken stopping)
-    {
-        while (true)
-        {
-            if (_signal.Reader.TryRead(out _))
-            {
-                return true;
-            }
-
-            pass.Drained.Reader.TryRead(out _);
-            if (!pass.InFlight)
-            {
-                // A signal that came with the last delivery finishing: look once more before ending the pass.
-                return _signal.Reader.TryRead(out _);
-            }
-
-            var queued = _signal.Reader.WaitToReadAsync(stopping).AsTask();
-            var drained = pass.Drained.Reader.WaitToReadAsync(stopping).AsTask();
-            await Task.WhenAny(queued, drained);
-            stopping.ThrowIfCancellationRequested();
         }
     }
 
@@ -385,18 +257,19 @@ internal sealed class PartnerLane
             return true;
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var delay = Timeout.InfiniteTimeSpan;
         if (wakeAt is { } at)
         {
-            var delay = at - _time.GetUtcNow().UtcDateTime;
+            delay = at - _time.GetUtcNow().UtcDateTime;
             if (delay <= TimeSpan.Zero)
             {
                 return false;
             }
-
-            timeout.CancelAfter(delay);
         }
 
+        // The lane's clock, not the machine's, says when the time has come.
+        using var due = new CancellationTokenSource(delay, _time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping, due.Token);
         try
         {
             await _signal.Reader.WaitToReadAsync(timeout.Token);
@@ -419,8 +292,8 @@ internal sealed class PartnerLane
         try
         {
             await _channels.ClientFor(_partner).PingAsync(
-                new PingRequest { Nonce = Google.Protobuf.ByteString.CopyFrom(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)) },
-                deadline: DateTime.UtcNow + _config.Options.Delivery.AttemptTimeout, cancellationToken: stopping);
+                new PingRequest { Nonce = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(16)) },
+                deadline: DateTime.UtcNow + _options.AttemptTimeout, cancellationToken: stopping);
         }
         catch (RpcException) when (stopping.IsCancellationRequested)
         {
@@ -441,360 +314,4 @@ internal sealed class PartnerLane
 
         RequestReset(forced: true);
     }
-
-    /// <summary>
-    /// While the link is down no message reaches the expiry check of DeliverAsync, so look for expired ones once per
-    /// ExpiryCheckInterval instead (the pace at which ExpiryMonitor expires certificates): reading the outbox at every
-    /// probe would cost more than the probe.
-    /// </summary>
-    private async Task GiveUpExpiredAsync(CancellationToken stopping)
-    {
-        var now = _time.GetUtcNow();
-        if (now - _expiryCheckedAt < _config.Options.ExpiryCheckInterval)
-        {
-            return;
-        }
-
-        _expiryCheckedAt = now;
-        foreach (var message in _store.PendingOutbound(_partner.Code, ExpiryCheckBatch).Where(PastDeliverBy))
-        {
-            await GiveUpAsync(message, stopping);
-        }
-    }
-
-    private bool PastDeliverBy(MessageDocument message) => _time.GetUtcNow().UtcDateTime > message.DeliverBy;
-
-    private async Task DeliverAsync(MessageDocument message, CancellationToken stopping)
-    {
-        if (PastDeliverBy(message))
-        {
-            await GiveUpAsync(message, stopping);
-            return;
-        }
-
-        if (Volatile.Read(ref _linkDown) is not null)
-        {
-            // An attempt of this pass found the link down: leave the rest untouched (no attempt, no write), to go
-            // when the partner is back.
-            return;
-        }
-
-        try
-        {
-            var request = new DeliverRequest { Envelope = Envelope.Parser.ParseFrom(message.Envelope) };
-            var client = _channels.ClientFor(_partner);
-            var response = await _pipeline.ExecuteAsync(
-                static async (state, token) =>
-                {
-                    // A quick retry may come after the deliver-by time, when the expiry check may already have given
-                    // the message up (a partner back within the retries would otherwise get it): never send it then.
-                    if (state.Lane.PastDeliverBy(state.Message))
-                    {
-                        throw new PastDeliverByException();
-                    }
-
-                    return await state.Client.DeliverAsync(state.Request, cancellationToken: token);
-                },
-                (Client: client, Request: request, Lane: this, Message: message), stopping);
-            var receipt = await _workflow.RecordReceiptAsync(message, _partner, response.Receipt, stopping);
-            LastSuccessAt = _time.GetUtcNow();
-            LastFailureSeen = null;
-            if (Volatile.Read(ref _linkDown) is not null)
-            {
-                RequestReset(forced: true); // the link is up after all: end link-down mode when this pass is done
-            }
-
-            _metrics.Delivered(_partner.Code, receipt.Outcome, LastSuccessAt.Value - new DateTimeOffset(message.CreatedAt, TimeSpan.Zero));
-            Log.Delivered(_logger, message.CertificateNumber, message.Id, _partner.Code, receipt.Outcome.ToString());
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            // Shutting down: the message stays pending in the outbox.
-        }
-        catch (PastDeliverByException)
-        {
-            await GiveUpAsync(message, stopping);
-        }
-        catch (Exception e)
-        {
-            RecordFailure(message, DeliveryErrors.Classify(_partner.Code, e, _channels.LastServerRefusal(_partner.Code)));
-        }
-    }
-
-    private void RecordFailure(MessageDocument message, DeliveryFailure failure)
-    {
-        _metrics.DeliveryFailed(_partner.Code, failure.Cause);
-        // An open circuit hides the failures that opened it: keep reporting those (the circuit state shows the pause).
-        if (failure.Cause == FailureCause.CircuitOpen
-            && (LastFailure is { Cause: not FailureCause.CircuitOpen } ? LastFailure : _circuitOpenedBy) is { } opening)
-        {
-            failure = opening;
-        }
-
-        var seen = new FailureSeen(failure, _time.GetUtcNow());
-        LastFailureSeen = seen;
-        var error = failure.ToString();
-        var now = _time.GetUtcNow().UtcDateTime;
-        var attempts = message.Attempts + 1;
-        var next = now + Backoff(attempts);
-        _store.Write(w =>
-        {
-            var current = w.FindMessage(message.Id);
-            if (current is null || current.Status != MessageStatus.Pending)
-            {
-                return 0;
-            }
-
-            current.Attempts = attempts;
-            current.LastAttemptAt = now;
-            current.LastError = error;
-            current.NextAttemptAt = next;
-            w.UpdateMessage(current);
-            return 0;
-        });
-        Log.DeliveryFailed(_logger, message.CertificateNumber, _partner.Code, attempts, next, error);
-
-        // A refusal concerns this message and keeps its backoff. Any other failure says the partner's node is down or
-        // cut off from us: stop attempting the backlog until it is back (after the write, so an operator's retry-now
-        // that sees the link down also sees this attempt).
-        if (!DeliveryErrors.IsRefusal(failure.Cause) && Interlocked.CompareExchange(ref _linkDown, seen, null) is null)
-        {
-            Log.LinkDown(_logger, _partner.Code, error, _config.Options.Delivery.ProbeInterval);
-        }
-    }
-
-    /// <summary>
-    /// Capped exponential backoff with ±20% jitter, so many nodes do not retry in step. A partner that called
-    /// us within the last minute is up: a failure now is passing, so the next try comes after the first step.
-    /// </summary>
-    private TimeSpan Backoff(int attempts)
-    {
-        var d = _config.Options.Delivery;
-        if (LastContactAt is { } contact && _time.GetUtcNow() - contact < RecentContact)
-        {
-            attempts = 1;
-        }
-
-        var exponential = d.FirstBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(attempts - 1, 30));
-        var capped = Math.Min(exponential, d.MaxBackoff.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped * (0.8 + Random.Shared.NextDouble() * 0.4));
-    }
-
-    private async Task GiveUpAsync(MessageDocument message, CancellationToken ct)
-    {
-        var reason = $"the certificate expired on {message.DeliverBy:yyyy-MM-dd} before {_partner.Code} acknowledged it";
-        await _store.WriteDurableAsync(w =>
-        {
-            var current = w.FindMessage(message.Id);
-            if (current is null || current.Status != MessageStatus.Pending)
-            {
-                return 0;
-            }
-
-            var now = _time.GetUtcNow().UtcDateTime;
-            current.Status = MessageStatus.GivenUp;
-            current.LastError = reason;
-            current.CompletedAt = now;
-            w.UpdateMessage(current);
-            if (w.FindCertificate(current.CertificateNumber) is { } cert && cert.MessageId == current.Id
-                && cert.Status == Domain.CertificateStatus.Issued)
-            {
-                cert.StatusReason = reason;
-                CertificateDocuments.Transition(cert, Domain.CertificateStatus.Undeliverable, now, $"Delivery given up: {reason}");
-                w.UpdateCertificate(cert);
-            }
-
-            w.Audit("outbox", "delivery.given-up", current.CertificateNumber, $"message {current.Id}: {reason}");
-            return 0;
-        }, ct);
-        Log.DeliveryGivenUp(_logger, message.CertificateNumber, _partner.Code, reason);
-    }
-
-    /// <summary>Stops a delivery between quick retries: the message passed its deliver-by time meanwhile.</summary>
-    private sealed class PastDeliverByException : Exception;
 }
-
-/// <summary>Why a delivery or ping to a partner failed, as an operator would distinguish it.</summary>
-internal enum FailureCause
-{
-    Unreachable = 1,
-    TlsRefusedByPartner = 2,
-    PartnerCertificateUntrusted = 3,
-    SignatureRejected = 4,
-    RefusedByPolicy = 5,
-    Timeout = 6,
-    CircuitOpen = 7,
-    InvalidReceipt = 8,
-    PartnerError = 9,
-    Other = 10,
-}
-
-/// <summary>A classified failure: the cause, and what was observed (stored as "label: detail" in the outbox row).</summary>
-internal sealed record DeliveryFailure(FailureCause Cause, string Detail)
-{
-    public override string ToString() => $"{DeliveryErrors.Label(Cause)}: {Detail}";
-}
-
-/// <summary>
-/// Turns a failed delivery into words an operator can act on: classifies the raw exception (the TLS cases
-/// look alike to a gRPC client, so the chain of inner exceptions is read), and says what to do about each cause.
-/// </summary>
-internal static class DeliveryErrors
-{
-    private static readonly (FailureCause Cause, string Label)[] Labels =
-    [
-        (FailureCause.Unreachable, "unreachable"),
-        (FailureCause.TlsRefusedByPartner, "TLS refused by partner"),
-        (FailureCause.PartnerCertificateUntrusted, "partner certificate not trusted"),
-        (FailureCause.SignatureRejected, "signature rejected"),
-        (FailureCause.RefusedByPolicy, "refused by policy"),
-        (FailureCause.Timeout, "timeout"),
-        (FailureCause.CircuitOpen, "circuit open"),
-        (FailureCause.InvalidReceipt, "invalid receipt"),
-        (FailureCause.PartnerError, "partner error"),
-        (FailureCause.Other, "error"),
-    ];
-
-    public static string Label(FailureCause cause) => Labels.First(l => l.Cause == cause).Label;
-
-    /// <summary>The partner answered and refused: its node is up, so the problem is trust, policy or the partner's own, not the link.</summary>
-    public static bool IsRefusal(FailureCause cause) =>
-        cause is FailureCause.SignatureRejected or FailureCause.RefusedByPolicy or FailureCause.InvalidReceipt or FailureCause.PartnerError;
-
-    /// <summary>
-    /// Classifies a failed call to <paramref name="partner"/>. <paramref name="serverRefusal"/> is why our side
-    /// last refused the partner's TLS certificate, if it did (the exception alone does not say).
-    /// </summary>
-    public static DeliveryFailure Classify(string partner, Exception e, string? serverRefusal)
-    {
-        switch (e)
-        {
-            case BrokenCircuitException:
-                return new(FailureCause.CircuitOpen, $"recent deliveries to {partner} failed, so the node is pausing before the next try");
-            case TimeoutRejectedException:
-            case RpcException { StatusCode: StatusCode.DeadlineExceeded }:
-                return new(FailureCause.Timeout, $"{partner} did not answer in time");
-            case InvalidReceiptException r:
-                return new(FailureCause.InvalidReceipt, $"{partner} answered with an invalid receipt: {r.Message}");
-            case RpcException { StatusCode: StatusCode.Unauthenticated } r:
-                return new(FailureCause.SignatureRejected, $"{partner} did not accept our signature: {r.Status.Detail}");
-            case RpcException { StatusCode: StatusCode.PermissionDenied } r:
-                return new(FailureCause.RefusedByPolicy, $"{partner} refused us: {r.Status.Detail}");
-            case RpcException { StatusCode: StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown } r when Transport(r) is { } transport:
-                return transport;
-            case RpcException r:
-                return new(FailureCause.PartnerError, $"{partner} answered {r.StatusCode}: {r.Status.Detail}");
-            default:
-                return new(FailureCause.Other, $"{e.GetType().Name}: {e.Message}");
-        }
-
-        DeliveryFailure? Transport(RpcException r)
-        {
-            var chain = Chain(r.Status.DebugException).ToList();
-            var innermost = chain.LastOrDefault()?.Message ?? r.Status.Detail;
-            if (chain.OfType<AuthenticationException>().FirstOrDefault() is { } tls)
-            {
-                // Our RemoteCertificateValidationCallback said no: the partner's certificate is the problem.
-                if (serverRefusal is not null || tls.Message.Contains("RemoteCertificateValidationCallback", StringComparison.Ordinal))
-                {
-                    return new(FailureCause.PartnerCertificateUntrusted,
-                        $"we refused {partner}'s TLS certificate: {serverRefusal ?? tls.Message}");
-                }
-
-                // Anything else in the handshake (typically a TLS alert from the partner) means it refused us.
-                return new(FailureCause.TlsRefusedByPartner, $"{partner} ended the TLS handshake: {tls.Message}");
-            }
-
-            if (chain.OfType<SocketException>().FirstOrDefault() is { } socket
-                && socket.SocketErrorCode is not (SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown))
-            {
-                return new(FailureCause.Unreachable, $"{partner}: {socket.Message}");
-            }
-
-            if (chain.OfType<HttpRequestException>().FirstOrDefault(h => h.HttpRequestError is HttpRequestError.ConnectionError
-                    or HttpRequestError.NameResolutionError) is { } connect
-                && chain.OfType<SocketException>().All(s => s.SocketErrorCode is not (SocketError.ConnectionReset or SocketError.ConnectionAborted)))
-            {
-                return new(FailureCause.Unreachable, $"{partner}: {innermost}");
-            }
-
-            // The connection opened, then the partner hung up before any answer: with TLS 1.3 this is how a
-            // server's refusal of our client certificate reaches us (the handshake completes on our side first).
-            // Or, when the refusal lands between the TLS and the HTTP/2 handshakes, as an HTTP/2 connection that
-            // "could not be established" without any protocol error code from the partner (only the text tells).
-            if (chain.Any(x => x is HttpIOException { HttpRequestError: HttpRequestError.ResponseEnded }
-                    || x is HttpRequestException or IOException && !chain.OfType<HttpProtocolException>().Any()
-                        && x.Message.Contains("HTTP/2 connection could not be established", StringComparison.Ordinal)
-                    || x is SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted }
-                    || x is IOException && x.Message.Contains("ended prematurely", StringComparison.OrdinalIgnoreCase)))
-            {
-                return new(FailureCause.TlsRefusedByPartner, $"{partner} closed the connection before answering, most likely refusing our TLS certificate ({innermost})");
-            }
-
-            // Any other failure of the HTTP request itself: the call never reached the partner's service.
-            return r.StatusCode == StatusCode.Unavailable || chain.OfType<HttpRequestException>().Any()
-                ? new(FailureCause.Unreachable, $"{partner}: {innermost}")
-                : null;
-        }
-    }
-
-    /// <summary>Reads back the cause of a failure stored as text by <see cref="DeliveryFailure.ToString"/>.</summary>
-    public static DeliveryFailure? Parse(string? stored)
-    {
-        if (string.IsNullOrEmpty(stored))
-        {
-            return null;
-        }
-
-        foreach (var (cause, label) in Labels)
-        {
-            if (stored.StartsWith(label + ": ", StringComparison.Ordinal))
-            {
-                return new DeliveryFailure(cause, stored[(label.Length + 2)..]);
-            }
-        }
-
-        return new DeliveryFailure(FailureCause.Other, stored);
-    }
-
-    /// <summary>What the failure means and what the operator can do about it.</summary>
-    public static string Advice(FailureCause cause, string partner, string us, NodeConfig config) => cause switch
-    {
-        FailureCause.Unreachable =>
-            $"No connection to {partner}'s node. Check that it is running and that its address in Node:Partners is right and reachable from here (DNS, firewall). "
-            + "Nothing is lost: messages wait in the outbox and go out when it is back. 'kpnode peer ping' tests the link.",
-        FailureCause.TlsRefusedByPartner =>
-            $"{partner}'s node refused our TLS certificate: it does not trust our root, or our node certificate expired. "
-            + $"Send {partner} our root.crt out of band and ask them to configure it as {us}'s root; check that our node.crt is still valid. "
-            + $"If {partner} confirms it trusts our root, its node may be failing mid-call: ask {partner} to check its logs.",
-        FailureCause.PartnerCertificateUntrusted =>
-            $"We refused {partner}'s TLS certificate (expired, or not from the root configured for {partner}). "
-            + $"Check Node:Partners ({partner}) RootCertificate holds {partner}'s current root; if {partner} renewed its PKI, ask for the new root.crt, else ask {partner} to renew its node certificate.",
-        FailureCause.SignatureRejected =>
-            $"{partner} did not accept our signature. Check that our signing.crt is valid and chains to the root {partner} holds for {us}; after a root change, send {partner} the new root.crt.",
-        FailureCause.RefusedByPolicy =>
-            $"{partner} refused the message by policy (see the detail). Check the certificate's importer and exporter, and that {partner} lists {us} as a partner.",
-        FailureCause.Timeout =>
-            $"{partner}'s node accepted the connection but did not answer within {config.Options.Delivery.AttemptTimeout.TotalSeconds:0.#} s; it may be overloaded. "
-            + "Retries continue; raise Node:Delivery:AttemptTimeout if the link is slow.",
-        FailureCause.CircuitOpen =>
-            $"Recent deliveries to {partner} failed, so the node pauses {config.Options.Delivery.BreakerBreakDuration.TotalSeconds:0.#} s between tries. "
-            + $"'kpnode peer retry-now {partner}' tries at once.",
-        FailureCause.InvalidReceipt =>
-            $"{partner} answered, but its receipt is not valid proof, so nothing is marked delivered. Ask {partner}'s operators to check their signing certificate and node version.",
-        FailureCause.PartnerError =>
-            $"{partner}'s node answered with an error. Ask {partner}'s operators to check their node's logs.",
-        _ => "Check this node's log for the full error.",
-    };
-
-    private static IEnumerable<Exception> Chain(Exception? e)
-    {
-        for (; e is not null; e = e.InnerException)
-        {
-            yield return e;
-        }
-    }
-}
-
-/// <summary>A classified delivery failure and when it happened.</summary>
-internal sealed record FailureSeen(DeliveryFailure Failure, DateTimeOffset At);

@@ -30,6 +30,9 @@ internal interface INodeStore : IStoreReader
     /// <summary>What the store's group commits and fsyncs have done since it opened.</summary>
     StoreActivity Activity { get; }
 
+    /// <summary>Durable writes waiting now for their group commit (the writer is busy with the group or write before).</summary>
+    int QueuedWrites { get; }
+
     /// <summary>Bytes on disk: the data file plus its write-ahead log.</summary>
     long FileSizeBytes { get; }
 

@@ -208,6 +208,15 @@ internal sealed class NodeStore : INodeStore, IDisposable
         }
     }
 
+    public int QueuedWrites
+    {
+        get
+        {
+            lock (_queueGate)
+                return _queued.Count;
+        }
+    }
+
     public long FileSizeBytes => LengthOrZero(_dataPath) + LengthOrZero(_logPath);
 
     public T Write<T>(Func<IStoreWriter, T> work)

@@ -1,18 +1,32 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using KpNode.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace KpNode.Tests.Exchange;
 
 /// <summary>A node as a separate `kpnode run` process, so a test can kill it with SIGKILL like a crash.</summary>
-internal sealed class ChildNode : IDisposable
+internal sealed partial class ChildNode : IDisposable
 {
     private readonly Process _process;
     private readonly System.Text.StringBuilder _output = new();
 
-    private ChildNode(Process process)
+    private ChildNode(Process process, NodeLogs? logs)
     {
         _process = process;
-        _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.OutputDataReceived += (_, e) =>
+        {
+            lock (_output) _output.AppendLine(e.Data);
+            if (logs is not null && e.Data is { } line && ErrorLine().Match(line) is { Success: true } error)
+            {
+                // The child's errors join the node's log, so the test network fails the test on one it did not expect.
+                new FakeLogger(logs.Collector, error.Groups["category"].Value).Log(
+                    error.Groups["level"].Value == "crit" ? LogLevel.Critical : LogLevel.Error,
+                    new EventId(int.Parse(error.Groups["id"].Value, System.Globalization.CultureInfo.InvariantCulture)),
+                    error.Groups["message"].Value);
+            }
+        };
         _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
@@ -20,7 +34,7 @@ internal sealed class ChildNode : IDisposable
 
     public string Output { get { lock (_output) return _output.ToString(); } }
 
-    public static async Task<ChildNode> StartAsync(string configPath, Func<Task<bool>> ready)
+    public static async Task<ChildNode> StartAsync(string configPath, Func<Task<bool>> ready, NodeLogs? logs = null)
     {
         var kpnode = typeof(NodeHost).Assembly.Location;
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -28,29 +42,24 @@ internal sealed class ChildNode : IDisposable
         start.ArgumentList.Add("run");
         start.ArgumentList.Add("--config");
         start.ArgumentList.Add(configPath);
-        var node = new ChildNode(Process.Start(start)!);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
+        var node = new ChildNode(Process.Start(start)!, logs);
+        try
         {
-            if (node._process.HasExited)
-            {
-                throw new InvalidOperationException($"kpnode run exited with {node._process.ExitCode}:\n{node.Output}");
-            }
-
-            if (await ready())
-            {
-                return node;
-            }
-
-            await Task.Delay(100);
+            await Eventually.WaitAsync(async () => node._process.HasExited
+                    ? throw new InvalidOperationException($"kpnode run exited with {node._process.ExitCode}:\n{node.Output}")
+                    : await ready(),
+                up => up, TimeSpan.FromSeconds(30), _ => $"kpnode run did not become ready:\n{node.Output}");
+            return node;
         }
-
-        node.Kill();
-        throw new TimeoutException($"kpnode run did not become ready:\n{node.Output}");
+        catch
+        {
+            node.Kill();
+            throw;
+        }
     }
 
     /// <summary>Starts <paramref name="node"/>'s config as a `kpnode run` process, ready once its Local API answers.</summary>
-    public static Task<ChildNode> StartAsync(KpNode.Cli.DemoNode node) => StartAsync(node.Config.FilePath, async () =>
+    public static Task<ChildNode> StartAsync(TestNode node) => StartAsync(node.Config.FilePath, async () =>
     {
         try
         {
@@ -61,7 +70,7 @@ internal sealed class ChildNode : IDisposable
         {
             return false;
         }
-    });
+    }, node.Logs);
 
     /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>
     public void Kill()
@@ -91,4 +100,8 @@ internal sealed class ChildNode : IDisposable
         Kill();
         _process.Dispose();
     }
+
+    // An Error or Critical line of the simple console format: "HH:mm:ss fail: Category[1302] message".
+    [GeneratedRegex(@"^\d\d:\d\d:\d\d (?<level>fail|crit): (?<category>[^\[]+)\[(?<id>\d+)\] (?<message>.*)$")]
+    private static partial Regex ErrorLine();
 }

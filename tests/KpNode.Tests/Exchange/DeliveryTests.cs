@@ -1,14 +1,16 @@
 using Grpc.Core;
-using KpNode.Hosting;
 using KpNode.Tests.Storage;
 using KpNode.Wire.V1;
 using static KpNode.Tests.Exchange.ExchangeAssert;
-
 
 namespace KpNode.Tests.Exchange;
 
 public sealed class DeliveryTests
 {
+    private const int GivenUp = 1302;
+
+    private static bool ProbeFailed(Microsoft.Extensions.Logging.Testing.FakeLogRecord e) => e.Id.Id == 1307 && e.Message.Contains("BE", StringComparison.Ordinal);
+
     [Fact]
     public async Task A_partner_that_contacts_us_gets_its_backlog_at_once_despite_a_long_backoff()
     {
@@ -25,7 +27,9 @@ public sealed class DeliveryTests
         Assert.True(failed.NextAttemptAt.ToDateTime() > DateTime.UtcNow.AddMinutes(2), "the outbox backs off for minutes");
 
         await net["BE"].StartAsync();
-        await Task.Delay(500);
+        // BE being up is not enough: ZA found the link down, so it only probes (hourly here) and the message's backoff
+        // runs for minutes; nothing but BE's call below can make ZA try it within this test.
+        Assert.NotNull(net.Lane("ZA", "BE").LinkDownSince);
         Assert.Equal(CertificateStatus.Issued, (await net.FindAsync("ZA", waiting.Certificate.Number))!.Status);
 
         // BE delivers something to ZA: ZA now knows BE is up and retries its backlog at once.
@@ -45,8 +49,8 @@ public sealed class DeliveryTests
 
         var first = await net.IssueAsync("ZA", "BE");
         var second = await net.IssueAsync("ZA", "BE");
-        // Long enough for both deliveries to reach BE, if the second does not wait for the first to come back.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // Both deliveries wait in BE's store at once only if the second did not wait for the first to come back.
+        await held.WaitForQueuedAsync(2);
         await held.ReleaseAsync();
 
         await net.WaitForAsync("ZA", first.Certificate.Number, r => r.Status == CertificateStatus.Delivered);
@@ -92,8 +96,9 @@ public sealed class DeliveryTests
             backlog.Add((await net.IssueAsync("ZA", "BE")).Certificate.Number);
         }
 
-        // Several probe intervals later: the link was found down once, and nothing more was tried or written.
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // Three probes later: the link was found down once, and nothing more was tried or written.
+        var probesBefore = net["ZA"].Logs.Entries.Count(ProbeFailed);
+        await net["ZA"].Logs.WaitForAsync(ProbeFailed, count: probesBefore + 3);
         Assert.Equal(1, (await net.FindAsync("ZA", first))!.Attempts);
         foreach (var number in backlog)
         {
@@ -130,9 +135,9 @@ public sealed class DeliveryTests
     {
         await using var net = await TestNetwork.StartAsync("ZA", "BE");
         var clock = new ShiftedTime();
-        await net["ZA"].StopAsync();
-        await net["ZA"].StartAsync(new NodeHostSettings { Time = clock, ConfigureLogging = _ => { } });
+        await net.RestartAsync("ZA", [], clock);
         await net["BE"].StopAsync();
+        net["ZA"].Logs.ExpectErrors(e => e.Id.Id == GivenUp);
 
         var issued = await net.IssueAsync("ZA", "BE");
         await net.WaitForAsync("ZA", issued.Certificate.Number, r => r.Attempts > 0);
@@ -142,9 +147,10 @@ public sealed class DeliveryTests
         Assert.Contains($"expired on {issued.Certificate.DateOfExpiry}", record.StatusReason);
         Assert.Equal("GivenUp", record.DeliveryState);
 
-        // Nothing more is sent: BE, back up, never receives it.
+        // Nothing more is sent: ZA's outbox holds nothing for BE, and BE, back up, never receives it.
         await net["BE"].StartAsync();
-        await Task.Delay(1500);
+        var retry = await net["ZA"].Client.Operations.RetryNowAsync(new RetryNowRequest { Partner = "BE" });
+        Assert.Equal(0, retry.Rescheduled);
         Assert.Null(await net.FindAsync("BE", issued.Certificate.Number));
     }
 

@@ -143,7 +143,7 @@ public sealed class PeerExchangeTests : IAsyncLifetime
 
         var first = peer.DeliverAsync(new DeliverRequest { Envelope = envelope }).ResponseAsync;
         var second = peer.DeliverAsync(new DeliverRequest { Envelope = envelope }).ResponseAsync;
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await held.WaitForQueuedAsync(2);
         await held.ReleaseAsync();
 
         var answers = await Task.WhenAll(first, second);

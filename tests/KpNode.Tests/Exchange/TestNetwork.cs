@@ -3,23 +3,34 @@ using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Net.Client;
 using KpNode.Cli;
+using KpNode.Configuration;
+using KpNode.Outbox;
 using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Wire.V1;
 
 namespace KpNode.Tests.Exchange;
 
-/// <summary>Real nodes on loopback (Kestrel, mTLS, LiteDB files) for integration tests, cleaned up afterwards.</summary>
+/// <summary>
+/// Real nodes on loopback (Kestrel, mTLS, LiteDB files) for integration tests, cleaned up afterwards. Every node's log
+/// is kept: disposing the network fails the test when a node logged an Error that the test did not declare expected.
+/// </summary>
 internal sealed class TestNetwork : IAsyncDisposable
 {
     private readonly DemoNetwork _network;
+    private readonly Dictionary<string, TestNode> _nodes;
+    private readonly List<TestNode> _others = [];
     private readonly List<GrpcChannel> _channels = [];
 
-    private TestNetwork(DemoNetwork network) => _network = network;
+    private TestNetwork(DemoNetwork network, IEnumerable<string> codes)
+    {
+        _network = network;
+        _nodes = codes.ToDictionary(c => c, c => new TestNode(c, network[c].Config, new NodeLogs(c)));
+    }
 
     public string Root => _network.Root;
 
-    public DemoNode this[string code] => _network[code];
+    public TestNode this[string code] => _nodes[code];
 
     public static Task<TestNetwork> StartAsync(params string[] codes) => StartAsync(codes, null);
 
@@ -27,7 +38,7 @@ internal sealed class TestNetwork : IAsyncDisposable
     public static async Task<TestNetwork> StartAsync(string[] codes, IEnumerable<KeyValuePair<string, string?>>? overrides)
     {
         var root = Path.Combine(Path.GetTempPath(), "kpnode-tests", Guid.NewGuid().ToString("N"));
-        var network = new TestNetwork(DemoNetwork.Create(codes.Select(c => (c, $"KP authority of {c}")).ToArray(), root, overrides));
+        var network = new TestNetwork(DemoNetwork.Create(codes.Select(c => (c, $"KP authority of {c}")).ToArray(), root, overrides), codes);
         foreach (var code in codes)
         {
             await network[code].StartAsync();
@@ -40,8 +51,19 @@ internal sealed class TestNetwork : IAsyncDisposable
     public async Task RestartAsync(string code, IEnumerable<KeyValuePair<string, string?>> overrides, TimeProvider? time = null)
     {
         await this[code].StopAsync();
-        this[code].Config = KpNode.Configuration.NodeConfig.Load(this[code].Config.FilePath, overrides);
-        await this[code].StartAsync(new KpNode.Hosting.NodeHostSettings { Time = time ?? TimeProvider.System, ConfigureLogging = _ => { } });
+        this[code].Config = NodeConfig.Load(this[code].Config.FilePath, overrides);
+        await this[code].StartAsync(time);
+    }
+
+    /// <summary>
+    /// A second node on <paramref name="code"/>'s file (same ports and data) with <paramref name="overrides"/>, not yet
+    /// started; the network checks its log too, and stops it if the test did not.
+    /// </summary>
+    public TestNode Another(string code, IEnumerable<KeyValuePair<string, string?>> overrides)
+    {
+        var node = new TestNode(code, NodeConfig.Load(this[code].Config.FilePath, overrides), new NodeLogs(code));
+        _others.Add(node);
+        return node;
     }
 
     public string PkiDir(string code) => Path.Combine(Root, "pki", code.ToLowerInvariant());
@@ -49,6 +71,10 @@ internal sealed class TestNetwork : IAsyncDisposable
     public ParticipantCredentials Credentials(string code) => PkiFiles.Load(PkiDir(code));
 
     public X509Certificate2 RootOf(string code) => PkiFiles.LoadRoot(Path.Combine(PkiDir(code), "root.crt"));
+
+    /// <summary><paramref name="code"/>'s delivery lane towards <paramref name="partner"/>, to read its live state.</summary>
+    public PartnerLane Lane(string code, string partner) =>
+        ((OutboxDispatcher)this[code].Host!.Services.GetService(typeof(OutboxDispatcher))!).Lane(partner)!;
 
     public INodeStore Store(string code) =>
         (INodeStore)this[code].Host!.Services.GetService(typeof(INodeStore))!;
@@ -124,29 +150,21 @@ internal sealed class TestNetwork : IAsyncDisposable
     }
 
     /// <summary>Waits (bounded) until the certificate at <paramref name="code"/> satisfies <paramref name="done"/>.</summary>
-    public async Task<CertificateRecord> WaitForAsync(string code, string number, Func<CertificateRecord, bool> done, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        CertificateRecord? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await FindAsync(code, number);
-            if (last is not null && done(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(25);
-        }
-
-        throw new TimeoutException($"{number} at {code} did not reach the expected state; last seen: {last?.Status.ToString() ?? "absent"} {last?.LastError}");
-    }
+    public async Task<CertificateRecord> WaitForAsync(string code, string number, Func<CertificateRecord, bool> done, TimeSpan? timeout = null) =>
+        (await Eventually.WaitAsync(() => FindAsync(code, number), r => r is not null && done(r), timeout ?? TimeSpan.FromSeconds(30),
+            last => $"{number} at {code} did not reach the expected state; last seen: {last?.Status.ToString() ?? "absent"} {last?.LastError}"))!;
 
     public async ValueTask DisposeAsync()
     {
         foreach (var channel in _channels)
         {
             channel.Dispose();
+        }
+
+        foreach (var node in _nodes.Values.Concat(_others))
+        {
+            await node.StopAsync();
+            node.Dispose();
         }
 
         await _network.DisposeAsync();
@@ -157,6 +175,12 @@ internal sealed class TestNetwork : IAsyncDisposable
         catch (IOException)
         {
             // Best effort: a file still closing is left for the OS temp cleaner.
+        }
+
+        var unexpected = _nodes.Values.Concat(_others).SelectMany(n => n.Logs.UnexpectedErrors().Select(e => $"{n.Code} {e.Category}: {e} {e.Exception}")).ToList();
+        if (unexpected.Count > 0)
+        {
+            Assert.Fail("Unexpected errors were logged:\n" + string.Join('\n', unexpected));
         }
     }
 }

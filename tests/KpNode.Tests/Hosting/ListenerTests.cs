@@ -75,7 +75,7 @@ public sealed class ListenerTests
         await using var net = await TestNetwork.StartAsync("ZA", "BE");
         var clock = new ShiftedTime();
         await net["ZA"].StopAsync();
-        await net["ZA"].StartAsync(new KpNode.Hosting.NodeHostSettings { Time = clock, ConfigureLogging = _ => { } });
+        await net["ZA"].StartAsync(clock);
         using var be = net.Credentials("BE");
         var admitted = net.DialPeer("ZA", be.NodeTls, net.RootOf("ZA"));
         await admitted.PingAsync(Nonce());

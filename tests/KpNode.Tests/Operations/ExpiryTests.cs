@@ -3,6 +3,7 @@ using KpNode.Tests.Exchange;
 using KpNode.Trust;
 using KpNode.Wire.V1;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace KpNode.Tests.Operations;
 
@@ -12,9 +13,8 @@ public sealed class ExpiryTests
     public async Task A_certificate_inside_the_warning_window_is_warned_about_in_logs_status_and_metrics()
     {
         await using var net = await TestNetwork.StartAsync("ZA", "BE");
-        var logs = new CapturedLogs();
         // Dev operator certificates last a year, TLS two: a 400-day window catches only the operator's.
-        var za = await Ops.RestartWithAsync(net, "ZA", [new("Node:Operations:ExpiryWarningDays", "400")], logs.Settings());
+        var za = await Ops.RestartWithAsync(net, "ZA", [new("Node:Operations:ExpiryWarningDays", "400")]);
         try
         {
             var status = await Ops.StatusAsync(za);
@@ -26,10 +26,10 @@ public sealed class ExpiryTests
             Assert.Contains("Issue a new operator certificate", warned.Advice);
             Assert.Equal(5, status.Credentials.Count);
 
-            var warning = await WaitForLogAsync(logs, 1400);
+            var warning = (await za.Logs.WaitForAsync(e => e.Id.Id == 1400))[0];
             Assert.Equal(LogLevel.Warning, warning.Level);
             Assert.Contains("The Operator certificate of ZA", warning.Message);
-            Assert.DoesNotContain(logs.Entries, e => e.Id.Id == 1400 && e.Message.Contains("NodeTls"));
+            Assert.DoesNotContain(za.Logs.Entries, e => e.Id.Id == 1400 && e.Message.Contains("NodeTls"));
 
             using var http = new HttpClient();
             var metrics = await http.GetStringAsync(Ops.Url(za) + "/metrics");
@@ -49,7 +49,7 @@ public sealed class ExpiryTests
         await using var net = await TestNetwork.StartAsync("ZA", "BE");
         using var credentials = net.Credentials("ZA");
         var partners = (Partners)net["ZA"].Host!.Services.GetService(typeof(Partners))!;
-        var clock = new ShiftedTime { Offset = TimeSpan.FromDays(366) };
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(366));
 
         var entries = new ExpiryCheck(credentials, partners, Microsoft.Extensions.Options.Options.Create(net["ZA"].Config.Options.Operations), clock).Check();
 
@@ -59,21 +59,5 @@ public sealed class ExpiryTests
         Assert.True(op.Expired && op.Warning && op.DaysLeft < 0);
         Assert.False(entries.Single(e => e.Role == CredentialRole.NodeTls).Warning);
         Assert.Equal("BE", entries.Single(e => e.Role == CredentialRole.PartnerRoot).Owner);
-    }
-
-    private static async Task<(LogLevel Level, EventId Id, string Message)> WaitForLogAsync(CapturedLogs logs, int eventId)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (logs.Entries.FirstOrDefault(e => e.Id.Id == eventId) is { Message: not null } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(25);
-        }
-
-        throw new TimeoutException($"no log entry with event id {eventId}");
     }
 }

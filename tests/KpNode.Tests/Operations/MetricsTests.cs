@@ -65,6 +65,7 @@ public sealed class MetricsTests
         }
 
         Assert.True(Sample(text, "kpnode_store_size_bytes") > 0);
+        Assert.Equal(0, Sample(text, "kpnode_store_queued_writes"));
         Assert.Contains("# TYPE kpnode_delivery_attempts_total counter", text);
         Assert.Contains("# TYPE kpnode_delivery_latency_seconds histogram", text);
     }

@@ -77,14 +77,8 @@ public sealed class PeerCommandTests
 
     private static async Task WaitUntilPingAnswersAsync(TestNetwork net, string from, string to)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        PingPeerResponse answer;
-        do
-        {
-            answer = await net[from].Client.Operations.PingPeerAsync(new PingPeerRequest { Partner = to });
-        }
-        while (!answer.Ok && DateTime.UtcNow < deadline && await Task.Delay(100).ContinueWith(_ => true));
-
+        var answer = await Eventually.WaitAsync(() => net[from].Client.Operations.PingPeerAsync(new PingPeerRequest { Partner = to }).ResponseAsync,
+            a => a.Ok, TimeSpan.FromSeconds(15), last => $"{to} did not answer {from}'s ping: {last}");
         Assert.True(answer.Ok, answer.ToString());
     }
 

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using KpNode.Operations;
 using KpNode.Outbox;
 using KpNode.Tests.Cli;
 using KpNode.Tests.Exchange;
@@ -101,7 +102,7 @@ public sealed class StatusCauseTests
         var cause = Enum.Parse<FailureCause>(causeName);
         Assert.Equal(cause, failure.Cause);
         Assert.StartsWith(text, failure.ToString());
-        Assert.Contains(advice, DeliveryErrors.Advice(failure.Cause, "BE", "ZA", Config()));
+        Assert.Contains(advice, DeliveryAdvice.For(failure.Cause, "BE", "ZA", Config().Options.Delivery));
         Assert.Equal(failure, DeliveryErrors.Parse(failure.ToString()));
     }
 
@@ -110,7 +111,7 @@ public sealed class StatusCauseTests
     {
         var open = DeliveryErrors.Classify("BE", new BrokenCircuitException(), null);
         Assert.Equal(FailureCause.CircuitOpen, open.Cause);
-        Assert.Contains("kpnode peer retry-now BE", DeliveryErrors.Advice(open.Cause, "BE", "ZA", Config()));
+        Assert.Contains("kpnode peer retry-now BE", DeliveryAdvice.For(open.Cause, "BE", "ZA", Config().Options.Delivery));
         Assert.Equal(FailureCause.Timeout, DeliveryErrors.Classify("BE", new TimeoutRejectedException(), null).Cause);
     }
 

@@ -155,9 +155,9 @@ public sealed class DurableWriteTests : IDisposable
     {
         using var store = _folder.Open();
 
-        await store.FlushAsync();
+        Assert.True(store.FlushAsync().IsCompletedSuccessfully, "a flush with nothing committed is complete when it returns");
         store.Write(w => w.FindCertificate("none"));
-        await store.FlushAsync();
+        Assert.True(store.FlushAsync().IsCompletedSuccessfully, "a write that changed nothing leaves nothing to flush");
     }
 
     [Fact]
@@ -271,6 +271,8 @@ public sealed class DurableWriteTests : IDisposable
         var stored = new System.Collections.Concurrent.ConcurrentBag<long>();
         var refused = new System.Collections.Concurrent.ConcurrentBag<Exception>();
         var store = _folder.Open();
+        // Reached once 50 writes have been answered, so the store closes while the callers keep writing.
+        var fiftyStored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var callers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
         {
             while (true)
@@ -283,6 +285,8 @@ public sealed class DurableWriteTests : IDisposable
                         w.InsertCertificate(Sample.Certificate($"ZA-2025-{number:000000}"));
                         return number;
                     }, CancellationToken.None));
+                    if (stored.Count >= 50)
+                        fiftyStored.TrySetResult();
                 }
                 catch (Exception e)
                 {
@@ -292,8 +296,7 @@ public sealed class DurableWriteTests : IDisposable
             }
         })).ToArray();
 
-        while (stored.Count < 50)
-            await Task.Delay(10);
+        await fiftyStored.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(store.ThreadsRunning);
         store.Dispose();
 

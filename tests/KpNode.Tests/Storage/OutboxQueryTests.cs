@@ -1,4 +1,5 @@
 using KpNode.Storage;
+using Microsoft.Extensions.Time.Testing;
 
 namespace KpNode.Tests.Storage;
 
@@ -75,7 +76,7 @@ public sealed class OutboxQueryTests : IDisposable
     public void Message_ids_made_in_one_millisecond_still_keep_the_backlog_in_creation_order()
     {
         // A lane reads its backlog onwards from the last id it saw: an id sorting before it would be missed.
-        var ids = new KpNode.Workflow.MessageIds(new ManualTime(new DateTimeOffset(Now, TimeSpan.Zero)));
+        var ids = new KpNode.Workflow.MessageIds(new FakeTimeProvider(new DateTimeOffset(Now, TimeSpan.Zero)));
         var backlog = Enumerable.Range(0, 200).Select(_ => ids.Next()).ToList();
         Assert.All(backlog, id =>
         {
@@ -100,7 +101,7 @@ public sealed class OutboxQueryTests : IDisposable
     public void Pending_outbound_for_a_partner_is_its_backlog_oldest_first()
     {
         // Message ids are UUIDv7, as the node makes them: the index keeps each partner's backlog in creation order.
-        var clock = new ManualTime(new DateTimeOffset(Now, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(Now, TimeSpan.Zero));
         var ids = new KpNode.Workflow.MessageIds(clock);
         var backlog = new List<string>();
         for (var n = 0; n < 40; n++)

@@ -1,17 +1,8 @@
 using KpNode.Domain;
 using KpNode.Storage;
+using Microsoft.Extensions.Time.Testing;
 
 namespace KpNode.Tests.Storage;
-
-/// <summary>A clock the test moves by hand.</summary>
-internal sealed class ManualTime(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset _now = start;
-
-    public override DateTimeOffset GetUtcNow() => _now;
-
-    public void Advance(TimeSpan by) => _now += by;
-}
 
 /// <summary>A temporary folder holding one store file, removed with everything in it at the end of a test.</summary>
 internal sealed class StoreFolder : IDisposable
@@ -26,7 +17,7 @@ internal sealed class StoreFolder : IDisposable
 
     public string Folder { get; }
     public string DataFile => Path.Combine(Folder, "node", "kpnode.db");
-    public ManualTime Time { get; } = new(Start);
+    public FakeTimeProvider Time { get; } = new(Start);
 
     public NodeStore Open() => NodeStore.Open(DataFile, Time);
 
@@ -106,34 +97,38 @@ internal static class Sample
 /// </summary>
 internal sealed class HeldWrite : IDisposable
 {
-    private readonly ManualResetEventSlim _release = new();
+    private readonly SyncPoint _held = new();
     private readonly Task<long> _write;
+    private readonly INodeStore _store;
 
     private HeldWrite(INodeStore store, Func<IStoreWriter, long> work)
     {
-        using var holding = new ManualResetEventSlim();
+        _store = store;
         _write = Task.Run(() => store.Write(w =>
         {
-            holding.Set();
-            _release.Wait();
+            // A store write is synchronous: the writer blocks here until the test continues it.
+            _held.WaitToContinue().Wait();
             return work(w);
         }));
-        holding.Wait();
+        // A write that fails before it holds the writer throws here instead of leaving the test waiting.
+        Task.WaitAny(_held.WaitForSyncPoint(), _write);
+        if (_write.IsFaulted)
+            _write.GetAwaiter().GetResult();
     }
 
     /// <summary>Starts the write and returns once it holds the writer; <paramref name="work"/> runs when released.</summary>
     public static HeldWrite Start(INodeStore store, Func<IStoreWriter, long>? work = null) => new(store, work ?? (_ => 0));
 
+    /// <summary>Waits until <paramref name="count"/> durable writes are queued behind the held write.</summary>
+    public Task WaitForQueuedAsync(int count) =>
+        Eventually.WaitAsync(() => _store.QueuedWrites >= count, TimeSpan.FromSeconds(30), $"{count} durable writes queued behind the held write");
+
     /// <summary>Lets the held write finish; returns what its work returned.</summary>
     public Task<long> ReleaseAsync()
     {
-        _release.Set();
+        _held.Continue();
         return _write;
     }
 
-    public void Dispose()
-    {
-        _release.Set();
-        _release.Dispose();
-    }
+    public void Dispose() => _held.Continue();
 }
