@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using KpNode.Wire;
 using KpNode.Workflow;
 
 namespace KpNode.Hosting;
@@ -27,13 +28,7 @@ internal sealed class WorkflowErrors : Interceptor
         }
         catch (WorkflowException e)
         {
-            var metadata = new Metadata();
-            foreach (var v in e.Violations.Take(50))
-            {
-                metadata.Add("kp-violation-bin", System.Text.Encoding.UTF8.GetBytes($"{v.Field}: {v.Rule}"));
-            }
-
-            throw new RpcException(new Status(StatusFor(e.Kind), e.Message), metadata);
+            throw ApiErrors.Refuse(StatusFor(e.Kind), e.Message, e.Violations);
         }
     }
 }

@@ -1,0 +1,50 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using KpNode.Domain;
+
+namespace KpNode.Wire;
+
+/// <summary>
+/// The one way our gRPC adapters refuse a call: a google.rpc.Status with the standard code and, for broken rules,
+/// BadRequest field violations, so that any gRPC client (and JSON transcoding) can show which field broke which rule.
+/// </summary>
+internal static class ApiErrors
+{
+    /// <summary>Violations listed one by one; the rest are counted, so that the status always fits the trailers.</summary>
+    public const int MaxViolationsListed = 50;
+
+    public static RpcException Invalid(string field, string rule) => Refuse(StatusCode.InvalidArgument, $"{field}: {rule}", [new Violation(field, rule)]);
+
+    public static RpcException Refuse(StatusCode code, string message, IReadOnlyList<Violation>? violations = null)
+    {
+        var status = new Google.Rpc.Status { Code = (int)code, Message = message };
+        if (violations is { Count: > 0 })
+        {
+            var badRequest = new BadRequest();
+            foreach (var v in violations.Take(MaxViolationsListed))
+            {
+                badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Rule });
+            }
+
+            if (violations.Count > MaxViolationsListed)
+            {
+                badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation
+                {
+                    Field = "",
+                    Description = $"and {violations.Count - MaxViolationsListed} more of the same rules",
+                });
+            }
+
+            status.Details.Add(Any.Pack(badRequest));
+        }
+
+        return status.ToRpcException();
+    }
+
+    /// <summary>The field violations a refusal carried, or none.</summary>
+    public static IReadOnlyList<Violation> ViolationsOf(RpcException e) =>
+        e.GetRpcStatus()?.GetDetail<BadRequest>() is { } badRequest
+            ? badRequest.FieldViolations.Select(v => new Violation(v.Field, v.Description)).ToList()
+            : [];
+}
