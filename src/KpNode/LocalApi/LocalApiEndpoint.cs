@@ -6,6 +6,7 @@ using KpNode.Hosting;
 using KpNode.Operations;
 using KpNode.Outbox;
 using KpNode.Storage;
+using KpNode.Wire;
 using KpNode.Wire.V1;
 using KpNode.Workflow;
 
@@ -28,10 +29,10 @@ internal sealed class LocalApiEndpoint(
             throw new RpcException(new Status(StatusCode.InvalidArgument, "draft: required (the certificate to issue)"));
         }
 
-        var (doc, message) = await workflow.IssueAsync(request.Draft, actor, context.CancellationToken);
-        Log.CertificateIssued(logger, doc.Id, doc.Partner, actor);
+        var (held, message) = await workflow.IssueAsync(CertificateMapping.ToDraft(request.Draft), actor, context.CancellationToken);
+        Log.CertificateIssued(logger, held.Number, held.Partner, actor);
         // The message just written carries the signed certificate: no need to read it back from the store.
-        var record = CertificateDocuments.ToRecord(doc, id => id == message.Id ? message : store.FindMessage(id), withEvidence: true);
+        var record = CertificateRecordMapping.ToRecord(held, id => id == message.Id ? message : store.FindMessage(id), withEvidence: true);
         return new IssueCertificateResponse { Record = record };
     }
 
@@ -45,7 +46,7 @@ internal sealed class LocalApiEndpoint(
     public override async Task<ConfirmImportResponse> ConfirmImport(ConfirmImportRequest request, ServerCallContext context)
     {
         var actor = gate.RequireOperator(context);
-        var doc = await workflow.ConfirmImportAsync(request, actor, context.CancellationToken);
+        var doc = await workflow.ConfirmImportAsync(ImportReportMapping.ToDomain(request), actor, context.CancellationToken);
         return new ConfirmImportResponse { Record = Record(doc, withEvidence: true) };
     }
 
@@ -91,16 +92,16 @@ internal sealed class LocalApiEndpoint(
 
         var pageSize = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
         var docs = store.ListCertificates(new CertificateQuery(
-            request.Status == Wire.V1.CertificateStatus.Unspecified ? null : (Domain.CertificateStatus)(int)request.Status,
+            StatusMapping.ToDomain(request.Status),
             string.IsNullOrEmpty(request.Partner) ? null : request.Partner,
-            request.Direction == Wire.V1.CertificateDirection.Unspecified ? null : (Domain.CertificateDirection)(int)request.Direction,
+            StatusMapping.ToDomain(request.Direction),
             pageSize + 1,
             string.IsNullOrEmpty(request.PageToken) ? null : request.PageToken));
         var response = new ListCertificatesResponse();
         response.Records.AddRange(docs.Take(pageSize).Select(d => Record(d, withEvidence: false)));
         if (docs.Count > pageSize)
         {
-            response.NextPageToken = docs[pageSize - 1].Id;
+            response.NextPageToken = docs[pageSize - 1].Number;
         }
 
         return Task.FromResult(response);
@@ -118,7 +119,7 @@ internal sealed class LocalApiEndpoint(
         };
         foreach (var (status, count) in store.CountCertificatesByStatus().OrderBy(kv => kv.Key))
         {
-            response.CertificateCounts.Add(new StatusCount { Status = (Wire.V1.CertificateStatus)(int)status, Count = count });
+            response.CertificateCounts.Add(new StatusCount { Status = StatusMapping.ToWire(status), Count = count });
         }
 
         foreach (var lane in outbox.Lanes.OrderBy(l => l.Partner, StringComparer.Ordinal))
@@ -149,6 +150,6 @@ internal sealed class LocalApiEndpoint(
         return Task.FromResult(response);
     }
 
-    private CertificateRecord Record(CertificateDocument doc, bool withEvidence) =>
-        CertificateDocuments.ToRecord(doc, store.FindMessage, withEvidence);
+    private CertificateRecord Record(Domain.HeldCertificate held, bool withEvidence) =>
+        CertificateRecordMapping.ToRecord(held, store.FindMessage, withEvidence);
 }

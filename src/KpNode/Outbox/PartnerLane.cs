@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Grpc.Core;
 using KpNode.Configuration;
 using KpNode.Diagnostics;
+using KpNode.Domain;
 using KpNode.Exchange;
 using KpNode.Operations;
 using KpNode.Storage;
@@ -302,7 +303,7 @@ internal sealed class PartnerLane
     /// Messages about one certificate go in order (a void never overtakes the certificate it voids): only the oldest
     /// pending message of each certificate may go in a pass, and a later one waits for the next pass.
     /// </summary>
-    private async IAsyncEnumerable<MessageDocument> DueInPass(Pass pass, [EnumeratorCancellation] CancellationToken stopping)
+    private async IAsyncEnumerable<PartnerMessage> DueInPass(Pass pass, [EnumeratorCancellation] CancellationToken stopping)
     {
         var certificates = new HashSet<string>(StringComparer.Ordinal);
         string? after = null;
@@ -462,9 +463,9 @@ internal sealed class PartnerLane
         }
     }
 
-    private bool PastDeliverBy(MessageDocument message) => _time.GetUtcNow().UtcDateTime > message.DeliverBy;
+    private bool PastDeliverBy(PartnerMessage message) => _time.GetUtcNow().UtcDateTime > message.DeliverBy;
 
-    private async Task DeliverAsync(MessageDocument message, CancellationToken stopping)
+    private async Task DeliverAsync(PartnerMessage message, CancellationToken stopping)
     {
         if (PastDeliverBy(message))
         {
@@ -521,7 +522,7 @@ internal sealed class PartnerLane
         }
     }
 
-    private void RecordFailure(MessageDocument message, DeliveryFailure failure)
+    private void RecordFailure(PartnerMessage message, DeliveryFailure failure)
     {
         _metrics.DeliveryFailed(_partner.Code, failure.Cause);
         // An open circuit hides the failures that opened it: keep reporting those (the circuit state shows the pause).
@@ -580,7 +581,7 @@ internal sealed class PartnerLane
         return TimeSpan.FromMilliseconds(capped * (0.8 + Random.Shared.NextDouble() * 0.4));
     }
 
-    private async Task GiveUpAsync(MessageDocument message, CancellationToken ct)
+    private async Task GiveUpAsync(PartnerMessage message, CancellationToken ct)
     {
         var reason = $"the certificate expired on {message.DeliverBy:yyyy-MM-dd} before {_partner.Code} acknowledged it";
         await _store.WriteDurableAsync(w =>
@@ -596,11 +597,8 @@ internal sealed class PartnerLane
             current.LastError = reason;
             current.CompletedAt = now;
             w.UpdateMessage(current);
-            if (w.FindCertificate(current.CertificateNumber) is { } cert && cert.MessageId == current.Id
-                && cert.Status == Domain.CertificateStatus.Issued)
+            if (w.FindCertificate(current.CertificateNumber) is { } cert && cert.MissedDeliveryDeadline(current.Id, reason, now))
             {
-                cert.StatusReason = reason;
-                CertificateDocuments.Transition(cert, Domain.CertificateStatus.Undeliverable, now, $"Delivery given up: {reason}");
                 w.UpdateCertificate(cert);
             }
 

@@ -99,7 +99,7 @@ internal sealed class NodeStore : INodeStore, IDisposable
         _logPath = logPath;
         _flusher = new LogFlusher(dataPath, logPath);
         Certificates = db.GetCollection<CertificateDocument>(CertificatesCollection);
-        Messages = db.GetCollection<MessageDocument>(MessagesCollection);
+        Messages = db.GetCollection<PartnerMessage>(MessagesCollection);
         AuditLog = db.GetCollection<AuditEntry>(AuditCollection);
         Sequences = db.GetCollection<SequenceDocument>(SequencesCollection);
         Signers = db.GetCollection<SignerDocument>(SignersCollection);
@@ -108,7 +108,7 @@ internal sealed class NodeStore : INodeStore, IDisposable
 
     internal TimeProvider Time { get; }
     internal ILiteCollection<CertificateDocument> Certificates { get; }
-    internal ILiteCollection<MessageDocument> Messages { get; }
+    internal ILiteCollection<PartnerMessage> Messages { get; }
     internal ILiteCollection<AuditEntry> AuditLog { get; }
     internal ILiteCollection<SequenceDocument> Sequences { get; }
     internal ILiteCollection<SignerDocument> Signers { get; }
@@ -190,7 +190,7 @@ internal sealed class NodeStore : INodeStore, IDisposable
             Write(w =>
             {
                 foreach (var certificate in batch)
-                    w.UpdateCertificate(certificate);
+                    w.UpdateCertificate(certificate.ToHeld());
                 return 0;
             });
             after = batch[^1].Id;
@@ -525,14 +525,14 @@ internal sealed class NodeStore : INodeStore, IDisposable
         return _flusher.FlushAsync(ct);
     }
 
-    public CertificateDocument? FindCertificate(string number)
+    public HeldCertificate? FindCertificate(string number)
     {
         ArgumentNullException.ThrowIfNull(number);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Certificates.FindById(number);
+        return Certificates.FindById(number)?.ToHeld();
     }
 
-    public MessageDocument? FindMessage(string id)
+    public PartnerMessage? FindMessage(string id)
     {
         ArgumentNullException.ThrowIfNull(id);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -541,7 +541,7 @@ internal sealed class NodeStore : INodeStore, IDisposable
 
     // A message as the workflow sees it: its envelope and receipt byte for byte as sent or received.
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(message))]
-    private MessageDocument? Unpacked(MessageDocument? message)
+    private PartnerMessage? Unpacked(PartnerMessage? message)
     {
         if (message is null)
             return null;
@@ -553,7 +553,7 @@ internal sealed class NodeStore : INodeStore, IDisposable
 
     private byte[]? FindSigner(string id) => Signers.FindById(id)?.Der;
 
-    public IReadOnlyList<CertificateDocument> ListCertificates(CertificateQuery query)
+    public IReadOnlyList<HeldCertificate> ListCertificates(CertificateQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.PageSize);
@@ -577,6 +577,7 @@ internal sealed class NodeStore : INodeStore, IDisposable
                 .SelectMany(s => PartnerPage(query.Partner, s, query.Direction, query.After, query.PageSize))
                 .OrderBy(c => c.Id, NumberOrder)
                 .Take(query.PageSize)
+                .Select(c => c.ToHeld())
                 .ToList();
         }
 
@@ -599,7 +600,7 @@ internal sealed class NodeStore : INodeStore, IDisposable
         var found = Certificates.Query();
         if (terms.Count > 0)
             found = found.Where(string.Join(" AND ", terms), args.ToArray());
-        return found.OrderBy(x => x.Id).Limit(query.PageSize).ToList();
+        return found.OrderBy(x => x.Id).Limit(query.PageSize).ToEnumerable().Select(c => c.ToHeld()).ToList();
     }
 
     private List<CertificateDocument> PartnerPage(string partner, CertificateStatus status, CertificateDirection? direction, string? after, int pageSize)
@@ -629,7 +630,7 @@ internal sealed class NodeStore : INodeStore, IDisposable
     private static (string From, string To) OnePartner(MessageDirection direction, MessageStatus status, string partner) =>
         ($"{direction}/{status}/{partner}/", $"{direction}/{status}/{partner}/{AfterEveryNumber}");
 
-    public IReadOnlyList<MessageDocument> DueOutbound(DateTime now, int max)
+    public IReadOnlyList<PartnerMessage> DueOutbound(DateTime now, int max)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -652,7 +653,7 @@ internal sealed class NodeStore : INodeStore, IDisposable
             .FirstOrDefault()?.NextAttemptAt;
     }
 
-    public IReadOnlyList<MessageDocument> PendingOutbound(string partner, int max, string? after = null)
+    public IReadOnlyList<PartnerMessage> PendingOutbound(string partner, int max, string? after = null)
     {
         ArgumentNullException.ThrowIfNull(partner);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
@@ -681,21 +682,21 @@ internal sealed class NodeStore : INodeStore, IDisposable
         return new OutboxSummary(count, oldest, next);
     }
 
-    public IReadOnlyList<CertificateDocument> RecentCertificates(int max)
+    public IReadOnlyList<HeldCertificate> RecentCertificates(int max)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ObjectDisposedException.ThrowIf(_disposed, this);
         // Every change to a certificate is audited under its number, so the newest audit entries name the
         // certificates that changed last (an index on the update time would cost every write two index moves).
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var recent = new List<CertificateDocument>();
+        var recent = new List<HeldCertificate>();
         var subjects = AuditLog.Query().OrderByDescending(x => x.Id).Select(x => x.Subject)
             .Limit(max * AuditEntriesPerRecentCertificate).ToEnumerable();
         foreach (var subject in subjects)
         {
             if (seen.Add(subject) && Certificates.FindById(subject) is { } certificate)
             {
-                recent.Add(certificate);
+                recent.Add(certificate.ToHeld());
                 if (recent.Count == max)
                     break;
             }
@@ -704,7 +705,7 @@ internal sealed class NodeStore : INodeStore, IDisposable
         return recent;
     }
 
-    public IReadOnlyList<CertificateDocument> ExpiringBefore(DateTime date, CertificateStatus status, int max)
+    public IReadOnlyList<HeldCertificate> ExpiringBefore(DateTime date, CertificateStatus status, int max)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -713,16 +714,16 @@ internal sealed class NodeStore : INodeStore, IDisposable
             .Where($"{StatusKeyIndex} BETWEEN @0 AND @1 AND $.DateOfExpiry < @2", from, to, Bson(date))
             .OrderBy(x => x.Id)
             .Limit(max)
-            .ToList();
+            .ToEnumerable().Select(c => c.ToHeld()).ToList();
     }
 
-    public IReadOnlyList<CertificateDocument> IssuedBetween(DateTime from, DateTime until)
+    public IReadOnlyList<HeldCertificate> IssuedBetween(DateTime from, DateTime until)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         return Certificates.Query()
             .Where("$.DateOfIssue >= @0 AND $.DateOfIssue < @1", Bson(from), Bson(until))
             .OrderBy(x => x.Id)
-            .ToList();
+            .ToEnumerable().Select(c => c.ToHeld()).ToList();
     }
 
     public IReadOnlyDictionary<CertificateStatus, long> CountCertificatesByStatus()

@@ -29,14 +29,14 @@ internal sealed partial class CertificateWorkflow
         if (cert is not null && cert.Direction == Domain.CertificateDirection.Outbound && cert.Partner == asker.Code)
         {
             var mismatches = new List<string>();
-            if (request.Parcels != 0 && request.Parcels != cert.Parcels)
+            if (request.Parcels != 0 && request.Parcels != cert.Summary.Parcels)
             {
-                mismatches.Add($"parcels: {request.Parcels} presented, {cert.Parcels} certified");
+                mismatches.Add($"parcels: {request.Parcels} presented, {cert.Summary.Parcels} certified");
             }
 
-            if (request.CaratsHundredths != 0 && request.CaratsHundredths != cert.CaratsHundredths)
+            if (request.CaratsHundredths != 0 && request.CaratsHundredths != cert.Summary.Carats.Hundredths)
             {
-                mismatches.Add($"carats: {new Domain.Carats(request.CaratsHundredths)} presented, {new Domain.Carats(cert.CaratsHundredths)} certified");
+                mismatches.Add($"carats: {new Domain.Carats(request.CaratsHundredths)} presented, {cert.Summary.Carats} certified");
             }
 
             statement.Mismatches.AddRange(mismatches);

@@ -1,5 +1,6 @@
 using System.Globalization;
-using KpNode.Storage;
+using KpNode.Domain;
+using KpNode.Wire;
 using KpNode.Wire.V1;
 
 namespace KpNode.Workflow;
@@ -25,30 +26,30 @@ internal static class TradeStatistics
     }
 
     public static GetStatisticsResponse Compute(string participant, string period, DateOnly first, DateOnly last,
-        IEnumerable<CertificateDocument> certificates)
+        IEnumerable<HeldCertificate> certificates)
     {
         var response = new GetStatisticsResponse
         {
             Participant = participant,
             Period = period,
-            FirstDay = first.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            LastDay = last.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            FirstDay = KpDate.Text(first),
+            LastDay = KpDate.Text(last),
         };
         var counted = certificates.Where(Counts).ToList();
         foreach (var byFlow in counted.GroupBy(Flow).OrderBy(g => g.Key))
         {
             foreach (var byPartner in byFlow.GroupBy(c => c.Partner).OrderBy(g => g.Key, StringComparer.Ordinal))
             {
-                foreach (var byCode in byPartner.SelectMany(c => c.HsLines).GroupBy(l => l.HsCode).OrderBy(g => g.Key, StringComparer.Ordinal))
+                foreach (var byCode in byPartner.SelectMany(c => c.Summary.HsLines).GroupBy(l => l.HsCode).OrderBy(g => g.Key, StringComparer.Ordinal))
                 {
                     response.Rows.Add(new TradeRow
                     {
                         Flow = byFlow.Key,
                         Partner = byPartner.Key,
                         HsCode = byCode.Key,
-                        Certificates = byPartner.Count(c => c.HsLines.Any(l => l.HsCode == byCode.Key)),
-                        CaratsHundredths = byCode.Sum(l => l.CaratsHundredths),
-                        ValueUsdCents = byCode.Sum(l => l.ValueUsdCents),
+                        Certificates = byPartner.Count(c => c.Summary.HsLines.Any(l => l.HsCode == byCode.Key)),
+                        CaratsHundredths = byCode.Sum(l => l.Carats.Hundredths),
+                        ValueUsdCents = byCode.Sum(l => l.Value.Cents),
                     });
                 }
 
@@ -63,24 +64,24 @@ internal static class TradeStatistics
         {
             response.Unconfirmed.Add(new UnconfirmedCertificate
             {
-                Number = c.Id,
+                Number = c.Number,
                 Partner = c.Partner,
-                DateOfIssue = c.DateOfIssue.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                DateOfExpiry = c.DateOfExpiry.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                Status = (Wire.V1.CertificateStatus)(int)c.Status,
+                DateOfIssue = KpDate.Text(c.Summary.DateOfIssue),
+                DateOfExpiry = KpDate.Text(c.Summary.DateOfExpiry),
+                Status = StatusMapping.ToWire(c.Status),
             });
         }
 
         return response;
     }
 
-    private static bool Counts(CertificateDocument c) => c.Status is not
+    private static bool Counts(HeldCertificate c) => c.Status is not
         (Domain.CertificateStatus.Voided or Domain.CertificateStatus.Rejected or Domain.CertificateStatus.Undeliverable);
 
-    private static TradeFlow Flow(CertificateDocument c) =>
+    private static TradeFlow Flow(HeldCertificate c) =>
         c.Direction == Domain.CertificateDirection.Outbound ? TradeFlow.Export : TradeFlow.Import;
 
-    private static TradeRow Total(TradeFlow flow, string partner, IEnumerable<CertificateDocument> certificates)
+    private static TradeRow Total(TradeFlow flow, string partner, IEnumerable<HeldCertificate> certificates)
     {
         var list = certificates.ToList();
         return new TradeRow
@@ -88,8 +89,8 @@ internal static class TradeStatistics
             Flow = flow,
             Partner = partner,
             Certificates = list.Count,
-            CaratsHundredths = list.Sum(c => c.CaratsHundredths),
-            ValueUsdCents = list.Sum(c => c.ValueUsdCents),
+            CaratsHundredths = list.Sum(c => c.Summary.Carats.Hundredths),
+            ValueUsdCents = list.Sum(c => c.Summary.Value.Cents),
         };
     }
 

@@ -1,4 +1,4 @@
-using KpNode.Storage;
+using KpNode.Domain;
 
 namespace KpNode.Tests.Storage;
 
