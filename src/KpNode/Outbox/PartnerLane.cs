@@ -583,7 +583,7 @@ internal sealed class PartnerLane
 
     private async Task GiveUpAsync(PartnerMessage message, CancellationToken ct)
     {
-        var reason = $"the certificate expired on {message.DeliverBy:yyyy-MM-dd} before {_partner.Code} acknowledged it";
+        var reason = $"the certificate expired on {KpDate.Text(message.DeliverBy)} before {_partner.Code} acknowledged it";
         await _store.WriteDurableAsync(w =>
         {
             var current = w.FindMessage(message.Id);

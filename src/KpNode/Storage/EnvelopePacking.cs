@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Google.Protobuf;
+using KpNode.Domain;
 using Envelope = KpNode.Wire.V1.Envelope;
 
 namespace KpNode.Storage;
@@ -126,7 +127,7 @@ internal sealed class EnvelopePacking
         return envelope;
     }
 
-    public static string Id(byte[] der) => Convert.ToHexStringLower(SHA256.HashData(der));
+    public static string Id(byte[] der) => DerFingerprint.Of(der);
 
     // Where each signer certificate lies in the envelope bytes, in order; none when the bytes are no envelope.
     private static List<(int Offset, byte[] Der)> Certificates(byte[] envelope)

@@ -36,6 +36,15 @@ internal static class StatusMapping
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 
+    /// <summary>A status as operators read it on the page, in the CLI and in the store ("Delivered"); "-" when unspecified.</summary>
+    public static string Name(V1.CertificateStatus status) => ToDomain(status) is { } known ? Name(known) : "-";
+
+    public static string Name(CertificateStatus status) => status.ToString();
+
+    /// <summary>The status an operator named (any case), or null when it names none.</summary>
+    public static CertificateStatus? ParseName(string name) =>
+        Enum.TryParse<CertificateStatus>(name, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) ? parsed : null;
+
     public static V1.CertificateDirection ToWire(CertificateDirection direction) => direction switch
     {
         CertificateDirection.Outbound => V1.CertificateDirection.Outbound,
