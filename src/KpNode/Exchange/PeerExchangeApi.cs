@@ -43,7 +43,7 @@ internal sealed class PeerExchangeApi(
     {
         var partner = gate.RequirePartner(context);
         delivery.PartnerSeen(partner.Code);
-        return Task.FromResult(new CheckAuthenticityResponse { Statement = workflow.AnswerAuthenticity(partner, request) });
+        return Task.FromResult(new CheckAuthenticityResponse { Statement = workflow.AnswerAuthenticity(partner, AuthenticityMapping.ToDomain(request)) });
     }
 
     public override Task<PingResponse> Ping(PingRequest request, ServerCallContext context)

@@ -50,10 +50,11 @@ internal sealed class LocalApiEndpoint(
         return new ConfirmImportResponse { Record = Record(doc, withEvidence: true) };
     }
 
-    public override Task<CheckCertificateResponse> CheckCertificate(CheckCertificateRequest request, ServerCallContext context)
+    public override async Task<CheckCertificateResponse> CheckCertificate(CheckCertificateRequest request, ServerCallContext context)
     {
         gate.RequireOperator(context);
-        return workflow.CheckAuthenticityAsync(request, context.CancellationToken);
+        var answer = await workflow.CheckAuthenticityAsync(request.Issuer, AuthenticityMapping.ToDomain(request), context.CancellationToken);
+        return AuthenticityMapping.ToResponse(answer.Verdict, answer.Mismatches, answer.Statement);
     }
 
     public override Task<GetStatisticsResponse> GetStatistics(GetStatisticsRequest request, ServerCallContext context)

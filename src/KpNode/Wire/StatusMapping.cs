@@ -76,4 +76,23 @@ internal static class StatusMapping
         V1.ImportOutcome.Detained => ImportOutcome.Detained,
         _ => null,
     };
+
+    public static V1.AuthenticityVerdict ToWire(Authenticity verdict) => verdict switch
+    {
+        Authenticity.Genuine => V1.AuthenticityVerdict.Genuine,
+        Authenticity.Mismatch => V1.AuthenticityVerdict.Mismatch,
+        Authenticity.Voided => V1.AuthenticityVerdict.Voided,
+        Authenticity.Unknown => V1.AuthenticityVerdict.Unknown,
+        _ => throw new ArgumentOutOfRangeException(nameof(verdict), verdict, null),
+    };
+
+    /// <summary>Null for unspecified and for any value this version does not know.</summary>
+    public static Authenticity? ToDomain(V1.AuthenticityVerdict verdict) => verdict switch
+    {
+        V1.AuthenticityVerdict.Genuine => Authenticity.Genuine,
+        V1.AuthenticityVerdict.Mismatch => Authenticity.Mismatch,
+        V1.AuthenticityVerdict.Voided => Authenticity.Voided,
+        V1.AuthenticityVerdict.Unknown => Authenticity.Unknown,
+        _ => null,
+    };
 }
