@@ -60,13 +60,13 @@ internal sealed class LocalApiEndpoint(
     public override Task<GetStatisticsResponse> GetStatistics(GetStatisticsRequest request, ServerCallContext context)
     {
         gate.RequireOperator(context);
-        if (TradeStatistics.ParsePeriod(request.Period) is not var (first, last))
+        if (Domain.TradeStatistics.ParsePeriod(request.Period) is not var (first, last))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"period: '{request.Period}' is not a calendar quarter written like 2026Q3"));
         }
 
         var docs = store.IssuedBetween(first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), last.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
-        return Task.FromResult(TradeStatistics.Compute(config.Participant, request.Period, first, last, docs));
+        return Task.FromResult(StatisticsMapping.ToResponse(Domain.TradeStatistics.Compute(config.Participant, request.Period, first, last, docs)));
     }
 
     public override Task<GetCertificateResponse> GetCertificate(GetCertificateRequest request, ServerCallContext context)
