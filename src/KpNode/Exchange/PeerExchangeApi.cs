@@ -28,9 +28,9 @@ internal sealed class PeerExchangeApi(
 
         try
         {
-            var receipt = await workflow.AcceptDeliveryAsync(partner, request.Envelope, context.CancellationToken);
-            metrics.ReceiptSent(Receipt.Parser.ParseFrom(receipt.Payload).Outcome);
-            return new DeliverResponse { Receipt = receipt };
+            var answer = await workflow.AcceptDeliveryAsync(partner, request.Envelope, context.CancellationToken);
+            metrics.ReceiptSent(answer.Accepted ? ReceiptOutcome.Accepted : ReceiptOutcome.Rejected);
+            return new DeliverResponse { Receipt = answer.Receipt };
         }
         catch (WorkflowException e)
         {

@@ -497,7 +497,7 @@ internal sealed class PartnerLane
                     return await state.Client.DeliverAsync(state.Request, cancellationToken: token);
                 },
                 (Client: client, Request: request, Lane: this, Message: message), stopping);
-            var receipt = await _workflow.RecordReceiptAsync(message, _partner, response.Receipt, stopping);
+            var outcome = await _workflow.RecordReceiptAsync(message, _partner, response.Receipt, stopping) ? ReceiptOutcome.Accepted : ReceiptOutcome.Rejected;
             LastSuccessAt = _time.GetUtcNow();
             LastFailureSeen = null;
             if (Volatile.Read(ref _linkDown) is not null)
@@ -505,8 +505,8 @@ internal sealed class PartnerLane
                 RequestReset(forced: true); // the link is up after all: end link-down mode when this pass is done
             }
 
-            _metrics.Delivered(_partner.Code, receipt.Outcome, LastSuccessAt.Value - new DateTimeOffset(message.CreatedAt, TimeSpan.Zero));
-            Log.Delivered(_logger, message.CertificateNumber, message.Id, _partner.Code, receipt.Outcome.ToString());
+            _metrics.Delivered(_partner.Code, outcome, LastSuccessAt.Value - new DateTimeOffset(message.CreatedAt, TimeSpan.Zero));
+            Log.Delivered(_logger, message.CertificateNumber, message.Id, _partner.Code, outcome.ToString());
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {

@@ -26,7 +26,7 @@ internal sealed partial class CertificateWorkflow
     /// Security failures throw (no receipt, nothing stored); business refusals are signed rejections, stored so
     /// that a re-delivery gets the same answer.
     /// </summary>
-    public async Task<Envelope> AcceptDeliveryAsync(Partner partner, Envelope envelope, CancellationToken ct)
+    public async Task<DeliveryAnswer> AcceptDeliveryAsync(Partner partner, Envelope envelope, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         VerifiedEnvelope verified;
@@ -51,7 +51,7 @@ internal sealed partial class CertificateWorkflow
         var header = inbound.Header;
         var digest = verified.PayloadSha256;
         var envelopeBytes = envelope.ToByteArray();
-        var answer = await store.WriteDurableAsync<Envelope?>(w =>
+        var answer = await store.WriteDurableAsync<DeliveryAnswer?>(w =>
         {
             // Delivered before (a retry after a lost answer, or a concurrent delivery): the receipt it got then. Looked
             // up inside the write so that a concurrent delivery is seen too, and the insert below needs no second
@@ -59,7 +59,9 @@ internal sealed partial class CertificateWorkflow
             // grouped with this one.
             if (w.FindMessage(header.MessageId) is { } existing)
             {
-                return SameMessage(existing, digest) ? Envelope.Parser.ParseFrom(existing.ReceiptEnvelope) : null;
+                return SameMessage(existing, digest)
+                    ? new DeliveryAnswer(Envelope.Parser.ParseFrom(existing.ReceiptEnvelope), existing.Status == MessageStatus.Received)
+                    : null;
             }
 
             var utcNow = now.UtcDateTime;
@@ -86,7 +88,7 @@ internal sealed partial class CertificateWorkflow
             });
             w.Audit(partner.Code, $"{KindOf(verified.PayloadType).Word}.{(accepted ? "accepted" : "refused")}", inbound.CertificateNumber,
                 $"message {header.MessageId}" + (accepted ? "" : $"; {judgement.Reason}: {judgement.Text}"));
-            return Envelope.Parser.ParseFrom(receipt);
+            return new DeliveryAnswer(Envelope.Parser.ParseFrom(receipt), accepted);
         }, ct);
         return answer ?? throw new WorkflowException(FailureKind.Conflict,
             $"header.message_id: message {header.MessageId} was already delivered with different content; a message id is never reused");
@@ -233,3 +235,6 @@ internal sealed partial class CertificateWorkflow
         });
     }
 }
+
+/// <summary>Our signed receipt for a delivered message, and whether it accepts the message.</summary>
+internal sealed record DeliveryAnswer(Envelope Receipt, bool Accepted);

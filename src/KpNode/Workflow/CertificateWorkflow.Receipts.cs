@@ -14,8 +14,9 @@ internal sealed partial class CertificateWorkflow
     /// done, and the certificate moves on (Delivered or Rejected for a new certificate; a note for a void or confirmation).
     /// Throws <see cref="InvalidReceiptException"/> when the receipt is not proof. <paramref name="message"/> is the
     /// outbox row as the caller read it (its id and payload digest never change); the write reads it again.
+    /// Returns whether the partner accepted the message.
     /// </summary>
-    public async Task<Receipt> RecordReceiptAsync(PartnerMessage message, Partner partner, Envelope receiptEnvelope, CancellationToken ct)
+    public async Task<bool> RecordReceiptAsync(PartnerMessage message, Partner partner, Envelope receiptEnvelope, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var messageId = message.Id;
@@ -46,7 +47,7 @@ internal sealed partial class CertificateWorkflow
                 $"message {messageId} ({KindOf(current.PayloadType).Word})" + (accepted ? "" : $"; {receipt.Reason}: {receipt.ReasonText}"));
             return 0;
         }, ct);
-        return receipt;
+        return receipt.Outcome == ReceiptOutcome.Accepted;
     }
 
     private static void ApplyReceipt(HeldCertificate cert, PartnerMessage message, Receipt receipt, string partner, DateTime now)
