@@ -104,7 +104,7 @@ internal sealed class EnvelopePacking
         for (var i = 0; i < count; i++)
         {
             var offset = input.Read7BitEncodedInt();
-            var id = Convert.ToHexStringLower(input.ReadBytes(HashLength));
+            var id = DerFingerprint.OfDigest(input.ReadBytes(HashLength));
             var der = _committed.GetValueOrDefault(id) ?? find(id)
                 ?? throw new InvalidDataException($"A stored envelope refers to signer certificate {id}, which the store does not hold.");
             parts.Add((offset, der));

@@ -32,6 +32,7 @@ internal sealed partial class CertificateWorkflow
             var messageId = ids.Next();
             if (cert.ConfirmImport(report, actor, messageId, utcNow) is { } refusal)
             {
+                // An outcome that contradicts the figures is bad input; any other refusal is the certificate's state.
                 throw refusal.Field == "outcome" ? WorkflowException.Invalid([refusal], "The import confirmation") : Refused(refusal);
             }
 

@@ -10,7 +10,7 @@ namespace KpNode.Workflow;
 
 internal sealed partial class CertificateWorkflow
 {
-    /// <summary>A business judgement on a delivered message; <see cref="Apply"/> stores its effects once the receipt is signed.</summary>
+    /// <summary>A business judgement on a delivered message, the lifecycle's decision already taken; <see cref="Apply"/> stores it once the receipt is signed.</summary>
     private sealed record Judgement(ReceiptOutcome Outcome, ReceiptReason Reason, string Text, Action<IStoreWriter>? Apply = null)
     {
         public static Judgement Accept(Action<IStoreWriter> apply) => new(ReceiptOutcome.Accepted, ReceiptReason.Unspecified, "", apply);
