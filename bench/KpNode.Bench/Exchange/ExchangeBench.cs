@@ -128,7 +128,7 @@ internal static class ExchangeBench
     }
 
     private static string AnyDelivered(INodeStore store) =>
-        store.ListCertificates(new CertificateQuery(KpNode.Domain.CertificateStatus.Delivered, null, null, 1, null)).Single().Id;
+        store.ListCertificates(new CertificateQuery(KpNode.Domain.CertificateStatus.Delivered, null, null, 1, null)).Single().Number;
 
     /// <summary>A delivered certificate's envelope and the receipt the importer signed for it, for the baseline's payload.</summary>
     private static (byte[] Envelope, byte[] Receipt) Evidence(INodeStore store, string number)

@@ -138,7 +138,7 @@ internal static class StoreBench
                         foreach (var message in c.Messages)
                             w.InsertMessage(message);
                         foreach (var (actor, action, detail) in c.Audits)
-                            w.Audit(actor, action, c.Certificate.Id, detail);
+                            w.Audit(actor, action, c.Certificate.Number, detail);
                     }
 
                     return 0;
@@ -167,7 +167,7 @@ internal static class StoreBench
                     }
 
                     // Reservoir samples: lookups spread over the whole store, lists weighted as the data is.
-                    Reservoir(numbers, 10_000, c.Certificate.Id);
+                    Reservoir(numbers, 10_000, c.Certificate.Number);
                     Reservoir(lists, 1_000, new ListSample(c.Certificate.Partner, c.Certificate.Status));
                 }
 

@@ -15,9 +15,9 @@ using CertificateDirection = KpNode.Domain.CertificateDirection;
 namespace KpNode.Bench.Store;
 
 /// <summary>One generated certificate as the node would hold it: the document, its messages (the certificate's first), its audit entries.</summary>
-internal sealed record FilledCertificate(CertificateDocument Certificate, MessageDocument[] Messages, (string Actor, string Action, string Detail)[] Audits)
+internal sealed record FilledCertificate(HeldCertificate Certificate, PartnerMessage[] Messages, (string Actor, string Action, string Detail)[] Audits)
 {
-    public MessageDocument Message => Messages[0];
+    public PartnerMessage Message => Messages[0];
 }
 
 /// <summary>
@@ -104,15 +104,14 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
             Outcome = ReceiptOutcome.Accepted,
         }.ToByteArray()).ToByteArray();
 
-        CertificateDocument doc;
-        MessageDocument message;
-        MessageDocument? confirmation = null;
+        HeldCertificate doc;
+        PartnerMessage message;
+        PartnerMessage? confirmation = null;
         (string, string, string)[] audits;
         if (p.Direction == CertificateDirection.Outbound)
         {
-            doc = CertificateDocuments.Create(certificate, CertificateDirection.Outbound, p.Partner, p.MessageId,
-                Domain.CertificateStatus.Issued, created, $"Issued by operator; delivery to {p.Partner} queued");
-            message = new MessageDocument
+            doc = HeldCertificate.Issue(certificate, p.Partner, p.MessageId, "operator", created);
+            message = new PartnerMessage
             {
                 Id = p.MessageId, Direction = MessageDirection.Outbound, Partner = p.Partner, PayloadType = PayloadTypes.CertificateIssued,
                 CertificateNumber = p.Number, Envelope = envelope, PayloadSha256 = digest, Status = MessageStatus.Pending,
@@ -124,11 +123,11 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
                 message.Status = MessageStatus.Delivered;
                 message.ReceiptEnvelope = receipt;
                 message.CompletedAt = message.LastAttemptAt = received;
-                CertificateDocuments.Transition(doc, Domain.CertificateStatus.Delivered, received, $"Delivered: {p.Partner} signed a receipt");
+                doc.Deliver(p.Partner, received);
                 audits = [.. audits, (p.Partner, "receipt.accepted", $"message {p.MessageId}")];
                 if (p.Index % 200 == 0)
                 {
-                    CertificateDocuments.Transition(doc, Domain.CertificateStatus.Voided, received.AddDays(2), "Voided by operator: shipment not sent");
+                    doc.Void("operator", "shipment not sent", p.MessageId + "-void", importerTold: true, received.AddDays(2));
                     audits = [.. audits, ("operator", "certificate.voided", "shipment not sent")];
                 }
                 else
@@ -139,9 +138,8 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
         }
         else
         {
-            doc = CertificateDocuments.Create(certificate, CertificateDirection.Inbound, p.Partner, p.MessageId,
-                Domain.CertificateStatus.Received, received, $"Received from {p.Partner}; signature verified; receipt sent");
-            message = new MessageDocument
+            doc = HeldCertificate.Receive(certificate, p.Partner, p.MessageId, received);
+            message = new PartnerMessage
             {
                 Id = p.MessageId, Direction = MessageDirection.Inbound, Partner = p.Partner, PayloadType = PayloadTypes.CertificateIssued,
                 CertificateNumber = p.Number, Envelope = envelope, PayloadSha256 = digest, Status = MessageStatus.Received,
@@ -158,7 +156,7 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
     /// The end of a certificate's life once it is past its expiry: the importer confirmed it (the confirmation
     /// message, in <paramref name="direction"/> at this node, with the receiving side's signed receipt), or it expired.
     /// </summary>
-    private MessageDocument? Close(Plan p, Domain.Certificate certificate, CertificateDocument doc, MessageDirection direction,
+    private PartnerMessage? Close(Plan p, Domain.Certificate certificate, HeldCertificate doc, MessageDirection direction,
         ref (string, string, string)[] audits)
     {
         var expiry = certificate.DateOfExpiry;
@@ -168,10 +166,8 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
         var at = expiry.AddDays(-30).ToDateTime(new TimeOnly(11, 0), DateTimeKind.Utc).AddSeconds(p.Index % 28_800);
         if (p.Index % ExpiredOneIn == 0)
         {
-            var expiredOn = $"expired on {expiry:yyyy-MM-dd} without import confirmation";
-            doc.StatusReason = expiredOn;
-            CertificateDocuments.Transition(doc, Domain.CertificateStatus.Expired, expiry.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), $"Expired: {expiredOn}");
-            audits = [.. audits, ("expiry", "certificate.expired", expiredOn)];
+            doc.Expire(expiry.AddDays(1), expiry.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+            audits = [.. audits, ("expiry", "certificate.expired", doc.StatusReason!)];
             return null;
         }
 
@@ -182,11 +178,11 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
         {
             Header = new MessageHeader { MessageId = id, Sender = importer, Receiver = exporter, CreatedAt = Timestamp.FromDateTime(at) },
             CertificateNumber = certificate.Number,
-            Outcome = ImportOutcome.Confirmed,
+            Outcome = Wire.V1.ImportOutcome.Confirmed,
             ParcelsReceived = certificate.Parcels,
             CaratsReceivedHundredths = certificate.Carats.Hundredths,
             ValueReceivedUsdCents = certificate.Value.Cents,
-            DateOfReceipt = DateOnly.FromDateTime(at).ToString("yyyy-MM-dd"),
+            DateOfReceipt = KpDate.Text(at),
         }.ToByteArray();
         var digest = SHA256.HashData(payload);
         var receipt = signers[exporter].Sign(PayloadTypes.Receipt, new Receipt
@@ -198,18 +194,20 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
             ReceivedAt = Timestamp.FromDateTime(at.AddSeconds(1)),
             Outcome = ReceiptOutcome.Accepted,
         }.ToByteArray()).ToByteArray();
-        var message = new MessageDocument
+        var message = new PartnerMessage
         {
             Id = id, Direction = direction, Partner = p.Partner, PayloadType = PayloadTypes.ImportConfirmation,
             CertificateNumber = certificate.Number, Envelope = signers[importer].Sign(PayloadTypes.ImportConfirmation, payload).ToByteArray(),
             PayloadSha256 = digest, Status = direction == MessageDirection.Outbound ? MessageStatus.Delivered : MessageStatus.Received,
             NextAttemptAt = at, DeliverBy = at.AddDays(90), CreatedAt = at, CompletedAt = at.AddSeconds(1), LastAttemptAt = at, ReceiptEnvelope = receipt,
         };
-        doc.ConfirmationMessageId = id;
-        CertificateDocuments.Transition(doc, Domain.CertificateStatus.Confirmed, at,
-            direction == MessageDirection.Outbound
-                ? $"Confirmed by operator (received {at:yyyy-MM-dd}); confirmation to {p.Partner} queued"
-                : $"Confirmed by {p.Partner} (received {at:yyyy-MM-dd})");
+        var report = new ImportReport(certificate.Number, Domain.ImportOutcome.Confirmed, certificate.Parcels, certificate.Carats.Hundredths,
+            certificate.Value.Cents, KpDate.Text(at), "");
+        var refusal = direction == MessageDirection.Outbound
+            ? doc.ConfirmImport(report, "operator", id, at)
+            : doc.RecordConfirmation(report, p.Partner, id, at);
+        if (refusal is not null)
+            throw new InvalidOperationException($"the filler planned a confirmation its lifecycle refuses: {refusal}");
         audits = [.. audits, (direction == MessageDirection.Outbound ? "operator" : p.Partner, "import.confirmed", "figures match")];
         return message;
     }

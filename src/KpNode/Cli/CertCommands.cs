@@ -94,12 +94,12 @@ internal static class CertCommands
             var request = new ListCertificatesRequest { PageSize = parse.GetValue(limit), Partner = parse.GetValue(partner) ?? "" };
             if (parse.GetValue(status) is { } s)
             {
-                if (!Enum.TryParse<Domain.CertificateStatus>(s, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+                if (Wire.StatusMapping.ParseName(s) is not { } parsed)
                 {
                     return KpNodeCli.Fail($"--status: '{s}' is not a status; use one of {string.Join(", ", Enum.GetNames<Domain.CertificateStatus>())}");
                 }
 
-                request.Status = (CertificateStatus)(int)parsed;
+                request.Status = Wire.StatusMapping.ToWire(parsed);
             }
 
             using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));

@@ -157,7 +157,7 @@ internal static class DemoCommand
             Outcome = outcome,
             ParcelsReceived = c.Parcels,
             CaratsReceivedHundredths = c.CaratsHundredths - short100,
-            DateOfReceipt = DateTime.UtcNow.ToString("yyyy-MM-dd"),
+            DateOfReceipt = Domain.KpDate.Text(DateTime.UtcNow),
             Remarks = outcome == ImportOutcome.Discrepancy ? "one parcel underweight at the import check" : "",
         }, cancellationToken: ct);
         step(outcome == ImportOutcome.Confirmed

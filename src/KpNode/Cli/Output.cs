@@ -13,8 +13,7 @@ internal static class Output
 
     public static void Json(IMessage message) => Console.Out.WriteLine(Formatter.Format(message));
 
-    public static string StatusName(Wire.V1.CertificateStatus status) =>
-        status == Wire.V1.CertificateStatus.Unspecified ? "-" : ((Domain.CertificateStatus)(int)status).ToString();
+    public static string StatusName(Wire.V1.CertificateStatus status) => Wire.StatusMapping.Name(status);
 
     public static string StatusMarkup(Wire.V1.CertificateStatus status)
     {

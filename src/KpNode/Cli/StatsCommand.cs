@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using KpNode.Configuration;
 using KpNode.Wire.V1;
-using KpNode.Workflow;
 using Spectre.Console;
 
 namespace KpNode.Cli;
@@ -32,7 +31,7 @@ internal static class StatsCommand
             }
             else if (chosen == "csv")
             {
-                Console.Out.Write(TradeStatistics.ToCsv(stats));
+                Console.Out.Write(Wire.StatisticsMapping.ToCsv(stats));
             }
             else
             {

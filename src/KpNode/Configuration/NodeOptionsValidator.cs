@@ -141,10 +141,7 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
     public static string StandingProblem(int partner, string value) =>
         $"{ConfigKeys.Partner(partner, "Standing")}: '{value}' is not Active, Suspended or Partial";
 
-    internal static bool IsParticipantCode(string? code) =>
-        code is { Length: >= 2 and <= 8 } && code.All(c => c is >= 'A' and <= 'Z' or >= '0' and <= '9') && char.IsAsciiLetterUpper(code[0]);
+    internal static bool IsParticipantCode(string? code) => Domain.ParticipantCode.IsWellFormed(code);
 
-    internal static bool IsPrefix(string? prefix) =>
-        prefix is { Length: >= 2 and <= 8 } && char.IsAsciiLetterUpper(prefix[0]) && char.IsAsciiLetterUpper(prefix[1])
-        && prefix.Skip(2).All(c => c is >= 'A' and <= 'Z' or >= '0' and <= '9');
+    internal static bool IsPrefix(string? prefix) => Domain.CertificateNumber.IsWellFormedPrefix(prefix);
 }

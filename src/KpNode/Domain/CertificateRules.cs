@@ -285,7 +285,7 @@ internal static class CertificateRules
             violations.Add(new(field, $"{what} is missing; write it YYYY-MM-DD"));
             return null;
         }
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        if (KpDate.Parse(text) is { } date)
             return date;
         violations.Add(new(field, $"{Quote(text)} is not a date written YYYY-MM-DD, e.g. 2026-07-10"));
         return null;
@@ -367,7 +367,7 @@ internal static class CertificateRules
 
     private static string Country(string code) => Iso3166.NameOf(code) is { } name ? $"{name} ({code})" : code;
 
-    private static string Iso(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    private static string Iso(DateOnly date) => KpDate.Text(date);
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 

@@ -29,9 +29,9 @@ internal sealed class PeerExchangeApi(
 
         try
         {
-            var receipt = await workflow.AcceptDeliveryAsync(partner, request.Envelope, context.CancellationToken);
-            metrics.ReceiptSent(Receipt.Parser.ParseFrom(receipt.Payload).Outcome);
-            return new DeliverResponse { Receipt = receipt };
+            var answer = await workflow.AcceptDeliveryAsync(partner, request.Envelope, context.CancellationToken);
+            metrics.ReceiptSent(answer.Accepted ? ReceiptOutcome.Accepted : ReceiptOutcome.Rejected);
+            return new DeliverResponse { Receipt = answer.Receipt };
         }
         catch (WorkflowException e)
         {
@@ -43,7 +43,7 @@ internal sealed class PeerExchangeApi(
     public override Task<CheckAuthenticityResponse> CheckAuthenticity(CheckAuthenticityRequest request, ServerCallContext context)
     {
         var partner = gate.RequirePartner(context);
-        return Task.FromResult(new CheckAuthenticityResponse { Statement = workflow.AnswerAuthenticity(partner, request) });
+        return Task.FromResult(new CheckAuthenticityResponse { Statement = workflow.AnswerAuthenticity(partner, AuthenticityMapping.ToDomain(request)) });
     }
 
     public override Task<PingResponse> Ping(PingRequest request, ServerCallContext context)

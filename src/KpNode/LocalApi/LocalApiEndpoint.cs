@@ -4,6 +4,7 @@ using KpNode.Diagnostics;
 using KpNode.Exchange;
 using KpNode.Operations;
 using KpNode.Storage;
+using KpNode.Wire;
 using KpNode.Wire.V1;
 using KpNode.Workflow;
 using Microsoft.AspNetCore.Authorization;
@@ -28,10 +29,10 @@ internal sealed class LocalApiEndpoint(
             throw new RpcException(new Status(StatusCode.InvalidArgument, "draft: required (the certificate to issue)"));
         }
 
-        var (doc, message) = await workflow.IssueAsync(request.Draft, actor, context.CancellationToken);
-        Log.CertificateIssued(logger, doc.Id, doc.Partner, actor);
+        var (held, message) = await workflow.IssueAsync(CertificateMapping.ToDraft(request.Draft), actor, context.CancellationToken);
+        Log.CertificateIssued(logger, held.Number, held.Partner, actor);
         // The message just written carries the signed certificate: no need to read it back from the store.
-        var record = CertificateDocuments.ToRecord(doc, id => id == message.Id ? message : store.FindMessage(id), withEvidence: true);
+        var record = CertificateRecordMapping.ToRecord(held, id => id == message.Id ? message : store.FindMessage(id), withEvidence: true);
         return new IssueCertificateResponse { Record = record };
     }
 
@@ -45,26 +46,27 @@ internal sealed class LocalApiEndpoint(
     public override async Task<ConfirmImportResponse> ConfirmImport(ConfirmImportRequest request, ServerCallContext context)
     {
         var actor = gate.RequireOperator(context);
-        var doc = await workflow.ConfirmImportAsync(request, actor, context.CancellationToken);
+        var doc = await workflow.ConfirmImportAsync(ImportReportMapping.ToDomain(request), actor, context.CancellationToken);
         return new ConfirmImportResponse { Record = Record(doc, withEvidence: true) };
     }
 
-    public override Task<CheckCertificateResponse> CheckCertificate(CheckCertificateRequest request, ServerCallContext context)
+    public override async Task<CheckCertificateResponse> CheckCertificate(CheckCertificateRequest request, ServerCallContext context)
     {
         gate.RequireOperator(context);
-        return workflow.CheckAuthenticityAsync(request, context.CancellationToken);
+        var answer = await workflow.CheckAuthenticityAsync(request.Issuer, AuthenticityMapping.ToDomain(request), context.CancellationToken);
+        return AuthenticityMapping.ToResponse(answer.Verdict, answer.Mismatches, answer.Statement);
     }
 
     public override Task<GetStatisticsResponse> GetStatistics(GetStatisticsRequest request, ServerCallContext context)
     {
         gate.RequireOperator(context);
-        if (TradeStatistics.ParsePeriod(request.Period) is not var (first, last))
+        if (Domain.TradeStatistics.ParsePeriod(request.Period) is not var (first, last))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"period: '{request.Period}' is not a calendar quarter written like 2026Q3"));
         }
 
         var docs = store.IssuedBetween(first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), last.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
-        return Task.FromResult(TradeStatistics.Compute(config.Participant, request.Period, first, last, docs));
+        return Task.FromResult(StatisticsMapping.ToResponse(Domain.TradeStatistics.Compute(config.Participant, request.Period, first, last, docs)));
     }
 
     public override Task<GetCertificateResponse> GetCertificate(GetCertificateRequest request, ServerCallContext context)
@@ -91,16 +93,16 @@ internal sealed class LocalApiEndpoint(
 
         var pageSize = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
         var docs = store.ListCertificates(new CertificateQuery(
-            request.Status == Wire.V1.CertificateStatus.Unspecified ? null : (Domain.CertificateStatus)(int)request.Status,
+            StatusMapping.ToDomain(request.Status),
             string.IsNullOrEmpty(request.Partner) ? null : request.Partner,
-            request.Direction == Wire.V1.CertificateDirection.Unspecified ? null : (Domain.CertificateDirection)(int)request.Direction,
+            StatusMapping.ToDomain(request.Direction),
             pageSize + 1,
             string.IsNullOrEmpty(request.PageToken) ? null : request.PageToken));
         var response = new ListCertificatesResponse();
         response.Records.AddRange(docs.Take(pageSize).Select(d => Record(d, withEvidence: false)));
         if (docs.Count > pageSize)
         {
-            response.NextPageToken = docs[pageSize - 1].Id;
+            response.NextPageToken = docs[pageSize - 1].Number;
         }
 
         return Task.FromResult(response);
@@ -112,6 +114,6 @@ internal sealed class LocalApiEndpoint(
         return Task.FromResult(report.Summary());
     }
 
-    private CertificateRecord Record(CertificateDocument doc, bool withEvidence) =>
-        CertificateDocuments.ToRecord(doc, store.FindMessage, withEvidence);
+    private CertificateRecord Record(Domain.HeldCertificate held, bool withEvidence) =>
+        CertificateRecordMapping.ToRecord(held, store.FindMessage, withEvidence);
 }

@@ -138,7 +138,7 @@ internal sealed class NodeMetrics : IDeliveryMetrics
         {
             return read().ToList();
         }
-        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or IOException or LiteDB.LiteException)
+        catch (Exception e) when (StoreFailure.IsUnavailable(e))
         {
             return [];
         }

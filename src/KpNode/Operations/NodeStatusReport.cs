@@ -63,7 +63,7 @@ internal sealed class NodeStatusReport(
         var take = recent <= 0 ? DefaultRecent : Math.Min(recent, MaxRecent);
         response.RecentCertificates.AddRange(store.RecentCertificates(take).Select(c => new RecentCertificate
         {
-            Number = c.Id,
+            Number = c.Number,
             Direction = (Wire.V1.CertificateDirection)(int)c.Direction,
             Partner = c.Partner,
             Status = (Wire.V1.CertificateStatus)(int)c.Status,

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using KpNode.Configuration;
 using KpNode.Diagnostics;
+using KpNode.Domain;
 using KpNode.Exchange;
 using KpNode.Outbox;
 using KpNode.Storage;

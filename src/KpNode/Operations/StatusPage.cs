@@ -122,8 +122,7 @@ internal static class StatusPage
 
     public static string Circuit(CircuitState state) => CircuitWords.Words(state);
 
-    public static string StatusName(Wire.V1.CertificateStatus status) =>
-        status == Wire.V1.CertificateStatus.Unspecified ? "-" : ((Domain.CertificateStatus)(int)status).ToString();
+    public static string StatusName(Wire.V1.CertificateStatus status) => Wire.StatusMapping.Name(status);
 
     public static string Uptime(TimeSpan t) =>
         t.TotalDays >= 1 ? $"{(int)t.TotalDays} d {t.Hours} h" : t.TotalHours >= 1 ? $"{(int)t.TotalHours} h {t.Minutes} min" : $"{(int)t.TotalMinutes} min {t.Seconds} s";

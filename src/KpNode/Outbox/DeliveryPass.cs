@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using KpNode.Configuration;
+using KpNode.Domain;
 using KpNode.Storage;
 
 namespace KpNode.Outbox;
@@ -23,7 +24,7 @@ internal sealed class DeliveryPass(
     public DateTime? NextDue { get; private set; }
 
     /// <summary>Runs <paramref name="deliver"/> for each message due, up to MaxInFlightPerPartner at once, until the pass ends.</summary>
-    public Task RunAsync(Func<MessageDocument, CancellationToken, Task> deliver, CancellationToken stopping) =>
+    public Task RunAsync(Func<PartnerMessage, CancellationToken, Task> deliver, CancellationToken stopping) =>
         Parallel.ForEachAsync(Due(stopping),
             new ParallelOptions { MaxDegreeOfParallelism = options.MaxInFlightPerPartner, CancellationToken = stopping },
             async (message, ct) =>
@@ -59,7 +60,7 @@ internal sealed class DeliveryPass(
     /// Messages about one certificate go in order (a void never overtakes the certificate it voids): only the oldest
     /// pending message of each certificate may go in a pass, and a later one waits for the next pass.
     /// </summary>
-    private async IAsyncEnumerable<MessageDocument> Due([EnumeratorCancellation] CancellationToken stopping)
+    private async IAsyncEnumerable<PartnerMessage> Due([EnumeratorCancellation] CancellationToken stopping)
     {
         var certificates = new HashSet<string>(StringComparer.Ordinal);
         string? after = null;

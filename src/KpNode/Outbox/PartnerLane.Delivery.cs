@@ -1,16 +1,15 @@
 using KpNode.Diagnostics;
-using KpNode.Storage;
+using KpNode.Domain;
 using KpNode.Wire.V1;
-using KpNode.Workflow;
 
 namespace KpNode.Outbox;
 
 /// <summary>One message's delivery: the attempt through the pipeline, what a failure records, and giving up at the deliver-by time.</summary>
 internal sealed partial class PartnerLane
 {
-    private bool PastDeliverBy(MessageDocument message) => _time.GetUtcNow().UtcDateTime > message.DeliverBy;
+    private bool PastDeliverBy(PartnerMessage message) => _time.GetUtcNow().UtcDateTime > message.DeliverBy;
 
-    private async Task DeliverAsync(MessageDocument message, CancellationToken stopping)
+    private async Task DeliverAsync(PartnerMessage message, CancellationToken stopping)
     {
         if (PastDeliverBy(message))
         {
@@ -42,7 +41,7 @@ internal sealed partial class PartnerLane
                     return await state.Client.DeliverAsync(state.Request, cancellationToken: token);
                 },
                 (Client: client, Request: request, Lane: this, Message: message), stopping);
-            var receipt = await _workflow.RecordReceiptAsync(message, _partner, response.Receipt, stopping);
+            var outcome = await _workflow.RecordReceiptAsync(message, _partner, response.Receipt, stopping) ? ReceiptOutcome.Accepted : ReceiptOutcome.Rejected;
             LastSuccessAt = _time.GetUtcNow();
             LastFailureSeen = null;
             if (Volatile.Read(ref _linkDown) is not null)
@@ -50,8 +49,8 @@ internal sealed partial class PartnerLane
                 RequestReset(forced: true); // the link is up after all: end link-down mode when this pass is done
             }
 
-            _metrics.Delivered(_partner.Code, receipt.Outcome, LastSuccessAt.Value - new DateTimeOffset(message.CreatedAt, TimeSpan.Zero));
-            Log.Delivered(_logger, message.CertificateNumber, message.Id, _partner.Code, receipt.Outcome.ToString());
+            _metrics.Delivered(_partner.Code, outcome, LastSuccessAt.Value - new DateTimeOffset(message.CreatedAt, TimeSpan.Zero));
+            Log.Delivered(_logger, message.CertificateNumber, message.Id, _partner.Code, outcome.ToString());
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -67,7 +66,7 @@ internal sealed partial class PartnerLane
         }
     }
 
-    private void RecordFailure(MessageDocument message, DeliveryFailure failure)
+    private void RecordFailure(PartnerMessage message, DeliveryFailure failure)
     {
         _metrics.DeliveryFailed(_partner.Code, failure.Cause);
         // An open circuit hides the failures that opened it: keep reporting those (the circuit state shows the pause).
@@ -146,9 +145,9 @@ internal sealed partial class PartnerLane
         }
     }
 
-    private async Task GiveUpAsync(MessageDocument message, CancellationToken ct)
+    private async Task GiveUpAsync(PartnerMessage message, CancellationToken ct)
     {
-        var reason = $"the certificate expired on {message.DeliverBy:yyyy-MM-dd} before {_partner.Code} acknowledged it";
+        var reason = $"the certificate expired on {KpDate.Text(message.DeliverBy)} before {_partner.Code} acknowledged it";
         await _store.WriteDurableAsync(w =>
         {
             var current = w.FindMessage(message.Id);
@@ -162,11 +161,8 @@ internal sealed partial class PartnerLane
             current.LastError = reason;
             current.CompletedAt = now;
             w.UpdateMessage(current);
-            if (w.FindCertificate(current.CertificateNumber) is { } cert && cert.MessageId == current.Id
-                && cert.Status == Domain.CertificateStatus.Issued)
+            if (w.FindCertificate(current.CertificateNumber) is { } cert && cert.MissedDeliveryDeadline(current.Id, reason, now))
             {
-                cert.StatusReason = reason;
-                CertificateDocuments.Transition(cert, Domain.CertificateStatus.Undeliverable, now, $"Delivery given up: {reason}");
                 w.UpdateCertificate(cert);
             }
 

@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using KpNode.Configuration;
 using KpNode.Diagnostics;
+using KpNode.Domain;
 using KpNode.Exchange;
 using KpNode.Storage;
 using KpNode.Trust;
@@ -41,7 +42,7 @@ internal sealed partial class PartnerLane
     private readonly CircuitBreakerManualControl _circuitControl = new();
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     // Created once, so a pass allocates no delegate of its own.
-    private readonly Func<MessageDocument, CancellationToken, Task> _deliver;
+    private readonly Func<PartnerMessage, CancellationToken, Task> _deliver;
     private readonly Func<bool> _isLinkDown;
     private int _resetRequested;
     private int _resetForced;

@@ -2,7 +2,7 @@ using KpNode.Domain;
 
 namespace KpNode.Storage;
 
-/// <summary>A KP certificate as stored by this node, issued here or received from a partner, with its evidence and history.</summary>
+/// <summary>The stored form of a <see cref="HeldCertificate"/>: its summary fields flattened for LiteDB's indexes, its history, its message ids.</summary>
 internal sealed class CertificateDocument
 {
     /// <summary>The certificate number; unique, so it is the document key.</summary>
@@ -39,6 +39,48 @@ internal sealed class CertificateDocument
     public DateTime UpdatedAt { get; set; }
     /// <summary>Status, partner and number, "Issued/IN/AE-2026-000123": the key of the store's one index for lists and counts; the store sets it on every write.</summary>
     public string StatusKey { get; set; } = "";
+
+    /// <summary>The stored form of a held certificate; its StatusKey is set here, so every write keeps it current.</summary>
+    internal static CertificateDocument From(HeldCertificate c)
+    {
+        var s = c.Summary;
+        var document = new CertificateDocument
+        {
+            Id = c.Number,
+            Direction = c.Direction,
+            Partner = c.Partner,
+            ExportingParticipant = s.ExportingParticipant,
+            ImportingParticipant = s.ImportingParticipant,
+            Status = c.Status,
+            DateOfIssue = s.DateOfIssue.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
+            DateOfExpiry = s.DateOfExpiry.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
+            Parcels = s.Parcels,
+            CaratsHundredths = s.Carats.Hundredths,
+            ValueUsdCents = s.Value.Cents,
+            HsLines = s.HsLines.Select(l => new HsLineDocument { HsCode = l.HsCode, CaratsHundredths = l.Carats.Hundredths, ValueUsdCents = l.Value.Cents }).ToList(),
+            OriginCountries = s.OriginCountries.ToList(),
+            MessageId = c.MessageId,
+            ConfirmationMessageId = c.ConfirmationMessageId,
+            VoidMessageId = c.VoidMessageId,
+            Replaces = s.Replaces,
+            ReplacedBy = c.ReplacedBy,
+            StatusReason = c.StatusReason,
+            History = c.History.Select(e => new CertificateEventDocument { At = e.At, Status = e.Status, Text = e.Text }).ToList(),
+            CreatedAt = c.CreatedAt,
+            UpdatedAt = c.UpdatedAt,
+        };
+        document.StatusKey = StatusKeyOf(document);
+        return document;
+    }
+
+    /// <summary>The held certificate this document stores.</summary>
+    internal HeldCertificate ToHeld() => HeldCertificate.Rehydrate(
+        new CertificateSummary(Id, ExportingParticipant, ImportingParticipant, DateOnly.FromDateTime(DateOfIssue), DateOnly.FromDateTime(DateOfExpiry),
+            Parcels, new Carats(CaratsHundredths), new UsDollars(ValueUsdCents),
+            HsLines.Select(l => new HsLine(l.HsCode, new Carats(l.CaratsHundredths), new UsDollars(l.ValueUsdCents))).ToArray(),
+            OriginCountries, Replaces),
+        Direction, Partner, MessageId, CreatedAt, Status, StatusReason, ReplacedBy, ConfirmationMessageId, VoidMessageId, UpdatedAt,
+        History.Select(e => new HistoryEntry(e.At, e.Status, e.Text)));
 
     internal static string StatusKeyOf(CertificateDocument certificate) => StatusKeyPrefix(certificate.Status, certificate.Partner) + certificate.Id;
 

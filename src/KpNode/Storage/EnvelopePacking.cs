@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Google.Protobuf;
+using KpNode.Domain;
 using Envelope = KpNode.Wire.V1.Envelope;
 
 namespace KpNode.Storage;
@@ -103,7 +104,7 @@ internal sealed class EnvelopePacking
         for (var i = 0; i < count; i++)
         {
             var offset = input.Read7BitEncodedInt();
-            var id = Convert.ToHexStringLower(input.ReadBytes(HashLength));
+            var id = DerFingerprint.OfDigest(input.ReadBytes(HashLength));
             var der = _committed.GetValueOrDefault(id) ?? find(id)
                 ?? throw new InvalidDataException($"A stored envelope refers to signer certificate {id}, which the store does not hold.");
             parts.Add((offset, der));
@@ -126,7 +127,7 @@ internal sealed class EnvelopePacking
         return envelope;
     }
 
-    public static string Id(byte[] der) => Convert.ToHexStringLower(SHA256.HashData(der));
+    public static string Id(byte[] der) => DerFingerprint.Of(der);
 
     // Where each signer certificate lies in the envelope bytes, in order; none when the bytes are no envelope.
     private static List<(int Offset, byte[] Der)> Certificates(byte[] envelope)

@@ -40,7 +40,7 @@ internal interface INodeStore : IStoreReader
     OutboxSummary SummarizePending(string partner);
 
     /// <summary>The certificates changed most recently, newest first.</summary>
-    IReadOnlyList<CertificateDocument> RecentCertificates(int max);
+    IReadOnlyList<HeldCertificate> RecentCertificates(int max);
 }
 
 /// <summary>A partner's pending outbound messages in figures: how many, the oldest, and the next attempt due.</summary>
@@ -49,15 +49,15 @@ internal sealed record OutboxSummary(int Count, DateTime? OldestCreatedAt, DateT
 /// <summary>Queries the workflow and operators need; also available inside a write, where they see its uncommitted changes.</summary>
 internal interface IStoreReader
 {
-    CertificateDocument? FindCertificate(string number);
+    HeldCertificate? FindCertificate(string number);
 
-    MessageDocument? FindMessage(string id);
+    PartnerMessage? FindMessage(string id);
 
     /// <summary>One page ordered by certificate number, starting after <see cref="CertificateQuery.After"/>.</summary>
-    IReadOnlyList<CertificateDocument> ListCertificates(CertificateQuery query);
+    IReadOnlyList<HeldCertificate> ListCertificates(CertificateQuery query);
 
     /// <summary>Pending outbound messages whose next attempt is due at <paramref name="now"/>, earliest first.</summary>
-    IReadOnlyList<MessageDocument> DueOutbound(DateTime now, int max);
+    IReadOnlyList<PartnerMessage> DueOutbound(DateTime now, int max);
 
     /// <summary>The earliest next attempt among pending outbound messages, or null when nothing is pending.</summary>
     DateTime? NextDueAt();
@@ -66,7 +66,7 @@ internal interface IStoreReader
     /// A partner's pending outbound messages, oldest first: its backlog. With <paramref name="after"/> (a message id),
     /// only those created after that message, to read the backlog a page at a time.
     /// </summary>
-    IReadOnlyList<MessageDocument> PendingOutbound(string partner, int max, string? after = null);
+    IReadOnlyList<PartnerMessage> PendingOutbound(string partner, int max, string? after = null);
 
     /// <summary>Every status with its count, zero included.</summary>
     IReadOnlyDictionary<CertificateStatus, long> CountCertificatesByStatus();
@@ -75,26 +75,26 @@ internal interface IStoreReader
     IReadOnlyList<AuditEntry> ReadAudit(long fromId, int max);
 
     /// <summary>Certificates in <paramref name="status"/> whose date of expiry is before <paramref name="date"/>, by number.</summary>
-    IReadOnlyList<CertificateDocument> ExpiringBefore(DateTime date, CertificateStatus status, int max);
+    IReadOnlyList<HeldCertificate> ExpiringBefore(DateTime date, CertificateStatus status, int max);
 
     /// <summary>Every certificate whose date of issue is in [<paramref name="from"/>, <paramref name="until"/>), for statistics.</summary>
-    IReadOnlyList<CertificateDocument> IssuedBetween(DateTime from, DateTime until);
+    IReadOnlyList<HeldCertificate> IssuedBetween(DateTime from, DateTime until);
 }
 
 /// <summary>What a transaction started by <see cref="INodeStore.Write{T}"/> may do; valid only until that call returns.</summary>
 internal interface IStoreWriter : IStoreReader
 {
     /// <exception cref="DuplicateKeyException">A certificate with that number is already stored.</exception>
-    void InsertCertificate(CertificateDocument certificate);
+    void InsertCertificate(HeldCertificate certificate);
 
     /// <exception cref="KeyNotFoundException">No certificate with that number is stored.</exception>
-    void UpdateCertificate(CertificateDocument certificate);
+    void UpdateCertificate(HeldCertificate certificate);
 
     /// <exception cref="DuplicateKeyException">A message with that id is already stored.</exception>
-    void InsertMessage(MessageDocument message);
+    void InsertMessage(PartnerMessage message);
 
     /// <exception cref="KeyNotFoundException">No message with that id is stored.</exception>
-    void UpdateMessage(MessageDocument message);
+    void UpdateMessage(PartnerMessage message);
 
     /// <summary>Appends an entry to the audit chain, timestamped by the store's clock; it commits with the rest of the transaction.</summary>
     AuditEntry Audit(string actor, string action, string subject, string detail);

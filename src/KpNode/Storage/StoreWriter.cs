@@ -27,36 +27,34 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
 
     public void Close() => _closed = true;
 
-    public void InsertCertificate(CertificateDocument certificate)
+    public void InsertCertificate(HeldCertificate certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);
-        ArgumentException.ThrowIfNullOrWhiteSpace(certificate.Id, nameof(certificate) + "." + nameof(certificate.Id));
-        certificate.StatusKey = CertificateDocument.StatusKeyOf(certificate);
-        Insert(store.Certificates, NodeStore.CertificatesCollection, certificate.Id, certificate);
+        ArgumentException.ThrowIfNullOrWhiteSpace(certificate.Number, nameof(certificate) + "." + nameof(certificate.Number));
+        Insert(store.Certificates, NodeStore.CertificatesCollection, certificate.Number, CertificateDocument.From(certificate));
     }
 
-    public void UpdateCertificate(CertificateDocument certificate)
+    public void UpdateCertificate(HeldCertificate certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);
-        certificate.StatusKey = CertificateDocument.StatusKeyOf(certificate);
-        Update(store.Certificates, NodeStore.CertificatesCollection, certificate.Id, certificate);
+        Update(store.Certificates, NodeStore.CertificatesCollection, certificate.Number, CertificateDocument.From(certificate));
     }
 
-    public void InsertMessage(MessageDocument message)
+    public void InsertMessage(PartnerMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentException.ThrowIfNullOrWhiteSpace(message.Id, nameof(message) + "." + nameof(message.Id));
         Insert(store.Messages, NodeStore.MessagesCollection, message.Id, Packed(message));
     }
 
-    public void UpdateMessage(MessageDocument message)
+    public void UpdateMessage(PartnerMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         Update(store.Messages, NodeStore.MessagesCollection, message.Id, Packed(message));
     }
 
     // The stored form of a message: a copy whose envelopes do not repeat their signers' certificates.
-    private MessageDocument Packed(MessageDocument message)
+    private PartnerMessage Packed(PartnerMessage message)
     {
         EnsureOpen();
         var stored = message.Copy();
@@ -120,10 +118,10 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
         });
     }
 
-    public CertificateDocument? FindCertificate(string number) =>
+    public HeldCertificate? FindCertificate(string number) =>
         NoteIfMissing(NodeStore.CertificatesCollection, number, Read(() => store.FindCertificate(number)));
 
-    public MessageDocument? FindMessage(string id) => NoteIfMissing(NodeStore.MessagesCollection, id, Read(() => store.FindMessage(id)));
+    public PartnerMessage? FindMessage(string id) => NoteIfMissing(NodeStore.MessagesCollection, id, Read(() => store.FindMessage(id)));
 
     private T? NoteIfMissing<T>(string collectionName, string key, T? found) where T : class
     {
@@ -132,22 +130,22 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
         return found;
     }
 
-    public IReadOnlyList<CertificateDocument> ListCertificates(CertificateQuery query) => Read(() => store.ListCertificates(query));
+    public IReadOnlyList<HeldCertificate> ListCertificates(CertificateQuery query) => Read(() => store.ListCertificates(query));
 
-    public IReadOnlyList<MessageDocument> DueOutbound(DateTime now, int max) => Read(() => store.DueOutbound(now, max));
+    public IReadOnlyList<PartnerMessage> DueOutbound(DateTime now, int max) => Read(() => store.DueOutbound(now, max));
 
     public DateTime? NextDueAt() => Read(store.NextDueAt);
 
-    public IReadOnlyList<MessageDocument> PendingOutbound(string partner, int max, string? after = null) => Read(() => store.PendingOutbound(partner, max, after));
+    public IReadOnlyList<PartnerMessage> PendingOutbound(string partner, int max, string? after = null) => Read(() => store.PendingOutbound(partner, max, after));
 
     public IReadOnlyDictionary<CertificateStatus, long> CountCertificatesByStatus() => Read(store.CountCertificatesByStatus);
 
     public IReadOnlyList<AuditEntry> ReadAudit(long fromId, int max) => Read(() => store.ReadAudit(fromId, max));
 
-    public IReadOnlyList<CertificateDocument> ExpiringBefore(DateTime date, CertificateStatus status, int max) =>
+    public IReadOnlyList<HeldCertificate> ExpiringBefore(DateTime date, CertificateStatus status, int max) =>
         Read(() => store.ExpiringBefore(date, status, max));
 
-    public IReadOnlyList<CertificateDocument> IssuedBetween(DateTime from, DateTime until) => Read(() => store.IssuedBetween(from, until));
+    public IReadOnlyList<HeldCertificate> IssuedBetween(DateTime from, DateTime until) => Read(() => store.IssuedBetween(from, until));
 
     private void Insert<TDocument>(ILiteCollection<TDocument> collection, string collectionName, string key, TDocument document)
     {

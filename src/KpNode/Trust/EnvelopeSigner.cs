@@ -40,7 +40,7 @@ internal sealed class EnvelopeSigner : IDisposable
 
         _key = key;
         Certificate = signingCertificate;
-        KeyId = Convert.ToHexStringLower(SHA256.HashData(signingCertificate.RawDataMemory.Span));
+        KeyId = Domain.DerFingerprint.Of(signingCertificate.RawDataMemory.Span);
         _x5c = [ByteString.CopyFrom(signingCertificate.RawDataMemory.Span), .. (intermediates ?? []).Select(c => ByteString.CopyFrom(c.RawDataMemory.Span))];
     }
 

@@ -124,7 +124,7 @@ internal sealed class EnvelopeVerifier(TrustChain trustChain)
         {
             for (var i = 0; i < signature.X5C.Count; i++)
             {
-                var sha256 = Convert.ToHexStringLower(SHA256.HashData(signature.X5C[i].Span));
+                var sha256 = Domain.DerFingerprint.Of(signature.X5C[i].Span);
                 if (_seen.TryGet(sha256, out var known))
                 {
                     chain.Add(known.Certificate);
@@ -144,7 +144,7 @@ internal sealed class EnvelopeVerifier(TrustChain trustChain)
             }
             var signer = chain[0];
             // keyid is only a hint in DSSE, but one that contradicts x5c means the envelope was assembled wrongly.
-            var keyId = Convert.ToHexStringLower(SHA256.HashData(signature.X5C[0].Span));
+            var keyId = Domain.DerFingerprint.Of(signature.X5C[0].Span);
             if (signature.Keyid.Length > 0 && !string.Equals(signature.Keyid, keyId, StringComparison.Ordinal))
                 throw Refuse(VerificationCheck.Structure, $"the keyid {signature.Keyid} does not match the signer certificate in x5c[0] ({keyId}).");
 

@@ -35,8 +35,7 @@ internal static class ParticipantIdentity
     public static string? OperatorFromCertificate(X509Certificate2 cert) =>
         SingleValue(cert, OperatorUriPrefix, IsValidOperatorName);
 
-    public static bool IsValidCode(string? code) =>
-        code is { Length: >= 2 and <= 8 } && code.All(c => c is (>= 'A' and <= 'Z') or (>= '0' and <= '9'));
+    public static bool IsValidCode(string? code) => Domain.ParticipantCode.IsWellFormed(code);
 
     public static bool IsValidOperatorName(string? name) =>
         name is { Length: >= 1 and <= 64 }

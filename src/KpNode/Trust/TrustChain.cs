@@ -269,7 +269,7 @@ internal sealed class TrustChain
         return statuses.Count == 0 ? "the chain could not be built" : string.Join("; ", statuses);
     }
 
-    private static string Thumbprint(X509Certificate2 cert) => Convert.ToHexStringLower(SHA256.HashData(cert.RawDataMemory.Span));
+    private static string Thumbprint(X509Certificate2 cert) => Domain.DerFingerprint.Of(cert.RawDataMemory.Span);
 
     private static string SetKey(IReadOnlyCollection<X509Certificate2> certificates) =>
         string.Join(",", certificates.Select(Thumbprint).Order(StringComparer.Ordinal).Distinct());

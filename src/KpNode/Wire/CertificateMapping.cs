@@ -1,4 +1,3 @@
-using System.Globalization;
 using KpNode.Domain;
 
 namespace KpNode.Wire;
@@ -6,8 +5,6 @@ namespace KpNode.Wire;
 /// <summary>Maps between the wire contract's <c>kp.v1.Certificate</c> and the domain's draft and certificate.</summary>
 internal static class CertificateMapping
 {
-    private const string DateFormat = "yyyy-MM-dd";
-
     /// <summary>
     /// Takes a certificate off the wire as it is, unchecked: a missing exporter or importer stays
     /// null, so that <see cref="CertificateRules"/> can say so rather than this method guessing.
@@ -58,8 +55,8 @@ internal static class CertificateMapping
             Parcels = c.Parcels,
             CaratsHundredths = c.Carats.Hundredths,
             ValueUsdCents = c.Value.Cents,
-            DateOfIssue = c.DateOfIssue.ToString(DateFormat, CultureInfo.InvariantCulture),
-            DateOfExpiry = c.DateOfExpiry.ToString(DateFormat, CultureInfo.InvariantCulture),
+            DateOfIssue = KpDate.Text(c.DateOfIssue),
+            DateOfExpiry = KpDate.Text(c.DateOfExpiry),
             SealNumber = c.SealNumber ?? "",
             InTransit = c.InTransit,
             QualityCharacteristics = c.QualityCharacteristics ?? "",

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using KpNode.Domain;
 using KpNode.Trust;
 using KpNode.Wire;
 using KpNode.Wire.V1;
@@ -15,58 +16,36 @@ internal sealed partial class CertificateWorkflow
     /// As the issuer: a signed statement on whether one of our certificates is genuine. Only the importer
     /// named on it learns anything; anyone else is told "unknown", so trade data does not leak.
     /// </summary>
-    public Envelope AnswerAuthenticity(Partner asker, CheckAuthenticityRequest request)
+    public Envelope AnswerAuthenticity(Partner asker, AuthenticityQuestion question)
     {
+        var held = string.IsNullOrEmpty(question.CertificateNumber) ? null : store.FindCertificate(question.CertificateNumber);
+        var (verdict, mismatches) = question.JudgeAs(held, asker.Code);
         var statement = new AuthenticityStatement
         {
-            CertificateNumber = request.CertificateNumber,
+            CertificateNumber = question.CertificateNumber,
             Issuer = Us,
             AskedBy = asker.Code,
             AnsweredAt = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
-            Verdict = AuthenticityVerdict.Unknown,
+            Verdict = StatusMapping.ToWire(verdict),
         };
-        var cert = string.IsNullOrEmpty(request.CertificateNumber) ? null : store.FindCertificate(request.CertificateNumber);
-        if (cert is not null && cert.Direction == Domain.CertificateDirection.Outbound && cert.Partner == asker.Code)
-        {
-            var mismatches = new List<string>();
-            if (request.Parcels != 0 && request.Parcels != cert.Parcels)
-            {
-                mismatches.Add($"parcels: {request.Parcels} presented, {cert.Parcels} certified");
-            }
-
-            if (request.CaratsHundredths != 0 && request.CaratsHundredths != cert.CaratsHundredths)
-            {
-                mismatches.Add($"carats: {new Domain.Carats(request.CaratsHundredths)} presented, {new Domain.Carats(cert.CaratsHundredths)} certified");
-            }
-
-            statement.Mismatches.AddRange(mismatches);
-            statement.Verdict = cert.Status == Domain.CertificateStatus.Voided ? AuthenticityVerdict.Voided
-                : mismatches.Count > 0 ? AuthenticityVerdict.Mismatch
-                : AuthenticityVerdict.Genuine;
-        }
-
+        statement.Mismatches.AddRange(mismatches);
         return signer.Sign(PayloadTypes.AuthenticityStatement, statement.ToByteArray());
     }
 
     /// <summary>As the importer: asks the issuer's node, and verifies its signed statement against the issuer's root.</summary>
-    public async Task<CheckCertificateResponse> CheckAuthenticityAsync(CheckCertificateRequest request, CancellationToken ct)
+    public async Task<AuthenticityAnswer> CheckAuthenticityAsync(string issuerCode, AuthenticityQuestion request, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.CertificateNumber))
         {
             throw WorkflowException.Invalid("certificate_number", "required");
         }
 
-        var issuer = partners.Find(request.Issuer) ?? throw WorkflowException.Invalid("issuer",
-            $"'{request.Issuer}' is not a configured partner of this node; its root certificate is needed to trust its answer");
+        var issuer = partners.Find(issuerCode) ?? throw WorkflowException.Invalid("issuer",
+            $"'{issuerCode}' is not a configured partner of this node; its root certificate is needed to trust its answer");
         CheckAuthenticityResponse answer;
         try
         {
-            answer = await channels.ClientFor(issuer).CheckAuthenticityAsync(new CheckAuthenticityRequest
-            {
-                CertificateNumber = request.CertificateNumber,
-                Parcels = request.Parcels,
-                CaratsHundredths = request.CaratsHundredths,
-            }, deadline: DateTime.UtcNow + AuthenticityTimeout, cancellationToken: ct);
+            answer = await channels.ClientFor(issuer).CheckAuthenticityAsync(AuthenticityMapping.ToRequest(request), deadline: DateTime.UtcNow + AuthenticityTimeout, cancellationToken: ct);
         }
         catch (RpcException e)
         {
@@ -93,8 +72,9 @@ internal sealed partial class CertificateWorkflow
                 $"issuer: {issuer.Code}'s statement is about {statement.CertificateNumber} for {statement.AskedBy}, not the question asked");
         }
 
-        var response = new CheckCertificateResponse { Verdict = statement.Verdict, Statement = answer.Statement };
-        response.Mismatches.AddRange(statement.Mismatches);
-        return response;
+        return new AuthenticityAnswer(StatusMapping.ToDomain(statement.Verdict), [.. statement.Mismatches], answer.Statement!);
     }
 }
+
+/// <summary>An issuer's verified answer: its verdict (null when it gave none this node knows), the mismatches it found, and its signed statement.</summary>
+internal sealed record AuthenticityAnswer(Authenticity? Verdict, IReadOnlyList<string> Mismatches, Envelope Statement);

@@ -10,7 +10,7 @@ namespace KpNode.Workflow;
 
 internal sealed partial class CertificateWorkflow
 {
-    /// <summary>A business judgement on a delivered message; <see cref="Apply"/> stores its effects once the receipt is signed.</summary>
+    /// <summary>A business judgement on a delivered message, the lifecycle's decision already taken; <see cref="Apply"/> stores it once the receipt is signed.</summary>
     private sealed record Judgement(ReceiptOutcome Outcome, ReceiptReason Reason, string Text, Action<IStoreWriter>? Apply = null)
     {
         public static Judgement Accept(Action<IStoreWriter> apply) => new(ReceiptOutcome.Accepted, ReceiptReason.Unspecified, "", apply);
@@ -26,7 +26,7 @@ internal sealed partial class CertificateWorkflow
     /// Security failures throw (no receipt, nothing stored); business refusals are signed rejections, stored so
     /// that a re-delivery gets the same answer.
     /// </summary>
-    public async Task<Envelope> AcceptDeliveryAsync(Partner partner, Envelope envelope, CancellationToken ct)
+    public async Task<DeliveryAnswer> AcceptDeliveryAsync(Partner partner, Envelope envelope, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         VerifiedEnvelope verified;
@@ -45,17 +45,13 @@ internal sealed partial class CertificateWorkflow
                 $"envelope: signed by {verified.SignerParticipant} but delivered by {partner.Code}; a partner may deliver only messages it signed itself");
         }
 
-        var inbound = verified.PayloadType switch
-        {
-            PayloadTypes.CertificateIssued => CertificateArrived(partner, Parse(CertificateIssued.Parser, verified)),
-            PayloadTypes.CertificateVoided => VoidArrived(partner, Parse(CertificateVoided.Parser, verified)),
-            PayloadTypes.ImportConfirmation => ConfirmationArrived(partner, Parse(ImportConfirmation.Parser, verified)),
-            _ => throw WorkflowException.Invalid("payload_type", $"'{verified.PayloadType}' is not a message this node accepts by Deliver"),
-        };
+        var inbound = Kinds.TryGetValue(verified.PayloadType, out var kind) && kind.Arrived is { } arrived
+            ? arrived(this, partner, verified)
+            : throw WorkflowException.Invalid("payload_type", $"'{verified.PayloadType}' is not a message this node accepts by Deliver");
         var header = inbound.Header;
         var digest = verified.PayloadSha256;
         var envelopeBytes = envelope.ToByteArray();
-        var answer = await store.WriteDurableAsync<Envelope?>(w =>
+        var answer = await store.WriteDurableAsync<DeliveryAnswer?>(w =>
         {
             // Delivered before (a retry after a lost answer, or a concurrent delivery): the receipt it got then. Looked
             // up inside the write so that a concurrent delivery is seen too, and the insert below needs no second
@@ -63,7 +59,9 @@ internal sealed partial class CertificateWorkflow
             // grouped with this one.
             if (w.FindMessage(header.MessageId) is { } existing)
             {
-                return SameMessage(existing, digest) ? Envelope.Parser.ParseFrom(existing.ReceiptEnvelope) : null;
+                return SameMessage(existing, digest)
+                    ? new DeliveryAnswer(Envelope.Parser.ParseFrom(existing.ReceiptEnvelope), existing.Status == MessageStatus.Received)
+                    : null;
             }
 
             var utcNow = now.UtcDateTime;
@@ -71,7 +69,7 @@ internal sealed partial class CertificateWorkflow
             var receipt = SignReceipt(header.MessageId, digest, partner.Code, now, judgement.Outcome, judgement.Reason, judgement.Text);
             judgement.Apply?.Invoke(w);
             var accepted = judgement.Outcome == ReceiptOutcome.Accepted;
-            w.InsertMessage(new MessageDocument
+            w.InsertMessage(new PartnerMessage
             {
                 Id = header.MessageId,
                 Direction = MessageDirection.Inbound,
@@ -88,32 +86,13 @@ internal sealed partial class CertificateWorkflow
                 ReceiptEnvelope = receipt,
                 LastError = accepted ? null : judgement.Text,
             });
-            w.Audit(partner.Code, $"{Kind(verified.PayloadType)}.{(accepted ? "accepted" : "refused")}", inbound.CertificateNumber,
+            w.Audit(partner.Code, $"{KindOf(verified.PayloadType).Word}.{(accepted ? "accepted" : "refused")}", inbound.CertificateNumber,
                 $"message {header.MessageId}" + (accepted ? "" : $"; {judgement.Reason}: {judgement.Text}"));
-            return Envelope.Parser.ParseFrom(receipt);
+            return new DeliveryAnswer(Envelope.Parser.ParseFrom(receipt), accepted);
         }, ct);
         return answer ?? throw new WorkflowException(FailureKind.Conflict,
             $"header.message_id: message {header.MessageId} was already delivered with different content; a message id is never reused");
     }
-
-    private static T Parse<T>(MessageParser<T> parser, VerifiedEnvelope verified) where T : IMessage<T>
-    {
-        try
-        {
-            return parser.ParseFrom(verified.Payload.Span);
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            throw WorkflowException.Invalid("payload", $"is not a {typeof(T).Name} message as its payload type says ({e.Message})");
-        }
-    }
-
-    private static string Kind(string payloadType) => payloadType switch
-    {
-        PayloadTypes.CertificateIssued => "certificate",
-        PayloadTypes.CertificateVoided => "void",
-        _ => "confirmation",
-    };
 
     private void CheckHeader(MessageHeader? header, Partner partner)
     {
@@ -136,7 +115,7 @@ internal sealed partial class CertificateWorkflow
     }
 
     /// <summary>Whether a stored message is the one delivered again: received from a partner, with the same payload.</summary>
-    private static bool SameMessage(MessageDocument existing, byte[] digest) =>
+    private static bool SameMessage(PartnerMessage existing, byte[] digest) =>
         existing.Direction == MessageDirection.Inbound && CryptographicOperations.FixedTimeEquals(existing.PayloadSha256, digest);
 
     /// <summary>Exporter -> us: a new certificate. Only its exporter may send it, and only to us.</summary>
@@ -156,12 +135,8 @@ internal sealed partial class CertificateWorkflow
                 $"certificate.importing_participant: the certificate is for {Show(certificate.ImportingParticipant)}, not for {Us}");
         }
 
-        var result = CertificateRules.Validate(CertificateMapping.ToDraft(certificate), new CertificateRulesContext(
-            Today: Today,
-            AllowedNumberPrefixes: partner.NumberPrefixes,
-            MaxValidityDays: 3650,
-            FutureIssueToleranceDays: 1,
-            NumberRequired: true));
+        var result = CertificateRules.Validate(CertificateMapping.ToDraft(certificate),
+            CertificateRulesContext.ForReceived(Today, partner.NumberPrefixes));
         return new Inbound(issued.Header, certificate.Number, (w, now) =>
         {
             if (!result.IsValid)
@@ -173,7 +148,7 @@ internal sealed partial class CertificateWorkflow
             var valid = result.Certificate;
             if (valid.DateOfExpiry < DateOf(now))
             {
-                return Judgement.Reject(ReceiptReason.Expired, $"date_of_expiry: the certificate expired on {valid.DateOfExpiry:yyyy-MM-dd}");
+                return Judgement.Reject(ReceiptReason.Expired, $"date_of_expiry: the certificate expired on {KpDate.Text(valid.DateOfExpiry)}");
             }
 
             if (_policy.RefusalToAccept(valid, partner.Policy) is { } refusal)
@@ -188,15 +163,11 @@ internal sealed partial class CertificateWorkflow
 
             return Judgement.Accept(w2 =>
             {
-                var doc = CertificateDocuments.Create(valid, Domain.CertificateDirection.Inbound, partner.Code,
-                    issued.Header.MessageId, Domain.CertificateStatus.Received, now,
-                    $"Received from {partner.Code}; signature verified; receipt sent");
-                w2.InsertCertificate(doc);
-                if (valid.Replaces is { } replacedNumber && w2.FindCertificate(replacedNumber) is { } replaced
-                    && replaced.Direction == Domain.CertificateDirection.Inbound && replaced.Partner == partner.Code)
+                w2.InsertCertificate(HeldCertificate.Receive(valid, partner.Code, issued.Header.MessageId, now));
+                // The exporter's word links its replacement to a certificate it sent us; any other is not ours to link.
+                if (valid.Replaces is { } replacedNumber && w2.FindCertificate(replacedNumber) is { Direction: Domain.CertificateDirection.Inbound } replaced
+                    && replaced.Replace(valid.Number, partner.Code, now) is null)
                 {
-                    replaced.ReplacedBy = valid.Number;
-                    CertificateDocuments.Note(replaced, now, $"Replaced by {valid.Number}");
                     w2.UpdateCertificate(replaced);
                 }
             });
@@ -204,7 +175,7 @@ internal sealed partial class CertificateWorkflow
     }
 
     /// <summary>The certificate exchanged with <paramref name="partner"/> in <paramref name="direction"/>, or null for any other.</summary>
-    private static CertificateDocument? Held(IStoreWriter w, string number, Domain.CertificateDirection direction, string partner) =>
+    private static HeldCertificate? Held(IStoreWriter w, string number, Domain.CertificateDirection direction, string partner) =>
         w.FindCertificate(number) is { } cert && cert.Direction == direction && cert.Partner == partner ? cert : null;
 
     /// <summary>Exporter -> us: a certificate it issued to us is void.</summary>
@@ -225,19 +196,12 @@ internal sealed partial class CertificateWorkflow
                 return Judgement.Reject(ReceiptReason.InvalidMessage, $"reason: required, at most {MaxVoidReasonLength} characters");
             }
 
-            if (IsConfirmed(cert.Status) || cert.Status == Domain.CertificateStatus.Voided)
+            if (cert.VoidByExporter(partner.Code, voided.Reason, voided.Header.MessageId, now) is { } refusal)
             {
-                return Judgement.Reject(ReceiptReason.InvalidState,
-                    $"certificate_number: {cert.Id} is already {cert.Status} here and cannot be voided");
+                return Judgement.Reject(ReceiptReason.InvalidState, refusal.ToString());
             }
 
-            return Judgement.Accept(w2 =>
-            {
-                cert.VoidMessageId = voided.Header.MessageId;
-                cert.StatusReason = voided.Reason;
-                CertificateDocuments.Transition(cert, Domain.CertificateStatus.Voided, now, $"Voided by {partner.Code}: {voided.Reason}");
-                w2.UpdateCertificate(cert);
-            });
+            return Judgement.Accept(w2 => w2.UpdateCertificate(cert));
         });
     }
 
@@ -255,28 +219,22 @@ internal sealed partial class CertificateWorkflow
                     $"certificate_number: {Us} issued no certificate {confirmation.CertificateNumber} to {partner.Code}");
             }
 
-            var violations = CheckConfirmation(confirmation.Outcome, confirmation.ParcelsReceived, confirmation.CaratsReceivedHundredths,
-                confirmation.ValueReceivedUsdCents, confirmation.DateOfReceipt, confirmation.Remarks, DateOf(now));
+            var report = ImportReportMapping.ToDomain(confirmation);
+            var violations = ImportReportRules.Check(report, DateOf(now));
             if (violations.Count > 0)
             {
                 return Judgement.Reject(ReceiptReason.InvalidMessage, string.Join("; ", violations.Select(v => $"{v.Field}: {v.Rule}")));
             }
 
-            if (ConfirmationRefusal(cert, ParseDate(confirmation.DateOfReceipt)!.Value) is { } refusal)
+            if (cert.RecordConfirmation(report, partner.Code, confirmation.Header.MessageId, now) is { } refusal)
             {
-                return Judgement.Reject(ReceiptReason.InvalidState, $"certificate_number: {refusal}");
+                return Judgement.Reject(ReceiptReason.InvalidState, refusal.ToString());
             }
 
-            return Judgement.Accept(w2 =>
-            {
-                var status = StatusFor(confirmation.Outcome);
-                var differences = Differences(cert, confirmation.ParcelsReceived, confirmation.CaratsReceivedHundredths, confirmation.ValueReceivedUsdCents);
-                cert.ConfirmationMessageId = confirmation.Header.MessageId;
-                cert.StatusReason = Reason(status, differences, confirmation.Remarks);
-                CertificateDocuments.Transition(cert, status, now,
-                    $"{status} by {partner.Code} (received {confirmation.DateOfReceipt})" + (cert.StatusReason is null ? "" : $": {cert.StatusReason}"));
-                w2.UpdateCertificate(cert);
-            });
+            return Judgement.Accept(w2 => w2.UpdateCertificate(cert));
         });
     }
 }
+
+/// <summary>Our signed receipt for a delivered message, and whether it accepts the message.</summary>
+internal sealed record DeliveryAnswer(Envelope Receipt, bool Accepted);

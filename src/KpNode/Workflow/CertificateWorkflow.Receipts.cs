@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
-using KpNode.Storage;
+using KpNode.Domain;
 using KpNode.Trust;
 using KpNode.Wire;
 using KpNode.Wire.V1;
@@ -14,8 +14,9 @@ internal sealed partial class CertificateWorkflow
     /// done, and the certificate moves on (Delivered or Rejected for a new certificate; a note for a void or confirmation).
     /// Throws <see cref="InvalidReceiptException"/> when the receipt is not proof. <paramref name="message"/> is the
     /// outbox row as the caller read it (its id and payload digest never change); the write reads it again.
+    /// Returns whether the partner accepted the message.
     /// </summary>
-    public async Task<Receipt> RecordReceiptAsync(MessageDocument message, Partner partner, Envelope receiptEnvelope, CancellationToken ct)
+    public async Task<bool> RecordReceiptAsync(PartnerMessage message, Partner partner, Envelope receiptEnvelope, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var messageId = message.Id;
@@ -43,41 +44,30 @@ internal sealed partial class CertificateWorkflow
             }
 
             w.Audit(partner.Code, accepted ? "receipt.accepted" : "receipt.rejected", current.CertificateNumber,
-                $"message {messageId} ({Kind(current.PayloadType)})" + (accepted ? "" : $"; {receipt.Reason}: {receipt.ReasonText}"));
+                $"message {messageId} ({KindOf(current.PayloadType).Word})" + (accepted ? "" : $"; {receipt.Reason}: {receipt.ReasonText}"));
             return 0;
         }, ct);
-        return receipt;
+        return receipt.Outcome == ReceiptOutcome.Accepted;
     }
 
-    private static void ApplyReceipt(CertificateDocument cert, MessageDocument message, Receipt receipt, string partner, DateTime now)
+    private static void ApplyReceipt(HeldCertificate cert, PartnerMessage message, Receipt receipt, string partner, DateTime now)
     {
         var accepted = receipt.Outcome == ReceiptOutcome.Accepted;
         if (message.PayloadType != PayloadTypes.CertificateIssued)
         {
-            var what = message.PayloadType == PayloadTypes.CertificateVoided ? "void" : "import confirmation";
-            CertificateDocuments.Note(cert, now, accepted
-                ? $"{partner} acknowledged the {what} with a signed receipt"
-                : $"{partner} refused the {what}: {receipt.ReasonText}");
-            return;
-        }
-
-        if (cert.Status != Domain.CertificateStatus.Issued)
-        {
-            // Already moved on (e.g. voided or expired meanwhile): keep the proof, not the transition.
-            CertificateDocuments.Note(cert, now, accepted ? $"{partner} signed a receipt" : $"{partner} refused it: {receipt.ReasonText}");
+            cert.AcknowledgeFollowUp(KindOf(message.PayloadType).Noun, partner, accepted, receipt.ReasonText, now);
         }
         else if (accepted)
         {
-            CertificateDocuments.Transition(cert, Domain.CertificateStatus.Delivered, now, $"Delivered: {partner} signed a receipt");
+            cert.Deliver(partner, now);
         }
         else
         {
-            cert.StatusReason = $"{receipt.Reason}: {receipt.ReasonText}";
-            CertificateDocuments.Transition(cert, Domain.CertificateStatus.Rejected, now, $"Rejected by {partner}: {receipt.ReasonText}");
+            cert.Reject(partner, receipt.Reason.ToString(), receipt.ReasonText, now);
         }
     }
 
-    private Receipt VerifyReceipt(MessageDocument message, Partner partner, Envelope receiptEnvelope, DateTimeOffset now)
+    private Receipt VerifyReceipt(PartnerMessage message, Partner partner, Envelope receiptEnvelope, DateTimeOffset now)
     {
         VerifiedEnvelope verified;
         try

@@ -50,12 +50,12 @@ internal sealed partial class CertificateWorkflow(
     /// Signs a message and stores it within the caller's transaction: in the outbox, or with <paramref name="send"/>
     /// false as evidence only (<see cref="MessageStatus.NotSent"/>). Returns the message as written, its envelope whole.
     /// </summary>
-    private MessageDocument QueueOutbound(IStoreWriter w, string partner, string payloadType, string messageId, IMessage payload,
+    private PartnerMessage QueueOutbound(IStoreWriter w, string partner, string payloadType, string messageId, IMessage payload,
         string certificateNumber, DateTime now, DateTime deliverBy, bool send = true)
     {
         var payloadBytes = payload.ToByteArray();
         var envelope = signer.Sign(payloadType, payloadBytes).ToByteArray();
-        var message = new MessageDocument
+        var message = new PartnerMessage
         {
             Id = messageId,
             Direction = MessageDirection.Outbound,
@@ -91,45 +91,12 @@ internal sealed partial class CertificateWorkflow(
         return signer.Sign(PayloadTypes.Receipt, receipt.ToByteArray()).ToByteArray();
     }
 
-    private static DateOnly? ParseDate(string text) =>
-        DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
-            System.Globalization.DateTimeStyles.None, out var date) ? date : null;
-
     private static DateOnly DateOf(DateTime utc) => DateOnly.FromDateTime(utc);
 
     private static string Show(string code) => code.Length == 0 ? "nobody" : code;
 
-    private static bool IsConfirmed(Domain.CertificateStatus s) =>
-        s is Domain.CertificateStatus.Confirmed or Domain.CertificateStatus.Discrepancy or Domain.CertificateStatus.Detained;
-
-    /// <summary>The differences between a certificate and what the importer received, in words; empty when they match.</summary>
-    internal static List<string> Differences(CertificateDocument c, int parcels, long caratsHundredths, long valueCents)
-    {
-        var differences = new List<string>();
-        if (parcels != c.Parcels)
-        {
-            differences.Add($"parcels: certificate {c.Parcels}, received {parcels}");
-        }
-
-        if (caratsHundredths != c.CaratsHundredths)
-        {
-            differences.Add($"carats: certificate {new Carats(c.CaratsHundredths)}, received {new Carats(caratsHundredths)}");
-        }
-
-        if (valueCents != 0 && valueCents != c.ValueUsdCents)
-        {
-            differences.Add($"value: certificate {new UsDollars(c.ValueUsdCents)}, received {new UsDollars(valueCents)}");
-        }
-
-        return differences;
-    }
-
-    private static Domain.CertificateStatus StatusFor(ImportOutcome outcome) => outcome switch
-    {
-        ImportOutcome.Confirmed => Domain.CertificateStatus.Confirmed,
-        ImportOutcome.Discrepancy => Domain.CertificateStatus.Discrepancy,
-        _ => Domain.CertificateStatus.Detained,
-    };
+    /// <summary>A lifecycle refusal as the workflow reports it to the person who asked.</summary>
+    private static WorkflowException Refused(Violation refusal) => new(FailureKind.FailedPrecondition, refusal.ToString());
 }
 
 /// <summary>A partner's answer that is not valid proof of receipt; the delivery is retried.</summary>

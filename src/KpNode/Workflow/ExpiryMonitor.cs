@@ -1,11 +1,12 @@
 using KpNode.Configuration;
+using KpNode.Domain;
 using KpNode.Storage;
 
 namespace KpNode.Workflow;
 
 /// <summary>
-/// Marks certificates past their date of expiry without confirmation: Expired (or Undeliverable when never
-/// delivered), on both sides, with any pending delivery given up. Runs at start and on a timer of the injected clock.
+/// Finds certificates past their date of expiry without confirmation and lets each one's lifecycle decide (Expired,
+/// or Undeliverable when never delivered, its pending delivery given up), on both sides. Runs at start and on a timer of the injected clock.
 /// </summary>
 internal sealed class ExpiryMonitor(NodeConfig config, INodeStore store, TimeProvider time, ILogger<ExpiryMonitor> logger) : BackgroundService
 {
@@ -42,17 +43,17 @@ internal sealed class ExpiryMonitor(NodeConfig config, INodeStore store, TimePro
         }
     }
 
-    /// <summary>One pass: every certificate that expired before today moves on; returns how many did.</summary>
+    /// <summary>One pass: every certificate that expired before today moves on, as its lifecycle decides; returns how many did.</summary>
     public int ExpireDue()
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var today = now.Date;
+        var today = DateOnly.FromDateTime(now);
         var total = 0;
         foreach (var status in new[] { Domain.CertificateStatus.Issued, Domain.CertificateStatus.Delivered, Domain.CertificateStatus.Received })
         {
             while (true)
             {
-                var due = store.ExpiringBefore(today, status, Batch);
+                var due = store.ExpiringBefore(now.Date, status, Batch);
                 if (due.Count == 0)
                 {
                     break;
@@ -63,14 +64,11 @@ internal sealed class ExpiryMonitor(NodeConfig config, INodeStore store, TimePro
                     var moved = 0;
                     foreach (var stale in due)
                     {
-                        var cert = w.FindCertificate(stale.Id);
-                        if (cert is null || cert.Status != status)
+                        // Read again inside the write: it may have moved on since the query.
+                        if (w.FindCertificate(stale.Number) is { } cert && cert.Status == status && Expire(w, cert, today, now))
                         {
-                            continue;
+                            moved++;
                         }
-
-                        Expire(w, cert, now);
-                        moved++;
                     }
 
                     return moved;
@@ -81,30 +79,24 @@ internal sealed class ExpiryMonitor(NodeConfig config, INodeStore store, TimePro
         return total;
     }
 
-    private static void Expire(IStoreWriter w, CertificateDocument cert, DateTime now)
+    private static bool Expire(IStoreWriter w, HeldCertificate cert, DateOnly today, DateTime now)
     {
-        var expiredOn = $"expired on {cert.DateOfExpiry:yyyy-MM-dd} without import confirmation";
-        if (cert.Status == Domain.CertificateStatus.Issued)
+        if (cert.Expire(today, now) is not { } status)
         {
-            // Never delivered: stop trying, a partner would refuse it anyway.
-            if (w.FindMessage(cert.MessageId) is { Status: MessageStatus.Pending } pending)
-            {
-                pending.Status = MessageStatus.GivenUp;
-                pending.LastError = $"the certificate expired on {cert.DateOfExpiry:yyyy-MM-dd} before {cert.Partner} acknowledged it";
-                pending.CompletedAt = now;
-                w.UpdateMessage(pending);
-            }
-
-            cert.StatusReason = $"never delivered to {cert.Partner}; {expiredOn}";
-            CertificateDocuments.Transition(cert, Domain.CertificateStatus.Undeliverable, now, $"Delivery given up: the certificate {expiredOn}");
+            return false;
         }
-        else
+
+        // Never delivered: stop trying, a partner would refuse it anyway.
+        if (status == Domain.CertificateStatus.Undeliverable && w.FindMessage(cert.MessageId) is { Status: MessageStatus.Pending } pending)
         {
-            cert.StatusReason = expiredOn;
-            CertificateDocuments.Transition(cert, Domain.CertificateStatus.Expired, now, $"Expired: {expiredOn}");
+            pending.Status = MessageStatus.GivenUp;
+            pending.LastError = cert.UndeliveredReason;
+            pending.CompletedAt = now;
+            w.UpdateMessage(pending);
         }
 
         w.UpdateCertificate(cert);
-        w.Audit("expiry", "certificate.expired", cert.Id, cert.StatusReason);
+        w.Audit("expiry", "certificate.expired", cert.Number, cert.StatusReason ?? "");
+        return true;
     }
 }

@@ -157,7 +157,7 @@ public sealed class CliTests
         var first = await net.DeliverAsync("ZA", "BE");
         var second = await net.DeliverAsync("ZA", "BE");
         var held = (await net.FindAsync("BE", first))!.Certificate;
-        var carats = KpNode.Workflow.TradeStatistics.Decimal2(held.CaratsHundredths - 150);
+        var carats = KpNode.Wire.StatisticsMapping.Decimal2(held.CaratsHundredths - 150);
 
         var confirm = await KpNodeProcess.RunAsync("cert", "confirm", "--config", be, first, "--outcome", "discrepancy",
             "--parcels", held.Parcels.ToString(System.Globalization.CultureInfo.InvariantCulture), "--carats", carats,

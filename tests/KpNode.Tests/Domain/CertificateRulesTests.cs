@@ -511,10 +511,18 @@ public class CertificateRulesTests
     }
 
     [Fact]
-    public void The_default_validity_limit_is_183_days()
+    public void The_default_validity_limit_for_issuing_is_183_days()
     {
-        AssertValid(Good with { DateOfExpiry = "2027-01-09" });
-        AssertViolation(Good with { DateOfExpiry = "2027-01-10" }, "date_of_expiry", "at most 183 days");
+        AssertValid(Good with { DateOfExpiry = "2027-01-09" }, Issuing);
+        AssertViolation(Validate(Good with { DateOfExpiry = "2027-01-10" }, Issuing), "date_of_expiry", "at most 183 days");
+    }
+
+    [Fact]
+    public void A_partners_certificate_is_held_to_its_issuers_limit_so_the_receiving_side_refuses_only_more_than_ten_years()
+    {
+        AssertValid(Good with { DateOfExpiry = "2027-07-10" }, Received);
+        AssertValid(Good with { DateOfExpiry = "2036-07-07" }, Received);
+        AssertViolation(Validate(Good with { DateOfExpiry = "2036-07-08" }, Received), "date_of_expiry", $"at most {CertificateRulesContext.ReceivedMaxValidityDays} days");
     }
 
     // --- free text

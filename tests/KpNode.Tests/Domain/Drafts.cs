@@ -7,7 +7,7 @@ internal static class Drafts
 {
     public static readonly DateOnly Today = new(2026, 7, 10);
 
-    public static CertificateRulesContext Issuing => CertificateRulesContext.ForIssuing(Today, "ZA");
+    public static CertificateRulesContext Issuing => CertificateRulesContext.ForIssuing(Today, ["ZA"]);
 
     public static CertificateRulesContext Received => CertificateRulesContext.ForReceived(Today, ["ZA"]);
 

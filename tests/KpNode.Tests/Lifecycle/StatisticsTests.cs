@@ -1,7 +1,6 @@
 using Grpc.Core;
 using KpNode.Tests.Exchange;
 using KpNode.Wire.V1;
-using KpNode.Workflow;
 
 namespace KpNode.Tests.Lifecycle;
 
@@ -55,7 +54,7 @@ public sealed class StatisticsTests
         Assert.Equal(new[] { a, c }.Order(), s.Unconfirmed.Select(u => u.Number).Order());
         Assert.DoesNotContain(s.Unconfirmed, u => u.Number == d);
 
-        var csv = TradeStatistics.ToCsv(s);
+        var csv = KpNode.Wire.StatisticsMapping.ToCsv(s);
         Assert.Contains($"ZA,{Quarter},export,BE,7102.31,2,1500.75,6500000.50", csv);
         Assert.Contains($"ZA,{Quarter},export,all,all,3,1824.20,6597890.62", csv);
     }

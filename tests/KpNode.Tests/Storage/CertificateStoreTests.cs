@@ -13,12 +13,10 @@ public sealed class CertificateStoreTests : IDisposable
     [Fact]
     public void A_certificate_reads_back_as_stored_with_its_message_links_and_dates_in_utc()
     {
-        var certificate = Sample.Certificate("ZA-2025-000001");
-        certificate.ConfirmationMessageId = "msg-confirmation";
-        certificate.VoidMessageId = "msg-void";
-        certificate.StatusReason = "";
-        certificate.Replaces = "ZA-2024-009999";
-        certificate.History = [new CertificateEventDocument { At = Sample.Noon, Status = CertificateStatus.Issued, Text = "  issued by operator  " }];
+        var sample = Sample.Certificate("ZA-2025-000001", replaces: "ZA-2024-009999");
+        var certificate = HeldCertificate.Rehydrate(sample.Summary, sample.Direction, sample.Partner, sample.MessageId, sample.CreatedAt,
+            sample.Status, statusReason: "", replacedBy: null, confirmationMessageId: "msg-confirmation", voidMessageId: "msg-void",
+            sample.UpdatedAt, [new HistoryEntry(Sample.Noon, CertificateStatus.Issued, "  issued by operator  ")]);
 
         using (var store = _folder.Open())
             store.Write(w => { w.InsertCertificate(certificate); return 0; });
@@ -29,22 +27,22 @@ public sealed class CertificateStoreTests : IDisposable
         Assert.NotNull(found);
         Assert.Equal("msg-confirmation", found.ConfirmationMessageId);
         Assert.Equal("msg-void", found.VoidMessageId);
-        Assert.Equal(certificate.DateOfIssue, found.DateOfIssue);
-        Assert.Equal(DateTimeKind.Utc, found.DateOfIssue.Kind);
-        Assert.Equal(DateTimeKind.Utc, found.DateOfExpiry.Kind);
+        Assert.Equal(certificate.Summary, found.Summary);
+        Assert.Equal(new DateOnly(2025, 3, 14), found.Summary.DateOfIssue);
+        Assert.Equal(new DateOnly(2025, 5, 13), found.Summary.DateOfExpiry);
         Assert.Equal(DateTimeKind.Utc, found.CreatedAt.Kind);
         Assert.Equal(DateTimeKind.Utc, found.History[0].At.Kind);
         Assert.Equal(CertificateDirection.Outbound, found.Direction);
         Assert.Equal(CertificateStatus.Issued, found.Status);
         Assert.Equal("BE", found.Partner);
-        Assert.Equal(3, found.Parcels);
-        Assert.Equal(125_050, found.CaratsHundredths);
-        Assert.Equal(98_765_432, found.ValueUsdCents);
-        Assert.Equal(["7102.31", "7102.21"], found.HsLines.Select(l => l.HsCode));
-        Assert.Equal(25_050, found.HsLines[1].CaratsHundredths);
-        Assert.Equal(["ZA", "BW"], found.OriginCountries);
+        Assert.Equal(3, found.Summary.Parcels);
+        Assert.Equal(125_050, found.Summary.Carats.Hundredths);
+        Assert.Equal(98_765_432, found.Summary.Value.Cents);
+        Assert.Equal(["7102.31", "7102.21"], found.Summary.HsLines.Select(l => l.HsCode));
+        Assert.Equal(25_050, found.Summary.HsLines[1].Carats.Hundredths);
+        Assert.Equal(["ZA", "BW"], found.Summary.OriginCountries);
         Assert.Equal("msg-ZA-2025-000001", found.MessageId);
-        Assert.Equal("ZA-2024-009999", found.Replaces);
+        Assert.Equal("ZA-2024-009999", found.Summary.Replaces);
         Assert.Null(found.ReplacedBy);
         // LiteDB's default mapper would trim this and turn "" into null.
         Assert.Equal("  issued by operator  ", found.History[0].Text);
@@ -54,15 +52,19 @@ public sealed class CertificateStoreTests : IDisposable
     [Fact]
     public void A_date_without_a_kind_is_stored_as_utc_not_shifted_by_the_local_zone()
     {
-        var certificate = Sample.Certificate("ZA-2025-000002");
-        certificate.DateOfIssue = new DateTime(2025, 3, 14);
+        var sample = Sample.Certificate("ZA-2025-000002");
+        var unspecified = new DateTime(2025, 3, 14, 12, 0, 0);
+        var certificate = HeldCertificate.Rehydrate(sample.Summary, sample.Direction, sample.Partner, sample.MessageId, unspecified,
+            sample.Status, null, null, null, null, unspecified, [new HistoryEntry(unspecified, sample.Status, "issued")]);
 
         using var store = _folder.Open();
         store.Write(w => { w.InsertCertificate(certificate); return 0; });
 
         var found = store.FindCertificate("ZA-2025-000002")!;
-        Assert.Equal(new DateTime(2025, 3, 14, 0, 0, 0, DateTimeKind.Utc), found.DateOfIssue);
-        Assert.Equal(DateTimeKind.Utc, found.DateOfIssue.Kind);
+        Assert.Equal(new DateTime(2025, 3, 14, 12, 0, 0, DateTimeKind.Utc), found.CreatedAt);
+        Assert.Equal(DateTimeKind.Utc, found.CreatedAt.Kind);
+        Assert.Equal(new DateTime(2025, 3, 14, 12, 0, 0, DateTimeKind.Utc), found.History[0].At);
+        Assert.Equal(new DateOnly(2025, 3, 14), found.Summary.DateOfIssue);
     }
 
     [Fact]
@@ -99,10 +101,7 @@ public sealed class CertificateStoreTests : IDisposable
         store.Write(w =>
         {
             var certificate = w.FindCertificate("ZA-2025-000003")!;
-            certificate.Status = CertificateStatus.Delivered;
-            certificate.StatusReason = "receipt from BE";
-            certificate.History.Add(new CertificateEventDocument { At = Sample.Noon, Status = CertificateStatus.Delivered, Text = "receipt from BE" });
-            w.UpdateCertificate(certificate);
+            w.UpdateCertificate(Sample.Moved(certificate, CertificateStatus.Delivered, "receipt from BE"));
             return 0;
         });
 
@@ -163,7 +162,7 @@ public sealed class CertificateStoreTests : IDisposable
             return 0;
         });
 
-        static string[] Numbers(IReadOnlyList<CertificateDocument> page) => page.Select(c => c.Id).ToArray();
+        static string[] Numbers(IReadOnlyList<HeldCertificate> page) => page.Select(c => c.Number).ToArray();
 
         Assert.Equal(["ZA-2025-000001", "ZA-2025-000003", "ZA-2025-000004"],
             Numbers(store.ListCertificates(new CertificateQuery(CertificateStatus.Issued, null, null, 10, null))));
@@ -198,13 +197,13 @@ public sealed class CertificateStoreTests : IDisposable
             if (page.Count == 0)
                 break;
             Assert.True(page.Count <= 4);
-            seen.AddRange(page.Select(c => c.Id));
-            after = page[^1].Id;
+            seen.AddRange(page.Select(c => c.Number));
+            after = page[^1].Number;
         }
         Assert.Equal(Enumerable.Range(1, 9).Select(n => $"ZA-2025-{n:000000}"), seen);
 
         var issuedAfterThird = store.ListCertificates(new CertificateQuery(CertificateStatus.Issued, null, null, 2, "ZA-2025-000003"));
-        Assert.Equal(["ZA-2025-000005", "ZA-2025-000007"], issuedAfterThird.Select(c => c.Id));
+        Assert.Equal(["ZA-2025-000005", "ZA-2025-000007"], issuedAfterThird.Select(c => c.Number));
     }
 
     [Fact]
@@ -230,15 +229,15 @@ public sealed class CertificateStoreTests : IDisposable
             if (page.Count == 0)
                 break;
             Assert.True(page.Count <= 2);
-            seen.AddRange(page.Select(c => c.Id));
-            after = page[^1].Id;
+            seen.AddRange(page.Select(c => c.Number));
+            after = page[^1].Number;
         }
 
         Assert.Equal(new[] { 1, 2, 4, 5, 7, 8 }.Select(n => $"ZA-2025-{n:000000}"), seen);
         Assert.Equal(["ZA-2025-000003", "ZA-2025-000006", "ZA-2025-000009"],
-            store.ListCertificates(new CertificateQuery(CertificateStatus.Issued, "AE", CertificateDirection.Outbound, 10, null)).Select(c => c.Id));
+            store.ListCertificates(new CertificateQuery(CertificateStatus.Issued, "AE", CertificateDirection.Outbound, 10, null)).Select(c => c.Number));
         Assert.Empty(store.ListCertificates(new CertificateQuery(CertificateStatus.Issued, "AE", CertificateDirection.Inbound, 10, null)));
-        Assert.Equal(["ZA-2025-000010"], store.ListCertificates(new CertificateQuery(CertificateStatus.Delivered, "BE", null, 10, null)).Select(c => c.Id));
+        Assert.Equal(["ZA-2025-000010"], store.ListCertificates(new CertificateQuery(CertificateStatus.Delivered, "BE", null, 10, null)).Select(c => c.Number));
     }
 
     [Fact]
@@ -261,8 +260,8 @@ public sealed class CertificateStoreTests : IDisposable
             if (page.Count == 0)
                 break;
             Assert.True(page.Count <= 3);
-            seen.AddRange(page.Select(c => c.Id));
-            after = page[^1].Id;
+            seen.AddRange(page.Select(c => c.Number));
+            after = page[^1].Number;
         }
 
         Assert.Equal(new[] { 1, 2, 3, 5, 6, 7, 9, 10, 11 }.Select(n => $"ZA-2025-{n:000000}"), seen);
@@ -285,14 +284,14 @@ public sealed class CertificateStoreTests : IDisposable
         store.Write(w =>
         {
             var first = w.FindCertificate("ZA-2025-000001")!;
-            first.Status = CertificateStatus.Delivered;
+            first.Deliver("BE", Sample.Noon);
             w.UpdateCertificate(first);
-            w.Audit("BE", "receipt.accepted", first.Id, "");
+            w.Audit("BE", "receipt.accepted", first.Number, "");
             w.Audit("operator", "settings.changed", "not a certificate", "");
             return 0;
         });
 
-        Assert.Equal(["ZA-2025-000001", "ZA-2025-000004", "ZA-2025-000003"], store.RecentCertificates(3).Select(c => c.Id));
+        Assert.Equal(["ZA-2025-000001", "ZA-2025-000004", "ZA-2025-000003"], store.RecentCertificates(3).Select(c => c.Number));
         Assert.Equal(4, store.RecentCertificates(10).Count);
     }
 
@@ -358,11 +357,11 @@ public sealed class CertificateStoreTests : IDisposable
 
         using var reopened = _folder.Open();
         Assert.Equal(["ZA-2025-000001", "ZA-2025-000003"],
-            reopened.ListCertificates(new CertificateQuery(CertificateStatus.Issued, null, null, 10, null)).Select(c => c.Id));
+            reopened.ListCertificates(new CertificateQuery(CertificateStatus.Issued, null, null, 10, null)).Select(c => c.Number));
         Assert.Equal(["ZA-2025-000001", "ZA-2025-000002"],
-            reopened.ListCertificates(new CertificateQuery(null, "BE", null, 10, null)).Select(c => c.Id));
+            reopened.ListCertificates(new CertificateQuery(null, "BE", null, 10, null)).Select(c => c.Number));
         Assert.Equal(2, reopened.CountCertificatesByStatus()[CertificateStatus.Issued]);
-        Assert.Equal(["ZA-2025-000001"], reopened.ExpiringBefore(new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc), CertificateStatus.Issued, 1).Select(c => c.Id));
+        Assert.Equal(["ZA-2025-000001"], reopened.ExpiringBefore(new DateTime(2025, 6, 1, 0, 0, 0, DateTimeKind.Utc), CertificateStatus.Issued, 1).Select(c => c.Number));
     }
 
     [Fact]
@@ -377,12 +376,12 @@ public sealed class CertificateStoreTests : IDisposable
         store.Write(w =>
         {
             var certificate = w.FindCertificate("ZA-2025-000001")!;
-            certificate.Status = CertificateStatus.Delivered;
+            certificate.Deliver("BE", Sample.Noon);
             w.UpdateCertificate(certificate);
             return 0;
         });
 
-        Assert.Equal("Delivered/BE/ZA-2025-000001", store.FindCertificate("ZA-2025-000001")!.StatusKey);
+        Assert.Equal("Delivered/BE/ZA-2025-000001", store.Certificates.FindById("ZA-2025-000001").StatusKey);
         Assert.Empty(store.ListCertificates(new CertificateQuery(CertificateStatus.Issued, null, null, 10, null)));
         Assert.Equal(0, store.CountCertificatesByStatus()[CertificateStatus.Issued]);
         Assert.Equal(1, store.CountCertificatesByStatus()[CertificateStatus.Delivered]);

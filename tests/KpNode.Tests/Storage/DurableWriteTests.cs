@@ -21,7 +21,7 @@ public sealed class DurableWriteTests : IDisposable
                 var certificate = Sample.Certificate($"ZA-2025-{number:000000}");
                 w.InsertCertificate(certificate);
                 w.InsertMessage(Sample.OutboundMessage($"m-{number}", "BE", Sample.Noon));
-                w.Audit("workflow", "certificate.issue", certificate.Id, $"caller {n}");
+                w.Audit("workflow", "certificate.issue", certificate.Number, $"caller {n}");
                 return number;
             }, CancellationToken.None)));
 

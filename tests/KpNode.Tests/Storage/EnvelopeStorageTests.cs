@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using KpNode.Domain;
 using KpNode.Storage;
 using KpNode.Trust;
 using static KpNode.Tests.Trust.TrustTestData;
@@ -25,7 +26,7 @@ public sealed class EnvelopeStorageTests : IDisposable
         return signer.Sign(PayloadType, System.Text.Encoding.UTF8.GetBytes(text)).ToByteArray();
     }
 
-    private static MessageDocument Message(string id, byte[] envelope, byte[]? receipt = null)
+    private static PartnerMessage Message(string id, byte[] envelope, byte[]? receipt = null)
     {
         var message = Sample.OutboundMessage(id, "BE", Sample.Noon);
         message.Envelope = envelope;

@@ -1,4 +1,4 @@
-using KpNode.Storage;
+using KpNode.Domain;
 using Microsoft.Extensions.Time.Testing;
 
 namespace KpNode.Tests.Storage;

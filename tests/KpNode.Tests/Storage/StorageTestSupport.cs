@@ -32,35 +32,39 @@ internal static class Sample
 {
     public static readonly DateTime Noon = new(2025, 3, 14, 12, 0, 0, DateTimeKind.Utc);
 
-    public static CertificateDocument Certificate(
+    public static HeldCertificate Certificate(
         string number,
         CertificateStatus status = CertificateStatus.Issued,
         string partner = "BE",
-        CertificateDirection direction = CertificateDirection.Outbound) => new()
-        {
-            Id = number,
-            Direction = direction,
-            Partner = partner,
-            ExportingParticipant = direction == CertificateDirection.Outbound ? "ZA" : partner,
-            ImportingParticipant = direction == CertificateDirection.Outbound ? partner : "ZA",
-            Status = status,
-            DateOfIssue = new DateTime(2025, 3, 14, 0, 0, 0, DateTimeKind.Utc),
-            DateOfExpiry = new DateTime(2025, 5, 13, 0, 0, 0, DateTimeKind.Utc),
-            Parcels = 3,
-            CaratsHundredths = 125_050,
-            ValueUsdCents = 98_765_432,
-            HsLines =
-            [
-                new HsLineDocument { HsCode = "7102.31", CaratsHundredths = 100_000, ValueUsdCents = 90_000_000 },
-                new HsLineDocument { HsCode = "7102.21", CaratsHundredths = 25_050, ValueUsdCents = 8_765_432 },
-            ],
-            OriginCountries = ["ZA", "BW"],
-            MessageId = "msg-" + number,
-            CreatedAt = Noon,
-            UpdatedAt = Noon,
-        };
+        CertificateDirection direction = CertificateDirection.Outbound,
+        string? statusReason = null,
+        IEnumerable<HistoryEntry>? history = null,
+        string? replaces = null) => HeldCertificate.Rehydrate(
+            new CertificateSummary(
+                number,
+                ExportingParticipant: direction == CertificateDirection.Outbound ? "ZA" : partner,
+                ImportingParticipant: direction == CertificateDirection.Outbound ? partner : "ZA",
+                DateOfIssue: new DateOnly(2025, 3, 14),
+                DateOfExpiry: new DateOnly(2025, 5, 13),
+                Parcels: 3,
+                Carats: new Carats(125_050),
+                Value: new UsDollars(98_765_432),
+                HsLines:
+                [
+                    new HsLine("7102.31", new Carats(100_000), new UsDollars(90_000_000)),
+                    new HsLine("7102.21", new Carats(25_050), new UsDollars(8_765_432)),
+                ],
+                OriginCountries: ["ZA", "BW"],
+                Replaces: replaces),
+            direction, partner, "msg-" + number, Noon, status, statusReason, replacedBy: null, confirmationMessageId: null,
+            voidMessageId: null, Noon, history ?? []);
 
-    public static MessageDocument OutboundMessage(
+    /// <summary>The same certificate moved to <paramref name="status"/> with a history step saying why, as a later write stores it.</summary>
+    public static HeldCertificate Moved(HeldCertificate c, CertificateStatus status, string reason) => HeldCertificate.Rehydrate(
+        c.Summary, c.Direction, c.Partner, c.MessageId, c.CreatedAt, status, reason, c.ReplacedBy, c.ConfirmationMessageId,
+        c.VoidMessageId, Noon, [.. c.History, new HistoryEntry(Noon, status, reason)]);
+
+    public static PartnerMessage OutboundMessage(
         string id,
         string partner,
         DateTime nextAttemptAt,

@@ -1,3 +1,4 @@
+using KpNode.Domain;
 using KpNode.Storage;
 
 namespace KpNode.Tests.Storage;
@@ -140,8 +141,7 @@ public sealed class StoreTransactionTests : IDisposable
     public void Work_that_swallows_a_failed_store_operation_cannot_commit_what_it_wrote_before()
     {
         using var store = _folder.Open();
-        var oversized = Sample.Certificate("ZA-2025-000002");
-        oversized.StatusReason = new string('x', 20 * 1024 * 1024); // beyond LiteDB's document size limit
+        var oversized = Sample.Certificate("ZA-2025-000002", statusReason: new string('x', 20 * 1024 * 1024)); // beyond LiteDB's document size limit
 
         var thrown = Assert.Throws<InvalidOperationException>(() => store.Write(w =>
         {
@@ -168,7 +168,7 @@ public sealed class StoreTransactionTests : IDisposable
     public void Readers_on_other_threads_do_not_see_a_write_before_it_commits()
     {
         using var store = _folder.Open();
-        CertificateDocument? seenMidWrite = new();
+        HeldCertificate? seenMidWrite = Sample.Certificate("ZA-2025-999999");
 
         store.Write(w =>
         {

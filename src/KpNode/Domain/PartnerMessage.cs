@@ -1,7 +1,7 @@
-namespace KpNode.Storage;
+namespace KpNode.Domain;
 
-/// <summary>An inbox or outbox row: the wire envelope exactly as sent or received, its receipt, and the delivery bookkeeping; the one place the node keeps those bytes.</summary>
-internal sealed class MessageDocument
+/// <summary>A message exchanged with a partner, either way: the signed envelope exactly as sent or received, its receipt, and the delivery bookkeeping; the one place the node keeps those bytes.</summary>
+internal sealed class PartnerMessage
 {
     /// <summary>The message id; unique, so it is the document key and the duplicate detector.</summary>
     public string Id { get; set; } = "";
@@ -9,7 +9,7 @@ internal sealed class MessageDocument
     public string Partner { get; set; } = "";
     public string PayloadType { get; set; } = "";
     public string CertificateNumber { get; set; } = "";
-    /// <summary>The signed envelope bytes exactly as sent or received (stored without repeating its signer's certificate, see <see cref="EnvelopePacking"/>).</summary>
+    /// <summary>The signed envelope bytes exactly as sent or received (stored without repeating its signer's certificate, see the store's envelope packing).</summary>
     public byte[] Envelope { get; set; } = [];
     public byte[] PayloadSha256 { get; set; } = [];
     public MessageStatus Status { get; set; }
@@ -24,7 +24,7 @@ internal sealed class MessageDocument
     /// <summary>Inbound: the receipt we signed. Outbound: the receipt the partner signed, our proof of delivery.</summary>
     public byte[]? ReceiptEnvelope { get; set; }
 
-    internal MessageDocument Copy() => (MessageDocument)MemberwiseClone();
+    internal PartnerMessage Copy() => (PartnerMessage)MemberwiseClone();
 }
 
 /// <summary>Whether a message leaves this node or arrived from a partner.</summary>

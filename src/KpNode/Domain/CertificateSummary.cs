@@ -1,0 +1,35 @@
+namespace KpNode.Domain;
+
+/// <summary>
+/// The fields of a held certificate the node lists, counts and checks by. The signed envelope that carried the
+/// certificate is the authoritative copy of its content; these are derived from it here, in <see cref="Of"/>, only.
+/// </summary>
+internal sealed record CertificateSummary(
+    string Number,
+    string ExportingParticipant,
+    string ImportingParticipant,
+    DateOnly DateOfIssue,
+    DateOnly DateOfExpiry,
+    int Parcels,
+    Carats Carats,
+    UsDollars Value,
+    IReadOnlyList<HsLine> HsLines,
+    IReadOnlyList<string> OriginCountries,
+    string? Replaces)
+{
+    public static CertificateSummary Of(Certificate c) => new(
+        c.Number, c.ExportingParticipant, c.ImportingParticipant, c.DateOfIssue, c.DateOfExpiry, c.Parcels, c.Carats, c.Value,
+        c.HsLines, c.OriginCountries, string.IsNullOrEmpty(c.Replaces) ? null : c.Replaces);
+
+    // Written out because a record compares lists by reference.
+    public bool Equals(CertificateSummary? other) =>
+        other is not null && Number == other.Number && ExportingParticipant == other.ExportingParticipant
+        && ImportingParticipant == other.ImportingParticipant && DateOfIssue == other.DateOfIssue && DateOfExpiry == other.DateOfExpiry
+        && Parcels == other.Parcels && Carats == other.Carats && Value == other.Value && HsLines.SequenceEqual(other.HsLines)
+        && OriginCountries.SequenceEqual(other.OriginCountries) && Replaces == other.Replaces;
+
+    public override int GetHashCode() => HashCode.Combine(Number, DateOfIssue, Carats, Value);
+}
+
+/// <summary>A step in a held certificate's life, kept so an operator can see how it got to its status.</summary>
+internal sealed record HistoryEntry(DateTime At, CertificateStatus Status, string Text);
