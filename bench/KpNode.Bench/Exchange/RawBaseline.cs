@@ -6,6 +6,7 @@ using KpNode.Bench.Common;
 using KpNode.Configuration;
 using KpNode.Exchange;
 using KpNode.Hosting;
+using KpNode.PeerApi;
 using KpNode.Trust;
 using KpNode.Wire.V1;
 using Microsoft.AspNetCore.Builder;

@@ -1,6 +1,7 @@
 using KpNode.Exchange;
 using KpNode.LocalApi;
 using KpNode.Operations;
+using KpNode.PeerApi;
 
 namespace KpNode.Hosting;
 

@@ -3,6 +3,7 @@ using KpNode.Exchange;
 using KpNode.LocalApi;
 using KpNode.Operations;
 using KpNode.Outbox;
+using KpNode.PeerApi;
 using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Workflow;

@@ -3,7 +3,7 @@ using Grpc.Core.Interceptors;
 using KpNode.Exchange;
 using KpNode.Workflow;
 
-namespace KpNode.Hosting;
+namespace KpNode.PeerApi;
 
 /// <summary>On the Peer API, any call of a partner tells its outbox lane the partner is up, before the call is served.</summary>
 internal sealed class PartnerContact(IDeliverySignal delivery) : Interceptor

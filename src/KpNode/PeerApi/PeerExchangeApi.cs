@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using KpNode.Configuration;
 using KpNode.Diagnostics;
+using KpNode.Exchange;
 using KpNode.Operations;
 using KpNode.Trust;
 using KpNode.Wire;
@@ -10,7 +11,7 @@ using KpNode.Wire.V1;
 using KpNode.Workflow;
 using Microsoft.AspNetCore.Authorization;
 
-namespace KpNode.Exchange;
+namespace KpNode.PeerApi;
 
 /// <summary>The Peer API: a thin adapter from partners' calls to the certificate workflow.</summary>
 [Authorize(Policy = Callers.PartnerPolicy)]

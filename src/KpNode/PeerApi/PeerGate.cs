@@ -2,9 +2,10 @@ using System.Security.Claims;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using KpNode.Diagnostics;
+using KpNode.Exchange;
 using KpNode.Trust;
 
-namespace KpNode.Exchange;
+namespace KpNode.PeerApi;
 
 /// <summary>
 /// Decides who is calling the Peer API: a TLS client certificate is a partner only if it chains to that
