@@ -55,7 +55,7 @@ internal static class KpNodeCli
         }
         catch (RpcException e)
         {
-            return Fail($"The node refused ({e.StatusCode}): {e.Status.Detail}");
+            return Fail($"The node refused: {e.Status.Detail}");
         }
         catch (OperationCanceledException)
         {

@@ -31,11 +31,11 @@ internal static class CertificateRules
         CheckNumber(draft.Number, ctx, violations);
         var origins = draft.OriginCountries ?? [];
         CheckOrigin(origins, draft.MixedOrigin, violations);
-        CheckCountryCode("provenance_country", draft.ProvenanceCountry, "the country of provenance", required: false, violations);
-        var exporting = CheckParticipant("exporting_participant", draft.ExportingParticipant, "exporting", violations);
-        var importing = CheckParticipant("importing_participant", draft.ImportingParticipant, "importing", violations);
+        CheckCountryCode("provenanceCountry", draft.ProvenanceCountry, "the country of provenance", required: false, violations);
+        var exporting = CheckParticipant("exportingParticipant", draft.ExportingParticipant, "exporting", violations);
+        var importing = CheckParticipant("importingParticipant", draft.ImportingParticipant, "importing", violations);
         CheckParticipantsDiffer(exporting, importing, violations);
-        CheckRequiredText("exporting_authority", draft.ExportingAuthority, "the exporting (issuing) authority", MaxAuthorityLength, allowLineBreaks: false, violations);
+        CheckRequiredText("exportingAuthority", draft.ExportingAuthority, "the exporting (issuing) authority", MaxAuthorityLength, allowLineBreaks: false, violations);
         CheckParty("exporter", draft.Exporter, exporting, "exporting", violations);
         CheckParty("importer", draft.Importer, importing, "importing", violations);
         CheckParcels(draft.Parcels, violations);
@@ -43,11 +43,11 @@ internal static class CertificateRules
         var lines = draft.HsLines ?? [];
         CheckHsLines(lines, draft.Carats, draft.Value, violations);
         var (issue, expiry) = CheckDates(draft.DateOfIssue, draft.DateOfExpiry, ctx, violations);
-        CheckOptionalText("seal_number", draft.SealNumber, "the seal number", MaxSealNumberLength, allowLineBreaks: false, violations);
-        CheckOptionalText("quality_characteristics", draft.QualityCharacteristics, "the quality characteristics", MaxQualityCharacteristicsLength, allowLineBreaks: true, violations);
+        CheckOptionalText("sealNumber", draft.SealNumber, "the seal number", MaxSealNumberLength, allowLineBreaks: false, violations);
+        CheckOptionalText("qualityCharacteristics", draft.QualityCharacteristics, "the quality characteristics", MaxQualityCharacteristicsLength, allowLineBreaks: true, violations);
         CheckOptionalText("remarks", draft.Remarks, "the remarks", MaxRemarksLength, allowLineBreaks: true, violations);
         CheckReplaces(draft.Replaces, draft.Number, ctx, violations);
-        CheckOptionalText("origin_zone", draft.OriginZone, "the zone of origin", MaxOriginZoneLength, allowLineBreaks: false, violations);
+        CheckOptionalText("originZone", draft.OriginZone, "the zone of origin", MaxOriginZoneLength, allowLineBreaks: false, violations);
 
         if (violations.Count > 0 || issue is not { } dateOfIssue || expiry is not { } dateOfExpiry)
             return new ValidationResult(null, violations);
@@ -100,18 +100,18 @@ internal static class CertificateRules
     private static void CheckOrigin(IReadOnlyList<string> origins, bool mixedOrigin, List<Violation> violations)
     {
         if (mixedOrigin && origins.Count > 0)
-            violations.Add(new("mixed_origin", "goods are either of mixed origin or name their countries of origin, not both: clear mixed_origin or origin_countries"));
+            violations.Add(new("mixedOrigin", "goods are either of mixed origin or name their countries of origin, not both: clear mixedOrigin or originCountries"));
         else if (!mixedOrigin && origins.Count == 0)
-            violations.Add(new("origin_countries", "name at least one country of origin (ISO 3166-1 alpha-2 code, e.g. BW), or mark the goods as mixed origin"));
+            violations.Add(new("originCountries", "name at least one country of origin (ISO 3166-1 alpha-2 code, e.g. BW), or mark the goods as mixed origin"));
 
         var firstSeenAt = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < origins.Count; i++)
         {
-            var field = $"origin_countries[{i}]";
+            var field = $"originCountries[{i}]";
             if (!CheckCountryCode(field, origins[i], "the country of origin", required: true, violations))
                 continue;
             if (!firstSeenAt.TryAdd(origins[i], i))
-                violations.Add(new(field, $"{Country(origins[i])} is listed twice (also at origin_countries[{firstSeenAt[origins[i]]}])"));
+                violations.Add(new(field, $"{Country(origins[i])} is listed twice (also at originCountries[{firstSeenAt[origins[i]]}])"));
         }
     }
 
@@ -172,9 +172,9 @@ internal static class CertificateRules
         if (exporting is null || importing is null)
             return;
         if (exporting.Code == importing.Code)
-            violations.Add(new("importing_participant", $"the importing participant must differ from the exporting participant (both are {exporting.Code})"));
+            violations.Add(new("importingParticipant", $"the importing participant must differ from the exporting participant (both are {exporting.Code})"));
         else if (KpParticipants.IsEuropeanUnion(exporting.Code) && KpParticipants.IsEuropeanUnion(importing.Code))
-            violations.Add(new("importing_participant", $"{exporting.Code} and {importing.Code} are both the European Union, one participant: trade within the Union needs no KP certificate"));
+            violations.Add(new("importingParticipant", $"{exporting.Code} and {importing.Code} are both the European Union, one participant: trade within the Union needs no KP certificate"));
     }
 
     private static void CheckParty(string field, Party? party, KpParticipant? participant, string side, List<Violation> violations)
@@ -211,16 +211,16 @@ internal static class CertificateRules
     private static void CheckTotals(Carats carats, UsDollars value, List<Violation> violations)
     {
         if (carats.Hundredths <= 0)
-            violations.Add(new("carats_hundredths", $"the carat weight must be more than 0 ct; the certificate says {carats}"));
+            violations.Add(new("caratsHundredths", $"the carat weight must be more than 0 ct; the certificate says {carats}"));
         if (value.Cents < 0)
-            violations.Add(new("value_usd_cents", $"the value cannot be negative; the certificate says {value}"));
+            violations.Add(new("valueUsdCents", $"the value cannot be negative; the certificate says {value}"));
     }
 
     private static void CheckHsLines(IReadOnlyList<HsLine> lines, Carats carats, UsDollars value, List<Violation> violations)
     {
         if (lines.Count == 0)
         {
-            violations.Add(new("hs_lines", "at least one HS line (HS code, carats and value) is required"));
+            violations.Add(new("hsLines", "at least one HS line (HS code, carats and value) is required"));
             return;
         }
 
@@ -229,7 +229,7 @@ internal static class CertificateRules
         Int128 caratSum = 0, valueSum = 0;
         for (var i = 0; i < lines.Count; i++)
         {
-            var field = $"hs_lines[{i}]";
+            var field = $"hsLines[{i}]";
             var line = lines[i];
             if (line is null)
             {
@@ -237,43 +237,43 @@ internal static class CertificateRules
                 continue;
             }
             if (HsCodes.RefusalReason(line.HsCode) is { } reason)
-                violations.Add(new($"{field}.hs_code", reason));
+                violations.Add(new($"{field}.hsCode", reason));
             else if (!firstSeenAt.TryAdd(line.HsCode, i))
-                violations.Add(new($"{field}.hs_code", $"{line.HsCode} already has a line (hs_lines[{firstSeenAt[line.HsCode]}]); put all goods of one HS code on one line"));
+                violations.Add(new($"{field}.hsCode", $"{line.HsCode} already has a line (hsLines[{firstSeenAt[line.HsCode]}]); put all goods of one HS code on one line"));
             if (line.Carats.Hundredths <= 0)
-                violations.Add(new($"{field}.carats_hundredths", $"the line's carat weight must be more than 0 ct; it says {line.Carats}"));
+                violations.Add(new($"{field}.caratsHundredths", $"the line's carat weight must be more than 0 ct; it says {line.Carats}"));
             if (line.Value.Cents < 0)
-                violations.Add(new($"{field}.value_usd_cents", $"the line's value cannot be negative; it says {line.Value}"));
+                violations.Add(new($"{field}.valueUsdCents", $"the line's value cannot be negative; it says {line.Value}"));
             caratSum += line.Carats.Hundredths;
             valueSum += line.Value.Cents;
         }
 
         if (caratSum < long.MinValue || caratSum > long.MaxValue)
-            violations.Add(new("carats_hundredths", "the HS lines' carats add up to more than a certificate can hold; check the figures"));
+            violations.Add(new("caratsHundredths", "the HS lines' carats add up to more than a certificate can hold; check the figures"));
         else if ((long)caratSum != carats.Hundredths)
-            violations.Add(new("carats_hundredths", $"the HS lines add up to {new Carats((long)caratSum)} but the certificate says {carats}"));
+            violations.Add(new("caratsHundredths", $"the HS lines add up to {new Carats((long)caratSum)} but the certificate says {carats}"));
 
         if (valueSum < long.MinValue || valueSum > long.MaxValue)
-            violations.Add(new("value_usd_cents", "the HS lines' values add up to more than a certificate can hold; check the figures"));
+            violations.Add(new("valueUsdCents", "the HS lines' values add up to more than a certificate can hold; check the figures"));
         else if ((long)valueSum != value.Cents)
-            violations.Add(new("value_usd_cents", $"the HS lines add up to {new UsDollars((long)valueSum)} but the certificate says {value}"));
+            violations.Add(new("valueUsdCents", $"the HS lines add up to {new UsDollars((long)valueSum)} but the certificate says {value}"));
     }
 
     private static (DateOnly? Issue, DateOnly? Expiry) CheckDates(string? issueText, string? expiryText, CertificateRulesContext ctx, List<Violation> violations)
     {
-        var issue = ParseDate("date_of_issue", issueText, "the date of issue", violations);
-        var expiry = ParseDate("date_of_expiry", expiryText, "the date of expiry", violations);
+        var issue = ParseDate("dateOfIssue", issueText, "the date of issue", violations);
+        var expiry = ParseDate("dateOfExpiry", expiryText, "the date of expiry", violations);
 
         if (issue is { } i && i.DayNumber > ctx.Today.DayNumber + ctx.FutureIssueToleranceDays)
-            violations.Add(new("date_of_issue", $"the date of issue {Iso(i)} is in the future (today is {Iso(ctx.Today)})"));
+            violations.Add(new("dateOfIssue", $"the date of issue {Iso(i)} is in the future (today is {Iso(ctx.Today)})"));
 
         if (issue is { } from && expiry is { } to)
         {
             var days = to.DayNumber - from.DayNumber;
             if (days <= 0)
-                violations.Add(new("date_of_expiry", $"the date of expiry {Iso(to)} must be after the date of issue {Iso(from)}"));
+                violations.Add(new("dateOfExpiry", $"the date of expiry {Iso(to)} must be after the date of issue {Iso(from)}"));
             else if (days > ctx.MaxValidityDays)
-                violations.Add(new("date_of_expiry", $"a certificate may be valid for at most {ctx.MaxValidityDays} days, so it must expire by {Iso(from.AddDays(ctx.MaxValidityDays))}; this one runs {days} days, to {Iso(to)}"));
+                violations.Add(new("dateOfExpiry", $"a certificate may be valid for at most {ctx.MaxValidityDays} days, so it must expire by {Iso(from.AddDays(ctx.MaxValidityDays))}; this one runs {days} days, to {Iso(to)}"));
         }
         return (issue, expiry);
     }

@@ -153,17 +153,17 @@ internal sealed class HeldCertificate
     {
         if (Direction != CertificateDirection.Outbound)
         {
-            return new Violation("certificate_number", $"{Number} was issued by {Partner}; only the exporting authority can void it");
+            return new Violation("certificateNumber", $"{Number} was issued by {Partner}; only the exporting authority can void it");
         }
 
         if (IsConfirmed)
         {
-            return new Violation("certificate_number", $"{Number} is {Status} by {Partner}; a confirmed certificate cannot be voided");
+            return new Violation("certificateNumber", $"{Number} is {Status} by {Partner}; a confirmed certificate cannot be voided");
         }
 
         if (Status == CertificateStatus.Voided)
         {
-            return new Violation("certificate_number", $"{Number} is already voided ({StatusReason})");
+            return new Violation("certificateNumber", $"{Number} is already voided ({StatusReason})");
         }
 
         VoidMessageId = messageId;
@@ -178,7 +178,7 @@ internal sealed class HeldCertificate
     {
         if (IsConfirmed || Status == CertificateStatus.Voided)
         {
-            return new Violation("certificate_number", $"{Number} is already {Status} here and cannot be voided");
+            return new Violation("certificateNumber", $"{Number} is already {Status} here and cannot be voided");
         }
 
         VoidMessageId = messageId;
@@ -212,7 +212,7 @@ internal sealed class HeldCertificate
             rule = $"{Number} expired on {KpDate.Text(Summary.DateOfExpiry)}, before the goods were received on {KpDate.Text(received)}";
         }
 
-        return rule is null ? null : new Violation("certificate_number", rule);
+        return rule is null ? null : new Violation("certificateNumber", rule);
     }
 
     /// <summary>
@@ -223,7 +223,7 @@ internal sealed class HeldCertificate
     {
         if (Direction != CertificateDirection.Inbound)
         {
-            return new Violation("certificate_number", $"{Number} was issued by this node; only the importing authority ({Partner}) confirms it");
+            return new Violation("certificateNumber", $"{Number} was issued by this node; only the importing authority ({Partner}) confirms it");
         }
 
         if (ConfirmationRefusal(KpDate.Parse(report.DateOfReceipt)!.Value) is { } refusal)

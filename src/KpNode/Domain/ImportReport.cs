@@ -45,28 +45,28 @@ internal static class ImportReportRules
 
         if (report.ParcelsReceived < (detained ? 0 : 1) || report.ParcelsReceived > CertificateRules.MaxParcels)
         {
-            violations.Add(new Violation("parcels_received", detained
+            violations.Add(new Violation("parcelsReceived", detained
                 ? $"must be 0 to {CertificateRules.MaxParcels:N0}"
                 : $"must be 1 to {CertificateRules.MaxParcels:N0} (the number of parcels that arrived)"));
         }
 
         if (report.CaratsReceivedHundredths < (detained ? 0 : 1))
         {
-            violations.Add(new Violation("carats_received_hundredths", "must be more than 0 (the carat weight that arrived)"));
+            violations.Add(new Violation("caratsReceivedHundredths", "must be more than 0 (the carat weight that arrived)"));
         }
 
         if (report.ValueReceivedUsdCents < 0)
         {
-            violations.Add(new Violation("value_received_usd_cents", "cannot be negative (0 when not recorded)"));
+            violations.Add(new Violation("valueReceivedUsdCents", "cannot be negative (0 when not recorded)"));
         }
 
         if (KpDate.Parse(report.DateOfReceipt) is not { } received)
         {
-            violations.Add(new Violation("date_of_receipt", $"'{report.DateOfReceipt}' is not a date written YYYY-MM-DD"));
+            violations.Add(new Violation("dateOfReceipt", $"'{report.DateOfReceipt}' is not a date written YYYY-MM-DD"));
         }
         else if (received > today.AddDays(1))
         {
-            violations.Add(new Violation("date_of_receipt", $"{report.DateOfReceipt} is in the future"));
+            violations.Add(new Violation("dateOfReceipt", $"{report.DateOfReceipt} is in the future"));
         }
 
         if (report.Remarks.Length > CertificateRules.MaxRemarksLength)

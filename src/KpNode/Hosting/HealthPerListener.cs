@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Health.V1;
+using KpNode.Wire;
 
 namespace KpNode.Hosting;
 
@@ -32,7 +33,7 @@ internal sealed class HealthPerListener(NodeListeners listeners) : Interceptor
             && listeners.Of(context.GetHttpContext().Connection.LocalPort) == Listener.Peer && !OnPeer.Contains(service))
         {
             // What grpc.health.v1 answers for a service the server does not know.
-            throw new RpcException(new Status(StatusCode.NotFound, $"{service} is not served on this endpoint"));
+            throw ApiErrors.Refuse(StatusCode.NotFound, $"{service} is not served on this endpoint");
         }
     }
 }

@@ -26,7 +26,7 @@ internal sealed class LocalApiEndpoint(
         var actor = gate.RequireOperator(context);
         if (request.Draft is null)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "draft: required (the certificate to issue)"));
+            throw ApiErrors.Invalid("draft", "required (the certificate to issue)");
         }
 
         var (held, message) = await workflow.IssueAsync(CertificateMapping.ToDraft(request.Draft), actor, context.CancellationToken);
@@ -62,7 +62,7 @@ internal sealed class LocalApiEndpoint(
         gate.RequireOperator(context);
         if (Domain.TradeStatistics.ParsePeriod(request.Period) is not var (first, last))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"period: '{request.Period}' is not a calendar quarter written like 2026Q3"));
+            throw ApiErrors.Invalid("period", $"'{request.Period}' is not a calendar quarter written like 2026Q3");
         }
 
         var docs = store.IssuedBetween(first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), last.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
@@ -74,12 +74,11 @@ internal sealed class LocalApiEndpoint(
         gate.RequireOperator(context);
         if (string.IsNullOrWhiteSpace(request.CertificateNumber))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "certificate_number: required"));
+            throw ApiErrors.Invalid("certificateNumber", "required");
         }
 
         var doc = store.FindCertificate(request.CertificateNumber)
-            ?? throw new RpcException(new Status(StatusCode.NotFound,
-                $"certificate_number: no certificate {request.CertificateNumber} is held by this node (try 'kpnode cert list')"));
+            ?? throw ApiErrors.Refuse(StatusCode.NotFound, $"certificateNumber: no certificate {request.CertificateNumber} is held by this node (try 'kpnode cert list')");
         return Task.FromResult(new GetCertificateResponse { Record = Record(doc, withEvidence: true) });
     }
 
@@ -88,7 +87,7 @@ internal sealed class LocalApiEndpoint(
         gate.RequireOperator(context);
         if (request.PageSize is < 0 or > MaxPageSize)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"page_size: must be 0..{MaxPageSize} (0 means {DefaultPageSize})"));
+            throw ApiErrors.Invalid("pageSize", $"must be 0..{MaxPageSize} (0 means {DefaultPageSize})");
         }
 
         var pageSize = request.PageSize == 0 ? DefaultPageSize : request.PageSize;

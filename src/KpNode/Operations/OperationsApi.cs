@@ -6,6 +6,7 @@ using KpNode.Exchange;
 using KpNode.Outbox;
 using KpNode.Storage;
 using KpNode.Trust;
+using KpNode.Wire;
 using KpNode.Wire.V1;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
@@ -24,8 +25,7 @@ internal sealed class OperationsApi(
         gate.RequireOperator(context);
         if (request.RecentCertificates is < 0 or > NodeStatusReport.MaxRecent)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"recent_certificates: must be 0..{NodeStatusReport.MaxRecent} (0 means {NodeStatusReport.DefaultRecent})"));
+            throw ApiErrors.Invalid("recentCertificates", $"must be 0..{NodeStatusReport.MaxRecent} (0 means {NodeStatusReport.DefaultRecent})");
         }
 
         return await report.BuildAsync(request.RecentCertificates, context.CancellationToken);
@@ -90,10 +90,10 @@ internal sealed class OperationsApi(
     {
         if (string.IsNullOrWhiteSpace(code))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "partner: required (a participant code, e.g. BE)"));
+            throw ApiErrors.Invalid("partner", "required (a participant code, e.g. BE)");
         }
 
-        return partners.Find(code) ?? throw new RpcException(new Status(StatusCode.NotFound,
-            $"partner: {code} is not a configured partner of {node.Value.Participant} (configured: {string.Join(", ", partners.All.Select(p => p.Code).Order())})"));
+        return partners.Find(code) ?? throw ApiErrors.Refuse(StatusCode.NotFound,
+            $"partner: {code} is not a configured partner of {node.Value.Participant} (configured: {string.Join(", ", partners.All.Select(p => p.Code).Order())})");
     }
 }

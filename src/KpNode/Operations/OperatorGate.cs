@@ -5,6 +5,7 @@ using KpNode.Configuration;
 using KpNode.Diagnostics;
 using KpNode.Exchange;
 using KpNode.Trust;
+using KpNode.Wire;
 using Microsoft.Extensions.Options;
 
 namespace KpNode.Operations;
@@ -52,5 +53,5 @@ internal sealed class OperatorGate(
     /// <summary>The operator behind this call, for the audit log, from the claims the handshake's certificate gave.</summary>
     public string RequireOperator(ServerCallContext context) =>
         context.GetHttpContext().User.OperatorName()
-            ?? throw new RpcException(new Status(StatusCode.PermissionDenied, "the Local API serves this participant's operators only"));
+            ?? throw ApiErrors.Refuse(StatusCode.PermissionDenied, "the Local API serves this participant's operators only");
 }

@@ -25,7 +25,7 @@ internal sealed class PeerExchangeApi(
         var partner = gate.RequirePartner(context);
         if (request.Envelope is null)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "envelope: required"));
+            throw ApiErrors.Invalid("envelope", "required");
         }
 
         try
@@ -52,7 +52,7 @@ internal sealed class PeerExchangeApi(
         var partner = gate.RequirePartner(context);
         if (request.Nonce.Length is 0 or > 64)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "nonce: 1 to 64 random bytes required"));
+            throw ApiErrors.Invalid("nonce", "1 to 64 random bytes required");
         }
 
         var answer = new PingAnswer

@@ -4,6 +4,7 @@ using Grpc.Core;
 using KpNode.Diagnostics;
 using KpNode.Exchange;
 using KpNode.Trust;
+using KpNode.Wire;
 
 namespace KpNode.PeerApi;
 
@@ -50,6 +51,6 @@ internal sealed class PeerGate(Partners partners, TrustChain trust, TimeProvider
     {
         var user = context.GetHttpContext().User;
         return (user.IsPartnerNode() && user.Participant() is { } code ? partners.Find(code) : null)
-            ?? throw new RpcException(new Status(StatusCode.PermissionDenied, "the Peer API serves partners only"));
+            ?? throw ApiErrors.Refuse(StatusCode.PermissionDenied, "the Peer API serves partners only");
     }
 }

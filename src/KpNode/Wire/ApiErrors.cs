@@ -11,9 +11,6 @@ namespace KpNode.Wire;
 /// </summary>
 internal static class ApiErrors
 {
-    /// <summary>Violations listed one by one; the rest are counted, so that the status always fits the trailers.</summary>
-    public const int MaxViolationsListed = 50;
-
     public static RpcException Invalid(string field, string rule) => Refuse(StatusCode.InvalidArgument, $"{field}: {rule}", [new Violation(field, rule)]);
 
     public static RpcException Refuse(StatusCode code, string message, IReadOnlyList<Violation>? violations = null)
@@ -22,17 +19,17 @@ internal static class ApiErrors
         if (violations is { Count: > 0 })
         {
             var badRequest = new BadRequest();
-            foreach (var v in violations.Take(MaxViolationsListed))
+            foreach (var v in violations.Take(Violation.MaxListed))
             {
                 badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Rule });
             }
 
-            if (violations.Count > MaxViolationsListed)
+            if (violations.Count > Violation.MaxListed)
             {
                 badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation
                 {
                     Field = "",
-                    Description = $"and {violations.Count - MaxViolationsListed} more of the same rules",
+                    Description = $"and {violations.Count - Violation.MaxListed} more of the same rules",
                 });
             }
 

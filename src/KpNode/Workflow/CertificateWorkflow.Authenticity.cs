@@ -37,7 +37,7 @@ internal sealed partial class CertificateWorkflow
     {
         if (string.IsNullOrWhiteSpace(request.CertificateNumber))
         {
-            throw WorkflowException.Invalid("certificate_number", "required");
+            throw WorkflowException.Invalid("certificateNumber", "required");
         }
 
         var issuer = partners.Find(issuerCode) ?? throw WorkflowException.Invalid("issuer",

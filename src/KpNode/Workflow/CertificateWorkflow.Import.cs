@@ -14,7 +14,7 @@ internal sealed partial class CertificateWorkflow
         var violations = ImportReportRules.Check(report, Today);
         if (string.IsNullOrWhiteSpace(report.CertificateNumber))
         {
-            violations.Insert(0, new Violation("certificate_number", "required"));
+            violations.Insert(0, new Violation("certificateNumber", "required"));
         }
 
         if (violations.Count > 0)
@@ -26,7 +26,7 @@ internal sealed partial class CertificateWorkflow
         {
             var number = report.CertificateNumber;
             var cert = w.FindCertificate(number)
-                ?? throw new WorkflowException(FailureKind.NotFound, $"certificate_number: no certificate {number} is held by this node");
+                ?? throw new WorkflowException(FailureKind.NotFound, $"certificateNumber: no certificate {number} is held by this node");
             var now = time.GetUtcNow();
             var utcNow = now.UtcDateTime;
             var messageId = ids.Next();

@@ -47,7 +47,7 @@ internal sealed partial class CertificateWorkflow
 
         var inbound = Kinds.TryGetValue(verified.PayloadType, out var kind) && kind.Arrived is { } arrived
             ? arrived(this, partner, verified)
-            : throw WorkflowException.Invalid("payload_type", $"'{verified.PayloadType}' is not a message this node accepts by Deliver");
+            : throw WorkflowException.Invalid("payloadType", $"'{verified.PayloadType}' is not a message this node accepts by Deliver");
         var header = inbound.Header;
         var digest = verified.PayloadSha256;
         var envelopeBytes = envelope.ToByteArray();
@@ -91,14 +91,14 @@ internal sealed partial class CertificateWorkflow
             return new DeliveryAnswer(Envelope.Parser.ParseFrom(receipt), accepted);
         }, ct);
         return answer ?? throw new WorkflowException(FailureKind.Conflict,
-            $"header.message_id: message {header.MessageId} was already delivered with different content; a message id is never reused");
+            $"header.messageId: message {header.MessageId} was already delivered with different content; a message id is never reused");
     }
 
     private void CheckHeader(MessageHeader? header, Partner partner)
     {
         if (header is null || !MessageIds.IsWellFormed(header.MessageId))
         {
-            throw WorkflowException.Invalid("header.message_id", $"'{header?.MessageId}' is not a UUID in canonical form");
+            throw WorkflowException.Invalid("header.messageId", $"'{header?.MessageId}' is not a UUID in canonical form");
         }
 
         if (header.Sender != partner.Code)
@@ -126,13 +126,13 @@ internal sealed partial class CertificateWorkflow
         if (certificate.ExportingParticipant != partner.Code)
         {
             throw new WorkflowException(FailureKind.PermissionDenied,
-                $"certificate.exporting_participant: the certificate names {Show(certificate.ExportingParticipant)} as exporter but was delivered and signed by {partner.Code}");
+                $"certificate.exportingParticipant: the certificate names {Show(certificate.ExportingParticipant)} as exporter but was delivered and signed by {partner.Code}");
         }
 
         if (certificate.ImportingParticipant != Us)
         {
             throw new WorkflowException(FailureKind.PermissionDenied,
-                $"certificate.importing_participant: the certificate is for {Show(certificate.ImportingParticipant)}, not for {Us}");
+                $"certificate.importingParticipant: the certificate is for {Show(certificate.ImportingParticipant)}, not for {Us}");
         }
 
         var result = CertificateRules.Validate(CertificateMapping.ToDraft(certificate),
@@ -148,7 +148,7 @@ internal sealed partial class CertificateWorkflow
             var valid = result.Certificate;
             if (valid.DateOfExpiry < DateOf(now))
             {
-                return Judgement.Reject(ReceiptReason.Expired, $"date_of_expiry: the certificate expired on {KpDate.Text(valid.DateOfExpiry)}");
+                return Judgement.Reject(ReceiptReason.Expired, $"dateOfExpiry: the certificate expired on {KpDate.Text(valid.DateOfExpiry)}");
             }
 
             if (_policy.RefusalToAccept(valid, partner.Policy) is { } refusal)
@@ -188,7 +188,7 @@ internal sealed partial class CertificateWorkflow
             if (cert is null)
             {
                 return Judgement.Reject(ReceiptReason.UnknownCertificate,
-                    $"certificate_number: {partner.Code} issued no certificate {voided.CertificateNumber} to {Us}");
+                    $"certificateNumber: {partner.Code} issued no certificate {voided.CertificateNumber} to {Us}");
             }
 
             if (string.IsNullOrWhiteSpace(voided.Reason) || voided.Reason.Length > MaxVoidReasonLength)
@@ -216,7 +216,7 @@ internal sealed partial class CertificateWorkflow
             {
                 // The same answer for unknown and foreign certificates: a partner learns nothing of others' trade.
                 return Judgement.Reject(ReceiptReason.UnknownCertificate,
-                    $"certificate_number: {Us} issued no certificate {confirmation.CertificateNumber} to {partner.Code}");
+                    $"certificateNumber: {Us} issued no certificate {confirmation.CertificateNumber} to {partner.Code}");
             }
 
             var report = ImportReportMapping.ToDomain(confirmation);

@@ -21,7 +21,7 @@ internal sealed partial class CertificateWorkflow
         var violations = result.Violations.ToList();
         if (draft.ExportingParticipant != Us)
         {
-            violations.Add(new Violation("exporting_participant",
+            violations.Add(new Violation("exportingParticipant",
                 $"this node issues certificates for {Us} only, not for {draft.ExportingParticipant}"));
         }
 
@@ -29,14 +29,14 @@ internal sealed partial class CertificateWorkflow
         var partner = partners.Find(importing);
         if (partner is null && importing.Length > 0 && importing != Us)
         {
-            violations.Add(new Violation("importing_participant",
+            violations.Add(new Violation("importingParticipant",
                 $"{importing} is not a configured trading partner of this node (add it under Node:Partners with its root certificate)"));
         }
 
         if (violations.Count > 0 || result.Certificate is null || partner is null)
         {
             throw WorkflowException.Invalid(violations.Count > 0 ? violations
-                : [new Violation("importing_participant", "name the importing participant")]);
+                : [new Violation("importingParticipant", "name the importing participant")]);
         }
 
         var validated = result.Certificate;
@@ -137,7 +137,7 @@ internal sealed partial class CertificateWorkflow
     {
         if (string.IsNullOrWhiteSpace(number))
         {
-            throw WorkflowException.Invalid("certificate_number", "required");
+            throw WorkflowException.Invalid("certificateNumber", "required");
         }
 
         reason = reason.Trim();
@@ -149,7 +149,7 @@ internal sealed partial class CertificateWorkflow
         var (held, partner) = await store.WriteDurableAsync(w =>
         {
             var cert = w.FindCertificate(number)
-                ?? throw new WorkflowException(FailureKind.NotFound, $"certificate_number: no certificate {number} is held by this node");
+                ?? throw new WorkflowException(FailureKind.NotFound, $"certificateNumber: no certificate {number} is held by this node");
             var now = time.GetUtcNow();
             var utcNow = now.UtcDateTime;
             var importerMayHoldIt = cert.Direction == Domain.CertificateDirection.Outbound

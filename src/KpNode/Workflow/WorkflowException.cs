@@ -29,7 +29,8 @@ internal sealed class WorkflowException(FailureKind kind, string message, IReadO
     public static WorkflowException Invalid(IReadOnlyList<Violation> violations, string what = "The certificate") =>
         new(FailureKind.Invalid,
             $"{what} breaks {violations.Count} rule{(violations.Count == 1 ? "" : "s")}:{Environment.NewLine}"
-            + string.Join(Environment.NewLine, violations.Select(v => $"  - {v.Field}: {v.Rule}")),
+            + string.Join(Environment.NewLine, violations.Take(Violation.MaxListed).Select(v => $"  - {v.Field}: {v.Rule}"))
+            + (violations.Count > Violation.MaxListed ? $"{Environment.NewLine}  - and {violations.Count - Violation.MaxListed} more of the same rules" : ""),
             violations);
 
     public static WorkflowException Invalid(string field, string rule) => Invalid([new Violation(field, rule)], "The request");

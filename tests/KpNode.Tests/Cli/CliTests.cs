@@ -105,7 +105,7 @@ public sealed class CliTests
         var result = await KpNodeProcess.RunAsync("cert", "issue", "--config", net["ZA"].Config.FilePath, "--file", draft);
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("InvalidArgument", result.Stderr);
-        foreach (var field in new[] { "origin_countries[0]", "parcels", "carats_hundredths", "hs_lines[0].hs_code" })
+        foreach (var field in new[] { "originCountries[0]", "parcels", "caratsHundredths", "hsLines[0].hsCode" })
         {
             Assert.Contains(field + ":", result.Stderr);
         }

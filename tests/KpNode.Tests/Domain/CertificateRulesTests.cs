@@ -36,7 +36,7 @@ public class CertificateRulesTests
         var result = Validate(draft);
 
         Assert.Equal(
-            ["number", "origin_countries[0]", "importing_participant", "importer.country", "parcels", "hs_lines[0].hs_code", "date_of_issue", "remarks"],
+            ["number", "originCountries[0]", "importingParticipant", "importer.country", "parcels", "hsLines[0].hsCode", "dateOfIssue", "remarks"],
             result.Violations.Select(v => v.Field));
         Assert.Null(result.Certificate);
     }
@@ -118,13 +118,13 @@ public class CertificateRulesTests
     [Fact]
     public void Origin_is_either_mixed_or_named_not_both()
     {
-        AssertViolation(Good with { MixedOrigin = true }, "mixed_origin", "not both");
+        AssertViolation(Good with { MixedOrigin = true }, "mixedOrigin", "not both");
     }
 
     [Fact]
     public void Origin_must_be_given()
     {
-        AssertViolation(Good with { OriginCountries = [] }, "origin_countries", "at least one country of origin", "mixed origin");
+        AssertViolation(Good with { OriginCountries = [] }, "originCountries", "at least one country of origin", "mixed origin");
     }
 
     [Fact]
@@ -136,19 +136,19 @@ public class CertificateRulesTests
     [Fact]
     public void Origin_countries_must_be_assigned_iso_codes()
     {
-        AssertViolation(Good with { OriginCountries = ["ZA", "XK"] }, "origin_countries[1]", "'XK'", "not an officially assigned ISO 3166-1");
+        AssertViolation(Good with { OriginCountries = ["ZA", "XK"] }, "originCountries[1]", "'XK'", "not an officially assigned ISO 3166-1");
     }
 
     [Fact]
     public void Country_codes_in_lower_case_are_refused_with_the_capitalised_code()
     {
-        AssertViolation(Good with { OriginCountries = ["za"] }, "origin_countries[0]", "capitals", "ZA");
+        AssertViolation(Good with { OriginCountries = ["za"] }, "originCountries[0]", "capitals", "ZA");
     }
 
     [Fact]
     public void An_origin_country_is_listed_only_once()
     {
-        AssertViolation(Good with { OriginCountries = ["ZA", "BW", "ZA"] }, "origin_countries[2]", "South Africa (ZA)", "twice", "origin_countries[0]");
+        AssertViolation(Good with { OriginCountries = ["ZA", "BW", "ZA"] }, "originCountries[2]", "South Africa (ZA)", "twice", "originCountries[0]");
     }
 
     [Theory]
@@ -156,7 +156,7 @@ public class CertificateRulesTests
     [InlineData("EL", "Greece (GR)")]
     public void Reserved_codes_seen_in_other_documents_are_answered_with_the_iso_code(string code, string meant)
     {
-        AssertViolation(Good with { OriginCountries = [code] }, "origin_countries[0]", "reserved", meant);
+        AssertViolation(Good with { OriginCountries = [code] }, "originCountries[0]", "reserved", meant);
     }
 
     // --- provenance
@@ -165,8 +165,8 @@ public class CertificateRulesTests
     public void Provenance_if_given_must_be_an_assigned_iso_code()
     {
         AssertValid(Good with { ProvenanceCountry = "BW" });
-        AssertViolation(Good with { ProvenanceCountry = "AA" }, "provenance_country", "not an officially assigned");
-        AssertViolation(Good with { ProvenanceCountry = "  " }, "provenance_country", "blank");
+        AssertViolation(Good with { ProvenanceCountry = "AA" }, "provenanceCountry", "not an officially assigned");
+        AssertViolation(Good with { ProvenanceCountry = "  " }, "provenanceCountry", "blank");
     }
 
     // --- participants
@@ -176,15 +176,15 @@ public class CertificateRulesTests
     {
         var result = Validate(Good with { ExportingParticipant = "", ImportingParticipant = null });
 
-        AssertViolation(result, "exporting_participant", "exporting participant is missing");
-        AssertViolation(result, "importing_participant", "importing participant is missing");
+        AssertViolation(result, "exportingParticipant", "exporting participant is missing");
+        AssertViolation(result, "importingParticipant", "importing participant is missing");
     }
 
     [Fact]
     public void Certificates_are_exchanged_only_between_kp_participants()
     {
         var violation = AssertViolation(Good with { ImportingParticipant = "KE", Importer = Good.Importer! with { Country = "KE" } },
-            "importing_participant", "Kenya (KE)", "not a Kimberley Process participant");
+            "importingParticipant", "Kenya (KE)", "not a Kimberley Process participant");
 
         Assert.Contains("only be traded with participants", violation.Rule);
     }
@@ -193,7 +193,7 @@ public class CertificateRulesTests
     public void An_eu_member_state_without_a_union_authority_is_told_to_trade_through_the_eu()
     {
         AssertViolation(Good with { ImportingParticipant = "FR", Importer = Good.Importer! with { Country = "FR" } },
-            "importing_participant", "France (FR)", "European Union", "BE");
+            "importingParticipant", "France (FR)", "European Union", "BE");
     }
 
     [Fact]
@@ -215,7 +215,7 @@ public class CertificateRulesTests
     [Fact]
     public void Exporting_and_importing_participants_differ()
     {
-        AssertViolation(Good with { ImportingParticipant = "ZA", Importer = Good.Exporter }, "importing_participant", "differ", "ZA");
+        AssertViolation(Good with { ImportingParticipant = "ZA", Importer = Good.Exporter }, "importingParticipant", "differ", "ZA");
     }
 
     [Fact]
@@ -230,7 +230,7 @@ public class CertificateRulesTests
             Importer = new Party("Idar Rohdiamanten GmbH", "Hauptstrasse 1, 55743 Idar-Oberstein", "DE"),
         };
 
-        AssertViolation(Validate(draft, CertificateRulesContext.ForReceived(Today, ["BE"])), "importing_participant", "European Union", "needs no KP certificate");
+        AssertViolation(Validate(draft, CertificateRulesContext.ForReceived(Today, ["BE"])), "importingParticipant", "European Union", "needs no KP certificate");
     }
 
     // --- exporting authority
@@ -238,8 +238,8 @@ public class CertificateRulesTests
     [Fact]
     public void The_exporting_authority_is_required_and_bounded()
     {
-        AssertViolation(Good with { ExportingAuthority = " " }, "exporting_authority", "missing");
-        AssertViolation(Good with { ExportingAuthority = new string('A', 201) }, "exporting_authority", "201 characters", "at most 200");
+        AssertViolation(Good with { ExportingAuthority = " " }, "exportingAuthority", "missing");
+        AssertViolation(Good with { ExportingAuthority = new string('A', 201) }, "exportingAuthority", "201 characters", "at most 200");
         AssertValid(Good with { ExportingAuthority = new string('A', 200) });
     }
 
@@ -323,8 +323,8 @@ public class CertificateRulesTests
     {
         var result = Validate(Good with { Carats = new Carats(0), HsLines = [new HsLine("7102.31", new Carats(0), new UsDollars(100_409_000))] });
 
-        AssertViolation(result, "carats_hundredths", "more than 0 ct", "0.00 ct");
-        AssertViolation(result, "hs_lines[0].carats_hundredths", "more than 0 ct");
+        AssertViolation(result, "caratsHundredths", "more than 0 ct", "0.00 ct");
+        AssertViolation(result, "hsLines[0].caratsHundredths", "more than 0 ct");
     }
 
     [Fact]
@@ -341,8 +341,8 @@ public class CertificateRulesTests
             HsLines = [new HsLine("7102.31", new Carats(120450), new UsDollars(-100))],
         });
 
-        AssertViolation(result, "value_usd_cents", "cannot be negative", "US$ -1.00");
-        AssertViolation(result, "hs_lines[0].value_usd_cents", "cannot be negative");
+        AssertViolation(result, "valueUsdCents", "cannot be negative", "US$ -1.00");
+        AssertViolation(result, "hsLines[0].valueUsdCents", "cannot be negative");
     }
 
     // --- HS lines
@@ -350,7 +350,7 @@ public class CertificateRulesTests
     [Fact]
     public void At_least_one_hs_line_is_required()
     {
-        AssertViolation(Good with { HsLines = [] }, "hs_lines", "at least one HS line");
+        AssertViolation(Good with { HsLines = [] }, "hsLines", "at least one HS line");
     }
 
     [Theory]
@@ -370,7 +370,7 @@ public class CertificateRulesTests
     public void Synthetic_diamonds_are_refused_with_an_explanation(string hsCode)
     {
         AssertViolation(Good with { HsLines = [new HsLine(hsCode, Good.Carats, Good.Value)] },
-            "hs_lines[0].hs_code", "synthetic", "need no Kimberley Process certificate");
+            "hsLines[0].hsCode", "synthetic", "need no Kimberley Process certificate");
     }
 
     [Theory]
@@ -379,7 +379,7 @@ public class CertificateRulesTests
     public void Worked_diamonds_are_outside_the_kimberley_process(string hsCode)
     {
         AssertViolation(Good with { HsLines = [new HsLine(hsCode, Good.Carats, Good.Value)] },
-            "hs_lines[0].hs_code", "worked", "outside the Kimberley Process");
+            "hsLines[0].hsCode", "worked", "outside the Kimberley Process");
     }
 
     [Theory]
@@ -388,19 +388,19 @@ public class CertificateRulesTests
     public void Other_codes_are_named_as_not_rough_diamonds(string hsCode)
     {
         AssertViolation(Good with { HsLines = [new HsLine(hsCode, Good.Carats, Good.Value)] },
-            "hs_lines[0].hs_code", "not a rough-diamond HS code", "7102.10, 7102.21 or 7102.31");
+            "hsLines[0].hsCode", "not a rough-diamond HS code", "7102.10, 7102.21 or 7102.31");
     }
 
     [Fact]
     public void A_code_without_its_dot_is_refused_with_the_dotted_form()
     {
-        AssertViolation(Good with { HsLines = [new HsLine("710231", Good.Carats, Good.Value)] }, "hs_lines[0].hs_code", "write the HS code as 7102.31");
+        AssertViolation(Good with { HsLines = [new HsLine("710231", Good.Carats, Good.Value)] }, "hsLines[0].hsCode", "write the HS code as 7102.31");
     }
 
     [Fact]
     public void A_missing_hs_code_is_reported()
     {
-        AssertViolation(Good with { HsLines = [new HsLine("", Good.Carats, Good.Value)] }, "hs_lines[0].hs_code", "missing");
+        AssertViolation(Good with { HsLines = [new HsLine("", Good.Carats, Good.Value)] }, "hsLines[0].hsCode", "missing");
     }
 
     [Fact]
@@ -415,23 +415,23 @@ public class CertificateRulesTests
             ],
         };
 
-        AssertViolation(draft, "hs_lines[1].hs_code", "7102.31", "already has a line", "hs_lines[0]");
+        AssertViolation(draft, "hsLines[1].hsCode", "7102.31", "already has a line", "hsLines[0]");
     }
 
     [Fact]
     public void Line_carats_add_up_to_the_certificate_carats()
     {
-        var violation = AssertViolation(Good with { Carats = new Carats(124050) }, "carats_hundredths");
+        var violation = AssertViolation(Good with { Carats = new Carats(124050) }, "caratsHundredths");
 
-        Assert.Equal("carats_hundredths: the HS lines add up to 1,204.50 ct but the certificate says 1,240.50 ct", violation.ToString());
+        Assert.Equal("caratsHundredths: the HS lines add up to 1,204.50 ct but the certificate says 1,240.50 ct", violation.ToString());
     }
 
     [Fact]
     public void Line_values_add_up_to_the_certificate_value()
     {
-        var violation = AssertViolation(Good with { Value = new UsDollars(100_409_001) }, "value_usd_cents");
+        var violation = AssertViolation(Good with { Value = new UsDollars(100_409_001) }, "valueUsdCents");
 
-        Assert.Equal("value_usd_cents: the HS lines add up to US$ 1,004,090.00 but the certificate says US$ 1,004,090.01", violation.ToString());
+        Assert.Equal("valueUsdCents: the HS lines add up to US$ 1,004,090.00 but the certificate says US$ 1,004,090.01", violation.ToString());
     }
 
     [Fact]
@@ -450,8 +450,8 @@ public class CertificateRulesTests
 
         var result = Validate(draft);
 
-        AssertViolation(result, "carats_hundredths", "more than a certificate can hold");
-        AssertViolation(result, "value_usd_cents", "more than a certificate can hold");
+        AssertViolation(result, "caratsHundredths", "more than a certificate can hold");
+        AssertViolation(result, "valueUsdCents", "more than a certificate can hold");
     }
 
     // --- dates
@@ -463,8 +463,8 @@ public class CertificateRulesTests
     [InlineData("2026-07-10T00:00:00")]
     public void Dates_are_written_year_month_day(string date)
     {
-        AssertViolation(Good with { DateOfIssue = date }, "date_of_issue", "not a date", "YYYY-MM-DD");
-        AssertViolation(Good with { DateOfExpiry = date }, "date_of_expiry", "not a date", "YYYY-MM-DD");
+        AssertViolation(Good with { DateOfIssue = date }, "dateOfIssue", "not a date", "YYYY-MM-DD");
+        AssertViolation(Good with { DateOfExpiry = date }, "dateOfExpiry", "not a date", "YYYY-MM-DD");
     }
 
     [Fact]
@@ -472,8 +472,8 @@ public class CertificateRulesTests
     {
         var result = Validate(Good with { DateOfIssue = null, DateOfExpiry = "" });
 
-        AssertViolation(result, "date_of_issue", "missing");
-        AssertViolation(result, "date_of_expiry", "missing");
+        AssertViolation(result, "dateOfIssue", "missing");
+        AssertViolation(result, "dateOfExpiry", "missing");
     }
 
     [Fact]
@@ -481,14 +481,14 @@ public class CertificateRulesTests
     {
         var draft = Good with { DateOfIssue = "2026-07-11" };
 
-        AssertViolation(Validate(draft, Issuing), "date_of_issue", "2026-07-11", "in the future", "2026-07-10");
+        AssertViolation(Validate(draft, Issuing), "dateOfIssue", "2026-07-11", "in the future", "2026-07-10");
     }
 
     [Fact]
     public void A_partners_certificate_may_be_dated_one_day_ahead_for_time_zones()
     {
         AssertValid(Good with { DateOfIssue = "2026-07-11" }, Received);
-        AssertViolation(Good with { DateOfIssue = "2026-07-12" }, "date_of_issue", "in the future");
+        AssertViolation(Good with { DateOfIssue = "2026-07-12" }, "dateOfIssue", "in the future");
     }
 
     [Theory]
@@ -496,7 +496,7 @@ public class CertificateRulesTests
     [InlineData("2026-07-09")]
     public void Expiry_comes_after_issue(string expiry)
     {
-        AssertViolation(Good with { DateOfExpiry = expiry }, "date_of_expiry", "must be after the date of issue 2026-07-10");
+        AssertViolation(Good with { DateOfExpiry = expiry }, "dateOfExpiry", "must be after the date of issue 2026-07-10");
     }
 
     [Fact]
@@ -505,7 +505,7 @@ public class CertificateRulesTests
         var eu = new CertificateRulesContext(Today, ["ZA"], MaxValidityDays: 61);
 
         AssertValid(Good with { DateOfExpiry = "2026-09-09" }, eu);
-        var violation = AssertViolation(Validate(Good with { DateOfExpiry = "2026-09-10" }, eu), "date_of_expiry", "at most 61 days", "2026-09-09");
+        var violation = AssertViolation(Validate(Good with { DateOfExpiry = "2026-09-10" }, eu), "dateOfExpiry", "at most 61 days", "2026-09-09");
 
         Assert.Contains("62 days", violation.Rule);
     }
@@ -514,7 +514,7 @@ public class CertificateRulesTests
     public void The_default_validity_limit_for_issuing_is_183_days()
     {
         AssertValid(Good with { DateOfExpiry = "2027-01-09" }, Issuing);
-        AssertViolation(Validate(Good with { DateOfExpiry = "2027-01-10" }, Issuing), "date_of_expiry", "at most 183 days");
+        AssertViolation(Validate(Good with { DateOfExpiry = "2027-01-10" }, Issuing), "dateOfExpiry", "at most 183 days");
     }
 
     [Fact]
@@ -522,7 +522,7 @@ public class CertificateRulesTests
     {
         AssertValid(Good with { DateOfExpiry = "2027-07-10" }, Received);
         AssertValid(Good with { DateOfExpiry = "2036-07-07" }, Received);
-        AssertViolation(Validate(Good with { DateOfExpiry = "2036-07-08" }, Received), "date_of_expiry", $"at most {CertificateRulesContext.ReceivedMaxValidityDays} days");
+        AssertViolation(Validate(Good with { DateOfExpiry = "2036-07-08" }, Received), "dateOfExpiry", $"at most {CertificateRulesContext.ReceivedMaxValidityDays} days");
     }
 
     // --- free text
@@ -530,8 +530,8 @@ public class CertificateRulesTests
     [Fact]
     public void Free_text_is_bounded()
     {
-        AssertViolation(Good with { SealNumber = new string('S', 101) }, "seal_number", "at most 100");
-        AssertViolation(Good with { QualityCharacteristics = new string('Q', 1001) }, "quality_characteristics", "at most 1,000");
+        AssertViolation(Good with { SealNumber = new string('S', 101) }, "sealNumber", "at most 100");
+        AssertViolation(Good with { QualityCharacteristics = new string('Q', 1001) }, "qualityCharacteristics", "at most 1,000");
         AssertViolation(Good with { Remarks = new string('R', 2001) }, "remarks", "2,001 characters", "at most 2,000");
         AssertValid(Good with { SealNumber = new string('S', 100), QualityCharacteristics = new string('Q', 1000), Remarks = new string('R', 2000) });
     }
@@ -539,8 +539,8 @@ public class CertificateRulesTests
     [Fact]
     public void Free_text_carries_no_control_characters()
     {
-        AssertViolation(Good with { SealNumber = "SADPMR\t884213" }, "seal_number", "control character", "U+0009");
-        AssertViolation(Good with { QualityCharacteristics = "Gem\u0000" }, "quality_characteristics", "control character");
+        AssertViolation(Good with { SealNumber = "SADPMR\t884213" }, "sealNumber", "control character", "U+0009");
+        AssertViolation(Good with { QualityCharacteristics = "Gem\u0000" }, "qualityCharacteristics", "control character");
         AssertViolation(Good with { Remarks = "Lot \u202E13.2017" }, "remarks", "control character", "U+202E");
     }
 
@@ -593,14 +593,14 @@ public class CertificateRulesTests
 
         Assert.False(result.IsValid);
         Assert.Contains(result.Violations, v => v.Field == "number");
-        Assert.Contains(result.Violations, v => v.Field == "hs_lines");
+        Assert.Contains(result.Violations, v => v.Field == "hsLines");
         Assert.Contains(result.Violations, v => v.Field == "exporter");
     }
 
     [Fact]
     public void Messages_never_echo_control_characters_typed_into_a_code()
     {
-        var violation = AssertViolation(Good with { OriginCountries = ["Z\u001BA"] }, "origin_countries[0]", "not an officially assigned");
+        var violation = AssertViolation(Good with { OriginCountries = ["Z\u001BA"] }, "originCountries[0]", "not an officially assigned");
 
         Assert.DoesNotContain('\u001B', violation.Rule);
         Assert.Contains("\\u001B", violation.Rule);

@@ -153,8 +153,8 @@ public sealed class PeerExchangeTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("AE", "BE", "exporting_participant")]
-    [InlineData("ZA", "AE", "importing_participant")]
+    [InlineData("AE", "BE", "exportingParticipant")]
+    [InlineData("ZA", "AE", "importingParticipant")]
     public async Task A_partner_cannot_deliver_a_certificate_naming_another_exporter_or_importer(string exporter, string importer, string field)
     {
         using var za = _net.Credentials("ZA");
@@ -220,7 +220,7 @@ public sealed class PeerExchangeTests : IAsyncLifetime
         var receipt = Receipt.Parser.ParseFrom(verified.Payload.Span);
         Assert.Equal(ReceiptOutcome.Rejected, receipt.Outcome);
         Assert.Equal(ReceiptReason.InvalidCertificate, receipt.Reason);
-        Assert.Contains("carats_hundredths", receipt.ReasonText);
+        Assert.Contains("caratsHundredths", receipt.ReasonText);
         Assert.Null(await _net.FindAsync("BE", message.Certificate.Number));
     }
 

@@ -92,7 +92,7 @@ public sealed class ConfirmationTests : IAsyncLifetime
             DateOfReceipt = "26/11/2026",
         }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        foreach (var field in new[] { "parcels_received:", "carats_received_hundredths:", "date_of_receipt:", "remarks:" })
+        foreach (var field in new[] { "parcelsReceived:", "caratsReceivedHundredths:", "dateOfReceipt:", "remarks:" })
         {
             Assert.Contains(field, e.Status.Detail);
         }
