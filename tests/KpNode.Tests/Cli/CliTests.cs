@@ -104,7 +104,8 @@ public sealed class CliTests
 
         var result = await KpNodeProcess.RunAsync("cert", "issue", "--config", net["ZA"].Config.FilePath, "--file", draft);
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("InvalidArgument", result.Stderr);
+        Assert.Contains("The certificate breaks", result.Stderr);
+        Assert.DoesNotContain("InvalidArgument", result.Stderr); // words for people, not gRPC status names
         foreach (var field in new[] { "originCountries[0]", "parcels", "caratsHundredths", "hsLines[0].hsCode" })
         {
             Assert.Contains(field + ":", result.Stderr);
