@@ -36,9 +36,7 @@ internal sealed class NodeMetrics : IDeliveryMetrics
         _latency = Meter.CreateHistogram("kpnode.delivery.latency", "s",
             "End-to-end delivery latency: from queuing a message to recording the partner's signed receipt",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
-        // Counted as they happen, not from the store at each scrape: LiteDB counts a range of the messages' compound
-        // index only by reading every message in it, which at a million certificates took a scrape 56 s and 1.5 GB
-        // (bench/RESULTS.md). Like any Prometheus counter it starts at 0 with the process.
+        // Counted as they happen: counting the store's messages at each scrape reads the whole message history.
         _receipts = Meter.CreateCounter<long>("kpnode.receipts", "{receipt}",
             "Signed receipts since the node started: received from partners for our messages, and sent by us in answer to their deliveries (again for a redelivery), by outcome");
         foreach (var direction in new[] { "received", "sent" })

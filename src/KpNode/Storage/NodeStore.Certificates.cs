@@ -135,8 +135,7 @@ internal sealed partial class NodeStore
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var counts = new Dictionary<CertificateStatus, long>();
-        // Selecting only the index key lets LiteDB count index keys; LongCount read every document
-        // (a minute for `kpnode status` at a million certificates, see bench/RESULTS.md).
+        // Selecting only the index key lets LiteDB count index keys; LongCount would read every document.
         foreach (var status in Enum.GetValues<CertificateStatus>())
         {
             var (from, to) = OneStatus(status);

@@ -5,10 +5,8 @@ namespace KpNode.Storage;
 /// <summary>Durable writes: the queue they wait in, the writer thread that runs them in groups, and the flush that makes them durable.</summary>
 internal sealed partial class NodeStore
 {
-    // Durable writes wait here for the next group commit, which the store's own writer thread runs (see
-    // DrainQueue). A thread of its own, not the thread pool: it holds the gate for as long as writes keep
-    // coming, and on two cores a pool thread kept busy that way left the gRPC and TLS work queued behind it
-    // (bench/RESULTS.md). Guarded by _queueGate: the queue, whether the writer is draining, whether it stopped.
+    // Durable writes wait here for the writer thread's next group commit; a thread of its own, because one held that
+    // long would starve the pool's gRPC and TLS work (bench/RESULTS.md, "Decisions"). Guarded by _queueGate.
     private const int MaxGroup = 64;
     private readonly Lock _queueGate = new();
     private readonly List<IQueuedWrite> _queued = [];
@@ -82,9 +80,7 @@ internal sealed partial class NodeStore
 
     /// <summary>
     /// Group commit: runs the queued durable writes, up to <see cref="MaxGroup"/> at a time, in one LiteDB
-    /// transaction each group. A commit writes every page it dirtied (index pages included) to the log, so
-    /// one transaction per certificate wrote about 540 KiB and one per group of 1,000 about 19 KiB per
-    /// certificate (bench/RESULTS.md); concurrent deliveries and receipts now share their pages and commit.
+    /// transaction each group, so that concurrent writes share the pages a commit rewrites and one fsync.
     /// </summary>
     private void DrainQueue()
     {

@@ -4,21 +4,19 @@ namespace KpNode.Storage;
 internal sealed partial class NodeStore
 {
     // Every index is paid for on every write: inserting or moving one key rewrites the skip-list pages around it,
-    // and a commit writes each dirty 8 KiB page in full. So each collection keeps only the indexes its queries use
-    // (bench/RESULTS.md measured what each costs).
+    // and a commit writes each dirty 8 KiB page in full. So each collection keeps only the indexes its queries use.
     //
     // Compound keys as index expressions: LiteDB uses one index per query, and these are the selective ones.
     // Enums are stored by name (see StoreMapper), so the keys read "Outbound/Pending/IN/<message id>". A lane asks
     // for its partner's oldest pending messages each time it wakes: message ids are UUIDv7, so within one partner's
-    // range the index is in creation order and LiteDB reads the first page and stops (ordering by CreatedAt made it
-    // read and sort every pending message: 0.1-0.2 s per batch at 10,000 pending). The dispatcher asks for one
+    // range the index is in creation order and LiteDB reads the first page and stops, where ordering by CreatedAt
+    // would read and sort every pending message. The dispatcher asks for one
     // direction and status across partners: a wider range of the same index. Counting a range reads each message in
     // it (LiteDB counts index keys alone only for a one-field index), so nothing counts the delivered or received ones.
     private const string DirectionStatusPartnerIndex = "$.Direction + '/' + $.Status + '/' + $.Partner + '/' + $._id";
     private const string DirectionStatusPartnerIndexName = "DirectionStatusPartnerId";
     // Status, partner and number ("Issued/IN/AE-2026-000123", see CertificateDocument.StatusKey), the certificates'
-    // one index besides the number and the date of issue. Each index costs every write about two 8 KiB pages; this
-    // one replaced a status index and a partner+status+number one (bench/RESULTS.md):
+    // one index besides the number and the date of issue, serving:
     // - an operator's page ("Issued, IN") is a range of it in page order, so LiteDB reads the page and stops, where
     //   partner + status alone made it read and sort every match (seconds at 100,000 certificates); a partner's page
     //   across statuses merges one such range per status;

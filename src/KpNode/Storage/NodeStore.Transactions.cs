@@ -116,7 +116,6 @@ internal sealed partial class NodeStore
             _flusher.Committed(dataFileWritten: checkpointed);
             if (checkpointed)
             {
-                // The commit's own work is a small part of that time (about 0.2 ms against ~10).
                 Interlocked.Increment(ref _checkpoints);
                 Interlocked.Add(ref _checkpointTicks, commitTicks);
             }

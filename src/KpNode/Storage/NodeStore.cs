@@ -24,21 +24,16 @@ internal sealed partial class NodeStore : INodeStore, IDisposable
     private readonly LogFlusher _flusher;
     private readonly string _dataPath;
     private readonly string _logPath;
-    // Writers take turns through this gate. Durable writes wait for their turn asynchronously: under load
-    // many callers queue here, and blocking thread-pool threads on a spinning lock burned a third of the
-    // store's CPU on two cores (see bench/RESULTS.md).
+    // Writers take turns through this gate, waiting asynchronously: blocking pool threads on a lock starves the node under load.
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     // The managed thread id inside a write, 0 when none: refuses a write nested in another on the same thread.
     private int _writerThread;
-    // Id and hash of the last committed audit entry, so appending one does not query for it every time (it was
-    // a tenth of a write's cost); null until read, and forgotten whenever a write rolls back. Guarded by the gate.
+    // Id and hash of the last committed audit entry, so appending one does not query for it; null until read, and
+    // forgotten whenever a write rolls back. Guarded by the gate.
     private (long Id, string Hash)? _auditTail;
 
-    // LiteDB copies its write-ahead log into the data file (and fsyncs it) inside whichever commit takes the log
-    // past this many pages: that commit takes ~10 ms instead of ~0.2. Checkpointing from the writer thread instead,
-    // whenever it found nothing queued, made every fsync slower (the checkpoint's writes to the data file overlapped
-    // the flushes of the commits before it): steady p99 21-57 ms against 17-18 ms with LiteDB's own
-    // (bench/RESULTS.md). So the store keeps LiteDB's checkpoint, and only counts it.
+    // LiteDB checkpoints its write-ahead log inside whichever commit takes it past this many pages; the store keeps
+    // that and only counts it, because checkpoints of our own slowed every fsync (bench/RESULTS.md, "Decisions").
     internal const int CheckpointPages = 1000;
     private volatile bool _disposed;
     // Group commits, the durable writes they committed and the Stopwatch ticks they took (see Activity).
