@@ -34,4 +34,13 @@ internal static class CircuitWords
         CircuitState.Isolated => "Isolated",
         _ => "",
     };
+
+    /// <summary>The Prometheus label value of kpnode_partner_circuit_state.</summary>
+    public static string MetricLabel(PollyCircuit state) => state switch
+    {
+        PollyCircuit.Closed => "closed",
+        PollyCircuit.HalfOpen => "half_open",
+        PollyCircuit.Open => "open",
+        _ => "isolated",
+    };
 }

@@ -93,7 +93,7 @@ internal sealed class NodeMetrics : IDeliveryMetrics
             "s", "Age of the oldest message waiting for each partner (0 when none)");
         Meter.CreateObservableGauge("kpnode.partner.circuit_state", () => outbox.Lanes.SelectMany(l =>
                 new[] { CircuitState.Closed, CircuitState.HalfOpen, CircuitState.Open, CircuitState.Isolated }.Select(s =>
-                    new Measurement<int>(l.CircuitState == s ? 1 : 0, Partner(l), new("state", CircuitName(s))))),
+                    new Measurement<int>(l.CircuitState == s ? 1 : 0, Partner(l), new("state", CircuitWords.MetricLabel(s))))),
             null, "Circuit breaker state per partner: 1 for the current state");
         Meter.CreateObservableGauge("kpnode.partner.reachable", () => outbox.Lanes
                 .Where(l => PartnerReachabilityOf(l) != PartnerReachability.Unspecified)
@@ -146,14 +146,6 @@ internal sealed class NodeMetrics : IDeliveryMetrics
 
     private static KeyValuePair<string, object?>[] Credential(ExpiryEntry e) =>
         [new("certificate", e.Role.ToString()), new("owner", e.Owner)];
-
-    internal static string CircuitName(CircuitState s) => s switch
-    {
-        CircuitState.Closed => "closed",
-        CircuitState.HalfOpen => "half_open",
-        CircuitState.Open => "open",
-        _ => "isolated",
-    };
 
     /// <summary>Reachable when the last thing we know is an answer or a call from the partner; unreachable when it is a failure that never reached its service.</summary>
     public static PartnerReachability PartnerReachabilityOf(PartnerLane lane) =>
