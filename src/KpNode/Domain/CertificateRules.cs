@@ -35,7 +35,7 @@ internal static class CertificateRules
         var exporting = CheckParticipant("exportingParticipant", draft.ExportingParticipant, "exporting", violations);
         var importing = CheckParticipant("importingParticipant", draft.ImportingParticipant, "importing", violations);
         CheckParticipantsDiffer(exporting, importing, violations);
-        CheckRequiredText("exportingAuthority", draft.ExportingAuthority, "the exporting (issuing) authority", MaxAuthorityLength, allowLineBreaks: false, violations);
+        FreeText.CheckRequired("exportingAuthority", draft.ExportingAuthority, "the exporting (issuing) authority", MaxAuthorityLength, allowLineBreaks: false, violations);
         CheckParty("exporter", draft.Exporter, exporting, "exporting", violations);
         CheckParty("importer", draft.Importer, importing, "importing", violations);
         CheckParcels(draft.Parcels, violations);
@@ -43,11 +43,11 @@ internal static class CertificateRules
         var lines = draft.HsLines ?? [];
         CheckHsLines(lines, draft.Carats, draft.Value, violations);
         var (issue, expiry) = CheckDates(draft.DateOfIssue, draft.DateOfExpiry, ctx, violations);
-        CheckOptionalText("sealNumber", draft.SealNumber, "the seal number", MaxSealNumberLength, allowLineBreaks: false, violations);
-        CheckOptionalText("qualityCharacteristics", draft.QualityCharacteristics, "the quality characteristics", MaxQualityCharacteristicsLength, allowLineBreaks: true, violations);
-        CheckOptionalText("remarks", draft.Remarks, "the remarks", MaxRemarksLength, allowLineBreaks: true, violations);
+        FreeText.CheckOptional("sealNumber", draft.SealNumber, "the seal number", MaxSealNumberLength, allowLineBreaks: false, violations);
+        FreeText.CheckOptional("qualityCharacteristics", draft.QualityCharacteristics, "the quality characteristics", MaxQualityCharacteristicsLength, allowLineBreaks: true, violations);
+        FreeText.CheckOptional("remarks", draft.Remarks, "the remarks", MaxRemarksLength, allowLineBreaks: true, violations);
         CheckReplaces(draft.Replaces, draft.Number, ctx, violations);
-        CheckOptionalText("originZone", draft.OriginZone, "the zone of origin", MaxOriginZoneLength, allowLineBreaks: false, violations);
+        FreeText.CheckOptional("originZone", draft.OriginZone, "the zone of origin", MaxOriginZoneLength, allowLineBreaks: false, violations);
 
         if (violations.Count > 0 || issue is not { } dateOfIssue || expiry is not { } dateOfExpiry)
             return new ValidationResult(null, violations);
@@ -184,8 +184,8 @@ internal static class CertificateRules
             violations.Add(new(field, $"the {field} (name, address and country) is missing"));
             return;
         }
-        CheckRequiredText($"{field}.name", party.Name, $"the {field}'s name", MaxNameLength, allowLineBreaks: false, violations);
-        CheckRequiredText($"{field}.address", party.Address, $"the {field}'s address", MaxAddressLength, allowLineBreaks: true, violations);
+        FreeText.CheckRequired($"{field}.name", party.Name, $"the {field}'s name", MaxNameLength, allowLineBreaks: false, violations);
+        FreeText.CheckRequired($"{field}.address", party.Address, $"the {field}'s address", MaxAddressLength, allowLineBreaks: true, violations);
         if (!CheckCountryCode($"{field}.country", party.Country, $"the {field}'s country", required: true, violations) || participant is null)
             return;
 
@@ -304,54 +304,6 @@ internal static class CertificateRules
             violations.Add(new(field, $"only a certificate of the same issuer can be replaced: {Quote(replaces)} must begin with {AllowedPrefixes(ctx)}"));
     }
 
-    private static void CheckRequiredText(string field, string? text, string what, int maxLength, bool allowLineBreaks, List<Violation> violations)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-            violations.Add(new(field, $"{what} is missing"));
-        else
-            CheckText(field, text, what, maxLength, allowLineBreaks, violations);
-    }
-
-    private static void CheckOptionalText(string field, string? text, string what, int maxLength, bool allowLineBreaks, List<Violation> violations)
-    {
-        if (!string.IsNullOrEmpty(text))
-            CheckText(field, text, what, maxLength, allowLineBreaks, violations);
-    }
-
-    private static void CheckText(string field, string text, string what, int maxLength, bool allowLineBreaks, List<Violation> violations)
-    {
-        if (text.Length > maxLength)
-            violations.Add(new(field, $"too long: {text.Length.ToString("N0", CultureInfo.InvariantCulture)} characters, where at most {maxLength.ToString("N0", CultureInfo.InvariantCulture)} are allowed in {what}"));
-        if (FirstForbiddenCharacter(text, allowLineBreaks) is { } bad)
-            violations.Add(new(field, char.IsSurrogate(bad)
-                ? $"there is a broken character (U+{(int)bad:X4}) in {what}, which cannot be signed faithfully; retype the text"
-                : $"there is an invisible control character (U+{(int)bad:X4}) in {what}; remove it"));
-    }
-
-    // Control characters hide or reorder text on a printed or displayed certificate (bidi
-    // overrides can make "7102.31" read otherwise), and a lone surrogate would be altered by
-    // UTF-8 encoding, so what is signed would differ from what was checked.
-    private static char? FirstForbiddenCharacter(string text, bool allowLineBreaks)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var ch = text[i];
-            if (char.IsHighSurrogate(ch) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-                continue;
-            }
-            if (ch == '\n' && allowLineBreaks)
-                continue;
-            if (char.IsSurrogate(ch) || char.IsControl(ch) || IsBidiControl(ch))
-                return ch;
-        }
-        return null;
-    }
-
-    private static bool IsBidiControl(char ch) =>
-        ch is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
-
     private static bool HasAllowedPrefix(string number, CertificateRulesContext ctx) =>
         ctx.AllowedNumberPrefixes is not { Count: > 0 } prefixes
         || prefixes.Contains(CertificateNumber.Prefix(number), StringComparer.Ordinal);
@@ -379,7 +331,7 @@ internal static class CertificateRules
         var quoted = new StringBuilder("'");
         foreach (var ch in text.Length > shown ? text[..shown] : text)
         {
-            if (char.IsControl(ch) || char.IsSurrogate(ch) || IsBidiControl(ch))
+            if (char.IsControl(ch) || char.IsSurrogate(ch) || FreeText.IsBidiControl(ch))
                 quoted.Append(CultureInfo.InvariantCulture, $"\\u{(int)ch:X4}");
             else
                 quoted.Append(ch);

@@ -69,11 +69,8 @@ internal static class ImportReportRules
             violations.Add(new Violation("dateOfReceipt", $"{report.DateOfReceipt} is in the future"));
         }
 
-        if (report.Remarks.Length > CertificateRules.MaxRemarksLength)
-        {
-            violations.Add(new Violation("remarks", $"at most {CertificateRules.MaxRemarksLength} characters"));
-        }
-        else if (detained && string.IsNullOrWhiteSpace(report.Remarks))
+        FreeText.CheckOptional("remarks", report.Remarks, "the remarks", CertificateRules.MaxRemarksLength, allowLineBreaks: true, violations);
+        if (detained && string.IsNullOrWhiteSpace(report.Remarks))
         {
             violations.Add(new Violation("remarks", "say why the shipment is detained"));
         }

@@ -191,9 +191,10 @@ internal sealed partial class CertificateWorkflow
                     $"certificateNumber: {partner.Code} issued no certificate {voided.CertificateNumber} to {Us}");
             }
 
-            if (string.IsNullOrWhiteSpace(voided.Reason) || voided.Reason.Length > MaxVoidReasonLength)
+            if (string.IsNullOrWhiteSpace(voided.Reason) || voided.Reason.Length > MaxVoidReasonLength
+                || FreeText.FirstForbiddenCharacter(voided.Reason, allowLineBreaks: true) is not null)
             {
-                return Judgement.Reject(ReceiptReason.InvalidMessage, $"reason: required, at most {MaxVoidReasonLength} characters");
+                return Judgement.Reject(ReceiptReason.InvalidMessage, $"reason: required, at most {MaxVoidReasonLength} characters, without control characters");
             }
 
             if (cert.VoidByExporter(partner.Code, voided.Reason, voided.Header.MessageId, now) is { } refusal)

@@ -146,6 +146,13 @@ internal sealed partial class CertificateWorkflow
             throw WorkflowException.Invalid("reason", $"say why the certificate is voided (e.g. shipment not sent), at most {MaxVoidReasonLength} characters");
         }
 
+        var textProblems = new List<Violation>();
+        FreeText.Check("reason", reason, "the reason", MaxVoidReasonLength, allowLineBreaks: true, textProblems);
+        if (textProblems.Count > 0)
+        {
+            throw WorkflowException.Invalid(textProblems, "The void");
+        }
+
         var (held, partner) = await store.WriteDurableAsync(w =>
         {
             var cert = w.FindCertificate(number)
