@@ -71,7 +71,7 @@ internal static class DemoCommand
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
         {
-            Step($"ZA's node refused the draft ({e.StatusCode}); nothing was stored or sent:");
+            Step("ZA's node refused the draft; nothing was stored or sent:");
             AnsiConsole.WriteLine(e.Status.Detail);
         }
 
