@@ -191,10 +191,9 @@ internal sealed partial class CertificateWorkflow
                     $"certificateNumber: {partner.Code} issued no certificate {voided.CertificateNumber} to {Us}");
             }
 
-            if (string.IsNullOrWhiteSpace(voided.Reason) || voided.Reason.Length > MaxVoidReasonLength
-                || FreeText.FirstForbiddenCharacter(voided.Reason, allowLineBreaks: true) is not null)
+            if (VoidReasonProblem(voided.Reason) is { } problem)
             {
-                return Judgement.Reject(ReceiptReason.InvalidMessage, $"reason: required, at most {MaxVoidReasonLength} characters, without control characters");
+                return Judgement.Reject(ReceiptReason.InvalidMessage, problem.ToString());
             }
 
             if (cert.VoidByExporter(partner.Code, voided.Reason, voided.Header.MessageId, now) is { } refusal)

@@ -9,6 +9,19 @@ internal sealed partial class CertificateWorkflow
 {
     private const int MaxVoidReasonLength = 1000;
 
+    /// <summary>The rule of a void's reason, the same for the exporter who writes it and the importer who receives it.</summary>
+    private static Violation? VoidReasonProblem(string reason)
+    {
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            return new Violation("reason", "say why the certificate is voided (e.g. shipment not sent)");
+        }
+
+        var problems = new List<Violation>();
+        FreeText.Check("reason", reason, "the reason", MaxVoidReasonLength, allowLineBreaks: true, problems);
+        return problems.FirstOrDefault();
+    }
+
     /// <summary>
     /// Issues a certificate from a draft: all rules checked at once, then numbered, signed, stored with its outbox
     /// message. Returns both as stored, so the caller can show the signed envelope without reading it back.
@@ -141,16 +154,9 @@ internal sealed partial class CertificateWorkflow
         }
 
         reason = reason.Trim();
-        if (reason.Length == 0 || reason.Length > MaxVoidReasonLength)
+        if (VoidReasonProblem(reason) is { } problem)
         {
-            throw WorkflowException.Invalid("reason", $"say why the certificate is voided (e.g. shipment not sent), at most {MaxVoidReasonLength} characters");
-        }
-
-        var textProblems = new List<Violation>();
-        FreeText.Check("reason", reason, "the reason", MaxVoidReasonLength, allowLineBreaks: true, textProblems);
-        if (textProblems.Count > 0)
-        {
-            throw WorkflowException.Invalid(textProblems, "The void");
+            throw WorkflowException.Invalid([problem], "The void");
         }
 
         var (held, partner) = await store.WriteDurableAsync(w =>
