@@ -34,7 +34,16 @@ internal static class KpNodeCli
 
     internal static Option<bool> JsonOption() => new("--json") { Description = "Print JSON for scripts instead of tables" };
 
-    /// <summary>Runs a command body, turning the failures a person can fix into one clear message and exit code 1.</summary>
+    /// <summary>Exit code of a command that failed; the message on stderr says why.</summary>
+    internal const int Failed = 1;
+
+    /// <summary>Exit code when the configuration (or the PKI, or the data directory it names) cannot be used: nothing was done.</summary>
+    internal const int ConfigurationUnusable = 2;
+
+    /// <summary>
+    /// Runs a command body, turning the failures a person can fix into one clear message, without a stack trace:
+    /// exit code 2 for a configuration that cannot be used, 1 for any other failure.
+    /// </summary>
     internal static async Task<int> Guard(Func<Task<int>> body)
     {
         try
@@ -43,7 +52,7 @@ internal static class KpNodeCli
         }
         catch (ConfigurationProblemException e)
         {
-            return Fail(e.Message);
+            return Fail(e.Message, ConfigurationUnusable);
         }
         catch (PkiFileException e)
         {
@@ -63,11 +72,11 @@ internal static class KpNodeCli
         }
     }
 
-    internal static int Fail(string message)
+    internal static int Fail(string message, int exitCode = Failed)
     {
         AnsiConsole.Console.Profile.Out.Writer.Flush();
-        Console.Error.WriteLine("error: " + message);
-        return 1;
+        Console.Error.WriteLine("Error: " + message);
+        return exitCode;
     }
 
     private static string Inner(RpcException e)

@@ -35,6 +35,10 @@ internal sealed class NodeConfig
 
     public string Participant => Options.Participant;
 
+    /// <summary>The participants named under Node:AdmittedParticipants, which the certificate rules accept besides the built-in table.</summary>
+    public IReadOnlyList<KpParticipant> AdmittedParticipants =>
+        [.. Options.AdmittedParticipants.Select(a => new KpParticipant(a.Code, a.Name, ParticipantKind.Participant))];
+
     /// <summary>Loads and checks the file; throws <see cref="ConfigurationProblemException"/> listing every problem.</summary>
     public static NodeConfig Load(string path, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
     {
@@ -56,10 +60,11 @@ internal sealed class NodeConfig
         }
         catch (Exception e) when (e is FormatException or InvalidDataException or IOException)
         {
-            throw new ConfigurationProblemException(fullPath, [$"the file is not valid JSON: {e.InnerException?.Message ?? e.Message}"]);
+            throw new ConfigurationProblemException(fullPath, [JsonProblem(fullPath, e)]);
         }
 
         var problems = new List<string>();
+        problems.AddRange(UnknownKeys.Check(configuration.GetSection(ConfigKeys.Node), typeof(NodeOptions)));
         configuration = WithoutBadEnums(configuration, problems);
         var options = new NodeOptions();
         try
@@ -79,6 +84,21 @@ internal sealed class NodeConfig
         }
 
         return new NodeConfig(fullPath, configuration, options);
+    }
+
+    /// <summary>A JSON syntax error with its place in the file (1-based line and column), as an editor shows it.</summary>
+    private static string JsonProblem(string path, Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Text.Json.JsonException { LineNumber: { } line, BytePositionInLine: { } column } json)
+            {
+                var what = json.Message.Split(" LineNumber:", 2)[0].Trim();
+                return $"{path}: line {line + 1}, column {column + 1}: the file is not valid JSON: {what}";
+            }
+        }
+
+        return $"{path}: the file is not valid JSON: {e.InnerException?.Message ?? e.Message}";
     }
 
     /// <summary>Every problem the sections' validators find, in the order of the file.</summary>

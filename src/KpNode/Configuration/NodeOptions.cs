@@ -29,6 +29,12 @@ internal sealed class NodeOptions
 
     public List<PartnerOptions> Partners { get; set; } = [];
 
+    /// <summary>
+    /// Participants admitted to the KP after this release, named explicitly so that a code outside the built-in
+    /// table is accepted (as our participant, a partner, or a certificate's importing side) only on purpose.
+    /// </summary>
+    public List<AdmittedParticipantOptions> AdmittedParticipants { get; set; } = [];
+
     /// <summary>Longest allowed span from date of issue to date of expiry (EU: 2 months).</summary>
     public int MaxValidityDays { get; set; } = 183;
 
@@ -59,6 +65,16 @@ internal sealed class TradePolicyOptions
 
     /// <summary>Refuse "mixed origin" certificates, whose origins cannot be checked against RefusedOrigins.</summary>
     public bool RefuseMixedOrigin { get; set; }
+}
+
+/// <summary>A participant admitted after this release: its KP code, its name, and the date of its admission (yyyy-MM-dd).</summary>
+internal sealed class AdmittedParticipantOptions
+{
+    public string Code { get; set; } = "";
+
+    public string Name { get; set; } = "";
+
+    public string Admitted { get; set; } = "";
 }
 
 /// <summary>One trading partner: who it is, where its node listens, and the root we trust for it.</summary>

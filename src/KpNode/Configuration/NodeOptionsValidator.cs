@@ -19,6 +19,15 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         {
             yield return $"{ConfigKeys.Key(N, "Participant")}: '{o.Participant}' is not a participant code (2-8 capital letters or digits, e.g. ZA)";
         }
+        else if (!IsKpParticipant(o, o.Participant))
+        {
+            yield return NotAParticipant(ConfigKeys.Key(N, "Participant"), o.Participant);
+        }
+
+        foreach (var problem in CheckAdmitted(o))
+        {
+            yield return problem;
+        }
 
         if (o.IssuingPrefixes.Count == 0)
         {
@@ -53,6 +62,11 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             {
                 yield return ListenAddress.Problem(ConfigKeys.Key(N, key), value);
             }
+        }
+
+        foreach (var clash in EndpointClashes.Check(o))
+        {
+            yield return clash;
         }
 
         if (o.MaxValidityDays is < 1 or > 3650)
@@ -90,6 +104,10 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             if (!IsParticipantCode(p.Participant))
             {
                 yield return $"{ConfigKeys.Partner(i, "Participant")}: '{p.Participant}' is not a participant code";
+            }
+            else if (!IsKpParticipant(o, p.Participant))
+            {
+                yield return NotAParticipant(ConfigKeys.Partner(i, "Participant"), p.Participant);
             }
             else if (p.Participant == o.Participant)
             {
@@ -137,6 +155,41 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             }
         }
     }
+
+    private static IEnumerable<string> CheckAdmitted(NodeOptions o)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < o.AdmittedParticipants.Count; i++)
+        {
+            var a = o.AdmittedParticipants[i];
+            string K(string key) => $"{ConfigKeys.Key(ConfigKeys.Node, "AdmittedParticipants", i)}:{key}";
+            if (!IsParticipantCode(a.Code))
+            {
+                yield return $"{K("Code")}: '{a.Code}' is not a participant code (2-8 capital letters or digits)";
+            }
+            else if (!seen.Add(a.Code))
+            {
+                yield return $"{K("Code")}: {a.Code} is listed twice";
+            }
+
+            if (string.IsNullOrWhiteSpace(a.Name))
+            {
+                yield return $"{K("Name")}: required (the participant's name, as the KP lists it)";
+            }
+
+            if (!DateOnly.TryParseExact(a.Admitted, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+            {
+                yield return $"{K("Admitted")}: '{a.Admitted}' is not a date yyyy-MM-dd (the day the KP admitted {a.Code})";
+            }
+        }
+    }
+
+    /// <summary>True for a code of the built-in KP table or one named under Node:AdmittedParticipants.</summary>
+    private static bool IsKpParticipant(NodeOptions o, string code) =>
+        KpParticipants.IsKnown(code) || o.AdmittedParticipants.Any(a => a.Code == code);
+
+    private static string NotAParticipant(string key, string code) =>
+        $"{key}: {code} is not a KP participant; if it was admitted after this release, add it under {ConfigKeys.Key(ConfigKeys.Node, "AdmittedParticipants")} (Code, Name, Admitted)";
 
     public static string StandingProblem(int partner, string value) =>
         $"{ConfigKeys.Partner(partner, "Standing")}: '{value}' is not Active, Suspended or Partial";

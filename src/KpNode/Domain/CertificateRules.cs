@@ -32,8 +32,8 @@ internal static class CertificateRules
         var origins = draft.OriginCountries ?? [];
         CheckOrigin(origins, draft.MixedOrigin, violations);
         CheckCountryCode("provenanceCountry", draft.ProvenanceCountry, "the country of provenance", required: false, violations);
-        var exporting = CheckParticipant("exportingParticipant", draft.ExportingParticipant, "exporting", violations);
-        var importing = CheckParticipant("importingParticipant", draft.ImportingParticipant, "importing", violations);
+        var exporting = CheckParticipant("exportingParticipant", draft.ExportingParticipant, "exporting", ctx, violations);
+        var importing = CheckParticipant("importingParticipant", draft.ImportingParticipant, "importing", ctx, violations);
         CheckParticipantsDiffer(exporting, importing, violations);
         FreeText.CheckRequired("exportingAuthority", draft.ExportingAuthority, "the exporting (issuing) authority", MaxAuthorityLength, allowLineBreaks: false, violations);
         CheckParty("exporter", draft.Exporter, exporting, "exporting", violations);
@@ -145,14 +145,14 @@ internal static class CertificateRules
         return false;
     }
 
-    private static KpParticipant? CheckParticipant(string field, string? code, string side, List<Violation> violations)
+    private static KpParticipant? CheckParticipant(string field, string? code, string side, CertificateRulesContext ctx, List<Violation> violations)
     {
         if (string.IsNullOrWhiteSpace(code))
         {
             violations.Add(new(field, $"the {side} participant is missing; give its KP code, e.g. ZA, or EU"));
             return null;
         }
-        if (KpParticipants.Find(code) is { } participant)
+        if (ctx.FindParticipant(code) is { } participant)
             return participant;
 
         var meant = code.Trim().ToUpperInvariant();

@@ -16,6 +16,13 @@ internal sealed record CertificateRulesContext(
     int FutureIssueToleranceDays = 0,
     bool NumberRequired = true)
 {
+    /// <summary>Participants admitted after this release (from Node:AdmittedParticipants), accepted besides <see cref="KpParticipants"/>.</summary>
+    public IReadOnlyList<KpParticipant> AdmittedParticipants { get; init; } = [];
+
+    /// <summary>The participant with this code, from the built-in table or the admitted ones, or null.</summary>
+    public KpParticipant? FindParticipant(string? code) =>
+        KpParticipants.Find(code) ?? AdmittedParticipants.FirstOrDefault(p => p.Code == code);
+
     /// <summary>About six months, when a participant sets no shorter limit.</summary>
     public const int DefaultMaxValidityDays = 183;
 

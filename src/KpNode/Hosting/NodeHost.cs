@@ -5,6 +5,7 @@ using KpNode.Configuration;
 using KpNode.Diagnostics;
 using KpNode.Operations;
 using KpNode.PeerApi;
+using KpNode.Storage;
 using KpNode.Trust;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -32,10 +33,12 @@ internal sealed class NodeHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ListenOptions _peer;
     private readonly ListenOptions _local;
+    private readonly DataDirectoryLock _dataLock;
 
-    private NodeHost(WebApplication app, NodeConfig config, ListenOptions peer, ListenOptions local)
+    private NodeHost(WebApplication app, NodeConfig config, ListenOptions peer, ListenOptions local, DataDirectoryLock dataLock)
     {
         _app = app;
+        _dataLock = dataLock;
         Config = config;
         _peer = peer;
         _local = local;
@@ -57,8 +60,26 @@ internal sealed class NodeHost : IAsyncDisposable
     public static async Task<NodeHost> StartAsync(NodeConfig config, NodeHostSettings? settings = null, CancellationToken ct = default)
     {
         settings ??= new NodeHostSettings();
-        var credentials = LoadCredentials(config);
+        var credentials = LoadCredentials(config, settings.Time.GetUtcNow());
         var partners = Partners.Load(config);
+        // Before anything opens the store or writes beside it: a second process on the same store corrupts it.
+        var dataLock = LockDataDirectory(config);
+        try
+        {
+            return await StartLockedAsync(config, settings, credentials, partners, dataLock, ct);
+        }
+        catch
+        {
+            dataLock.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<NodeHost> StartLockedAsync(NodeConfig config, NodeHostSettings settings, ParticipantCredentials credentials,
+        Partners partners, DataDirectoryLock dataLock, CancellationToken ct)
+    {
+        // The host logs a failed start with its stack trace; the failures a person can fix are reported once, in words, by the caller.
+        var starting = true;
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -84,6 +105,7 @@ internal sealed class NodeHost : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= settings.MinimumLogLevel && (!starting || level < LogLevel.Error));
         builder.Services
             .AddNodeOptions(config)
             .AddSingleton(settings.Time)
@@ -116,8 +138,7 @@ internal sealed class NodeHost : IAsyncDisposable
         catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
             await app.DisposeAsync();
-            throw new ConfigurationProblemException(config.FilePath,
-                [$"{ConfigKeys.Key(ConfigKeys.Node, "PeerEndpoint")} / {ConfigKeys.Key(ConfigKeys.Node, "LocalEndpoint")} / {ConfigKeys.Key(ConfigKeys.Operations, "Endpoint")}: a port is already in use ({e.Message}); stop the other process or choose another port"]);
+            throw new ConfigurationProblemException(config.FilePath, [EndpointClashes.InUseByAnotherProcess(config, e.Message)]);
         }
         catch (Exception e) when (e is OptionsValidationException or AggregateException { InnerExceptions: [OptionsValidationException, ..] })
         {
@@ -126,8 +147,13 @@ internal sealed class NodeHost : IAsyncDisposable
             throw new ConfigurationProblemException(config.FilePath, failures.ToList());
         }
 
+        finally
+        {
+            starting = false;
+        }
+
         var listening = app.Services.GetRequiredService<NodeListeners>();
-        var host = new NodeHost(app, config, listening.Peer!, listening.Local!);
+        var host = new NodeHost(app, config, listening.Peer!, listening.Local!, dataLock);
         var logger = app.Services.GetRequiredService<ILogger<NodeHost>>();
         Log.NodeStarted(logger, config.Participant, host.PeerAddress.ToString(), host.LocalAddress.ToString());
         app.Lifetime.ApplicationStopping.Register(() => Log.NodeStopping(logger, config.Participant));
@@ -158,7 +184,25 @@ internal sealed class NodeHost : IAsyncDisposable
         return captured!;
     }
 
-    private static ParticipantCredentials LoadCredentials(NodeConfig config)
+    private static DataDirectoryLock LockDataDirectory(NodeConfig config)
+    {
+        try
+        {
+            return DataDirectoryLock.Acquire(config.Options.DataDirectory);
+        }
+        catch (DataDirectoryInUseException e)
+        {
+            throw new ConfigurationProblemException(config.FilePath,
+                [$"{ConfigKeys.Key(ConfigKeys.Node, "DataDirectory")}: {e.Message}; stop that node first, or give this one its own DataDirectory (two processes on one store corrupt it)"]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationProblemException(config.FilePath,
+                [$"{ConfigKeys.Key(ConfigKeys.Node, "DataDirectory")}: cannot lock {config.Options.DataDirectory} ({e.Message})"]);
+        }
+    }
+
+    private static ParticipantCredentials LoadCredentials(NodeConfig config, DateTimeOffset now)
     {
         ParticipantCredentials credentials;
         try
@@ -177,6 +221,14 @@ internal sealed class NodeHost : IAsyncDisposable
                 [$"{ConfigKeys.Key(ConfigKeys.Node, "PkiDirectory")}: the certificates in {config.Options.PkiDirectory} belong to {named ?? "no participant"}, but {ConfigKeys.Key(ConfigKeys.Node, "Participant")} is {config.Participant}"]);
         }
 
+        var problems = OwnCredentials.Problems(credentials, config.Options.PkiDirectory, config.Participant, now);
+        if (problems.Count > 0)
+        {
+            credentials.Dispose();
+            throw new ConfigurationProblemException(config.FilePath,
+                [.. problems.Select(p => $"{ConfigKeys.Key(ConfigKeys.Node, "PkiDirectory")}: {p}")]);
+        }
+
         return credentials;
     }
 
@@ -188,5 +240,7 @@ internal sealed class NodeHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.DisposeAsync();
+        // Only once the store is closed may another process open it.
+        _dataLock.Dispose();
     }
 }

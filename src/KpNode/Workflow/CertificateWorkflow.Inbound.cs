@@ -136,7 +136,7 @@ internal sealed partial class CertificateWorkflow
         }
 
         var result = CertificateRules.Validate(CertificateMapping.ToDraft(certificate),
-            CertificateRulesContext.ForReceived(Today, partner.NumberPrefixes));
+            CertificateRulesContext.ForReceived(Today, partner.NumberPrefixes) with { AdmittedParticipants = config.AdmittedParticipants });
         return new Inbound(issued.Header, certificate.Number, (w, now) =>
         {
             if (!result.IsValid)

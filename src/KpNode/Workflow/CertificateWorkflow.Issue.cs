@@ -30,7 +30,7 @@ internal sealed partial class CertificateWorkflow
     {
         var draft = WithDefaults(submitted);
         var result = CertificateRules.Validate(draft,
-            CertificateRulesContext.ForIssuing(Today, config.Options.IssuingPrefixes, config.Options.MaxValidityDays));
+            CertificateRulesContext.ForIssuing(Today, config.Options.IssuingPrefixes, config.Options.MaxValidityDays) with { AdmittedParticipants = config.AdmittedParticipants });
         var violations = result.Violations.ToList();
         if (draft.ExportingParticipant != Us)
         {
