@@ -34,6 +34,9 @@ internal sealed partial class ChildNode : IDisposable
 
     public string Output { get { lock (_output) return _output.ToString(); } }
 
+    /// <summary>The process id, as the node writes it beside its data directory's lock.</summary>
+    public int Pid => _process.Id;
+
     public static async Task<ChildNode> StartAsync(string configPath, Func<Task<bool>> ready, NodeLogs? logs = null)
     {
         var kpnode = typeof(NodeHost).Assembly.Location;
