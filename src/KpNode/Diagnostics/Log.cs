@@ -77,4 +77,7 @@ internal static partial class Log
 
     [LoggerMessage(1405, LogLevel.Warning, "Refused {Path} on the {Endpoint} endpoint: {Reason}")]
     public static partial void OperationsRequestRefused(ILogger logger, string path, string endpoint, string reason);
+
+    [LoggerMessage(1500, LogLevel.Information, "Holding the data directory {Directory} (lock {LockFile}, PID {Pid}); another kpnode run on it is refused")]
+    public static partial void DataDirectoryHeld(ILogger logger, string directory, string lockFile, int pid);
 }

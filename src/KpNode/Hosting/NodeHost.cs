@@ -155,6 +155,7 @@ internal sealed class NodeHost : IAsyncDisposable
         var listening = app.Services.GetRequiredService<NodeListeners>();
         var host = new NodeHost(app, config, listening.Peer!, listening.Local!, dataLock);
         var logger = app.Services.GetRequiredService<ILogger<NodeHost>>();
+        Log.DataDirectoryHeld(logger, dataLock.Directory, DataDirectoryLock.LockFileName, Environment.ProcessId);
         Log.NodeStarted(logger, config.Participant, host.PeerAddress.ToString(), host.LocalAddress.ToString());
         app.Lifetime.ApplicationStopping.Register(() => Log.NodeStopping(logger, config.Participant));
         return host;
