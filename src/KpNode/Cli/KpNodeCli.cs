@@ -21,6 +21,7 @@ internal static class KpNodeCli
             StatsCommand.Create(),
             HealthCommand.Create(),
             PeerCommands.Create(),
+            OutboxCommands.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }

@@ -75,6 +75,12 @@ internal static partial class Log
     [LoggerMessage(1404, LogLevel.Information, "Operator {Operator} pinged {Partner}: {Result}")]
     public static partial void PeerPinged(ILogger logger, string @operator, string partner, string result);
 
+    [LoggerMessage(1406, LogLevel.Warning, "Operator {Operator} cancelled message {MessageId} about {Number} to {Partner}: {Reason}")]
+    public static partial void MessageCancelled(ILogger logger, string @operator, string messageId, string number, string partner, string reason);
+
+    [LoggerMessage(1407, LogLevel.Information, "Operator {Operator} re-signed message {MessageId} about {Number} to {Partner} with signing certificate {KeyId}")]
+    public static partial void MessageResigned(ILogger logger, string @operator, string messageId, string number, string partner, string keyId);
+
     [LoggerMessage(1405, LogLevel.Warning, "Refused {Path} on the {Endpoint} endpoint: {Reason}")]
     public static partial void OperationsRequestRefused(ILogger logger, string path, string endpoint, string reason);
 

@@ -345,6 +345,23 @@ internal sealed class HeldCertificate
         return true;
     }
 
+    /// <summary>
+    /// An operator stopped the delivery of message <paramref name="messageId"/> about this certificate: when it carried
+    /// the certificate itself and the certificate is still only issued, it becomes Undeliverable; any other message is
+    /// noted in the history.
+    /// </summary>
+    public void DeliveryCancelled(string messageId, string what, string reason, DateTime now)
+    {
+        if (MessageId == messageId && Status == CertificateStatus.Issued)
+        {
+            StatusReason = reason;
+            MoveTo(CertificateStatus.Undeliverable, now, $"Delivery cancelled: {reason}");
+            return;
+        }
+
+        Note(now, $"Delivery of the {what} to {Partner} cancelled: {reason}");
+    }
+
     private void MoveTo(CertificateStatus status, DateTime now, string text)
     {
         Status = status;

@@ -49,4 +49,6 @@ internal enum MessageStatus
     Received = 5,
     /// <summary>Outbound, signed and kept as evidence but never sent: the partner never held the certificate it is about.</summary>
     NotSent = 6,
+    /// <summary>Outbound, stopped by an operator after the partner refused it; kept as evidence, never retried.</summary>
+    Cancelled = 7,
 }

@@ -16,7 +16,7 @@ namespace KpNode.Operations;
 /// <summary>The operators' gRPC service on the Local endpoint: a thin adapter over the status report, the ping and the outbox lanes.</summary>
 [Authorize(Policy = Callers.OperatorPolicy)]
 internal sealed class OperationsApi(
-    OperatorGate gate, NodeStatusReport report, PeerPing ping, OutboxDispatcher outbox, Partners partners, INodeStore store,
+    OperatorGate gate, NodeStatusReport report, PeerPing ping, OutboxDispatcher outbox, OutboxRepair repair, Partners partners, INodeStore store,
     IOptions<NodeOptions> node, IOptions<DeliveryOptions> delivery, TimeProvider time, ILogger<OperationsApi> logger)
     : OperationsService.OperationsServiceBase
 {
@@ -85,6 +85,24 @@ internal sealed class OperationsApi(
             PartnerLink = report.Link(lane),
         };
     }
+
+    public override Task<ListOutboxResponse> ListOutbox(ListOutboxRequest request, ServerCallContext context)
+    {
+        gate.RequireOperator(context);
+        if (request.Limit is < 0 or > OutboxRepair.MaxLimit)
+        {
+            throw ApiErrors.Invalid("limit", $"must be 0..{OutboxRepair.MaxLimit} (0 means {OutboxRepair.DefaultLimit})");
+        }
+
+        IEnumerable<string> codes = string.IsNullOrEmpty(request.Partner) ? partners.All.Select(p => p.Code).Order() : [RequirePartner(request.Partner).Code];
+        return Task.FromResult(repair.List(codes, request.Limit == 0 ? OutboxRepair.DefaultLimit : request.Limit));
+    }
+
+    public override Task<CancelMessageResponse> CancelMessage(CancelMessageRequest request, ServerCallContext context) =>
+        repair.CancelAsync(gate.RequireOperator(context), request.MessageId, request.Reason, context.CancellationToken);
+
+    public override Task<ResignMessageResponse> ResignMessage(ResignMessageRequest request, ServerCallContext context) =>
+        repair.ResignAsync(gate.RequireOperator(context), request.MessageId, context.CancellationToken);
 
     private Partner RequirePartner(string code)
     {

@@ -34,6 +34,7 @@ internal static class OperationsHosting
         services.AddHostedService<ExpiryWatch>();
         services.AddSingleton<NodeStatusReport>();
         services.AddSingleton<PeerPing>();
+        services.AddSingleton<OutboxRepair>();
 
         services.AddGrpcHealthChecks(o =>
         {
