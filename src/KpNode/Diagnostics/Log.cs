@@ -77,4 +77,10 @@ internal static partial class Log
 
     [LoggerMessage(1405, LogLevel.Warning, "Refused {Path} on the {Endpoint} endpoint: {Reason}")]
     public static partial void OperationsRequestRefused(ILogger logger, string path, string endpoint, string reason);
+
+    [LoggerMessage(1550, LogLevel.Warning, "Seal number {SealNumber} of certificate {Number} was used before: {Detail}")]
+    public static partial void SealNumberReused(ILogger logger, string sealNumber, string number, string detail);
+
+    [LoggerMessage(1551, LogLevel.Information, "Authenticity of {Number} asked by {Asker}: {Verdict}")]
+    public static partial void AuthenticityAnswered(ILogger logger, string number, string asker, string verdict);
 }

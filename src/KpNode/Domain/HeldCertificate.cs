@@ -109,6 +109,15 @@ internal sealed class HeldCertificate
         return null;
     }
 
+    /// <summary>Whether this certificate still closes a shipment with its seal on <paramref name="today"/>: neither past its expiry nor cancelled.</summary>
+    public bool HoldsItsSeal(DateOnly today) =>
+        Summary.DateOfExpiry >= today
+        && Status is not (CertificateStatus.Voided or CertificateStatus.Expired or CertificateStatus.Undeliverable or CertificateStatus.Rejected);
+
+    /// <summary>Exporter, at issue: its seal was on <paramref name="earlier"/> certificates, none of them valid any more.</summary>
+    public void NoteSealReused(string seal, IReadOnlyList<HeldCertificate> earlier, DateTime now) =>
+        Note(now, $"Seal {seal} was also on " + string.Join(", ", earlier.Select(c => $"{c.Number} ({c.Status}, expiry {KpDate.Text(c.Summary.DateOfExpiry)})")));
+
     /// <summary>Exporter: the importer's node signed an accepting receipt for the certificate.</summary>
     public CertificateStatus Deliver(string importer, DateTime now)
     {
