@@ -126,7 +126,7 @@ internal static class CertCommands
     {
         var config = KpNodeCli.ConfigOption();
         var number = new Argument<string>("NUMBER") { Description = "Number of the certificate received, e.g. ZA-2026-000001" };
-        var outcome = new Option<string>("--outcome") { Description = "confirmed, discrepancy or detained", Required = true };
+        var outcome = new Option<string>("--outcome") { Description = "confirmed, discrepancy or detained; a detained certificate, once released, takes confirmed or discrepancy", Required = true };
         outcome.AcceptOnlyFromAmong("confirmed", "discrepancy", "detained");
         var parcels = new Option<int>("--parcels") { Description = "Number of parcels that arrived", Required = true };
         var carats = new Option<string>("--carats") { Description = "Carat weight that arrived, e.g. 1204.50", Required = true };
