@@ -81,7 +81,8 @@ internal sealed class CertificateDocument
         new CertificateSummary(Id, ExportingParticipant, ImportingParticipant, DateOnly.FromDateTime(DateOfIssue), DateOnly.FromDateTime(DateOfExpiry),
             Parcels, new Carats(CaratsHundredths), new UsDollars(ValueUsdCents),
             HsLines.Select(l => new HsLine(l.HsCode, new Carats(l.CaratsHundredths), new UsDollars(l.ValueUsdCents))).ToArray(),
-            OriginCountries, Replaces) { SealNumber = SealNumber },
+            OriginCountries, Replaces)
+        { SealNumber = SealNumber },
         Direction, Partner, MessageId, CreatedAt, Status, StatusReason, ReplacedBy, ConfirmationMessageId, VoidMessageId, UpdatedAt,
         History.Select(e => new HistoryEntry(e.At, e.Status, e.Text)));
 
