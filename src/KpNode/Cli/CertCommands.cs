@@ -126,7 +126,7 @@ internal static class CertCommands
     {
         var config = KpNodeCli.ConfigOption();
         var number = new Argument<string>("NUMBER") { Description = "Number of the certificate received, e.g. ZA-2026-000001" };
-        var outcome = new Option<string>("--outcome") { Description = "confirmed, discrepancy or detained", Required = true };
+        var outcome = new Option<string>("--outcome") { Description = "confirmed, discrepancy or detained; a detained certificate, once released, takes confirmed or discrepancy", Required = true };
         outcome.AcceptOnlyFromAmong("confirmed", "discrepancy", "detained");
         var parcels = new Option<int>("--parcels") { Description = "Number of parcels that arrived", Required = true };
         var carats = new Option<string>("--carats") { Description = "Carat weight that arrived, e.g. 1204.50", Required = true };
@@ -202,8 +202,22 @@ internal static class CertCommands
         var number = new Argument<string>("NUMBER") { Description = "Certificate number as printed on the document" };
         var carats = new Option<string?>("--carats") { Description = "Carat weight on the document, to compare" };
         var parcels = new Option<int>("--parcels") { Description = "Number of parcels on the document, to compare" };
+        var value = new Option<string?>("--value") { Description = "US$ value on the document, to compare, e.g. 481800.00" };
+        var hsLines = new Option<string[]>("--hs-line")
+        {
+            Description = "An HS line on the document, CODE:CARATS[:VALUE], e.g. 7102.31:1004.50:452000.00 (repeat for each line)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var exporter = new Option<string?>("--exporter") { Description = "Exporter's name on the document, to compare" };
+        var importer = new Option<string?>("--importer") { Description = "Importer's name on the document, to compare" };
+        var issued = new Option<string?>("--issued") { Description = "Date of issue on the document, YYYY-MM-DD" };
+        var expires = new Option<string?>("--expires") { Description = "Date of expiry on the document, YYYY-MM-DD" };
         var json = KpNodeCli.JsonOption();
-        var command = new Command("check", "Ask the issuing participant's node whether a certificate is genuine") { config, issuer, number, carats, parcels, json };
+        var command = new Command("check", "Ask the issuing participant's node whether a certificate is genuine today and compare the figures given. "
+            + AuthenticityExitCodes.Help)
+        {
+            config, issuer, number, carats, parcels, value, hsLines, exporter, importer, issued, expires, json,
+        };
         command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
         {
             var request = new CheckCertificateRequest
@@ -211,6 +225,8 @@ internal static class CertCommands
                 Issuer = parse.GetRequiredValue(issuer),
                 CertificateNumber = parse.GetRequiredValue(number),
                 Parcels = parse.GetValue(parcels),
+                DateOfIssue = parse.GetValue(issued) ?? "",
+                DateOfExpiry = parse.GetValue(expires) ?? "",
             };
             if (parse.GetValue(carats) is { } text)
             {
@@ -222,31 +238,91 @@ internal static class CertCommands
                 request.CaratsHundredths = c.Hundredths;
             }
 
+            if (parse.GetValue(value) is { } dollars)
+            {
+                if (!Domain.UsDollars.TryParse(dollars, out var usd, out var error))
+                {
+                    return KpNodeCli.Fail($"--value: {error}");
+                }
+
+                request.ValueUsdCents = usd.Cents;
+            }
+
+            foreach (var line in parse.GetValue(hsLines) ?? [])
+            {
+                if (HsLineOption(line) is not { } parsed)
+                {
+                    return KpNodeCli.Fail($"--hs-line: '{line}' is not CODE:CARATS[:VALUE], e.g. 7102.31:1004.50:452000.00");
+                }
+
+                request.HsLines.Add(parsed);
+            }
+
+            if (parse.GetValue(exporter) is { Length: > 0 } exporterName)
+            {
+                request.Exporter = new Party { Name = exporterName };
+            }
+
+            if (parse.GetValue(importer) is { Length: > 0 } importerName)
+            {
+                request.Importer = new Party { Name = importerName };
+            }
+
             using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
             var answer = await client.Api.CheckCertificateAsync(request, cancellationToken: ct);
             if (parse.GetValue(json))
             {
                 Output.Json(answer);
-                return 0;
+                return AuthenticityExitCodes.Of(answer.Verdict);
             }
 
             var verdict = answer.Verdict switch
             {
-                AuthenticityVerdict.Genuine => "[green]GENUINE[/]: issued by {0} and the figures match",
+                AuthenticityVerdict.Genuine => "[green]GENUINE[/]: issued by {0}, valid today, and the figures given match",
                 AuthenticityVerdict.Mismatch => "[red]MISMATCH[/]: {0} issued it, but figures differ",
                 AuthenticityVerdict.Voided => "[red]VOIDED[/]: {0} invalidated this certificate",
+                AuthenticityVerdict.Expired => "[red]EXPIRED[/]: {0} issued it, but it is past its date of expiry",
+                AuthenticityVerdict.NotDelivered => "[red]NOT DELIVERED[/]: {0} issued it, but our node never accepted it",
                 _ => "[red]UNKNOWN[/]: {0} has no such certificate issued to us",
             };
             AnsiConsole.MarkupLine(string.Format(System.Globalization.CultureInfo.InvariantCulture, verdict, Markup.Escape(request.Issuer))
                 + $" ({Markup.Escape(request.CertificateNumber)}; answer signed by {Markup.Escape(request.Issuer)} and verified)");
+            if (answer.Detail.Length > 0)
+            {
+                AnsiConsole.MarkupLine($"  {Markup.Escape(answer.Detail)}");
+            }
+
+            if (answer.ReplacedBy.Length > 0)
+            {
+                AnsiConsole.MarkupLine($"  replaced by [bold]{Markup.Escape(answer.ReplacedBy)}[/]");
+            }
+
             foreach (var m in answer.Mismatches)
             {
                 AnsiConsole.MarkupLine($"  - {Markup.Escape(m)}");
             }
 
-            return 0;
+            return AuthenticityExitCodes.Of(answer.Verdict);
         }));
         return command;
+    }
+
+    /// <summary>An --hs-line value, CODE:CARATS[:VALUE], or null when it is not one.</summary>
+    private static HsLine? HsLineOption(string text)
+    {
+        var parts = text.Split(':');
+        if (parts.Length is < 2 or > 3 || parts[0].Length == 0 || !Domain.Carats.TryParse(parts[1], out var c, out _))
+        {
+            return null;
+        }
+
+        var usd = new Domain.UsDollars(0);
+        if (parts.Length == 3 && !Domain.UsDollars.TryParse(parts[2], out usd, out _))
+        {
+            return null;
+        }
+
+        return new HsLine { HsCode = parts[0], CaratsHundredths = c.Hundredths, ValueUsdCents = usd.Cents };
     }
 
     private static int Done(bool json, CertificateRecord record, string message)

@@ -49,6 +49,7 @@ internal sealed class DemoNetwork : IAsyncDisposable
                 ["Participant"] = p.Code,
                 ["Address"] = $"https://localhost:{ports[p.Code].Peer}",
                 ["RootCertificate"] = $"pki/{p.Code.ToLowerInvariant()}/root.crt",
+                ["ExportingAuthority"] = p.Authority,
             }).ToArray());
             var config = new JsonObject
             {

@@ -10,7 +10,7 @@ internal sealed class NodeOptions
     /// <summary>Our KP participant code, e.g. ZA; must match the URI SAN of our certificates.</summary>
     public string Participant { get; set; } = "";
 
-    /// <summary>Name of the competent authority, filled into certificates we issue when the draft leaves it empty.</summary>
+    /// <summary>Name of the competent authority (required): every certificate we issue names it; a draft may leave it empty, not name another.</summary>
     public string ExportingAuthority { get; set; } = "";
 
     /// <summary>Prefixes our certificate numbers may start with; the first numbers new certificates.</summary>
@@ -37,6 +37,9 @@ internal sealed class NodeOptions
 
     /// <summary>Longest allowed span from date of issue to date of expiry (EU: 2 months).</summary>
     public int MaxValidityDays { get; set; } = 183;
+
+    /// <summary>How many days before today a draft's date of issue may lie (0: today only).</summary>
+    public int BackdatingDays { get; set; }
 
     /// <summary>Validity given to a certificate whose draft names no date of expiry.</summary>
     public int DefaultValidityDays { get; set; } = 60;
@@ -98,6 +101,9 @@ internal sealed class PartnerOptions
 
     /// <summary>Origins refused in trade with this partner in particular.</summary>
     public List<string> RefusedOrigins { get; set; } = [];
+
+    /// <summary>The competent authority the partner announced; when set, its certificates must name exactly it (empty: not checked).</summary>
+    public string ExportingAuthority { get; set; } = "";
 }
 
 /// <summary>Timings of delivery to partners: Polly covers seconds, the durable outbox hours and days.</summary>

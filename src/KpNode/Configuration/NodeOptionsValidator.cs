@@ -29,6 +29,11 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             yield return problem;
         }
 
+        foreach (var problem in AuthorityProblems(ConfigKeys.Key(N, "ExportingAuthority"), o.ExportingAuthority, required: true))
+        {
+            yield return problem;
+        }
+
         if (o.IssuingPrefixes.Count == 0)
         {
             yield return $"{ConfigKeys.Key(N, "IssuingPrefixes")}: name at least one prefix for certificate numbers (e.g. [\"ZA\"])";
@@ -77,6 +82,11 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         if (o.DefaultValidityDays < 1 || o.DefaultValidityDays > o.MaxValidityDays)
         {
             yield return $"{ConfigKeys.Key(N, "DefaultValidityDays")}: {o.DefaultValidityDays} must be 1..MaxValidityDays ({o.MaxValidityDays})";
+        }
+
+        if (o.BackdatingDays < 0 || o.BackdatingDays > o.MaxValidityDays)
+        {
+            yield return $"{ConfigKeys.Key(N, "BackdatingDays")}: {o.BackdatingDays} must be 0 (today only) up to MaxValidityDays ({o.MaxValidityDays})";
         }
 
         if (o.MaxMessageBytes is < 16 * 1024 or > 16 * 1024 * 1024)
@@ -146,6 +156,11 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
                 yield return problem;
             }
 
+            foreach (var problem in AuthorityProblems(ConfigKeys.Partner(i, "ExportingAuthority"), p.ExportingAuthority, required: false))
+            {
+                yield return problem;
+            }
+
             for (var j = 0; j < p.NumberPrefixes.Count; j++)
             {
                 if (!IsPrefix(p.NumberPrefixes[j]))
@@ -190,6 +205,19 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
 
     private static string NotAParticipant(string key, string code) =>
         $"{key}: {code} is not a KP participant; if it was admitted after this release, add it under {ConfigKeys.Key(ConfigKeys.Node, "AdmittedParticipants")} (Code, Name, Admitted)";
+
+    /// <summary>A competent authority's name obeys the certificate's own rule for the field, since it is copied into certificates.</summary>
+    private static IEnumerable<string> AuthorityProblems(string key, string name, bool required)
+    {
+        var violations = new List<Violation>();
+        if (required && string.IsNullOrWhiteSpace(name))
+        {
+            return [$"{key}: required (the name of the competent authority that issues this node's certificates, e.g. \"South African Diamond and Precious Metals Regulator\")"];
+        }
+
+        FreeText.CheckOptional(key, name, "the authority's name", CertificateRules.MaxAuthorityLength, allowLineBreaks: false, violations);
+        return violations.Select(v => v.ToString());
+    }
 
     public static string StandingProblem(int partner, string value) =>
         $"{ConfigKeys.Partner(partner, "Standing")}: '{value}' is not Active, Suspended or Partial";

@@ -86,4 +86,10 @@ internal static partial class Log
 
     [LoggerMessage(1500, LogLevel.Information, "Holding the data directory {Directory} (lock {LockFile}, PID {Pid}); another kpnode run on it is refused")]
     public static partial void DataDirectoryHeld(ILogger logger, string directory, string lockFile, int pid);
+
+    [LoggerMessage(1550, LogLevel.Warning, "Seal number {SealNumber} of certificate {Number} was used before: {Detail}")]
+    public static partial void SealNumberReused(ILogger logger, string sealNumber, string number, string detail);
+
+    [LoggerMessage(1551, LogLevel.Information, "Authenticity of {Number} asked by {Asker}: {Verdict}")]
+    public static partial void AuthenticityAnswered(ILogger logger, string number, string asker, string verdict);
 }

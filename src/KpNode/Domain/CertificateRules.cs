@@ -266,6 +266,13 @@ internal static class CertificateRules
 
         if (issue is { } i && i.DayNumber > ctx.Today.DayNumber + ctx.FutureIssueToleranceDays)
             violations.Add(new("dateOfIssue", $"the date of issue {Iso(i)} is in the future (today is {Iso(ctx.Today)})"));
+        else if (issue is { } early && ctx.BackdatingDays is { } back && early < ctx.Today.AddDays(-back))
+            violations.Add(new("dateOfIssue", back == 0
+                ? $"the date of issue {Iso(early)} is in the past: a certificate is issued today, {Iso(ctx.Today)} (leave dateOfIssue empty for today)"
+                : $"the date of issue {Iso(early)} is more than {back} days in the past: it must be {Iso(ctx.Today.AddDays(-back))} or later (today is {Iso(ctx.Today)})"));
+
+        if (expiry is { } end && ctx.ExpiryAfterToday && end <= ctx.Today)
+            violations.Add(new("dateOfExpiry", $"the date of expiry {Iso(end)} must be after today, {Iso(ctx.Today)}: a certificate cannot be issued already expired"));
 
         if (issue is { } from && expiry is { } to)
         {

@@ -9,12 +9,16 @@ namespace KpNode.Domain;
 /// <param name="MaxValidityDays">The longest allowed span from issue to expiry (the EU allows 61 days).</param>
 /// <param name="FutureIssueToleranceDays">How far past our today a date of issue may lie.</param>
 /// <param name="NumberRequired">False when issuing, where an empty number means the node will number it.</param>
+/// <param name="BackdatingDays">When issuing: how many days before today a date of issue may lie; null checks no earliest date.</param>
+/// <param name="ExpiryAfterToday">When issuing: the date of expiry must lie after today, so nothing is issued already expired.</param>
 internal sealed record CertificateRulesContext(
     DateOnly Today,
     IReadOnlyList<string> AllowedNumberPrefixes,
     int MaxValidityDays = CertificateRulesContext.DefaultMaxValidityDays,
     int FutureIssueToleranceDays = 0,
-    bool NumberRequired = true)
+    bool NumberRequired = true,
+    int? BackdatingDays = null,
+    bool ExpiryAfterToday = false)
 {
     /// <summary>Participants admitted after this release (from Node:AdmittedParticipants), accepted besides <see cref="KpParticipants"/>.</summary>
     public IReadOnlyList<KpParticipant> AdmittedParticipants { get; init; } = [];
@@ -39,10 +43,14 @@ internal sealed record CertificateRulesContext(
     public const int ReceivedFutureToleranceDays = 1;
 
     /// <summary>For a certificate this node is about to issue under one of its own prefixes (its configured limit).</summary>
-    public static CertificateRulesContext ForIssuing(DateOnly today, IReadOnlyList<string> issuingPrefixes, int maxValidityDays = DefaultMaxValidityDays) =>
-        new(today, issuingPrefixes, maxValidityDays, IssuingFutureToleranceDays, NumberRequired: false);
+    public static CertificateRulesContext ForIssuing(DateOnly today, IReadOnlyList<string> issuingPrefixes, int maxValidityDays = DefaultMaxValidityDays,
+        int backdatingDays = 0) =>
+        new(today, issuingPrefixes, maxValidityDays, IssuingFutureToleranceDays, NumberRequired: false, backdatingDays, ExpiryAfterToday: true);
 
-    /// <summary>For a certificate received from a partner, numbered under one of the partner's prefixes.</summary>
+    /// <summary>
+    /// For a certificate received from a partner, numbered under one of the partner's prefixes. Its date of issue is the
+    /// issuer's to judge (no back-dating window here); the receiver refuses one already expired, see the workflow.
+    /// </summary>
     public static CertificateRulesContext ForReceived(DateOnly today, IReadOnlyList<string> partnerPrefixes, int maxValidityDays = ReceivedMaxValidityDays) =>
         new(today, partnerPrefixes, maxValidityDays, ReceivedFutureToleranceDays, NumberRequired: true);
 }

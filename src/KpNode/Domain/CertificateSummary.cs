@@ -17,16 +17,22 @@ internal sealed record CertificateSummary(
     IReadOnlyList<string> OriginCountries,
     string? Replaces)
 {
+    /// <summary>The container or seal number, null when the certificate names none: one seal closes one shipment.</summary>
+    public string? SealNumber { get; init; }
+
     public static CertificateSummary Of(Certificate c) => new(
         c.Number, c.ExportingParticipant, c.ImportingParticipant, c.DateOfIssue, c.DateOfExpiry, c.Parcels, c.Carats, c.Value,
-        c.HsLines, c.OriginCountries, string.IsNullOrEmpty(c.Replaces) ? null : c.Replaces);
+        c.HsLines, c.OriginCountries, string.IsNullOrEmpty(c.Replaces) ? null : c.Replaces)
+    {
+        SealNumber = string.IsNullOrEmpty(c.SealNumber) ? null : c.SealNumber,
+    };
 
     // Written out because a record compares lists by reference.
     public bool Equals(CertificateSummary? other) =>
         other is not null && Number == other.Number && ExportingParticipant == other.ExportingParticipant
         && ImportingParticipant == other.ImportingParticipant && DateOfIssue == other.DateOfIssue && DateOfExpiry == other.DateOfExpiry
         && Parcels == other.Parcels && Carats == other.Carats && Value == other.Value && HsLines.SequenceEqual(other.HsLines)
-        && OriginCountries.SequenceEqual(other.OriginCountries) && Replaces == other.Replaces;
+        && OriginCountries.SequenceEqual(other.OriginCountries) && Replaces == other.Replaces && SealNumber == other.SealNumber;
 
     public override int GetHashCode() => HashCode.Combine(Number, DateOfIssue, Carats, Value);
 }

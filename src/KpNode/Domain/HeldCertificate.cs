@@ -52,7 +52,8 @@ internal sealed class HeldCertificate
 
     public IReadOnlyList<HistoryEntry> History => _history;
 
-    public bool IsConfirmed => Status is CertificateStatus.Confirmed or CertificateStatus.Discrepancy or CertificateStatus.Detained;
+    /// <summary>Confirmed or Discrepancy: the importer's last word. A detention is not: the goods may still be released, or the certificate voided.</summary>
+    public bool IsSettled => Status is CertificateStatus.Confirmed or CertificateStatus.Discrepancy;
 
     /// <summary>A certificate as the store kept it: no rule is checked, the store holds only what these methods made.</summary>
     public static HeldCertificate Rehydrate(CertificateSummary summary, CertificateDirection direction, string partner, string messageId,
@@ -109,6 +110,15 @@ internal sealed class HeldCertificate
         return null;
     }
 
+    /// <summary>Whether this certificate still closes a shipment with its seal on <paramref name="today"/>: neither past its expiry nor cancelled.</summary>
+    public bool HoldsItsSeal(DateOnly today) =>
+        Summary.DateOfExpiry >= today
+        && Status is not (CertificateStatus.Voided or CertificateStatus.Expired or CertificateStatus.Undeliverable or CertificateStatus.Rejected);
+
+    /// <summary>Exporter, at issue: its seal was on <paramref name="earlier"/> certificates, none of them valid any more.</summary>
+    public void NoteSealReused(string seal, IReadOnlyList<HeldCertificate> earlier, DateTime now) =>
+        Note(now, $"Seal {seal} was also on " + string.Join(", ", earlier.Select(c => $"{c.Number} ({c.Status}, expiry {KpDate.Text(c.Summary.DateOfExpiry)})")));
+
     /// <summary>Exporter: the importer's node signed an accepting receipt for the certificate.</summary>
     public CertificateStatus Deliver(string importer, DateTime now)
     {
@@ -156,7 +166,7 @@ internal sealed class HeldCertificate
             return new Violation("certificateNumber", $"{Number} was issued by {Partner}; only the exporting authority can void it");
         }
 
-        if (IsConfirmed)
+        if (IsSettled)
         {
             return new Violation("certificateNumber", $"{Number} is {Status} by {Partner}; a confirmed certificate cannot be voided");
         }
@@ -176,7 +186,7 @@ internal sealed class HeldCertificate
     /// <summary>Importer: the exporter voided a certificate it issued to us, by message <paramref name="messageId"/>.</summary>
     public Violation? VoidByExporter(string exporter, string reason, string messageId, DateTime now)
     {
-        if (IsConfirmed || Status == CertificateStatus.Voided)
+        if (IsSettled || Status == CertificateStatus.Voided)
         {
             return new Violation("certificateNumber", $"{Number} is already {Status} here and cannot be voided");
         }
@@ -187,19 +197,27 @@ internal sealed class HeldCertificate
         return null;
     }
 
-    /// <summary>Why this certificate cannot take a confirmation of goods received on <paramref name="received"/>, or null.</summary>
-    public Violation? ConfirmationRefusal(DateOnly received)
+    /// <summary>
+    /// Why this certificate cannot take a confirmation with <paramref name="outcome"/> of goods received on
+    /// <paramref name="received"/>, or null. A detained certificate takes one more: its release, confirmed or discrepancy.
+    /// </summary>
+    public Violation? ConfirmationRefusal(DateOnly received, ImportOutcome? outcome)
     {
         string? rule = null;
         if (Status == CertificateStatus.Voided)
         {
             rule = $"{Number} was voided by its exporter ({StatusReason}); a voided certificate cannot be confirmed";
         }
-        else if (IsConfirmed)
+        else if (Status == CertificateStatus.Detained && outcome == ImportOutcome.Detained)
+        {
+            rule = $"{Number} is already Detained ({StatusReason}); record its release with outcome confirmed or discrepancy";
+        }
+        else if (IsSettled)
         {
             rule = $"{Number} is already {Status}";
         }
-        else if (Status is not (CertificateStatus.Received or CertificateStatus.Issued or CertificateStatus.Delivered or CertificateStatus.Expired))
+        else if (Status is not (CertificateStatus.Received or CertificateStatus.Issued or CertificateStatus.Delivered or CertificateStatus.Expired
+            or CertificateStatus.Detained))
         {
             rule = $"{Number} is {Status} and cannot be confirmed";
         }
@@ -226,7 +244,7 @@ internal sealed class HeldCertificate
             return new Violation("certificateNumber", $"{Number} was issued by this node; only the importing authority ({Partner}) confirms it");
         }
 
-        if (ConfirmationRefusal(KpDate.Parse(report.DateOfReceipt)!.Value) is { } refusal)
+        if (ConfirmationRefusal(KpDate.Parse(report.DateOfReceipt)!.Value, report.Outcome) is { } refusal)
         {
             return refusal;
         }
@@ -252,7 +270,7 @@ internal sealed class HeldCertificate
     /// <summary>Exporter: the importer's signed confirmation of what arrived, as message <paramref name="messageId"/>.</summary>
     public Violation? RecordConfirmation(ImportReport report, string importer, string messageId, DateTime now)
     {
-        if (ConfirmationRefusal(KpDate.Parse(report.DateOfReceipt)!.Value) is { } refusal)
+        if (ConfirmationRefusal(KpDate.Parse(report.DateOfReceipt)!.Value, report.Outcome) is { } refusal)
         {
             return refusal;
         }
@@ -264,6 +282,8 @@ internal sealed class HeldCertificate
     private void Confirm(ImportReport report, List<string> differences, string by, string messageId, DateTime now, string suffix)
     {
         var status = report.Status;
+        var released = Status != CertificateStatus.Detained ? ""
+            : string.IsNullOrEmpty(StatusReason) ? "Released from detention: " : $"Released from detention ({StatusReason}): ";
         ConfirmationMessageId = messageId;
         StatusReason = status switch
         {
@@ -271,7 +291,7 @@ internal sealed class HeldCertificate
             CertificateStatus.Detained => report.Remarks,
             _ => report.Remarks.Length > 0 ? report.Remarks : null,
         };
-        MoveTo(status, now, $"{status} by {by} (received {report.DateOfReceipt})" + (StatusReason is null ? "" : $": {StatusReason}") + suffix);
+        MoveTo(status, now, released + $"{status} by {by} (received {report.DateOfReceipt})" + (StatusReason is null ? "" : $": {StatusReason}") + suffix);
     }
 
     /// <summary>The differences between this certificate and what the importer received, in words; empty when they match.</summary>

@@ -52,9 +52,9 @@ internal sealed class LocalApiEndpoint(
 
     public override async Task<CheckCertificateResponse> CheckCertificate(CheckCertificateRequest request, ServerCallContext context)
     {
-        gate.RequireOperator(context);
-        var answer = await workflow.CheckAuthenticityAsync(request.Issuer, AuthenticityMapping.ToDomain(request), context.CancellationToken);
-        return AuthenticityMapping.ToResponse(answer.Verdict, answer.Mismatches, answer.Statement);
+        var actor = gate.RequireOperator(context);
+        var answer = await workflow.CheckAuthenticityAsync(request.Issuer, AuthenticityMapping.ToDomain(request), actor, context.CancellationToken);
+        return AuthenticityMapping.ToResponse(answer.Statement, answer.Signed);
     }
 
     public override Task<GetStatisticsResponse> GetStatistics(GetStatisticsRequest request, ServerCallContext context)

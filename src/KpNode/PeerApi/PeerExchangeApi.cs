@@ -41,10 +41,13 @@ internal sealed class PeerExchangeApi(
         }
     }
 
-    public override Task<CheckAuthenticityResponse> CheckAuthenticity(CheckAuthenticityRequest request, ServerCallContext context)
+    public override async Task<CheckAuthenticityResponse> CheckAuthenticity(CheckAuthenticityRequest request, ServerCallContext context)
     {
         var partner = gate.RequirePartner(context);
-        return Task.FromResult(new CheckAuthenticityResponse { Statement = workflow.AnswerAuthenticity(partner, AuthenticityMapping.ToDomain(request)) });
+        return new CheckAuthenticityResponse
+        {
+            Statement = await workflow.AnswerAuthenticityAsync(partner, AuthenticityMapping.ToDomain(request), context.CancellationToken),
+        };
     }
 
     public override Task<PingResponse> Ping(PingRequest request, ServerCallContext context)

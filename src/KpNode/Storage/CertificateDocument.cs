@@ -32,6 +32,8 @@ internal sealed class CertificateDocument
     /// <summary>Id of the exporter's void message, whose document holds the signed envelope.</summary>
     public string? VoidMessageId { get; set; }
     public string? Replaces { get; set; }
+    /// <summary>The certificate's seal number, indexed so that issuing finds a seal still in use.</summary>
+    public string? SealNumber { get; set; }
     public string? ReplacedBy { get; set; }
     public string? StatusReason { get; set; }
     public List<CertificateEventDocument> History { get; set; } = [];
@@ -63,6 +65,7 @@ internal sealed class CertificateDocument
             ConfirmationMessageId = c.ConfirmationMessageId,
             VoidMessageId = c.VoidMessageId,
             Replaces = s.Replaces,
+            SealNumber = s.SealNumber,
             ReplacedBy = c.ReplacedBy,
             StatusReason = c.StatusReason,
             History = c.History.Select(e => new CertificateEventDocument { At = e.At, Status = e.Status, Text = e.Text }).ToList(),
@@ -78,7 +81,8 @@ internal sealed class CertificateDocument
         new CertificateSummary(Id, ExportingParticipant, ImportingParticipant, DateOnly.FromDateTime(DateOfIssue), DateOnly.FromDateTime(DateOfExpiry),
             Parcels, new Carats(CaratsHundredths), new UsDollars(ValueUsdCents),
             HsLines.Select(l => new HsLine(l.HsCode, new Carats(l.CaratsHundredths), new UsDollars(l.ValueUsdCents))).ToArray(),
-            OriginCountries, Replaces),
+            OriginCountries, Replaces)
+        { SealNumber = SealNumber },
         Direction, Partner, MessageId, CreatedAt, Status, StatusReason, ReplacedBy, ConfirmationMessageId, VoidMessageId, UpdatedAt,
         History.Select(e => new HistoryEntry(e.At, e.Status, e.Text)));
 

@@ -77,6 +77,9 @@ internal interface IStoreReader
     /// <summary>Certificates in <paramref name="status"/> whose date of expiry is before <paramref name="date"/>, by number.</summary>
     IReadOnlyList<HeldCertificate> ExpiringBefore(DateTime date, CertificateStatus status, int max);
 
+    /// <summary>Up to <paramref name="max"/> certificates (either direction) that carry this seal number, by number.</summary>
+    IReadOnlyList<HeldCertificate> SealedWith(string sealNumber, int max);
+
     /// <summary>Every certificate whose date of issue is in [<paramref name="from"/>, <paramref name="until"/>), for statistics.</summary>
     IReadOnlyList<HeldCertificate> IssuedBetween(DateTime from, DateTime until);
 }

@@ -87,6 +87,15 @@ internal sealed partial class NodeStore
         return (prefix, prefix + AfterEveryNumber);
     }
 
+    public IReadOnlyList<HeldCertificate> SealedWith(string sealNumber, int max)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sealNumber);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Certificates.Query().Where("$.SealNumber = @0", sealNumber).OrderBy(x => x.Id).Limit(max)
+            .ToEnumerable().Select(c => c.ToHeld()).ToList();
+    }
+
     public IReadOnlyList<HeldCertificate> RecentCertificates(int max)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);

@@ -39,6 +39,8 @@ internal sealed partial class NodeStore
         if (!HasIndex(CertificatesCollection, nameof(CertificateDocument.StatusKey)))
             AddStatusKeys();
         Certificates.EnsureIndex(x => x.StatusKey);
+        // SealNumber: issuing refuses a seal that one of our certificates still in validity carries.
+        Certificates.EnsureIndex(x => x.SealNumber);
         foreach (var obsolete in ObsoleteCertificateIndexes)
             Certificates.DropIndex(obsolete);
 

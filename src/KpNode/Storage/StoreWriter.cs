@@ -145,6 +145,8 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
     public IReadOnlyList<HeldCertificate> ExpiringBefore(DateTime date, CertificateStatus status, int max) =>
         Read(() => store.ExpiringBefore(date, status, max));
 
+    public IReadOnlyList<HeldCertificate> SealedWith(string sealNumber, int max) => Read(() => store.SealedWith(sealNumber, max));
+
     public IReadOnlyList<HeldCertificate> IssuedBetween(DateTime from, DateTime until) => Read(() => store.IssuedBetween(from, until));
 
     private void Insert<TDocument>(ILiteCollection<TDocument> collection, string collectionName, string key, TDocument document)

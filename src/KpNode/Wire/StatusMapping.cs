@@ -83,6 +83,8 @@ internal static class StatusMapping
         Authenticity.Mismatch => V1.AuthenticityVerdict.Mismatch,
         Authenticity.Voided => V1.AuthenticityVerdict.Voided,
         Authenticity.Unknown => V1.AuthenticityVerdict.Unknown,
+        Authenticity.Expired => V1.AuthenticityVerdict.Expired,
+        Authenticity.NotDelivered => V1.AuthenticityVerdict.NotDelivered,
         _ => throw new ArgumentOutOfRangeException(nameof(verdict), verdict, null),
     };
 
@@ -93,6 +95,8 @@ internal static class StatusMapping
         V1.AuthenticityVerdict.Mismatch => Authenticity.Mismatch,
         V1.AuthenticityVerdict.Voided => Authenticity.Voided,
         V1.AuthenticityVerdict.Unknown => Authenticity.Unknown,
+        V1.AuthenticityVerdict.Expired => Authenticity.Expired,
+        V1.AuthenticityVerdict.NotDelivered => Authenticity.NotDelivered,
         _ => null,
     };
 }

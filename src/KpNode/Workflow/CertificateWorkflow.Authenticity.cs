@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using KpNode.Domain;
 using KpNode.Trust;
@@ -13,35 +12,69 @@ internal sealed partial class CertificateWorkflow
     private static readonly TimeSpan AuthenticityTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// As the issuer: a signed statement on whether one of our certificates is genuine. Only the importer
-    /// named on it learns anything; anyone else is told "unknown", so trade data does not leak.
+    /// As the issuer: a signed statement on whether one of our certificates is genuine today, read from the signed
+    /// certificate itself. Only the importer named on it learns anything; anyone else is told "unknown", so trade data
+    /// does not leak. Every question and its answer is audited before the answer leaves.
     /// </summary>
-    public Envelope AnswerAuthenticity(Partner asker, AuthenticityQuestion question)
+    public async Task<Envelope> AnswerAuthenticityAsync(Partner asker, AuthenticityQuestion question, CancellationToken ct)
     {
-        var held = string.IsNullOrEmpty(question.CertificateNumber) ? null : store.FindCertificate(question.CertificateNumber);
-        var (verdict, mismatches) = question.JudgeAs(held, asker.Code);
-        var statement = new AuthenticityStatement
+        var number = question.CertificateNumber ?? "";
+        // A partner's text in our audit log: a number is 14 characters, so anything much longer is cut.
+        var subject = number.Length > 40 ? number[..40] + "…" : number;
+        var judgement = await store.WriteDurableAsync(w =>
         {
-            CertificateNumber = question.CertificateNumber,
-            Issuer = Us,
-            AskedBy = asker.Code,
-            AnsweredAt = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
-            Verdict = StatusMapping.ToWire(verdict),
-        };
-        statement.Mismatches.AddRange(mismatches);
+            var held = number.Length == 0 ? null : w.FindCertificate(number);
+            var content = held is { Direction: Domain.CertificateDirection.Outbound } && held.Partner == asker.Code && w.FindMessage(held.MessageId) is { } issued
+                ? CertificateMapping.ToDraft(CertificateRecordMapping.ReadCertificate(issued))
+                : null;
+            var judged = question.JudgeAs(held, content, asker.Code, Today);
+            w.Audit(asker.Code, "authenticity.answered", subject, Described(judged));
+            return judged;
+        }, ct);
+        Diagnostics.Log.AuthenticityAnswered(logger, subject, asker.Code, judgement.Verdict.ToString());
+        var statement = AuthenticityMapping.ToStatement(judgement, number, Us, asker.Code, time.GetUtcNow());
         return signer.Sign(PayloadTypes.AuthenticityStatement, statement.ToByteArray());
     }
 
-    /// <summary>As the importer: asks the issuer's node, and verifies its signed statement against the issuer's root.</summary>
-    public async Task<AuthenticityAnswer> CheckAuthenticityAsync(string issuerCode, AuthenticityQuestion request, CancellationToken ct)
+    private static string Described(AuthenticityJudgement j) =>
+        j.Verdict + (j.Verdict == Authenticity.Genuine ? "" : $": {j.Detail}") + (j.Mismatches.Count > 0 ? "; " + string.Join("; ", j.Mismatches) : "");
+
+    /// <summary>
+    /// As the importer: asks the issuer's node, and verifies its signed statement against the issuer's root. The
+    /// question and the answer (or that none came) are audited here too, under <paramref name="actor"/>.
+    /// </summary>
+    public async Task<AuthenticityAnswer> CheckAuthenticityAsync(string issuerCode, AuthenticityQuestion request, string actor, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(request.CertificateNumber))
+        if (request.Problems() is { Count: > 0 } problems)
         {
-            throw WorkflowException.Invalid("certificateNumber", "required");
+            throw WorkflowException.Invalid(problems, "The question");
         }
 
         var issuer = partners.Find(issuerCode) ?? throw WorkflowException.Invalid("issuer",
             $"'{issuerCode}' is not a configured partner of this node; its root certificate is needed to trust its answer");
+        AuthenticityAnswer answer;
+        try
+        {
+            answer = await AskAsync(issuer, request, ct);
+        }
+        catch (WorkflowException e)
+        {
+            await store.WriteDurableAsync(w => w.Audit(actor, "authenticity.unanswered", request.CertificateNumber, $"asked {issuer.Code}: {e.Message}"), ct);
+            throw;
+        }
+
+        var statement = answer.Statement;
+        var verdict = StatusMapping.ToDomain(statement.Verdict);
+        await store.WriteDurableAsync(w => w.Audit(actor, "authenticity.asked", request.CertificateNumber,
+            $"asked {issuer.Code}: {verdict?.ToString() ?? "no verdict this node knows"}"
+            + (statement.Detail.Length > 0 ? $": {statement.Detail}" : "")
+            + (statement.Mismatches.Count > 0 ? "; " + string.Join("; ", statement.Mismatches) : "")), ct);
+        return answer;
+    }
+
+    /// <summary>The issuer's statement on the question, its signature and subject verified.</summary>
+    private async Task<AuthenticityAnswer> AskAsync(Partner issuer, AuthenticityQuestion request, CancellationToken ct)
+    {
         CheckAuthenticityResponse answer;
         try
         {
@@ -72,9 +105,9 @@ internal sealed partial class CertificateWorkflow
                 $"issuer: {issuer.Code}'s statement is about {statement.CertificateNumber} for {statement.AskedBy}, not the question asked");
         }
 
-        return new AuthenticityAnswer(StatusMapping.ToDomain(statement.Verdict), [.. statement.Mismatches], answer.Statement!);
+        return new AuthenticityAnswer(statement, answer.Statement!);
     }
 }
 
-/// <summary>An issuer's verified answer: its verdict (null when it gave none this node knows), the mismatches it found, and its signed statement.</summary>
-internal sealed record AuthenticityAnswer(Authenticity? Verdict, IReadOnlyList<string> Mismatches, Envelope Statement);
+/// <summary>An issuer's verified statement and the signed envelope that carried it.</summary>
+internal sealed record AuthenticityAnswer(AuthenticityStatement Statement, Envelope Signed);

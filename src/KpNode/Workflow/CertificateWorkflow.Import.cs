@@ -6,8 +6,8 @@ namespace KpNode.Workflow;
 internal sealed partial class CertificateWorkflow
 {
     /// <summary>
-    /// The importing authority records what arrived: the certificate moves to Confirmed, Discrepancy or Detained,
-    /// and a signed import confirmation goes to the exporter's node.
+    /// The importing authority records what arrived: the certificate moves to Confirmed, Discrepancy or Detained (and
+    /// from Detained, once released, to Confirmed or Discrepancy), and a signed import confirmation goes to the exporter's node.
     /// </summary>
     public async Task<HeldCertificate> ConfirmImportAsync(ImportReport report, string actor, CancellationToken ct)
     {
@@ -30,6 +30,7 @@ internal sealed partial class CertificateWorkflow
             var now = time.GetUtcNow();
             var utcNow = now.UtcDateTime;
             var messageId = ids.Next();
+            var wasDetained = cert.Status == Domain.CertificateStatus.Detained;
             if (cert.ConfirmImport(report, actor, messageId, utcNow) is { } refusal)
             {
                 // An outcome that contradicts the figures is bad input; any other refusal is the certificate's state.
@@ -39,7 +40,8 @@ internal sealed partial class CertificateWorkflow
             QueueOutbound(w, cert.Partner, PayloadTypes.ImportConfirmation, messageId,
                 ImportReportMapping.ToPayload(report, Header(messageId, cert.Partner, now)), number, utcNow, utcNow + FollowUpDeliveryWindow);
             w.UpdateCertificate(cert);
-            w.Audit(actor, "import." + cert.Status.ToString().ToLowerInvariant(), number, cert.StatusReason ?? "figures match");
+            w.Audit(actor, "import." + cert.Status.ToString().ToLowerInvariant(), number,
+                (wasDetained ? "released from detention; " : "") + (cert.StatusReason ?? "figures match"));
             return (cert, cert.Partner);
         }, ct);
         delivery.MessageQueued(partner);

@@ -146,9 +146,16 @@ internal sealed partial class CertificateWorkflow
             }
 
             var valid = result.Certificate;
+            // Valid through its date of expiry, which its issuer set after its own today: a day of clock skew never refuses it, an expired one is refused.
             if (valid.DateOfExpiry < DateOf(now))
             {
                 return Judgement.Reject(ReceiptReason.Expired, $"dateOfExpiry: the certificate expired on {KpDate.Text(valid.DateOfExpiry)}");
+            }
+
+            if (AnnouncedAuthority(partner.Code) is { Length: > 0 } announced && valid.ExportingAuthority != announced)
+            {
+                return Judgement.Reject(ReceiptReason.InvalidCertificate,
+                    $"exportingAuthority: '{valid.ExportingAuthority}' is not {partner.Code}'s competent authority; {partner.Code} announced '{announced}' ({PartnerAuthorityKey(partner.Code)})");
             }
 
             if (_policy.RefusalToAccept(valid, partner.Policy) is { } refusal)
@@ -173,6 +180,16 @@ internal sealed partial class CertificateWorkflow
             });
         });
     }
+
+    /// <summary>
+    /// The competent authority <paramref name="partner"/> announced (for now its entry in our configuration, later its
+    /// partner card); empty when none is configured, and then any authority the certificate names is accepted.
+    /// </summary>
+    private string AnnouncedAuthority(string partner) =>
+        config.Options.Partners.FirstOrDefault(p => p.Participant == partner)?.ExportingAuthority.Trim() ?? "";
+
+    private string PartnerAuthorityKey(string partner) =>
+        Configuration.ConfigKeys.Partner(config.Options.Partners.FindIndex(p => p.Participant == partner), "ExportingAuthority");
 
     /// <summary>The certificate exchanged with <paramref name="partner"/> in <paramref name="direction"/>, or null for any other.</summary>
     private static HeldCertificate? Held(IStoreWriter w, string number, Domain.CertificateDirection direction, string partner) =>

@@ -8,6 +8,8 @@ namespace KpNode.Workflow;
 internal sealed partial class CertificateWorkflow
 {
     private const int MaxVoidReasonLength = 1000;
+    // Earlier certificates read for one seal: a seal reused more often than this is noted by the first ones only.
+    private const int MaxSealMatches = 20;
 
     /// <summary>The rule of a void's reason, the same for the exporter who writes it and the importer who receives it.</summary>
     private static Violation? VoidReasonProblem(string reason)
@@ -30,8 +32,15 @@ internal sealed partial class CertificateWorkflow
     {
         var draft = WithDefaults(submitted);
         var result = CertificateRules.Validate(draft,
-            CertificateRulesContext.ForIssuing(Today, config.Options.IssuingPrefixes, config.Options.MaxValidityDays) with { AdmittedParticipants = config.AdmittedParticipants });
+            CertificateRulesContext.ForIssuing(Today, config.Options.IssuingPrefixes, config.Options.MaxValidityDays, config.Options.BackdatingDays) with { AdmittedParticipants = config.AdmittedParticipants });
         var violations = result.Violations.ToList();
+        if (draft.ExportingAuthority != config.Options.ExportingAuthority)
+        {
+            violations.RemoveAll(v => v.Field == "exportingAuthority");
+            violations.Add(new Violation("exportingAuthority",
+                $"must be {config.Options.ExportingAuthority} (this node's competent authority) or left empty"));
+        }
+
         if (draft.ExportingParticipant != Us)
         {
             violations.Add(new Violation("exportingParticipant",
@@ -81,6 +90,7 @@ internal sealed partial class CertificateWorkflow
             }
 
             var utcNow = now.UtcDateTime;
+            var sealReusedFrom = SealReusedFrom(w, validated, number);
             var replaced = Replaced(w, validated, number, partner.Code, utcNow);
             var certificate = validated with { Number = number };
             var messageId = ids.Next();
@@ -90,6 +100,11 @@ internal sealed partial class CertificateWorkflow
                 Certificate = CertificateMapping.ToProto(certificate),
             }, number, utcNow, EndOfDay(certificate.DateOfExpiry));
             var held = HeldCertificate.Issue(certificate, partner.Code, messageId, actor, utcNow);
+            if (sealReusedFrom.Count > 0)
+            {
+                held.NoteSealReused(certificate.SealNumber!, sealReusedFrom, utcNow);
+            }
+
             w.InsertCertificate(held);
             if (replaced is not null)
             {
@@ -100,7 +115,35 @@ internal sealed partial class CertificateWorkflow
             return (held, message);
         }, ct);
         delivery.MessageQueued(partner.Code);
+        if (validated.SealNumber is { } seal && issued.Item1.History.Count > 1)
+        {
+            Diagnostics.Log.SealNumberReused(logger, seal, issued.Item1.Number, issued.Item1.History[^1].Text);
+        }
+
         return issued;
+    }
+
+    /// <summary>
+    /// A seal closes one shipment: a seal on one of our certificates still valid (not expired, voided, rejected or given
+    /// up) is refused; our earlier certificates that carried it and are no longer valid are returned, to be noted.
+    /// Looked up inside the issuing transaction, so two concurrent issues cannot both take the seal.
+    /// </summary>
+    private List<HeldCertificate> SealReusedFrom(IStoreWriter w, Domain.Certificate certificate, string number)
+    {
+        if (certificate.SealNumber is not { } seal)
+        {
+            return [];
+        }
+
+        var earlier = w.SealedWith(seal, MaxSealMatches)
+            .Where(c => c.Direction == Domain.CertificateDirection.Outbound && c.Number != number).ToList();
+        if (earlier.FirstOrDefault(c => c.HoldsItsSeal(Today)) is { } inUse)
+        {
+            throw WorkflowException.Invalid([new Violation("sealNumber",
+                $"seal {seal} is already on {inUse.Number} ({inUse.Status}, valid until {KpDate.Text(inUse.Summary.DateOfExpiry)}); a seal closes one shipment: give this one its own seal number, or void {inUse.Number} first")]);
+        }
+
+        return earlier;
     }
 
     private CertificateDraft WithDefaults(CertificateDraft draft)

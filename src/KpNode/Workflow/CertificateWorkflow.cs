@@ -24,7 +24,8 @@ internal sealed partial class CertificateWorkflow(
     MessageIds ids,
     IDeliverySignal delivery,
     PeerChannels channels,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<CertificateWorkflow> logger)
 {
     /// <summary>How long a void or an import confirmation is retried; these outlive the certificate's expiry.</summary>
     public static readonly TimeSpan FollowUpDeliveryWindow = TimeSpan.FromDays(90);

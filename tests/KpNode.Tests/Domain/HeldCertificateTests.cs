@@ -81,6 +81,59 @@ public sealed class HeldCertificateTests
     }
 
     [Fact]
+    public void A_detained_certificate_is_released_once_as_confirmed_or_discrepancy_at_the_importer_and_then_settled()
+    {
+        var held = Received();
+        Assert.Null(held.ConfirmImport(Report(ImportOutcome.Detained, 0, "held for inspection"), "operator", "m-2", Now));
+        Assert.Contains("record its release with outcome confirmed or discrepancy",
+            held.ConfirmImport(Report(ImportOutcome.Detained, 0, "again"), "operator", "m-3", Now)!.Rule);
+
+        Assert.Null(held.ConfirmImport(Report(ImportOutcome.Confirmed, Valid().Parcels), "operator", "m-3", Now));
+        Assert.Equal(CertificateStatus.Confirmed, held.Status);
+        Assert.Equal("m-3", held.ConfirmationMessageId);
+        Assert.StartsWith("Released from detention (held for inspection): Confirmed by operator", held.History[^1].Text);
+        Assert.Contains("is already Confirmed", held.ConfirmImport(Report(ImportOutcome.Discrepancy, Valid().Parcels + 1), "operator", "m-4", Now)!.Rule);
+
+        var short1 = Received();
+        short1.ConfirmImport(Report(ImportOutcome.Detained, 0, "held"), "operator", "m-2", Now);
+        Assert.Null(short1.ConfirmImport(Report(ImportOutcome.Discrepancy, Valid().Parcels - 1), "operator", "m-3", Now));
+        Assert.Equal(CertificateStatus.Discrepancy, short1.Status);
+    }
+
+    [Fact]
+    public void The_exporter_records_the_release_of_a_detained_certificate_from_the_importers_confirmation()
+    {
+        var held = Issued();
+        held.Deliver("BE", Now);
+        Assert.Null(held.RecordConfirmation(Report(ImportOutcome.Detained, 0, "held"), "BE", "m-2", Now));
+        Assert.Equal(CertificateStatus.Detained, held.Status);
+
+        Assert.Null(held.RecordConfirmation(Report(ImportOutcome.Confirmed, Valid().Parcels), "BE", "m-3", Now));
+        Assert.Equal(CertificateStatus.Confirmed, held.Status);
+        Assert.StartsWith("Released from detention (held): Confirmed by BE", held.History[^1].Text);
+    }
+
+    [Fact]
+    public void A_detained_certificate_can_be_voided_by_its_exporter_on_both_sides_and_a_settled_one_cannot()
+    {
+        var exporter = Issued();
+        exporter.Deliver("BE", Now);
+        exporter.RecordConfirmation(Report(ImportOutcome.Detained, 0, "held"), "BE", "m-2", Now);
+        Assert.Null(exporter.Void("operator", "goods forfeited", "m-3", importerTold: true, Now));
+        Assert.Equal(CertificateStatus.Voided, exporter.Status);
+
+        var importer = Received();
+        importer.ConfirmImport(Report(ImportOutcome.Detained, 0, "held"), "operator", "m-2", Now);
+        Assert.Null(importer.VoidByExporter("ZA", "goods forfeited", "m-3", Now));
+        Assert.Equal(CertificateStatus.Voided, importer.Status);
+        Assert.Contains("voided", importer.ConfirmImport(Report(ImportOutcome.Confirmed, Valid().Parcels), "operator", "m-4", Now)!.Rule);
+
+        var settled = Issued();
+        settled.RecordConfirmation(Report(ImportOutcome.Confirmed, Valid().Parcels), "BE", "m-2", Now);
+        Assert.Contains("cannot be voided", settled.Void("operator", "x", "m-3", true, Now)!.Rule);
+    }
+
+    [Fact]
     public void Past_expiry_an_undelivered_certificate_becomes_undeliverable_and_a_delivered_one_expired()
     {
         var afterExpiry = Valid().DateOfExpiry.AddDays(1);

@@ -26,6 +26,7 @@ public sealed class NodeConfigTests : IDisposable
         ["Node"] = new JsonObject
         {
             ["Participant"] = "ZA",
+            ["ExportingAuthority"] = "KP authority of ZA",
             ["IssuingPrefixes"] = new JsonArray("ZA"),
             ["DataDirectory"] = "data",
             ["PkiDirectory"] = "pki/za",

@@ -160,7 +160,7 @@ public sealed class StatusCauseTests
         var dir = Path.Combine(Path.GetTempPath(), "kpnode-tests", "cause-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path.Combine(dir, "pki"));
         var file = Path.Combine(dir, "za.json");
-        File.WriteAllText(file, """{ "Node": { "Participant": "ZA", "IssuingPrefixes": ["ZA"], "DataDirectory": "data", "PkiDirectory": "pki", "PeerEndpoint": "127.0.0.1:0", "LocalEndpoint": "127.0.0.1:0" } }""");
+        File.WriteAllText(file, """{ "Node": { "Participant": "ZA", "ExportingAuthority": "KP authority of ZA", "IssuingPrefixes": ["ZA"], "DataDirectory": "data", "PkiDirectory": "pki", "PeerEndpoint": "127.0.0.1:0", "LocalEndpoint": "127.0.0.1:0" } }""");
         try
         {
             return KpNode.Configuration.NodeConfig.Load(file);

@@ -59,7 +59,7 @@ public sealed class LaneOptionsTests : IDisposable
     {
         Directory.CreateDirectory(Path.Combine(_dir, "pki"));
         var file = Path.Combine(_dir, "za.json");
-        File.WriteAllText(file, """{ "Node": { "Participant": "ZA", "IssuingPrefixes": ["ZA"], "DataDirectory": "data", "PkiDirectory": "pki", "PeerEndpoint": "127.0.0.1:0", "LocalEndpoint": "127.0.0.1:0" } }""");
+        File.WriteAllText(file, """{ "Node": { "Participant": "ZA", "ExportingAuthority": "KP authority of ZA", "IssuingPrefixes": ["ZA"], "DataDirectory": "data", "PkiDirectory": "pki", "PeerEndpoint": "127.0.0.1:0", "LocalEndpoint": "127.0.0.1:0" } }""");
         return NodeConfig.Load(file, overrides);
     }
 }
