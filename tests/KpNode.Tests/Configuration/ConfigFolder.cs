@@ -25,6 +25,7 @@ internal sealed class ConfigFolder : IDisposable
         ["Node"] = new JsonObject
         {
             ["Participant"] = "ZA",
+            ["ExportingAuthority"] = "South African Diamond and Precious Metals Regulator",
             ["IssuingPrefixes"] = new JsonArray("ZA"),
             ["DataDirectory"] = "data",
             ["PkiDirectory"] = "pki/za",
