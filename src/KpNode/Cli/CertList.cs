@@ -121,7 +121,8 @@ internal static class CertList
         Output.RecordTable(response.Records).Write();
         if (response.NextPageToken.Length > 0)
         {
-            Output.Line($"[grey]More certificates follow: the next {response.Records.Count} with --page-token {Markup.Escape(response.NextPageToken)}, or all of them with --all.[/]");
+            // The token stands alone, so it can be copied (or cut from the line by a script) without punctuation.
+            Output.Line($"[grey]More certificates follow (or use --all for every page). Next page: --page-token {Markup.Escape(response.NextPageToken)}[/]");
         }
 
         return 0;
