@@ -78,13 +78,16 @@ internal static class CertCommands
         return record;
     }
 
+    // The number is typed as the argument: its refusal needs no field name in front.
+    private static readonly Dictionary<string, string> ByNumber = new(StringComparer.Ordinal) { ["certificateNumber"] = "" };
+
     private static Command Show()
     {
         var config = KpNodeCli.ConfigOption();
         var number = new Argument<string>("NUMBER") { Description = "Certificate number, e.g. ZA-2026-000001" };
         var json = KpNodeCli.JsonOption();
         var command = new Command("show", "Show one certificate with its status, history and evidence") { config, number, json };
-        command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
+        command.SetAction((parse, ct) => KpNodeCli.Guard(() => Refusals.AsTyped(ByNumber, async () =>
         {
             using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
             var response = await client.Api.GetCertificateAsync(
@@ -99,7 +102,7 @@ internal static class CertCommands
             }
 
             return 0;
-        }));
+        })));
         return command;
     }
 

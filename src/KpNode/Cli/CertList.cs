@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Google.Protobuf;
-using Grpc.Core;
 using KpNode.Configuration;
 using KpNode.Wire.V1;
 using Spectre.Console;
@@ -44,7 +43,7 @@ internal static class CertList
         {
             config, status, partner, number, exporter, importer, from, to, oldest, limit, pageToken, all, json,
         };
-        command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
+        command.SetAction((parse, ct) => KpNodeCli.Guard(() => Refusals.AsTyped(OptionOf, async () =>
         {
             var request = new ListCertificatesRequest
             {
@@ -74,17 +73,10 @@ internal static class CertList
             }
 
             using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
-            try
-            {
-                return parse.GetValue(all)
-                    ? await AllAsync(client, request, parse.GetValue(json), ct)
-                    : await PageAsync(client, request, parse.GetValue(json), ct);
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument && Wire.ApiErrors.ViolationsOf(e) is { Count: > 0 } violations)
-            {
-                return KpNodeCli.Fail(string.Join("; ", violations.Select(v => $"{(OptionOf.TryGetValue(v.Field, out var o) ? o : v.Field)}: {v.Rule}")));
-            }
-        }));
+            return parse.GetValue(all)
+                ? await AllAsync(client, request, parse.GetValue(json), ct)
+                : await PageAsync(client, request, parse.GetValue(json), ct);
+        })));
         return command;
     }
 

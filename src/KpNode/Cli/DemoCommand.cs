@@ -27,7 +27,18 @@ internal static class DemoCommand
         var keepRunning = new Option<bool>("--keep-running") { Description = "Leave the network up afterwards and show how to use the CLI against it (implies --keep)" };
         var keep = new Option<bool>("--keep") { Description = "Keep the demo's temporary PKI, configs and stores (removed on exit otherwise)" };
         var command = new Command("demo", "Run a demo network of three nodes (ZA, BE, AE) on loopback with a fresh development PKI") { keepRunning, keep };
-        command.SetAction((parse, ct) => KpNodeCli.Guard(() => RunAsync(parse.GetValue(keepRunning), parse.GetValue(keep) || parse.GetValue(keepRunning), ct)));
+        command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
+        {
+            try
+            {
+                return await RunAsync(parse.GetValue(keepRunning), parse.GetValue(keep) || parse.GetValue(keepRunning), ct);
+            }
+            catch (TimeoutException e)
+            {
+                // A step that never completed is said in words, not as a stack trace.
+                return KpNodeCli.Fail($"The demo stopped: {e.Message}. KPNODE_DEMO_LOGS=1 shows the nodes' logs.");
+            }
+        }));
         return command;
     }
 

@@ -20,7 +20,7 @@ internal static class StatsCommand
         {
             config, period, format, json,
         };
-        command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
+        command.SetAction((parse, ct) => KpNodeCli.Guard(() => Refusals.AsTyped(new Dictionary<string, string> { ["period"] = "--period" }, async () =>
         {
             using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
             var quarter = parse.GetValue(period) ?? CurrentQuarter(DateTime.UtcNow);
@@ -39,7 +39,7 @@ internal static class StatsCommand
             }
 
             return 0;
-        }));
+        })));
         return command;
     }
 

@@ -126,6 +126,38 @@ public sealed class CliOutputTests
     }
 
     [Fact]
+    public async Task Refusals_of_show_stats_and_ping_name_what_was_typed_not_the_request_fields()
+    {
+        await using var net = await TestNetwork.StartAsync("ZA", "BE");
+        var za = net["ZA"].Config.FilePath;
+
+        var show = await Piped("cert", "show", "--config", za, "ZA-2026-999999");
+        Assert.Equal(1, show.ExitCode);
+        Assert.Contains("no certificate ZA-2026-999999 is held by this node", show.Stderr);
+        Assert.DoesNotContain("certificateNumber", show.Stderr);
+        Assert.DoesNotContain("NotFound", show.Stderr);
+
+        var stats = await Piped("stats", "--config", za, "--period", "2026-Q3");
+        Assert.Equal(1, stats.ExitCode);
+        Assert.Contains("--period: '2026-Q3' is not a calendar quarter", stats.Stderr);
+
+        var ping = await Piped("peer", "ping", "--config", za, "XX");
+        Assert.Equal(1, ping.ExitCode);
+        Assert.Contains("XX is not a configured partner", ping.Stderr);
+        Assert.DoesNotContain("partner:", ping.Stderr);
+    }
+
+    [Fact]
+    public void A_refusal_names_the_option_in_each_of_several_violations()
+    {
+        var names = new Dictionary<string, string> { ["pageSize"] = "--limit", ["issuedFrom"] = "--from" };
+        Assert.Equal("--limit: must be 1 to 1000; --from: 'x' is not a date",
+            KpNode.Cli.Refusals.Rename("pageSize: must be 1 to 1000; issuedFrom: 'x' is not a date", names));
+        Assert.Equal("The certificate breaks 1 rule:\n- --limit: too big", KpNode.Cli.Refusals.Rename("The certificate breaks 1 rule:\n- pageSize: too big", names));
+        Assert.Null(KpNode.Cli.Refusals.Rename("hsLines[0].hsCode: not a rough diamond code", names));
+    }
+
+    [Fact]
     public async Task Cert_issue_quiet_prints_only_the_number_and_wait_returns_once_delivered()
     {
         await using var net = await TestNetwork.StartAsync("ZA", "BE");
