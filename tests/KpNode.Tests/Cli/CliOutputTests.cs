@@ -71,6 +71,15 @@ public sealed class CliOutputTests
         var lines = all.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(Enumerable.Reverse(numbers), lines.Select(l => Json.Parse<CertificateRecord>(l).Certificate.Number));
 
+        // A partner's pages merge one range per status: some of these are Delivered by now, some still Issued.
+        await net.WaitForAsync("ZA", numbers[1], r => r.Status == CertificateStatus.Delivered);
+        var partner = await Piped("cert", "list", "--config", za, "--partner", "BE", "--limit", "2", "--all", "--json");
+        Assert.Equal(Enumerable.Reverse(numbers), partner.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => Json.Parse<CertificateRecord>(l).Certificate.Number));
+        var partnerOldest = await Piped("cert", "list", "--config", za, "--partner", "BE", "--limit", "2", "--all", "--oldest-first", "--json");
+        Assert.Equal(numbers, partnerOldest.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => Json.Parse<CertificateRecord>(l).Certificate.Number));
+
         var oldest = await Piped("cert", "list", "--config", za, "--oldest-first", "--limit", "1", "--json");
         Assert.True(oldest.ExitCode == 0, oldest.Stderr);
         Assert.Equal([numbers[0]], Json.Parse<ListCertificatesResponse>(oldest.Stdout).Records.Select(r => r.Certificate.Number));
