@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Google.Protobuf;
 using KpNode.Configuration;
 using KpNode.Wire.V1;
 using Spectre.Console;

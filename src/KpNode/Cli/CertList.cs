@@ -19,8 +19,14 @@ internal static class CertList
     // The request's fields as the person typed them, for refusals from the node.
     private static readonly Dictionary<string, string> OptionOf = new(StringComparer.Ordinal)
     {
-        ["pageSize"] = "--limit", ["pageToken"] = "--page-token", ["issuedFrom"] = "--from", ["issuedTo"] = "--to",
-        ["numberPrefix"] = "--number", ["exporter"] = "--exporter", ["importer"] = "--importer", ["partner"] = "--partner",
+        ["pageSize"] = "--limit",
+        ["pageToken"] = "--page-token",
+        ["issuedFrom"] = "--from",
+        ["issuedTo"] = "--to",
+        ["numberPrefix"] = "--number",
+        ["exporter"] = "--exporter",
+        ["importer"] = "--importer",
+        ["partner"] = "--partner",
         ["status"] = "--status",
     };
 

@@ -18,13 +18,13 @@ internal static class Output
     public static string StatusMarkup(Wire.V1.CertificateStatus status) => $"[{StatusColour(status)}]{StatusName(status)}[/]";
 
     private static string StatusColour(Wire.V1.CertificateStatus status) => status switch
-        {
-            Wire.V1.CertificateStatus.Delivered or Wire.V1.CertificateStatus.Received or Wire.V1.CertificateStatus.Confirmed => "green",
-            Wire.V1.CertificateStatus.Issued => "yellow",
-            Wire.V1.CertificateStatus.Rejected or Wire.V1.CertificateStatus.Undeliverable or Wire.V1.CertificateStatus.Detained => "red",
-            Wire.V1.CertificateStatus.Discrepancy or Wire.V1.CertificateStatus.Voided or Wire.V1.CertificateStatus.Expired => "orange3",
-            _ => "grey",
-        };
+    {
+        Wire.V1.CertificateStatus.Delivered or Wire.V1.CertificateStatus.Received or Wire.V1.CertificateStatus.Confirmed => "green",
+        Wire.V1.CertificateStatus.Issued => "yellow",
+        Wire.V1.CertificateStatus.Rejected or Wire.V1.CertificateStatus.Undeliverable or Wire.V1.CertificateStatus.Detained => "red",
+        Wire.V1.CertificateStatus.Discrepancy or Wire.V1.CertificateStatus.Voided or Wire.V1.CertificateStatus.Expired => "orange3",
+        _ => "grey",
+    };
 
     public static string Carats(long hundredths) => new Carats(hundredths).ToString();
 
