@@ -41,7 +41,7 @@ internal static class CertList
         var from = new Option<string?>("--from") { Description = "Only certificates issued on or after this date, YYYY-MM-DD" };
         var to = new Option<string?>("--to") { Description = "Only certificates issued on or before this date, YYYY-MM-DD" };
         var oldest = new Option<bool>("--oldest-first") { Description = "Lowest numbers first (default: the newest first)" };
-        var limit = new Option<int>("--limit") { Description = $"Certificates per page, 1 to {MaxLimit} (default 50)", DefaultValueFactory = _ => 50 };
+        var limit = KpNodeCli.WholeNumberOption("--limit", $"Certificates per page, 1 to {MaxLimit}", 50);
         var pageToken = new Option<string?>("--page-token") { Description = "The next page: the token the previous page printed" };
         var all = new Option<bool>("--all") { Description = "Every page, each printed as it arrives; with --json one certificate record per line (JSON Lines)" };
         var json = KpNodeCli.JsonOption();

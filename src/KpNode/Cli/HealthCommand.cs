@@ -13,7 +13,7 @@ internal static class HealthCommand
     public static Command Create()
     {
         var config = KpNodeCli.ConfigOption();
-        var wait = new Option<int>("--wait") { Description = "Seconds to wait for a node that is still starting to become SERVING (default 0: ask once)" };
+        var wait = KpNodeCli.WholeNumberOption("--wait", "Seconds to wait for a node that is still starting to become SERVING (0: ask once)", 0);
         var command = new Command("health", "Exit 0 when the running node reports SERVING on grpc.health.v1, 1 otherwise (for container health checks)") { config, wait };
         command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
         {

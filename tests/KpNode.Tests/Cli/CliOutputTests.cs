@@ -122,6 +122,11 @@ public sealed class CliOutputTests
         Assert.DoesNotContain("pageSize", limit.Stderr);
         Assert.DoesNotContain("page_size", limit.Stderr);
 
+        var words = await Piped("cert", "list", "--config", za, "--limit", "fifty");
+        Assert.NotEqual(0, words.ExitCode);
+        Assert.Contains("--limit: 'fifty' is not a whole number", words.Stderr);
+        Assert.DoesNotContain("System.Int32", words.Stderr);
+
         var from = await Piped("cert", "list", "--config", za, "--from", "26/11/2026");
         Assert.Equal(1, from.ExitCode);
         Assert.Contains("--from: '26/11/2026' is not a date", from.Stderr);
