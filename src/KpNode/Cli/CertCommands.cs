@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Google.Protobuf;
 using KpNode.Configuration;
 using KpNode.Wire.V1;
 using Spectre.Console;
@@ -9,8 +8,6 @@ namespace KpNode.Cli;
 /// <summary><c>kpnode cert issue|show|list</c>: certificates through the node's Local API.</summary>
 internal static class CertCommands
 {
-    private static readonly JsonParser DraftParser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(false));
-
     public static Command Create() => new("cert", "Issue, confirm, void, check and inspect KP certificates")
     {
         Issue(), Show(), List(), Confirm(), Void(), Check(),
@@ -21,7 +18,9 @@ internal static class CertCommands
         var config = KpNodeCli.ConfigOption();
         var file = new Option<FileInfo>("--file", "-f") { Description = "Certificate draft as protobuf JSON (see node-config/examples/)", Required = true };
         var json = KpNodeCli.JsonOption();
-        var command = new Command("issue", "Validate, number, sign and store a certificate, and deliver it to the importer's node") { config, file, json };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the new certificate's number, for scripts: N=$(kpnode cert issue ... --quiet)" };
+        var wait = new Option<bool>("--wait") { Description = $"Wait (up to {DeliveryWait.TotalSeconds:0} s) until the importer's signed receipt arrives" };
+        var command = new Command("issue", "Validate, number, sign and store a certificate, and deliver it to the importer's node") { config, file, json, quiet, wait };
         command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
         {
             var path = parse.GetRequiredValue(file).FullName;
@@ -30,25 +29,33 @@ internal static class CertCommands
                 return KpNodeCli.Fail($"--file: {path} does not exist");
             }
 
-            Certificate draft;
-            try
+            var (draft, problem) = DraftFile.Read(path, await File.ReadAllTextAsync(path, ct));
+            if (draft is null)
             {
-                draft = DraftParser.Parse<Certificate>(await File.ReadAllTextAsync(path, ct));
-            }
-            catch (Exception e) when (e is InvalidProtocolBufferException or InvalidJsonException or FormatException)
-            {
-                return KpNodeCli.Fail($"--file: {path} is not a certificate draft in protobuf JSON: {e.Message}");
+                return KpNodeCli.Fail($"--file: {problem}");
             }
 
             using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
-            var response = await client.Api.IssueCertificateAsync(new IssueCertificateRequest { Draft = draft }, cancellationToken: ct);
+            var record = (await client.Api.IssueCertificateAsync(new IssueCertificateRequest { Draft = draft }, cancellationToken: ct)).Record;
+            if (parse.GetValue(wait))
+            {
+                record = await WaitForDeliveryAsync(client, record, ct);
+            }
+
             if (parse.GetValue(json))
             {
-                Output.Json(response.Record);
+                Output.Json(record);
+            }
+            else if (parse.GetValue(quiet))
+            {
+                Console.Out.WriteLine(record.Certificate.Number);
             }
             else
             {
-                AnsiConsole.MarkupLine($"Issued [bold]{Markup.Escape(response.Record.Certificate.Number)}[/] to {Markup.Escape(response.Record.Partner)}; signed and stored, delivery under way (see 'kpnode cert show').");
+                var number = Markup.Escape(record.Certificate.Number);
+                Output.Line(record.Status == Wire.V1.CertificateStatus.Issued
+                    ? $"Issued [bold]{number}[/] to {Markup.Escape(record.Partner)}; signed and stored, delivery under way (see 'kpnode cert show {number}')."
+                    : $"Issued [bold]{number}[/] to {Markup.Escape(record.Partner)}: {Output.StatusMarkup(record.Status)}.");
             }
 
             return 0;
@@ -56,13 +63,30 @@ internal static class CertCommands
         return command;
     }
 
+    private static readonly TimeSpan DeliveryWait = TimeSpan.FromSeconds(60);
+
+    private static async Task<CertificateRecord> WaitForDeliveryAsync(LocalApiClient client, CertificateRecord record, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + DeliveryWait;
+        while (record.Status == Wire.V1.CertificateStatus.Issued && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
+            record = (await client.Api.GetCertificateAsync(new GetCertificateRequest { CertificateNumber = record.Certificate.Number }, cancellationToken: ct)).Record;
+        }
+
+        return record;
+    }
+
+    // The number is typed as the argument: its refusal needs no field name in front.
+    private static readonly Dictionary<string, string> ByNumber = new(StringComparer.Ordinal) { ["certificateNumber"] = "" };
+
     private static Command Show()
     {
         var config = KpNodeCli.ConfigOption();
         var number = new Argument<string>("NUMBER") { Description = "Certificate number, e.g. ZA-2026-000001" };
         var json = KpNodeCli.JsonOption();
         var command = new Command("show", "Show one certificate with its status, history and evidence") { config, number, json };
-        command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
+        command.SetAction((parse, ct) => KpNodeCli.Guard(() => Refusals.AsTyped(ByNumber, async () =>
         {
             using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
             var response = await client.Api.GetCertificateAsync(
@@ -77,50 +101,11 @@ internal static class CertCommands
             }
 
             return 0;
-        }));
+        })));
         return command;
     }
 
-    private static Command List()
-    {
-        var config = KpNodeCli.ConfigOption();
-        var status = new Option<string?>("--status", "-s") { Description = "Only this status: " + string.Join(", ", Enum.GetNames<Domain.CertificateStatus>()) };
-        var partner = new Option<string?>("--partner", "-p") { Description = "Only certificates exchanged with this participant, e.g. BE" };
-        var limit = new Option<int>("--limit") { Description = "At most this many (default 50, at most 1000)", DefaultValueFactory = _ => 50 };
-        var json = KpNodeCli.JsonOption();
-        var command = new Command("list", "List certificates, newest numbers last") { config, status, partner, limit, json };
-        command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
-        {
-            var request = new ListCertificatesRequest { PageSize = parse.GetValue(limit), Partner = parse.GetValue(partner) ?? "" };
-            if (parse.GetValue(status) is { } s)
-            {
-                if (Wire.StatusMapping.ParseName(s) is not { } parsed)
-                {
-                    return KpNodeCli.Fail($"--status: '{s}' is not a status; use one of {string.Join(", ", Enum.GetNames<Domain.CertificateStatus>())}");
-                }
-
-                request.Status = Wire.StatusMapping.ToWire(parsed);
-            }
-
-            using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
-            var response = await client.Api.ListCertificatesAsync(request, cancellationToken: ct);
-            if (parse.GetValue(json))
-            {
-                Output.Json(response);
-            }
-            else
-            {
-                Output.RecordTable(response.Records);
-                if (response.NextPageToken.Length > 0)
-                {
-                    AnsiConsole.MarkupLine($"[grey]More certificates follow {Markup.Escape(response.NextPageToken)}; raise --limit to see them.[/]");
-                }
-            }
-
-            return 0;
-        }));
-        return command;
-    }
+    private static Command List() => CertList.Create();
 
     private static Command Confirm()
     {

@@ -24,22 +24,39 @@ internal static class DemoCommand
 
     public static Command Create()
     {
-        var keep = new Option<bool>("--keep-running") { Description = "Leave the network up afterwards and show how to use the CLI against it" };
-        var command = new Command("demo", "Run a demo network of three nodes (ZA, BE, AE) on loopback with a fresh development PKI") { keep };
-        command.SetAction((parse, ct) => KpNodeCli.Guard(() => RunAsync(parse.GetValue(keep), ct)));
+        var keepRunning = new Option<bool>("--keep-running") { Description = "Leave the network up afterwards and show how to use the CLI against it (implies --keep)" };
+        var keep = new Option<bool>("--keep") { Description = "Keep the demo's temporary PKI, configs and stores (removed on exit otherwise)" };
+        var command = new Command("demo", "Run a demo network of three nodes (ZA, BE, AE) on loopback with a fresh development PKI") { keepRunning, keep };
+        command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
+        {
+            try
+            {
+                return await RunAsync(parse.GetValue(keepRunning), parse.GetValue(keep) || parse.GetValue(keepRunning), ct);
+            }
+            catch (TimeoutException e)
+            {
+                // A step that never completed is said in words, not as a stack trace.
+                return KpNodeCli.Fail($"The demo stopped: {e.Message}. KPNODE_DEMO_LOGS=1 shows the nodes' logs.");
+            }
+        }));
         return command;
     }
 
-    private static async Task<int> RunAsync(bool keepRunning, CancellationToken ct)
+    // "  12.34s  " in front of each step: its continuation lines start under the step's text.
+    private const int StepIndent = 10;
+
+    private static async Task<int> RunAsync(bool keepRunning, bool keep, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        void Step(string markup) => AnsiConsole.MarkupLine($"[grey]{clock.Elapsed.TotalSeconds,6:F2}s[/]  {markup}");
+        void Step(string markup) => Say($"[grey]{clock.Elapsed.TotalSeconds,7:F2}s[/]  {markup}", StepIndent);
 
-        AnsiConsole.Write(new Rule("[bold]KpNode demo[/]: Kimberley Process certificates exchanged node to node").LeftJustified());
-        AnsiConsole.MarkupLine("Three participants each run their own node. Certificates travel as signed envelopes over mutual TLS;");
-        AnsiConsole.MarkupLine("every delivery is answered by the importer's signed receipt. No central server.\n");
+        Heading("[bold]KpNode demo[/]: Kimberley Process certificates exchanged node to node");
+        Say("Three participants each run their own node. Certificates travel as signed envelopes over mutual TLS; "
+            + "every delivery is answered by the importer's signed receipt. No central server.");
+        Output.Line("");
 
         await using var network = DemoNetwork.Create(Participants);
+        network.Keep = keep;
         Step($"Created a development PKI (root CA, node TLS, document-signing and operator certificates) for ZA, BE and AE in [link]{Markup.Escape(network.Root)}[/]");
         foreach (var node in network.Nodes)
         {
@@ -48,7 +65,7 @@ internal static class DemoCommand
         }
 
         var shipments = new List<Shipment>();
-        AnsiConsole.Write(new Rule("[bold]1. Certificates issued and delivered[/]").LeftJustified());
+        Heading("[bold]1. Certificates issued and delivered[/]");
         foreach (var (from, to) in new[] { ("ZA", "BE"), ("BE", "AE"), ("AE", "ZA") })
         {
             shipments.Add(await IssueAsync(network, from, to, Step, ct));
@@ -59,7 +76,7 @@ internal static class DemoCommand
             await AwaitDeliveryAsync(network, s, Step, ct);
         }
 
-        AnsiConsole.Write(new Rule("[bold]2. A draft that breaks KPCS rules is refused[/]").LeftJustified());
+        Heading("[bold]2. A draft that breaks KPCS rules is refused[/]");
         var bad = DemoDrafts.Draft("ZA", "BE");
         bad.CaratsHundredths += 3600;
         bad.HsLines[0].HsCode = "7104.10";
@@ -72,10 +89,13 @@ internal static class DemoCommand
         catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
         {
             Step("ZA's node refused the draft; nothing was stored or sent:");
-            AnsiConsole.WriteLine(e.Status.Detail);
+            foreach (var line in e.Status.Detail.Split('\n'))
+            {
+                Say(new string(' ', StepIndent) + Markup.Escape(line), StepIndent + 2);
+            }
         }
 
-        AnsiConsole.Write(new Rule("[bold]3. Store and forward: AE's node goes down[/]").LeftJustified());
+        Heading("[bold]3. Store and forward: AE's node goes down[/]");
         await network["AE"].StopAsync();
         Step("Stopped AE's node.");
         var delayed = new List<Shipment>
@@ -98,7 +118,7 @@ internal static class DemoCommand
 
         shipments.AddRange(delayed);
 
-        AnsiConsole.Write(new Rule("[bold]4. Import confirmations, a discrepancy, a void and its replacement[/]").LeftJustified());
+        Heading("[bold]4. Import confirmations, a discrepancy, a void and its replacement[/]");
         await ConfirmAsync(network, shipments[0], ImportOutcome.Confirmed, Step, ct);
         await ConfirmAsync(network, shipments[1], ImportOutcome.Discrepancy, Step, ct);
         var voided = await IssueAsync(network, "ZA", "BE", Step, ct);
@@ -207,36 +227,35 @@ internal static class DemoCommand
 
     private static async Task<bool> SummaryAsync(DemoNetwork network, List<Shipment> shipments, CancellationToken ct)
     {
-        AnsiConsole.Write(new Rule("[bold]Summary[/]").LeftJustified());
+        Heading("[bold]Summary[/]");
         var verifier = new EnvelopeVerifier(new TrustChain());
-        var table = new Table().Border(TableBorder.Rounded)
-            .AddColumn("Certificate").AddColumn("Route").AddColumn("At exporter").AddColumn("At importer")
-            .AddColumn("Receipt checked offline");
+        var table = new Table().Column("Certificate").Column("Route").Column("At exporter").Column("At importer")
+            .Column("Receipt checked offline", priority: 1, freeText: true);
         var ok = true;
         foreach (var s in shipments)
         {
             var exporter = (await network[s.From].Client.Api.GetCertificateAsync(new GetCertificateRequest { CertificateNumber = s.Number }, cancellationToken: ct)).Record;
             var importer = (await network[s.To].Client.Api.GetCertificateAsync(new GetCertificateRequest { CertificateNumber = s.Number }, cancellationToken: ct)).Record;
             var importerRoot = PkiFiles.LoadRoot(Path.Combine(network.Root, "pki", s.To.ToLowerInvariant(), "root.crt"));
-            string receipt;
+            Cell receipt;
             try
             {
                 var verified = verifier.Verify(Envelope.Parser.ParseFrom(exporter.ReceiptEnvelope), [importerRoot], DateTimeOffset.UtcNow);
                 var body = Receipt.Parser.ParseFrom(verified.Payload.Span);
-                receipt = $"[green]signed by {verified.SignerParticipant}, {body.Outcome}[/]";
+                receipt = new Cell($"signed by {verified.SignerParticipant}, {body.Outcome}", "green");
             }
             catch (Exception e) when (e is EnvelopeVerificationException or Google.Protobuf.InvalidProtocolBufferException)
             {
-                receipt = $"[red]{Markup.Escape(e.Message)}[/]";
+                receipt = new Cell(e.Message, "red");
                 ok = false;
             }
 
             ok &= exporter.Status == s.Exporter && importer.Status == s.Importer;
-            table.AddRow(Markup.Escape(s.Number), $"{s.From} → {s.To}", Output.StatusMarkup(exporter.Status), Output.StatusMarkup(importer.Status), receipt);
+            table.Row(s.Number, $"{s.From} → {s.To}", Output.Status(exporter.Status), Output.Status(importer.Status), receipt);
         }
 
-        AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine(ok
+        table.Write();
+        Say(ok
             ? $"[green]All {shipments.Count} certificates reached their importers and the expected state on both sides, each delivery proven by a signed receipt.[/]"
             : "[red]Some certificates did not reach the expected state.[/]");
         return ok;
@@ -244,14 +263,25 @@ internal static class DemoCommand
 
     private static void KeepRunningHelp(DemoNetwork network)
     {
-        AnsiConsole.Write(new Rule("[bold]The network stays up[/]").LeftJustified());
+        Heading("[bold]The network stays up[/]");
         var za = Path.Combine(network.Root, "za.json");
-        AnsiConsole.MarkupLine("Try the CLI against it (Ctrl+C stops the network):");
-        AnsiConsole.MarkupLine($"  kpnode cert list   --config {Markup.Escape(za)}");
-        AnsiConsole.MarkupLine($"  kpnode cert show   --config {Markup.Escape(za)} {Markup.Escape("ZA-" + DateTime.UtcNow.Year + "-000001")}");
-        AnsiConsole.MarkupLine($"  kpnode cert issue  --config {Markup.Escape(za)} --file node-config/examples/za-to-be.json");
-        AnsiConsole.MarkupLine($"  kpnode status      --config {Markup.Escape(za)}");
-        AnsiConsole.MarkupLine("[grey](with 'dotnet run --project src/KpNode --' in place of 'kpnode')[/]");
+        Say($"Try the CLI against it (Ctrl+C stops the network; its files stay in {Markup.Escape(network.Root)}):");
+        Output.Line($"  kpnode cert list   --config {Markup.Escape(za)}");
+        Output.Line($"  kpnode cert show   --config {Markup.Escape(za)} {Markup.Escape("ZA-" + DateTime.UtcNow.Year + "-000001")}");
+        Output.Line($"  kpnode cert issue  --config {Markup.Escape(za)} --file node-config/examples/za-to-be.json");
+        Output.Line($"  kpnode status      --config {Markup.Escape(za)}");
+        Output.Line("[grey](with 'dotnet run --project src/KpNode --' in place of 'kpnode')[/]");
+    }
+
+    /// <summary>Prose wrapped on words at the terminal's width, or at 80 columns when piped.</summary>
+    private static void Say(string markup, int indent = 0) => Output.Line(Output.Wrap(markup, Output.TerminalWidth ?? 80, indent));
+
+    private static void Heading(string markup)
+    {
+        var width = Math.Min(Markup.Remove(markup).Length, Output.TerminalWidth ?? 80);
+        Output.Line("");
+        Say(markup);
+        Output.Line(new string(Output.TerminalWidth is null ? '=' : '─', width));
     }
 
     private static async Task WaitForCtrlCAsync(CancellationToken ct)

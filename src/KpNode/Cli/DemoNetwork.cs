@@ -16,13 +16,19 @@ internal sealed class DemoNetwork : IAsyncDisposable
 {
     private readonly Dictionary<string, DemoNode> _nodes;
 
-    private DemoNetwork(string root, Dictionary<string, DemoNode> nodes)
+    private readonly bool _ownsRoot;
+
+    private DemoNetwork(string root, Dictionary<string, DemoNode> nodes, bool ownsRoot)
     {
         Root = root;
         _nodes = nodes;
+        _ownsRoot = ownsRoot;
     }
 
     public string Root { get; }
+
+    /// <summary>Leave the PKI, configs and stores behind when the network is disposed (otherwise a folder it made itself is removed).</summary>
+    public bool Keep { get; set; }
 
     public DemoNode this[string code] => _nodes[code];
 
@@ -32,6 +38,7 @@ internal sealed class DemoNetwork : IAsyncDisposable
         IReadOnlyList<(string Code, string Authority)> participants, string? root = null,
         IEnumerable<KeyValuePair<string, string?>>? overrides = null)
     {
+        var ownsRoot = root is null;
         root ??= Path.Combine(Path.GetTempPath(), $"kpnode-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
         Directory.CreateDirectory(root);
         var ports = participants.ToDictionary(p => p.Code, _ => (Peer: FreePort(), Local: FreePort()));
@@ -77,7 +84,7 @@ internal sealed class DemoNetwork : IAsyncDisposable
             nodes[code] = new DemoNode(code, NodeConfig.Load(path, overrides));
         }
 
-        return new DemoNetwork(root, nodes);
+        return new DemoNetwork(root, nodes, ownsRoot);
     }
 
     private static int _nextPort = -1;
@@ -133,6 +140,12 @@ internal sealed class DemoNetwork : IAsyncDisposable
         {
             await node.StopAsync();
             node.Dispose();
+        }
+
+        if (_ownsRoot && !Keep)
+        {
+            // Private keys and stores of a throw-away network: nothing of it should outlive the demo.
+            Directory.Delete(Root, recursive: true);
         }
     }
 }

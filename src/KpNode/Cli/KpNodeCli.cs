@@ -35,6 +35,21 @@ internal static class KpNodeCli
 
     internal static Option<bool> JsonOption() => new("--json") { Description = "Print JSON for scripts instead of tables" };
 
+    /// <summary>A whole-number option whose parse error says so in words (not "as expected type 'System.Int32'").</summary>
+    internal static Option<int> WholeNumberOption(string name, string description, int defaultValue) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            if (int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value))
+                return value;
+            result.AddError($"{name}: '{text}' is not a whole number, e.g. {defaultValue}");
+            return defaultValue;
+        },
+    };
+
     /// <summary>Exit code of a command that failed; the message on stderr says why.</summary>
     internal const int Failed = 1;
 

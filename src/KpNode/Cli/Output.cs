@@ -6,28 +6,25 @@ using Spectre.Console;
 
 namespace KpNode.Cli;
 
-/// <summary>How the CLI shows things: tables for people, protobuf JSON for scripts.</summary>
+/// <summary>How the CLI shows things: tables and prose for people (see <see cref="Table"/>), protobuf JSON for scripts, every field printed even when zero.</summary>
 internal static class Output
 {
-    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false).WithIndentation());
+    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true).WithIndentation());
 
     public static void Json(IMessage message) => Console.Out.WriteLine(Formatter.Format(message));
 
     public static string StatusName(Wire.V1.CertificateStatus status) => Wire.StatusMapping.Name(status);
 
-    public static string StatusMarkup(Wire.V1.CertificateStatus status)
+    public static string StatusMarkup(Wire.V1.CertificateStatus status) => $"[{StatusColour(status)}]{StatusName(status)}[/]";
+
+    private static string StatusColour(Wire.V1.CertificateStatus status) => status switch
     {
-        var name = StatusName(status);
-        var colour = status switch
-        {
-            Wire.V1.CertificateStatus.Delivered or Wire.V1.CertificateStatus.Received or Wire.V1.CertificateStatus.Confirmed => "green",
-            Wire.V1.CertificateStatus.Issued => "yellow",
-            Wire.V1.CertificateStatus.Rejected or Wire.V1.CertificateStatus.Undeliverable or Wire.V1.CertificateStatus.Detained => "red",
-            Wire.V1.CertificateStatus.Discrepancy or Wire.V1.CertificateStatus.Voided or Wire.V1.CertificateStatus.Expired => "orange3",
-            _ => "grey",
-        };
-        return $"[{colour}]{name}[/]";
-    }
+        Wire.V1.CertificateStatus.Delivered or Wire.V1.CertificateStatus.Received or Wire.V1.CertificateStatus.Confirmed => "green",
+        Wire.V1.CertificateStatus.Issued => "yellow",
+        Wire.V1.CertificateStatus.Rejected or Wire.V1.CertificateStatus.Undeliverable or Wire.V1.CertificateStatus.Detained => "red",
+        Wire.V1.CertificateStatus.Discrepancy or Wire.V1.CertificateStatus.Voided or Wire.V1.CertificateStatus.Expired => "orange3",
+        _ => "grey",
+    };
 
     public static string Carats(long hundredths) => new Carats(hundredths).ToString();
 
@@ -36,44 +33,119 @@ internal static class Output
     public static string Time(Google.Protobuf.WellKnownTypes.Timestamp? t) =>
         t is null ? "-" : t.ToDateTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 
-    public static void RecordTable(IEnumerable<CertificateRecord> records)
+    /// <summary>Width to fit output to: the terminal's when stdout is one, null (no fitting, no colour) when redirected.</summary>
+    public static int? TerminalWidth
     {
-        var table = new Table().Border(TableBorder.Rounded)
-            .AddColumn("Number").AddColumn("Direction").AddColumn("Partner").AddColumn("Status")
-            .AddColumn("Issued").AddColumn("Expires").AddColumn(new TableColumn("Carats").RightAligned())
-            .AddColumn(new TableColumn("Value").RightAligned());
-        var any = false;
+        get
+        {
+            if (Console.IsOutputRedirected)
+                return null;
+            try
+            {
+                return Console.WindowWidth > 0 ? Console.WindowWidth : 80;
+            }
+            catch (IOException)
+            {
+                return 80;
+            }
+        }
+    }
+
+    /// <summary>One line of prose to stdout: in colour on a terminal (wrapped on words), plain and unwrapped when redirected.</summary>
+    public static void Line(string markup)
+    {
+        if (TerminalWidth is null)
+            Console.Out.WriteLine(Markup.Remove(markup));
+        else
+            AnsiConsole.MarkupLine(markup);
+    }
+
+    /// <summary>Prose wrapped on word boundaries at <paramref name="width"/>, continuation lines indented by <paramref name="indent"/>; markup tags take no width.</summary>
+    public static string Wrap(string markup, int width, int indent = 0)
+    {
+        var result = new System.Text.StringBuilder();
+        var column = 0;
+        foreach (var word in Words(markup))
+        {
+            var length = VisibleLength(word);
+            if (column > indent && column + 1 + length > width)
+            {
+                result.Append('\n').Append(' ', indent);
+                column = indent;
+            }
+            else if (result.Length > 0)
+            {
+                result.Append(' ');
+                column++;
+            }
+
+            result.Append(word);
+            column += length;
+        }
+
+        return result.ToString();
+    }
+
+    // Words to wrap between; an amount stays with its unit ("US$ 358,115.50", "1,083.55 ct").
+    private static List<string> Words(string markup)
+    {
+        var words = new List<string>();
+        foreach (var word in markup.Split(' '))
+        {
+            var visible = word.TrimStart('[');
+            if (words.Count > 0 && (words[^1].EndsWith("US$", StringComparison.Ordinal) || visible.StartsWith("ct", StringComparison.Ordinal)))
+                words[^1] += " " + word;
+            else
+                words.Add(word);
+        }
+
+        return words;
+    }
+
+    // Length on screen of a piece of markup, which may hold half of a span ("[grey]12.3s[/]" split at its space).
+    private static int VisibleLength(string markup)
+    {
+        var length = 0;
+        for (var i = 0; i < markup.Length; i++)
+        {
+            if (markup[i] is '[' or ']' && i + 1 < markup.Length && markup[i + 1] == markup[i])
+                i++;
+            else if (markup[i] == '[' && markup.IndexOf(']', i) is var end and > 0)
+            {
+                i = end;
+                continue;
+            }
+
+            length++;
+        }
+
+        return length;
+    }
+
+    public static Cell Status(Wire.V1.CertificateStatus status) => new(StatusName(status), StatusColour(status));
+
+    public static Table RecordTable(IEnumerable<CertificateRecord> records)
+    {
+        var table = new Table().Column("Number").Column("Status").Column("Partner", priority: 1).Column("Issued", priority: 2)
+            .Column("Carats", priority: 3, right: true).Column("Value", priority: 4, right: true)
+            .Column("Expires", priority: 5).Column("Direction", priority: 6);
         foreach (var r in records)
         {
-            any = true;
             var c = r.Certificate;
-            table.AddRow(
-                Markup.Escape(c.Number),
-                r.Direction == Wire.V1.CertificateDirection.Outbound ? "out" : "in",
-                Markup.Escape(r.Partner),
-                StatusMarkup(r.Status),
-                Markup.Escape(c.DateOfIssue),
-                Markup.Escape(c.DateOfExpiry),
-                Carats(c.CaratsHundredths),
-                Dollars(c.ValueUsdCents));
+            table.Row(c.Number, Status(r.Status), r.Partner, c.DateOfIssue, Carats(c.CaratsHundredths), Dollars(c.ValueUsdCents), c.DateOfExpiry,
+                r.Direction == Wire.V1.CertificateDirection.Outbound ? "out" : "in");
         }
 
-        if (!any)
-        {
-            AnsiConsole.MarkupLine("[grey]No certificates match.[/]");
-            return;
-        }
-
-        AnsiConsole.Write(table);
+        return table;
     }
 
     public static void RecordDetail(CertificateRecord r)
     {
         var c = r.Certificate;
-        var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
-        void Row(string k, string v) => grid.AddRow($"[grey]{k}[/]", v);
+        var rows = new List<(string Key, string Value)>();
+        void Row(string k, string v) => rows.Add((k, v));
         Row("Certificate", $"[bold]{Markup.Escape(c.Number)}[/]");
-        Row("Status", StatusMarkup(r.Status) + (r.Direction == Wire.V1.CertificateDirection.Outbound ? $"  (issued by us to {r.Partner})" : $"  (received from {r.Partner})"));
+        Row("Status", StatusMarkup(r.Status) + Markup.Escape(r.Direction == Wire.V1.CertificateDirection.Outbound ? $"  (issued by us to {r.Partner})" : $"  (received from {r.Partner})"));
         if (r.StatusReason.Length > 0) Row("Reason", Markup.Escape(r.StatusReason));
         Row("Exporter", Markup.Escape($"{c.Exporter?.Name}, {c.Exporter?.Address} ({c.Exporter?.Country})"));
         Row("Importer", Markup.Escape($"{c.Importer?.Name}, {c.Importer?.Address} ({c.Importer?.Country})"));
@@ -94,8 +166,8 @@ internal static class Output
         if (r.ReplacedBy.Length > 0) Row("Replaced by", Markup.Escape(r.ReplacedBy));
         if (r.DeliveryState.Length > 0)
         {
-            Row("Delivery", $"{Markup.Escape(r.DeliveryState)}, {r.Attempts} failed attempt(s)"
-                + (r.NextAttemptAt is null ? "" : $", next {Time(r.NextAttemptAt)}"));
+            Row("Delivery", Markup.Escape($"{r.DeliveryState}, {r.Attempts} failed attempt(s)"
+                + (r.NextAttemptAt is null ? "" : $", next {Time(r.NextAttemptAt)}")));
         }
 
         if (r.LastError.Length > 0) Row("Last error", $"[red]{Markup.Escape(r.LastError)}[/]");
@@ -104,14 +176,23 @@ internal static class Output
             + (r.ConfirmationEnvelope.Length > 0 ? $", signed import confirmation {r.ConfirmationEnvelope.Length} bytes" : "")
             + (r.VoidEnvelope.Length > 0 ? $", signed void {r.VoidEnvelope.Length} bytes" : "")
             + " [grey](--json shows them in base64)[/]");
-        AnsiConsole.Write(new Panel(grid).Header("KP certificate").Border(BoxBorder.Rounded));
 
-        var history = new Table().Border(TableBorder.Simple).AddColumn("When").AddColumn("Status").AddColumn("What happened");
-        foreach (var e in r.History)
+        // Key and value lines rather than a boxed panel: values wrap on words under their column on a terminal, and a pipe gets them whole.
+        var keyWidth = rows.Max(x => Markup.Remove(x.Key).Length) + 2;
+        var width = TerminalWidth;
+        foreach (var (key, value) in rows)
         {
-            history.AddRow(Time(e.At), StatusMarkup(e.Status), Markup.Escape(e.Text));
+            var line = $"[grey]{key}[/]{new string(' ', keyWidth - Markup.Remove(key).Length)}{value}";
+            Line(width is { } w ? Wrap(line, w, keyWidth) : line);
         }
 
-        AnsiConsole.Write(history);
+        Line("");
+        var history = new Table().Column("When").Column("Status").Column("What happened", freeText: true);
+        foreach (var e in r.History)
+        {
+            history.Row(Time(e.At), Status(e.Status), e.Text);
+        }
+
+        history.Write();
     }
 }

@@ -21,7 +21,7 @@ internal static class PeerCommands
         var json = KpNodeCli.JsonOption();
         var partner = PartnerArgument();
         var command = new Command("ping", "Signed round trip to the partner's node: latency and both sides' identities, or why it failed") { config, partner, json };
-        command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
+        command.SetAction((parse, ct) => KpNodeCli.Guard(() => Refusals.AsTyped(ByPartner, async () =>
         {
             using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
             var r = await client.Operations.PingPeerAsync(new PingPeerRequest { Partner = parse.GetRequiredValue(partner) }, cancellationToken: ct);
@@ -46,7 +46,7 @@ internal static class PeerCommands
             grid.AddRow("[grey]Us[/]", Markup.Escape($"{r.CallerSeenByPartner} as {r.Partner} saw our TLS certificate ({r.OurCertificateSubject})"));
             AnsiConsole.Write(grid);
             return 0;
-        }));
+        })));
         return command;
     }
 
@@ -56,7 +56,7 @@ internal static class PeerCommands
         var json = KpNodeCli.JsonOption();
         var partner = PartnerArgument();
         var command = new Command("retry-now", "Clear the partner's backoff and circuit, deliver its backlog at once, and report what happened") { config, partner, json };
-        command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
+        command.SetAction((parse, ct) => KpNodeCli.Guard(() => Refusals.AsTyped(ByPartner, async () =>
         {
             using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
             var r = await client.Operations.RetryNowAsync(new RetryNowRequest { Partner = parse.GetRequiredValue(partner) }, cancellationToken: ct);
@@ -81,9 +81,12 @@ internal static class PeerCommands
             }
 
             return r.StillPending == 0 ? 0 : 1;
-        }));
+        })));
         return command;
     }
+
+    // The partner is typed as the argument: its refusal needs no field name in front.
+    private static readonly Dictionary<string, string> ByPartner = new(StringComparer.Ordinal) { ["partner"] = "" };
 
     private static Argument<string> PartnerArgument() => new("partner") { Description = "The partner's participant code, e.g. BE" };
 }

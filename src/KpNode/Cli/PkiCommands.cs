@@ -15,16 +15,17 @@ internal static class PkiCommands
         var init = new Command("init", "Create a participant's root CA, node TLS, document-signing and operator certificates") { participant, output, dns };
         init.SetAction(parse => KpNodeCli.Guard(() =>
         {
-            var code = parse.GetRequiredValue(participant);
+            // "za" means ZA: codes are capital letters everywhere else (certificate numbers, configs, URIs).
+            var code = parse.GetRequiredValue(participant).Trim().ToUpperInvariant();
             if (!ParticipantIdentity.IsValidCode(code))
             {
-                return Task.FromResult(KpNodeCli.Fail($"--participant: '{code}' is not a participant code (2-8 capital letters or digits, e.g. ZA)"));
+                return Task.FromResult(KpNodeCli.Fail($"--participant: '{code}' is not a participant code (2-8 letters or digits, e.g. ZA)"));
             }
 
             var dir = parse.GetRequiredValue(output).FullName;
             var pki = DevPki.Create(code, parse.GetValue(dns) ?? [], DateTimeOffset.UtcNow);
             PkiFiles.Write(dir, pki);
-            var table = new Table().Border(TableBorder.Rounded).AddColumn("Certificate").AddColumn("Subject").AddColumn("Valid until").AddColumn("File");
+            var table = new Table().Column("Certificate", freeText: true).Column("File").Column("Valid until").Column("Subject", priority: 1, freeText: true);
             foreach (var (name, cert, file) in new[]
                      {
                          ("Root CA (give root.crt to partners)", pki.Root, "root.crt"),
@@ -33,12 +34,12 @@ internal static class PkiCommands
                          ("Operator (CLI to Local API)", pki.Operator, "operator.crt"),
                      })
             {
-                table.AddRow(name, Markup.Escape(cert.Subject), cert.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd"), Markup.Escape(file));
+                table.Row(name, file, cert.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), cert.Subject);
             }
 
-            AnsiConsole.MarkupLine($"Created the PKI of [bold]{Markup.Escape(code)}[/] in {Markup.Escape(dir)} (private keys *.key, mode 0600):");
-            AnsiConsole.Write(table);
-            AnsiConsole.MarkupLine("Keep the *.key files secret. Send [bold]root.crt[/] to each trading partner; they trust it in Node:Partners.");
+            Output.Line($"Created the PKI of [bold]{Markup.Escape(code)}[/] in {Markup.Escape(dir)} (private keys *.key, mode 0600):");
+            table.Write();
+            Output.Line("Keep the *.key files secret. Send [bold]root.crt[/] to each trading partner; they trust it in Node:Partners.");
             return Task.FromResult(0);
         }));
         return new Command("pki", "Manage the participant's certificates") { init };

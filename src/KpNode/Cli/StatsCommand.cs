@@ -12,24 +12,24 @@ internal static class StatsCommand
     public static Command Create()
     {
         var config = KpNodeCli.ConfigOption();
-        var period = new Option<string>("--period") { Description = "Calendar quarter, e.g. 2026Q3", Required = true };
-        var format = new Option<string>("--format") { Description = "table (default), csv or json", DefaultValueFactory = _ => "table" };
-        format.AcceptOnlyFromAmong("table", "csv", "json");
+        var period = new Option<string?>("--period") { Description = "Calendar quarter, e.g. 2026Q3 (default: the current quarter)" };
+        var format = new Option<string>("--format") { Description = "table (default) or csv; --json for the JSON", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "csv");
         var json = KpNodeCli.JsonOption();
         var command = new Command("stats", "Quarterly trade statistics: certificates, carats and US$ by partner and HS code, and exports never confirmed")
         {
             config, period, format, json,
         };
-        command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
+        command.SetAction((parse, ct) => KpNodeCli.Guard(() => Refusals.AsTyped(new Dictionary<string, string> { ["period"] = "--period" }, async () =>
         {
             using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
-            var stats = await client.Api.GetStatisticsAsync(new GetStatisticsRequest { Period = parse.GetRequiredValue(period) }, cancellationToken: ct);
-            var chosen = parse.GetValue(json) ? "json" : parse.GetValue(format);
-            if (chosen == "json")
+            var quarter = parse.GetValue(period) ?? CurrentQuarter(DateTime.UtcNow);
+            var stats = await client.Api.GetStatisticsAsync(new GetStatisticsRequest { Period = quarter }, cancellationToken: ct);
+            if (parse.GetValue(json))
             {
                 Output.Json(stats);
             }
-            else if (chosen == "csv")
+            else if (parse.GetValue(format) == "csv")
             {
                 Console.Out.Write(Wire.StatisticsMapping.ToCsv(stats));
             }
@@ -39,18 +39,19 @@ internal static class StatsCommand
             }
 
             return 0;
-        }));
+        })));
         return command;
     }
 
+    internal static string CurrentQuarter(DateTime today) => $"{today.Year}Q{((today.Month - 1) / 3) + 1}";
+
     private static void Table(GetStatisticsResponse s)
     {
-        AnsiConsole.MarkupLine($"KP trade statistics of [bold]{Markup.Escape(s.Participant)}[/], {Markup.Escape(s.Period)} ({s.FirstDay} to {s.LastDay}), by date of issue");
-        var table = new Table().Border(TableBorder.Rounded).AddColumn("Flow").AddColumn("Partner").AddColumn("HS code")
-            .AddColumn(new TableColumn("Certificates").RightAligned()).AddColumn(new TableColumn("Carats").RightAligned())
-            .AddColumn(new TableColumn("Value").RightAligned());
-        void Row(TradeRow r, string partner, string code, bool bold) => table.AddRow(
-            Flow(r.Flow), Markup.Escape(partner), Markup.Escape(code),
+        Output.Line($"KP trade statistics of [bold]{Markup.Escape(s.Participant)}[/], {Markup.Escape(s.Period)} ({s.FirstDay} to {s.LastDay}), by date of issue");
+        var table = new Table().Column("Flow").Column("Partner").Column("HS code").Column("Certificates", right: true)
+            .Column("Carats", right: true).Column("Value", priority: 1, right: true);
+        void Row(TradeRow r, string partner, string code, bool bold) => table.Row(
+            Flow(r.Flow), partner, code,
             Bold(r.Certificates.ToString("N0", CultureInfo.InvariantCulture), bold),
             Bold(Output.Carats(r.CaratsHundredths), bold), Bold(Output.Dollars(r.ValueUsdCents), bold));
         foreach (var flow in new[] { TradeFlow.Export, TradeFlow.Import })
@@ -73,24 +74,24 @@ internal static class StatsCommand
 
         if (s.Rows.Count == 0)
         {
-            AnsiConsole.MarkupLine("[grey]No certificates were issued or received in this quarter.[/]");
+            Output.Line("[grey]No certificates were issued or received in this quarter.[/]");
         }
         else
         {
-            AnsiConsole.Write(table);
+            table.Write();
         }
 
         if (s.Unconfirmed.Count > 0)
         {
-            AnsiConsole.MarkupLine($"[orange3]{s.Unconfirmed.Count} certificate(s) issued in the quarter were never confirmed by the importer:[/]");
+            Output.Line($"[orange3]{s.Unconfirmed.Count} certificate(s) issued in the quarter were never confirmed by the importer:[/]");
             foreach (var u in s.Unconfirmed)
             {
-                AnsiConsole.MarkupLine($"  {Markup.Escape(u.Number)} to {Markup.Escape(u.Partner)}, issued {u.DateOfIssue}, expires {u.DateOfExpiry}: {Output.StatusMarkup(u.Status)}");
+                Output.Line($"  {Markup.Escape(u.Number)} to {Markup.Escape(u.Partner)}, issued {u.DateOfIssue}, expires {u.DateOfExpiry}: {Output.StatusMarkup(u.Status)}");
             }
         }
     }
 
     private static string Flow(TradeFlow f) => f == TradeFlow.Export ? "export" : "import";
 
-    private static string Bold(string text, bool bold) => bold ? $"[bold]{text}[/]" : text;
+    private static Cell Bold(string text, bool bold) => new(text, bold ? "bold" : null);
 }

@@ -26,52 +26,52 @@ internal static class StatusCommand
             }
 
             var now = status.Now.ToDateTimeOffset();
-            AnsiConsole.MarkupLine($"Node [bold]{Markup.Escape(status.Participant)}[/] (kpnode {Markup.Escape(status.Version)}), up {StatusPage.Uptime(now - status.StartedAt.ToDateTimeOffset())}, store {status.StoreSizeBytes / 1024.0:F0} KiB, "
+            Output.Line($"Node [bold]{Markup.Escape(status.Participant)}[/] (kpnode {Markup.Escape(status.Version)}), up {StatusPage.Uptime(now - status.StartedAt.ToDateTimeOffset())}, store {status.StoreSizeBytes / 1024.0:F0} KiB, "
                 + (status.Healthy ? "[green]healthy[/]" : $"[red]NOT healthy: {Markup.Escape(status.HealthDetail)}[/]"));
-            AnsiConsole.MarkupLine($"[grey]Status page {Markup.Escape(status.StatusPageUrl)}, metrics {Markup.Escape(status.MetricsUrl)}[/]");
+            Output.Line($"[grey]Status page {Markup.Escape(status.StatusPageUrl)}, metrics {Markup.Escape(status.MetricsUrl)}[/]");
 
             string Days(CredentialKind kind) => string.Join(", ", status.Credentials.Where(c => c.Kind == kind)
                 .Select(c => kind == CredentialKind.PartnerRoot ? $"{c.Owner} {c.DaysLeft} d" : $"{c.DaysLeft} d"));
-            AnsiConsole.MarkupLine(Markup.Escape($"Days until expiry: root {Days(CredentialKind.Root)}, node TLS {Days(CredentialKind.NodeTls)}, "
+            Output.Line(Markup.Escape($"Days until expiry: root {Days(CredentialKind.Root)}, node TLS {Days(CredentialKind.NodeTls)}, "
                 + $"signing {Days(CredentialKind.DocumentSigning)}, operator {Days(CredentialKind.Operator)}; partner roots {Days(CredentialKind.PartnerRoot)}"));
             foreach (var c in status.Credentials.Where(c => c.Warning))
             {
-                AnsiConsole.MarkupLine($"[orange3]Expiry warning: the {Markup.Escape(StatusPage.Kind(c.Kind))} of {Markup.Escape(c.Owner)} "
+                Output.Line($"[orange3]Expiry warning: the {Markup.Escape(StatusPage.Kind(c.Kind))} of {Markup.Escape(c.Owner)} "
                     + $"{(c.DaysLeft < 0 ? "expired" : "expires")} on {c.NotAfter.ToDateTime():yyyy-MM-dd} ({c.DaysLeft} days).[/] {Markup.Escape(c.Advice)}");
             }
 
-            var counts = new Table().Border(TableBorder.Rounded).AddColumn("Status").AddColumn(new TableColumn("Certificates").RightAligned());
+            var counts = new Table().Column("Status").Column("Certificates", right: true);
             foreach (var c in status.CertificateCounts.Where(c => c.Count > 0))
             {
-                counts.AddRow(Output.StatusMarkup(c.Status), c.Count.ToString("N0", CultureInfo.InvariantCulture));
+                counts.Row(Output.Status(c.Status), c.Count.ToString("N0", CultureInfo.InvariantCulture));
             }
 
-            counts.AddRow("[bold]Total[/]", status.CertificateCounts.Sum(c => c.Count).ToString("N0", CultureInfo.InvariantCulture));
-            AnsiConsole.Write(counts);
+            counts.Row(new Cell("Total", "bold"), status.CertificateCounts.Sum(c => c.Count).ToString("N0", CultureInfo.InvariantCulture));
+            counts.Write();
+            Output.Line("");
 
-            var partners = new Table().Border(TableBorder.Rounded)
-                .AddColumn("Partner").AddColumn("Reachable").AddColumn("Circuit").AddColumn(new TableColumn("Backlog").RightAligned())
-                .AddColumn("Oldest pending").AddColumn("Last success").AddColumn("Last error");
+            var partners = new Table().Column("Partner").Column("Reachable").Column("Backlog", right: true).Column("Last error", priority: 1, freeText: true)
+                .Column("Circuit", priority: 2).Column("Oldest pending", priority: 3).Column("Last success", priority: 4);
             foreach (var p in status.Partners)
             {
                 var reachable = p.Reachability switch
                 {
-                    PartnerReachability.Reachable => "[green]yes[/]",
-                    PartnerReachability.Unreachable => "[red]no[/]",
-                    _ => "[grey]not yet known[/]",
+                    PartnerReachability.Reachable => new Cell("yes", "green"),
+                    PartnerReachability.Unreachable => new Cell("no", "red"),
+                    _ => new Cell("not yet known", "grey"),
                 };
-                partners.AddRow(Markup.Escape(p.Participant), reachable, Markup.Escape(CircuitWords.Words(p.CircuitState)),
-                    p.Backlog.ToString(CultureInfo.InvariantCulture), Output.Time(p.OldestPendingAt), Output.Time(p.LastSuccessAt),
-                    p.LastError.Length == 0 ? "[green]none[/]" : $"[red]{Markup.Escape(p.LastError.Split(':')[0])}[/] (below)");
+                partners.Row(p.Participant, reachable, p.Backlog.ToString(CultureInfo.InvariantCulture),
+                    p.LastError.Length == 0 ? new Cell("none", "green") : new Cell(p.LastError.Split(':')[0] + " (below)", "red"),
+                    CircuitWords.Words(p.CircuitState), Output.Time(p.OldestPendingAt), Output.Time(p.LastSuccessAt));
             }
 
-            AnsiConsole.Write(partners);
+            partners.Write();
 
             // Explanations are sentences: printed whole under the table rather than squeezed into a column.
             foreach (var p in status.Partners.Where(p => p.LastError.Length > 0))
             {
-                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(p.Participant)}[/]: [red]{Markup.Escape(p.LastError)}[/]");
-                AnsiConsole.MarkupLine($"  What to do: {Markup.Escape(p.LastErrorAdvice)}");
+                Output.Line($"[bold]{Markup.Escape(p.Participant)}[/]: [red]{Markup.Escape(p.LastError)}[/]");
+                Output.Line($"  What to do: {Markup.Escape(p.LastErrorAdvice)}");
             }
 
             return 0;

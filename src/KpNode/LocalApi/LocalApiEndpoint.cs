@@ -18,9 +18,6 @@ internal sealed class LocalApiEndpoint(
     NodeConfig config, ILogger<LocalApiEndpoint> logger)
     : LocalApiService.LocalApiServiceBase
 {
-    private const int DefaultPageSize = 50;
-    private const int MaxPageSize = 1000;
-
     public override async Task<IssueCertificateResponse> IssueCertificate(IssueCertificateRequest request, ServerCallContext context)
     {
         var actor = gate.RequireOperator(context);
@@ -85,23 +82,13 @@ internal sealed class LocalApiEndpoint(
     public override Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context)
     {
         gate.RequireOperator(context);
-        if (request.PageSize is < 0 or > MaxPageSize)
-        {
-            throw ApiErrors.Invalid("pageSize", $"must be 0..{MaxPageSize} (0 means {DefaultPageSize})");
-        }
-
-        var pageSize = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
-        var docs = store.ListCertificates(new CertificateQuery(
-            StatusMapping.ToDomain(request.Status),
-            string.IsNullOrEmpty(request.Partner) ? null : request.Partner,
-            StatusMapping.ToDomain(request.Direction),
-            pageSize + 1,
-            string.IsNullOrEmpty(request.PageToken) ? null : request.PageToken));
+        var query = CertificateListing.ToQuery(request);
+        var docs = store.ListCertificates(query);
         var response = new ListCertificatesResponse();
-        response.Records.AddRange(docs.Take(pageSize).Select(d => Record(d, withEvidence: false)));
-        if (docs.Count > pageSize)
+        response.Records.AddRange(docs.Take(query.PageSize - 1).Select(d => Record(d, withEvidence: false)));
+        if (docs.Count == query.PageSize)
         {
-            response.NextPageToken = docs[pageSize - 1].Number;
+            response.NextPageToken = CertificateListing.PageToken(docs[^2].Number);
         }
 
         return Task.FromResult(response);

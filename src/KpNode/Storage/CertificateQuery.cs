@@ -2,10 +2,19 @@ using KpNode.Domain;
 
 namespace KpNode.Storage;
 
-/// <summary>Filters and one page of a certificate listing, ordered by number; <paramref name="After"/> is the last number of the previous page.</summary>
+/// <summary>
+/// Filters and one page of a certificate listing, ordered by number (the highest first when <paramref name="NewestFirst"/>:
+/// each issuer numbers in order, so its newest come first); <paramref name="After"/> is the last number of the previous page.
+/// </summary>
 internal sealed record CertificateQuery(
     CertificateStatus? Status,
     string? Partner,
     CertificateDirection? Direction,
     int PageSize,
-    string? After);
+    string? After,
+    string? NumberPrefix = null,
+    string? Exporter = null,
+    string? Importer = null,
+    DateOnly? IssuedFrom = null,
+    DateOnly? IssuedTo = null,
+    bool NewestFirst = false);

@@ -25,59 +25,82 @@ internal sealed partial class NodeStore
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.PageSize);
         ObjectDisposedException.ThrowIf(_disposed, this);
 
-        // Fixed expression texts with parameters: LiteDB re-parses each new text (see NOTES).
-        var terms = new List<string>();
-        var args = new List<BsonValue>();
-        void Term(string expression, BsonValue value)
-        {
-            terms.Add($"{expression} = @{args.Count}");
-            args.Add(value);
-        }
-
         if (query.Partner is not null)
         {
             // A range of the partner+status+number index per status, each read only as far as one page, then
             // merged in number order: a page costs a few pages of index whatever the partner's history.
             var statuses = query.Status is { } status ? [status] : Enum.GetValues<CertificateStatus>();
-            return statuses
-                .SelectMany(s => PartnerPage(query.Partner, s, query.Direction, query.After, query.PageSize))
-                .OrderBy(c => c.Id, NumberOrder)
+            var merged = statuses.SelectMany(s => PartnerPage(query with { Status = s }));
+            return (query.NewestFirst ? merged.OrderByDescending(c => c.Id, NumberOrder) : merged.OrderBy(c => c.Id, NumberOrder))
                 .Take(query.PageSize)
                 .Select(c => c.ToHeld())
                 .ToList();
         }
 
+        var where = new Terms(this);
         if (query.Status is { } onlyStatus)
         {
             var (from, to) = OneStatus(onlyStatus);
-            terms.Add($"{StatusKeyIndex} BETWEEN @{args.Count} AND @{args.Count + 1}");
-            args.Add(from);
-            args.Add(to);
+            where.Add($"{StatusKeyIndex} BETWEEN @{{0}} AND @{{1}}", from, to);
         }
 
-        if (query.Direction is not null)
-            Term("$.Direction", Bson(query.Direction.Value));
-        if (query.After is not null)
-        {
-            terms.Add($"$._id > @{args.Count}");
-            args.Add(query.After);
-        }
-
-        var found = Certificates.Query();
-        if (terms.Count > 0)
-            found = found.Where(string.Join(" AND ", terms), args.ToArray());
-        return found.OrderBy(x => x.Id).Limit(query.PageSize).ToEnumerable().Select(c => c.ToHeld()).ToList();
+        where.AddFilters(query);
+        var found = where.Apply(Certificates.Query());
+        found = query.NewestFirst ? found.OrderByDescending(x => x.Id) : found.OrderBy(x => x.Id);
+        return found.Limit(query.PageSize).ToEnumerable().Select(c => c.ToHeld()).ToList();
     }
 
-    private List<CertificateDocument> PartnerPage(string partner, CertificateStatus status, CertificateDirection? direction, string? after, int pageSize)
+    private List<CertificateDocument> PartnerPage(CertificateQuery query)
     {
-        var prefix = CertificateDocument.StatusKeyPrefix(status, partner);
-        var page = Certificates.Query().Where($"{StatusKeyIndex} BETWEEN @0 AND @1", prefix + (after ?? ""), prefix + AfterEveryNumber);
-        if (direction is not null)
-            page = page.Where("$.Direction = @0", Bson(direction.Value));
-        if (after is not null)
-            page = page.Where("$._id > @0", after);
-        return page.OrderBy(StatusKeyIndex).Limit(pageSize).ToList();
+        var prefix = CertificateDocument.StatusKeyPrefix(query.Status!.Value, query.Partner);
+        var where = new Terms(this);
+        // The page's part of this partner's range: after (or before) the last number of the previous page.
+        if (query.NewestFirst)
+            where.Add($"{StatusKeyIndex} BETWEEN @{{0}} AND @{{1}}", prefix, prefix + (query.After ?? AfterEveryNumber));
+        else
+            where.Add($"{StatusKeyIndex} BETWEEN @{{0}} AND @{{1}}", prefix + (query.After ?? ""), prefix + AfterEveryNumber);
+        where.AddFilters(query);
+        var page = where.Apply(Certificates.Query());
+        page = query.NewestFirst ? page.OrderByDescending(StatusKeyIndex) : page.OrderBy(StatusKeyIndex);
+        return page.Limit(query.PageSize).ToList();
+    }
+
+    /// <summary>
+    /// A conjunction of parameterised terms: the expression texts are fixed and only the parameters change, because
+    /// LiteDB parses each new text again (see NOTES). "{0}" in a term stands for its first parameter's number.
+    /// </summary>
+    private sealed class Terms(NodeStore store)
+    {
+        private readonly List<string> _terms = [];
+        private readonly List<BsonValue> _args = [];
+
+        public void Add(string term, params BsonValue[] values)
+        {
+            _terms.Add(string.Format(CultureInfo.InvariantCulture, term, Enumerable.Range(_args.Count, values.Length).Cast<object>().ToArray()));
+            _args.AddRange(values);
+        }
+
+        /// <summary>The filters other than status and partner, which choose the index range.</summary>
+        public void AddFilters(CertificateQuery query)
+        {
+            if (query.Direction is { } direction)
+                Add("$.Direction = @{0}", store.Bson(direction));
+            if (query.After is not null)
+                Add(query.NewestFirst ? "$._id < @{0}" : "$._id > @{0}", query.After);
+            if (query.NumberPrefix is not null)
+                Add("$._id BETWEEN @{0} AND @{1}", query.NumberPrefix, query.NumberPrefix + AfterEveryNumber);
+            if (query.Exporter is not null)
+                Add("$.ExportingParticipant = @{0}", query.Exporter);
+            if (query.Importer is not null)
+                Add("$.ImportingParticipant = @{0}", query.Importer);
+            if (query.IssuedFrom is { } from)
+                Add("$.DateOfIssue >= @{0}", store.Bson(from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)));
+            if (query.IssuedTo is { } to)
+                Add("$.DateOfIssue <= @{0}", store.Bson(to.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)));
+        }
+
+        public ILiteQueryable<CertificateDocument> Apply(ILiteQueryable<CertificateDocument> query) =>
+            _terms.Count == 0 ? query : query.Where(string.Join(" AND ", _terms), _args.ToArray());
     }
 
     // Every certificate in one status: a range of the StatusKey index.

@@ -97,7 +97,8 @@ internal static class CertificateAuthority
                 break;
             case LeafKind.Operator:
                 var operatorUri = ParticipantIdentity.OperatorUri(operatorName);
-                request = new CertificateRequest(LeafSubject(participant, $"Operator {operatorName}"), key, Hash);
+                // "KP ZA Operator", not "KP ZA Operator operator": the default name is not repeated.
+                request = new CertificateRequest(LeafSubject(participant, operatorName == DefaultOperatorName ? "Operator" : $"Operator {operatorName}"), key, Hash);
                 request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
                 request.CertificateExtensions.Add(Eku(KeyPurpose.ClientAuth));
                 request.CertificateExtensions.Add(SubjectAltNames([], [], [.. uris, operatorUri]));

@@ -43,13 +43,16 @@ internal static class StatisticsMapping
     public static string ToCsv(V1.GetStatisticsResponse s)
     {
         var csv = new System.Text.StringBuilder();
-        csv.AppendLine("participant,period,flow,partner,hs_code,certificates,carats,value_usd");
+        // The last two columns name each export never confirmed (flow "never-confirmed"), one row per certificate.
+        csv.AppendLine("participant,period,flow,partner,hs_code,certificates,carats,value_usd,certificate,status");
         void Line(V1.TradeRow r, string partner, string code) => csv.AppendLine(string.Join(",",
             s.Participant, s.Period, r.Flow == V1.TradeFlow.Export ? "export" : "import", partner, code,
-            r.Certificates.ToString(CultureInfo.InvariantCulture), Decimal2(r.CaratsHundredths), Decimal2(r.ValueUsdCents)));
+            r.Certificates.ToString(CultureInfo.InvariantCulture), Decimal2(r.CaratsHundredths), Decimal2(r.ValueUsdCents), "", ""));
         foreach (var r in s.Rows) Line(r, r.Partner, r.HsCode);
         foreach (var r in s.PartnerTotals) Line(r, r.Partner, "all");
         foreach (var r in s.FlowTotals) Line(r, "all", "all");
+        foreach (var u in s.Unconfirmed)
+            csv.AppendLine(string.Join(",", s.Participant, s.Period, "never-confirmed", u.Partner, "", "1", "", "", u.Number, StatusMapping.Name(u.Status)));
         return csv.ToString();
     }
 

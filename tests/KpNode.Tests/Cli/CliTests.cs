@@ -44,7 +44,7 @@ public sealed class CliTests
     [Fact]
     public async Task Pki_init_refuses_a_participant_code_that_is_not_one()
     {
-        var result = await KpNodeProcess.RunAsync("pki", "init", "--participant", "za", "--out", Path.GetTempPath());
+        var result = await KpNodeProcess.RunAsync("pki", "init", "--participant", "Z!", "--out", Path.GetTempPath());
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("--participant", result.Stderr);
     }
