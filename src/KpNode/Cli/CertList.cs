@@ -26,6 +26,7 @@ internal static class CertList
         ["numberPrefix"] = "--number",
         ["exporter"] = "--exporter",
         ["importer"] = "--importer",
+        ["sealNumber"] = "--seal",
         ["partner"] = "--partner",
         ["status"] = "--status",
     };
@@ -38,6 +39,7 @@ internal static class CertList
         var number = new Option<string?>("--number", "-n") { Description = "Only numbers beginning with this, e.g. ZA-2026-00012" };
         var exporter = new Option<string?>("--exporter") { Description = "Only certificates exported by this participant, e.g. ZA" };
         var importer = new Option<string?>("--importer") { Description = "Only certificates imported by this participant, e.g. BE" };
+        var seal = new Option<string?>("--seal") { Description = "Only certificates naming this container or seal number, exactly (how a customs officer finds a shipment)" };
         var from = new Option<string?>("--from") { Description = "Only certificates issued on or after this date, YYYY-MM-DD" };
         var to = new Option<string?>("--to") { Description = "Only certificates issued on or before this date, YYYY-MM-DD" };
         var oldest = new Option<bool>("--oldest-first") { Description = "Lowest numbers first (default: the newest first)" };
@@ -47,7 +49,7 @@ internal static class CertList
         var json = KpNodeCli.JsonOption();
         var command = new Command("list", "List certificates, the newest first, a page at a time (for scripts: --json, --all)")
         {
-            config, status, partner, number, exporter, importer, from, to, oldest, limit, pageToken, all, json,
+            config, status, partner, number, exporter, importer, seal, from, to, oldest, limit, pageToken, all, json,
         };
         command.SetAction((parse, ct) => KpNodeCli.Guard(() => Refusals.AsTyped(OptionOf, async () =>
         {
@@ -58,6 +60,7 @@ internal static class CertList
                 NumberPrefix = parse.GetValue(number) ?? "",
                 Exporter = parse.GetValue(exporter) ?? "",
                 Importer = parse.GetValue(importer) ?? "",
+                SealNumber = parse.GetValue(seal) ?? "",
                 IssuedFrom = parse.GetValue(from) ?? "",
                 IssuedTo = parse.GetValue(to) ?? "",
                 OldestFirst = parse.GetValue(oldest),

@@ -43,7 +43,8 @@ internal static class CertificateListing
             Importer: Code(request.Importer),
             IssuedFrom: from,
             IssuedTo: to,
-            NewestFirst: !request.OldestFirst);
+            NewestFirst: !request.OldestFirst,
+            SealNumber: string.IsNullOrWhiteSpace(request.SealNumber) ? null : request.SealNumber.Trim());
     }
 
     public static string PageToken(string lastNumber) =>

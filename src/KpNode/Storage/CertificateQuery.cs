@@ -17,4 +17,5 @@ internal sealed record CertificateQuery(
     string? Importer = null,
     DateOnly? IssuedFrom = null,
     DateOnly? IssuedTo = null,
-    bool NewestFirst = false);
+    bool NewestFirst = false,
+    string? SealNumber = null);

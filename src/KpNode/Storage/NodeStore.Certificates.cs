@@ -93,6 +93,8 @@ internal sealed partial class NodeStore
                 Add("$.ExportingParticipant = @{0}", query.Exporter);
             if (query.Importer is not null)
                 Add("$.ImportingParticipant = @{0}", query.Importer);
+            if (query.SealNumber is not null)
+                Add("$.SealNumber = @{0}", query.SealNumber);
             if (query.IssuedFrom is { } from)
                 Add("$.DateOfIssue >= @{0}", store.Bson(from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)));
             if (query.IssuedTo is { } to)

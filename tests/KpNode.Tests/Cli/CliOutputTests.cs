@@ -86,7 +86,7 @@ public sealed class CliOutputTests
     }
 
     [Fact]
-    public async Task Cert_list_filters_by_number_prefix_exporter_importer_and_date_of_issue()
+    public async Task Cert_list_filters_by_number_prefix_exporter_importer_date_of_issue_and_seal_number()
     {
         await using var net = await TestNetwork.StartAsync("ZA", "BE");
         var outbound = await net.DeliverAsync("ZA", "BE");
@@ -107,6 +107,9 @@ public sealed class CliOutputTests
         Assert.Equal([outbound], await Numbers("--partner", "BE", "--importer", "BE"));
         Assert.Equal(2, (await Numbers("--from", today, "--to", today)).Length);
         Assert.Empty(await Numbers("--to", "2000-01-01"));
+        var seal = (await net.FindAsync("ZA", inbound))!.Certificate.SealNumber;
+        Assert.Equal([inbound], await Numbers("--seal", seal));
+        Assert.Empty(await Numbers("--seal", seal + "9"));
     }
 
     [Fact]
