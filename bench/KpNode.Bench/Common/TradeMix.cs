@@ -69,6 +69,8 @@ internal sealed class TradeMix
         return _partners[Math.Min(i < 0 ? ~i : i, _partners.Length - 1)];
     }
 
+    private static int _seals;
+
     /// <summary>A valid draft from <paramref name="from"/> to <paramref name="to"/>, the number left to the issuing node.</summary>
     public static Certificate Draft(Random random, string from, string to)
     {
@@ -79,7 +81,8 @@ internal sealed class TradeMix
             Exporter = PartyOf(from),
             Importer = PartyOf(to),
             Parcels = random.Next(1, 25),
-            SealNumber = $"{from}-SEAL-{random.Next(100_000, 999_999).ToString(CultureInfo.InvariantCulture)}",
+            // One seal closes one shipment: a node refuses a seal still on a valid certificate of its own.
+            SealNumber = $"{from}-SEAL-{Interlocked.Increment(ref _seals).ToString("D6", CultureInfo.InvariantCulture)}",
         };
         if (producer)
         {

@@ -23,7 +23,26 @@ internal static class KpNodeCli
             PeerCommands.Create(),
             OutboxCommands.Create(),
         };
-        return await root.Parse(args).InvokeAsync();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
+        {
+            // The parser's own complaints (a missing --config, an unknown option) in the CLI's one spelling of errors.
+            foreach (var error in parse.Errors)
+            {
+                Console.Error.WriteLine("Error: " + error.Message);
+            }
+
+            var names = new List<string>();
+            for (var result = parse.CommandResult; result.Command != root; result = (System.CommandLine.Parsing.CommandResult)result.Parent!)
+            {
+                names.Insert(0, result.Command.Name);
+            }
+
+            Console.Error.WriteLine($"See 'kpnode {string.Join(' ', [.. names, "--help"])}'.");
+            return Failed;
+        }
+
+        return await parse.InvokeAsync();
     }
 
     /// <summary>Common options, so every command spells them the same way.</summary>

@@ -113,6 +113,25 @@ public sealed class CliOutputTests
     }
 
     [Fact]
+    public async Task The_parsers_own_errors_use_the_one_spelling_of_Error_and_say_where_help_is()
+    {
+        var missing = await Piped("cert", "list");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.StartsWith("Error: Option '--config' is required.", missing.Stderr);
+        Assert.Contains("See 'kpnode cert list --help'.", missing.Stderr);
+        Assert.Empty(missing.Stdout);
+
+        var unknown = await Piped("outbox", "lsit");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.All(unknown.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            line => Assert.True(line.StartsWith("Error: ", StringComparison.Ordinal) || line.StartsWith("See 'kpnode outbox --help'", StringComparison.Ordinal), line));
+
+        var help = await Piped("cert", "list", "--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("--seal", help.Stdout);
+    }
+
+    [Fact]
     public async Task Cert_list_refusals_name_the_options_as_typed_not_the_wire_fields()
     {
         await using var net = await TestNetwork.StartAsync("ZA", "BE");
