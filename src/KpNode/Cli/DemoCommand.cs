@@ -91,7 +91,9 @@ internal static class DemoCommand
             Step("ZA's node refused the draft; nothing was stored or sent:");
             foreach (var line in e.Status.Detail.Split('\n'))
             {
-                Say(new string(' ', StepIndent) + Markup.Escape(line), StepIndent + 2);
+                // A listed rule's continuation lines up under its text, after the "- ".
+                var body = line.TrimStart(' ');
+                Say(new string(' ', StepIndent) + Markup.Escape(line), StepIndent + line.Length - body.Length + (body.StartsWith("- ", StringComparison.Ordinal) ? 2 : 0));
             }
         }
 

@@ -63,9 +63,12 @@ internal static class Output
     /// <summary>Prose wrapped on word boundaries at <paramref name="width"/>, continuation lines indented by <paramref name="indent"/>; markup tags take no width.</summary>
     public static string Wrap(string markup, int width, int indent = 0)
     {
-        var result = new System.Text.StringBuilder();
-        var column = 0;
-        foreach (var word in Words(markup))
+        // Leading spaces are the first line's own indentation: kept, not taken for empty words.
+        var body = markup.TrimStart(' ');
+        var result = new System.Text.StringBuilder().Append(' ', markup.Length - body.Length);
+        var column = result.Length;
+        var first = true;
+        foreach (var word in Words(body))
         {
             var length = VisibleLength(word);
             if (column > indent && column + 1 + length > width)
@@ -73,12 +76,13 @@ internal static class Output
                 result.Append('\n').Append(' ', indent);
                 column = indent;
             }
-            else if (result.Length > 0)
+            else if (!first)
             {
                 result.Append(' ');
                 column++;
             }
 
+            first = false;
             result.Append(word);
             column += length;
         }

@@ -85,4 +85,13 @@ public sealed class TableTests
         Assert.Contains(wrapped, line => line.Contains("US$ 358,115.50", StringComparison.Ordinal));
         Assert.Contains(wrapped, line => line.Contains("1,083.55 ct", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void An_indented_line_keeps_its_indentation_and_its_continuations_line_up_under_it()
+    {
+        var wrapped = Output.Wrap("          - caratsHundredths: the HS lines add up to 1,484.20 ct but the certificate says 1,520.20 ct", 60, 12).Split('\n');
+        Assert.StartsWith("          - caratsHundredths:", wrapped[0]);
+        Assert.All(wrapped, line => Assert.True(line.Length <= 60, line));
+        Assert.All(wrapped.Skip(1), line => Assert.Matches("^ {12}[^ ]", line));
+    }
 }
