@@ -40,6 +40,8 @@ internal sealed partial class NodeStore
             AddStatusKeys();
         Certificates.EnsureIndex(x => x.StatusKey);
         // SealNumber: issuing refuses a seal that one of our certificates still in validity carries.
+        if (!HasIndex(CertificatesCollection, nameof(CertificateDocument.SealNumber)))
+            AddSealNumbers();
         Certificates.EnsureIndex(x => x.SealNumber);
         foreach (var obsolete in ObsoleteCertificateIndexes)
             Certificates.DropIndex(obsolete);
@@ -53,6 +55,42 @@ internal sealed partial class NodeStore
 
     private bool HasIndex(string collection, string name) =>
         _db.GetCollection("$indexes").Exists("$.collection = @0 AND $.name = @1", collection, name);
+
+    // A store of an earlier version: its certificates do not carry their seal number beside the signed certificate,
+    // which does; read it from there, so that a seal on a certificate issued before the upgrade is still found.
+    // Batches commit on their own, as for the status keys; the index is made after the last.
+    private void AddSealNumbers()
+    {
+        string? after = null;
+        while (true)
+        {
+            var batch = Certificates.Query().Where("$._id > @0", after ?? "").OrderBy(x => x.Id).Limit(StatusKeyMigrationBatch).ToList();
+            if (batch.Count == 0)
+                return;
+            var withSeal = new List<CertificateDocument>();
+            foreach (var certificate in batch.Where(c => c.SealNumber is null))
+            {
+                if (FindMessage(certificate.MessageId) is { } issued
+                    && Wire.CertificateRecordMapping.ReadCertificate(issued).SealNumber is { Length: > 0 } seal)
+                {
+                    certificate.SealNumber = seal;
+                    withSeal.Add(certificate);
+                }
+            }
+
+            if (withSeal.Count > 0)
+            {
+                Write(w =>
+                {
+                    foreach (var certificate in withSeal)
+                        w.UpdateCertificate(certificate.ToHeld());
+                    return 0;
+                });
+            }
+
+            after = batch[^1].Id;
+        }
+    }
 
     // A store of an earlier version: its certificates have no StatusKey yet. Each batch commits on its own, so a
     // node stopped halfway starts over at its next start (the index is made only after the last batch).

@@ -105,6 +105,34 @@ public sealed class IssueRulesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_seal_on_a_certificate_stored_before_seals_were_indexed_is_still_found_after_the_upgrade()
+    {
+        var first = await _net.DeliverAsync("ZA", "BE", d => d.SealNumber = "ZA-SEAL-UPGRADE");
+        await _net["ZA"].StopAsync();
+        // The store as an earlier version left it: no SealNumber beside the signed certificate, no index on it.
+        using (var earlier = new LiteDB.LiteDatabase(new LiteDB.ConnectionString
+               {
+                   Filename = Path.Combine(_net["ZA"].Config.Options.DataDirectory, "kpnode.db"),
+                   Connection = LiteDB.ConnectionType.Direct,
+               }))
+        {
+            var certificates = earlier.GetCollection("certificates");
+            Assert.True(certificates.DropIndex("SealNumber"));
+            foreach (var document in certificates.FindAll().ToList())
+            {
+                document.Remove("SealNumber");
+                certificates.Update(document);
+            }
+        }
+
+        await _net.RestartAsync("ZA", []);
+        var again = DemoDrafts.Draft("ZA", "BE");
+        again.SealNumber = "ZA-SEAL-UPGRADE";
+        var violations = await RefusedAsync(again);
+        Assert.Contains($"already on {first}", violations["sealNumber"]);
+    }
+
+    [Fact]
     public async Task Two_concurrent_issues_with_one_seal_number_cannot_both_take_it()
     {
         var drafts = Enumerable.Range(0, 6).Select(_ =>
