@@ -111,10 +111,10 @@ public sealed class IssueRulesTests : IAsyncLifetime
         await _net["ZA"].StopAsync();
         // The store as an earlier version left it: no SealNumber beside the signed certificate, no index on it.
         using (var earlier = new LiteDB.LiteDatabase(new LiteDB.ConnectionString
-               {
-                   Filename = Path.Combine(_net["ZA"].Config.Options.DataDirectory, "kpnode.db"),
-                   Connection = LiteDB.ConnectionType.Direct,
-               }))
+        {
+            Filename = Path.Combine(_net["ZA"].Config.Options.DataDirectory, "kpnode.db"),
+            Connection = LiteDB.ConnectionType.Direct,
+        }))
         {
             var certificates = earlier.GetCollection("certificates");
             Assert.True(certificates.DropIndex("SealNumber"));
