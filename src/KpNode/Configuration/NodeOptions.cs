@@ -191,6 +191,12 @@ internal sealed class OperationsOptions
     /// <summary>Console log format: simple (one line per event) or json (one JSON object per line, for log shippers).</summary>
     public LogFormat LogFormat { get; set; } = LogFormat.Simple;
 
+    /// <summary>
+    /// Refused TLS handshakes from one address are logged one by one only for the first few of each such window; the
+    /// rest are summed up in one line when it ends, so a flood cannot fill the log.
+    /// </summary>
+    public TimeSpan RefusedHandshakeLogWindow { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How often the status page reloads itself.</summary>
     public int StatusPageRefreshSeconds { get; set; } = 15;
 }

@@ -20,6 +20,8 @@ internal sealed class OperationsOptionsValidator : IValidateOptions<OperationsOp
         if (!ListenAddress.TryParse(ops.Endpoint, out _)) yield return ListenAddress.Problem(K("Endpoint"), ops.Endpoint);
         if (ops.ExpiryWarningDays is < 0 or > 3650) yield return $"{K("ExpiryWarningDays")}: {ops.ExpiryWarningDays} is outside 0..3650";
         if (!Enum.IsDefined(ops.LogFormat)) yield return LogFormatProblem(ops.LogFormat.ToString());
+        if (ops.RefusedHandshakeLogWindow <= TimeSpan.Zero || ops.RefusedHandshakeLogWindow > TimeSpan.FromDays(1))
+            yield return $"{K("RefusedHandshakeLogWindow")}: {ops.RefusedHandshakeLogWindow} is outside 00:00:01..1.00:00:00";
         if (ops.StatusPageRefreshSeconds is < 1 or > 3600) yield return $"{K("StatusPageRefreshSeconds")}: {ops.StatusPageRefreshSeconds} is outside 1..3600";
     }
 }

@@ -18,6 +18,9 @@ internal static partial class Log
     [LoggerMessage(1102, LogLevel.Warning, "Refused the TLS server certificate of partner {Partner}: {Reason}")]
     public static partial void PartnerServerCertificateRefused(ILogger logger, string partner, string reason);
 
+    [LoggerMessage(1103, LogLevel.Warning, "{Endpoint} API refused {Count} more TLS handshakes from {Source} in the last {Window}, not logged one by one: {Reasons}")]
+    public static partial void HandshakesRefused(ILogger logger, string endpoint, int count, string source, TimeSpan window, string reasons);
+
     [LoggerMessage(1200, LogLevel.Information, "Certificate {Number} issued to {Partner} by {Actor}")]
     public static partial void CertificateIssued(ILogger logger, string number, string partner, string actor);
 

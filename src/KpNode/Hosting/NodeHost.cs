@@ -171,6 +171,12 @@ internal sealed class NodeHost : IAsyncDisposable
         {
             captured = listen;
             listen.Protocols = HttpProtocols.Http2;
+            // Before TLS: the gates' handshake callback then knows whose connection it judges.
+            listen.Use(next => connection =>
+            {
+                HandshakeRefusals.Source = (connection.RemoteEndPoint as IPEndPoint)?.Address.ToString();
+                return next(connection);
+            });
             listen.UseHttps(new HttpsConnectionAdapterOptions
             {
                 ServerCertificate = credentials.NodeTls,

@@ -1,4 +1,5 @@
 using KpNode.Configuration;
+using KpNode.Diagnostics;
 using KpNode.Exchange;
 using KpNode.LocalApi;
 using KpNode.Operations;
@@ -9,6 +10,7 @@ using KpNode.Trust;
 using KpNode.Workflow;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace KpNode.Hosting;
 
@@ -35,6 +37,8 @@ internal static class NodeServices
     /// <summary>The Peer API and the channels to partners; a partner's call tells its outbox lane it is up.</summary>
     public static IServiceCollection AddExchange(this IServiceCollection services)
     {
+        services.AddSingleton(sp => new HandshakeRefusals(sp.GetRequiredService<IOptions<OperationsOptions>>().Value.RefusedHandshakeLogWindow,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<HandshakeRefusals>>()));
         services.AddSingleton<PeerGate>();
         services.AddSingleton<PeerChannels>();
         services.AddGrpc().AddServiceOptions<PeerExchangeApi>(o => o.Interceptors.Add<PartnerContact>());

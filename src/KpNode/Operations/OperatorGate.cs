@@ -15,7 +15,8 @@ namespace KpNode.Operations;
 /// operator (URI SAN kp:operator:NAME). Our node TLS certificate and any partner's are refused.
 /// </summary>
 internal sealed class OperatorGate(
-    IOptions<NodeOptions> node, ParticipantCredentials credentials, TrustChain trust, TimeProvider time, ILogger<OperatorGate> logger)
+    IOptions<NodeOptions> node, ParticipantCredentials credentials, TrustChain trust, HandshakeRefusals refusals, TimeProvider time,
+    ILogger<OperatorGate> logger)
 {
     private readonly IReadOnlyCollection<X509Certificate2> _anchors = [credentials.Root];
 
@@ -25,7 +26,11 @@ internal sealed class OperatorGate(
         var (op, reason) = Identify(certificate);
         if (op is null)
         {
-            Log.LocalCertificateRefused(logger, certificate.Subject, certificate.Thumbprint, reason);
+            if (refusals.Refused("Local", reason))
+            {
+                Log.LocalCertificateRefused(logger, certificate.Subject, certificate.Thumbprint, reason);
+            }
+
             return null;
         }
 

@@ -12,7 +12,7 @@ namespace KpNode.PeerApi;
 /// Decides who is calling the Peer API: a TLS client certificate is a partner only if it chains to that
 /// partner's configured root (never the OS store) and names that partner in its URI SAN.
 /// </summary>
-internal sealed class PeerGate(Partners partners, TrustChain trust, TimeProvider time, ILogger<PeerGate> logger)
+internal sealed class PeerGate(Partners partners, TrustChain trust, HandshakeRefusals refusals, TimeProvider time, ILogger<PeerGate> logger)
 {
     /// <summary>Kestrel's handshake callback: the partner's claims, or null (logged with the reason) for anyone else.</summary>
     public ClaimsPrincipal? Admit(X509Certificate2 certificate)
@@ -20,7 +20,11 @@ internal sealed class PeerGate(Partners partners, TrustChain trust, TimeProvider
         var (partner, reason) = Identify(certificate);
         if (partner is null)
         {
-            Log.PeerCertificateRefused(logger, certificate.Subject, certificate.Thumbprint, reason);
+            if (refusals.Refused("Peer", reason))
+            {
+                Log.PeerCertificateRefused(logger, certificate.Subject, certificate.Thumbprint, reason);
+            }
+
             return null;
         }
 
