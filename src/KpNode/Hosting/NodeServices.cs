@@ -7,6 +7,7 @@ using KpNode.PeerApi;
 using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Workflow;
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -86,6 +87,20 @@ internal static class NodeServices
         services.AddAuthorizationBuilder()
             .AddPolicy(Callers.PartnerPolicy, p => p.RequireRole(Callers.PartnerNodeRole))
             .AddPolicy(Callers.OperatorPolicy, p => p.RequireRole(Callers.OperatorRole));
+        return services;
+    }
+
+    /// <summary>
+    /// Instead of grpc-dotnet's binder, the same methods with requests that do not parse refused as INVALID_ARGUMENT;
+    /// after every AddGrpc(), which adds its binder again.
+    /// </summary>
+    public static IServiceCollection AddRefusedMessages(this IServiceCollection services)
+    {
+        var binders = services.Where(d => d.ServiceType == typeof(IServiceMethodProvider<>) && d.ImplementationType?.Name == "BinderServiceMethodProvider`1").ToList();
+        if (binders.Count != 1)
+            throw new InvalidOperationException($"expected grpc-dotnet's one BinderServiceMethodProvider, found {binders.Count}: check RefusedMessages against this grpc-dotnet version");
+        services.Remove(binders[0]);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IServiceMethodProvider<>), typeof(RefusedMessages<>)));
         return services;
     }
 }
