@@ -1,3 +1,4 @@
+using Grpc.AspNetCore.Server.Model;
 using KpNode.Configuration;
 using KpNode.Exchange;
 using KpNode.LocalApi;
@@ -7,7 +8,6 @@ using KpNode.PeerApi;
 using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Workflow;
-using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

@@ -3,7 +3,6 @@ using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 using KpNode.Diagnostics;
 using KpNode.Wire;
-using Microsoft.AspNetCore.Routing;
 
 namespace KpNode.Hosting;
 

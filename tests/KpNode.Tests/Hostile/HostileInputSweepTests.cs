@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
-using KpNode.Tests.Exchange;
 using KpNode.Tests.Cli;
+using KpNode.Tests.Exchange;
 using KpNode.Wire.V1;
 
 namespace KpNode.Tests.Hostile;
