@@ -95,4 +95,7 @@ internal static partial class Log
 
     [LoggerMessage(1551, LogLevel.Information, "Authenticity of {Number} asked by {Asker}: {Verdict}")]
     public static partial void AuthenticityAnswered(ILogger logger, string number, string asker, string verdict);
+
+    [LoggerMessage(1650, LogLevel.Warning, "Refused a call to {Method}: the message is not a valid {Message} ({Error}: {Reason})")]
+    public static partial void MalformedMessageRefused(ILogger logger, string method, string message, string error, string reason);
 }

@@ -293,7 +293,12 @@ internal static class CertificateRules
             return null;
         }
         if (KpDate.Parse(text) is { } date)
-            return date;
+        {
+            if (KpDate.InRange(date))
+                return date;
+            violations.Add(new(field, $"{what} {Quote(text)} is out of range: a KP certificate is dated {KpDate.RangeText}"));
+            return null;
+        }
         violations.Add(new(field, $"{Quote(text)} is not a date written YYYY-MM-DD, e.g. 2026-07-10"));
         return null;
     }

@@ -64,6 +64,10 @@ internal static class ImportReportRules
         {
             violations.Add(new Violation("dateOfReceipt", $"'{report.DateOfReceipt}' is not a date written YYYY-MM-DD"));
         }
+        else if (!KpDate.InRange(received))
+        {
+            violations.Add(new Violation("dateOfReceipt", $"{report.DateOfReceipt} is out of range: a shipment is received {KpDate.RangeText}"));
+        }
         else if (received > today.AddDays(1))
         {
             violations.Add(new Violation("dateOfReceipt", $"{report.DateOfReceipt} is in the future"));

@@ -34,7 +34,7 @@ internal static class TradeStatistics
     public static (DateOnly First, DateOnly Last)? ParsePeriod(string period)
     {
         if (period.Length != 6 || period[4] != 'Q' || !int.TryParse(period.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var year)
-            || year < 2000 || period[5] is < '1' or > '4')
+            || year < 2000 || year > KpDate.Latest.Year || period[5] is < '1' or > '4')
         {
             return null;
         }

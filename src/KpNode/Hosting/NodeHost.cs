@@ -118,6 +118,7 @@ internal sealed class NodeHost : IAsyncDisposable
             .AddOutbox()
             .AddLocalApi();
         builder.AddOperations(config);
+        builder.Services.AddRefusedMessages();
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

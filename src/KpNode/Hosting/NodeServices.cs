@@ -1,3 +1,4 @@
+using Grpc.AspNetCore.Server.Model;
 using KpNode.Configuration;
 using KpNode.Diagnostics;
 using KpNode.Exchange;
@@ -90,6 +91,20 @@ internal static class NodeServices
         services.AddAuthorizationBuilder()
             .AddPolicy(Callers.PartnerPolicy, p => p.RequireRole(Callers.PartnerNodeRole))
             .AddPolicy(Callers.OperatorPolicy, p => p.RequireRole(Callers.OperatorRole));
+        return services;
+    }
+
+    /// <summary>
+    /// Instead of grpc-dotnet's binder, the same methods with requests that do not parse refused as INVALID_ARGUMENT;
+    /// after every AddGrpc(), which adds its binder again.
+    /// </summary>
+    public static IServiceCollection AddRefusedMessages(this IServiceCollection services)
+    {
+        var binders = services.Where(d => d.ServiceType == typeof(IServiceMethodProvider<>) && d.ImplementationType?.Name == "BinderServiceMethodProvider`1").ToList();
+        if (binders.Count != 1)
+            throw new InvalidOperationException($"expected grpc-dotnet's one BinderServiceMethodProvider, found {binders.Count}: check RefusedMessages against this grpc-dotnet version");
+        services.Remove(binders[0]);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IServiceMethodProvider<>), typeof(RefusedMessages<>)));
         return services;
     }
 }

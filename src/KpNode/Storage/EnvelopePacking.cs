@@ -71,7 +71,8 @@ internal sealed class EnvelopePacking
         var result = packed.ToArray();
 
         // Only a form that gives back the very same bytes may replace the envelope.
-        var signers = cut.Select(c => c.Der).Distinct().ToDictionary(Id, der => der);
+        // By content: the same certificate may appear more than once in an envelope (two signatures by one signer).
+        var signers = cut.Select(c => c.Der).DistinctBy(Id).ToDictionary(Id, der => der);
         if (!Unpack(result, id => signers.GetValueOrDefault(id)).AsSpan().SequenceEqual(envelope))
             return Prefixed(Whole, envelope);
 

@@ -69,9 +69,9 @@ internal sealed class EnvelopeVerifier(TrustChain trustChain)
     internal int SharedCertificateCount => _seen.Count;
 
     /// <summary>
-    /// Accepts the envelope when one of its signatures fully verifies (the first that does names the
-    /// signer); otherwise throws for the first signature's failure. Signatures are checked over the
-    /// PAE of the bytes as received, never a re-serialization.
+    /// Accepts the envelope when every one of its signatures fully verifies, each by a different signer (the
+    /// first names the signer); otherwise throws for the first failure. Signatures are checked over the PAE of
+    /// the bytes as received, never a re-serialization.
     /// </summary>
     public VerifiedEnvelope Verify(Envelope envelope, IReadOnlyCollection<X509Certificate2> trustAnchors, DateTimeOffset at)
     {
@@ -84,25 +84,46 @@ internal sealed class EnvelopeVerifier(TrustChain trustChain)
             throw Refuse(VerificationCheck.Structure, "the payload type is empty.");
         if (envelope.Signatures.Count == 0)
             throw Refuse(VerificationCheck.Structure, "the envelope carries no signature.");
+        CheckOneSignaturePerSigner(envelope);
 
         var pae = Pae.Encode(envelope.PayloadType, envelope.Payload.Span);
-        EnvelopeVerificationException? firstFailure = null;
-        foreach (var signature in envelope.Signatures)
+        (string Participant, X509Certificate2 Signer)? first = null;
+        for (var i = 0; i < envelope.Signatures.Count; i++)
         {
             try
             {
-                var (participant, signer) = VerifySignature(signature, pae, trustAnchors, at);
-                return new VerifiedEnvelope(participant, signer, envelope.Payload.Memory, envelope.PayloadType, SHA256.HashData(envelope.Payload.Span));
+                var verified = VerifySignature(envelope.Signatures[i], pae, trustAnchors, at);
+                first ??= verified;
             }
-            catch (EnvelopeVerificationException e)
+            // Every signature present must verify: a stored envelope is evidence, and evidence must not carry garbage.
+            catch (EnvelopeVerificationException e) when (envelope.Signatures.Count > 1)
             {
-                firstFailure ??= e;
+                throw new EnvelopeVerificationException(e.Check,
+                    $"signature {i + 1} of {envelope.Signatures.Count} did not verify, and every signature an envelope carries must: {e.Reason}", e.TrustFailure);
             }
         }
-        if (envelope.Signatures.Count == 1)
-            throw firstFailure!;
-        throw new EnvelopeVerificationException(firstFailure!.Check,
-            $"none of the {envelope.Signatures.Count} signatures verified; the first: {firstFailure.Reason}", firstFailure.TrustFailure);
+        var (participant, signer) = first!.Value;
+        return new VerifiedEnvelope(participant, signer, envelope.Payload.Memory, envelope.PayloadType, SHA256.HashData(envelope.Payload.Span));
+    }
+
+    // A signer signs once, and a chain lists each certificate once: repeats add nothing but work and ambiguity.
+    private static void CheckOneSignaturePerSigner(Envelope envelope)
+    {
+        var signers = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < envelope.Signatures.Count; i++)
+        {
+            var x5c = envelope.Signatures[i].X5C;
+            if (x5c.Count == 0 || x5c.Count > MaxChainCertificates)
+                continue; // refused, with its own reason, when the signature is verified
+            var certificates = new HashSet<string>(StringComparer.Ordinal);
+            for (var c = 0; c < x5c.Count; c++)
+            {
+                if (!certificates.Add(Domain.DerFingerprint.Of(x5c[c].Span)))
+                    throw Refuse(VerificationCheck.Structure, $"the certificate chain (x5c) of signature {i + 1} lists the same certificate twice (x5c[{c}]); each certificate is listed once.");
+            }
+            if (!signers.Add(Domain.DerFingerprint.Of(x5c[0].Span)))
+                throw Refuse(VerificationCheck.Structure, $"signatures {i + 1} and an earlier one are by the same signer certificate; an envelope carries one signature per signer.");
+        }
     }
 
     private (string Participant, X509Certificate2 Signer) VerifySignature(

@@ -13,6 +13,10 @@ internal static class ApiErrors
 {
     public static RpcException Invalid(string field, string rule) => Refuse(StatusCode.InvalidArgument, $"{field}: {rule}", [new Violation(field, rule)]);
 
+    /// <summary>Bytes that do not parse as the request message; the reason is the parser's, already short.</summary>
+    public static RpcException NotAValidMessage(string messageName, string reason) =>
+        Refuse(StatusCode.InvalidArgument, $"the message is not a valid {messageName}: {reason}; send it as its .proto defines it");
+
     public static RpcException Refuse(StatusCode code, string message, IReadOnlyList<Violation>? violations = null)
     {
         var status = new Google.Rpc.Status { Code = (int)code, Message = message };

@@ -163,7 +163,7 @@ internal sealed partial class CertificateWorkflow
             draft = draft with { DateOfIssue = KpDate.Text(Today) };
         }
 
-        if (string.IsNullOrEmpty(draft.DateOfExpiry) && KpDate.Parse(draft.DateOfIssue) is { } issued)
+        if (string.IsNullOrEmpty(draft.DateOfExpiry) && KpDate.Parse(draft.DateOfIssue) is { } issued && KpDate.InRange(issued))
         {
             draft = draft with { DateOfExpiry = KpDate.Text(issued.AddDays(config.Options.DefaultValidityDays)) };
         }

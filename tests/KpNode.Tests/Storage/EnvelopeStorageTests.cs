@@ -97,6 +97,23 @@ public sealed class EnvelopeStorageTests : IDisposable
         Assert.Equal(3, reopened.Signers.Count());
     }
 
+    [Fact]
+    public void An_envelope_carrying_the_same_certificate_twice_reads_back_byte_for_byte_with_it_kept_once()
+    {
+        // The verifier refuses such envelopes now; one stored by an earlier version must still read back.
+        var envelope = Wire.V1.Envelope.Parser.ParseFrom(Signed(_za, "twice"));
+        envelope.Signatures.Add(envelope.Signatures[0].Clone());
+        envelope.Signatures[0].X5C.Add(envelope.Signatures[0].X5C[0]);
+        var bytes = envelope.ToByteArray();
+
+        using (var store = _folder.Open())
+            store.Write(w => { w.InsertMessage(Message("m-twice", bytes)); return 0; });
+
+        using var reopened = _folder.Open();
+        Assert.Equal(bytes, reopened.FindMessage("m-twice")!.Envelope);
+        Assert.Equal(1, reopened.Signers.Count());
+    }
+
     [Theory]
     [InlineData(new byte[] { })]
     [InlineData(new byte[] { 0 })]

@@ -202,17 +202,28 @@ public sealed class EnvelopeTests : IDisposable
     }
 
     [Fact]
-    public void Envelope_with_one_good_signature_among_several_verifies()
+    public void Envelope_with_a_bad_signature_beside_a_good_one_is_refused_naming_the_bad_one()
     {
         using var bw = Pki("BW");
         var envelope = SignedByZa();
         using (var bwSigner = new EnvelopeSigner(bw.DocumentSigning))
             envelope.Signatures.Insert(0, bwSigner.Sign(PayloadType, Payload).Signatures[0]);
 
-        Assert.Equal("ZA", _verifier.Verify(envelope, [_za.Root], Now).SignerParticipant);
-        using var mx = Pki("MX");
-        var error = Refused(envelope, mx.Root);
-        Assert.Contains("none of the 2 signatures verified", error.Message);
+        var error = Refused(envelope, _za.Root);
+
+        Assert.Equal(VerificationCheck.Chain, error.Check);
+        Assert.Contains("signature 1 of 2 did not verify, and every signature an envelope carries must", error.Message);
+    }
+
+    [Fact]
+    public void Envelope_with_two_signatures_by_each_its_own_trusted_signer_verifies_naming_the_first()
+    {
+        using var second = Pki("ZA");
+        var envelope = SignedByZa();
+        using (var other = new EnvelopeSigner(second.DocumentSigning))
+            envelope.Signatures.Add(other.Sign(PayloadType, Payload).Signatures[0]);
+
+        Assert.Equal("ZA", _verifier.Verify(envelope, [_za.Root, second.Root], Now).SignerParticipant);
     }
 
     public static TheoryData<string, Action<Envelope>> StructuralDefects => new()
@@ -225,6 +236,8 @@ public sealed class EnvelopeTests : IDisposable
         { "x5c[0] is not a DER X.509 certificate", e => e.Signatures[0].X5C[0] = ByteString.CopyFromUtf8("not a certificate") },
         { "does not match the signer certificate", e => e.Signatures[0].Keyid = new string('0', 64) },
         { "at most 4 are accepted", e => e.Signatures[0].X5C.Add(Enumerable.Repeat(e.Signatures[0].X5C[0], 4)) },
+        { "lists the same certificate twice", e => e.Signatures[0].X5C.Add(e.Signatures[0].X5C[0]) },
+        { "one signature per signer", e => e.Signatures.Add(e.Signatures[0].Clone()) },
     };
 
     [Theory]
