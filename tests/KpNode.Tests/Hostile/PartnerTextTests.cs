@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using KpNode.Tests.Cli;
 using KpNode.Tests.Exchange;
+using KpNode.Tests.Operations;
 using KpNode.Trust;
 using KpNode.Wire;
 using KpNode.Wire.V1;
@@ -77,6 +78,10 @@ public sealed class PartnerTextTests : IAsyncLifetime
         PartnerText.AssertPrintable(json.Stdout);
         var status = await KpNodeProcess.RunAsync("status", "--config", _net["BE"].Config.FilePath);
         PartnerText.AssertPrintable(status.Stdout);
+        using var http = new HttpClient();
+        var page = await http.GetStringAsync(Ops.Url(_net["BE"]) + "/");
+        Assert.Contains("\\u001B[2J", page, StringComparison.Ordinal);
+        PartnerText.AssertPrintable(page);
         Assert.All(_net["BE"].Logs.Entries, e => PartnerText.AssertPrintable(e.Message));
     }
 }

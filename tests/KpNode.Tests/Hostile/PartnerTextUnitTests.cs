@@ -39,4 +39,35 @@ public sealed class PartnerTextUnitTests
         Assert.Equal("", problem);
         Assert.Equal("café", draft!.Remarks);
     }
+
+    [Fact]
+    public void The_status_page_shows_a_partners_text_escaped_where_HTML_encoding_alone_would_leave_it_raw()
+    {
+        var now = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
+        var status = new KpNode.Wire.V1.GetNodeStatusResponse { Participant = "BE", StartedAt = now, Now = now, HealthDetail = PartnerText.Hostile };
+        status.Partners.Add(new KpNode.Wire.V1.PartnerLink { Participant = "ZA", LastError = PartnerText.Hostile });
+        var html = KpNode.Operations.StatusPage.Render(status, 5);
+        Assert.Contains("\\u001B[2J", html, StringComparison.Ordinal);
+        PartnerText.AssertPrintable(html);
+    }
+
+    [Fact]
+    public void A_table_shows_a_partners_text_escaped_and_bounded()
+    {
+        var table = new Table().Column("Partner").Column("What happened", freeText: true);
+        table.Row("ZA", PartnerText.Hostile + new string('x', 5_000));
+        var lines = table.Render(width: null, markup: false);
+        PartnerText.AssertPrintable(string.Join('\n', lines));
+        Assert.True(lines[1].Length < 1_100, $"a row of {lines[1].Length} characters");
+    }
+
+    [Fact]
+    public void A_refused_TLS_certificate_is_logged_with_its_subject_escaped()
+    {
+        var logger = new Microsoft.Extensions.Logging.Testing.FakeLogger();
+        KpNode.Diagnostics.Log.PeerCertificateRefused(logger, "CN=" + PartnerText.Hostile, "AB12", "not a configured partner");
+        Assert.Contains("\\u202E", logger.LatestRecord.Message, StringComparison.Ordinal);
+        PartnerText.AssertPrintable(logger.LatestRecord.Message);
+        Assert.Equal("PeerCertificateRefused", logger.LatestRecord.Id.Name);
+    }
 }
