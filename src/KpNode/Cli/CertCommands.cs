@@ -29,7 +29,7 @@ internal static class CertCommands
                 return KpNodeCli.Fail($"--file: {path} does not exist");
             }
 
-            var (draft, problem) = DraftFile.Read(path, await File.ReadAllTextAsync(path, ct));
+            var (draft, problem) = DraftFile.Read(path, await File.ReadAllBytesAsync(path, ct));
             if (draft is null)
             {
                 return KpNodeCli.Fail($"--file: {problem}");

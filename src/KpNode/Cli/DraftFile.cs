@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Google.Protobuf;
@@ -9,6 +11,26 @@ namespace KpNode.Cli;
 internal static partial class DraftFile
 {
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(false));
+    // Strict: a byte that is not UTF-8 would otherwise become U+FFFD silently and be signed so.
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>A draft from the file's bytes, which must be UTF-8 (a byte order mark is allowed); a problem names the file and the offset of the first bad byte.</summary>
+    public static (Certificate? Draft, string Problem) Read(string path, byte[] bytes)
+    {
+        var bom = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? Encoding.UTF8.Preamble.Length : 0;
+        string text;
+        try
+        {
+            text = StrictUtf8.GetString(bytes, bom, bytes.Length - bom);
+        }
+        catch (DecoderFallbackException e)
+        {
+            var offset = bom + Math.Max(0, e.Index);
+            return (null, $"{path}: byte {offset.ToString(CultureInfo.InvariantCulture)} (0x{bytes[Math.Min(offset, bytes.Length - 1)]:X2}) is not UTF-8: save the draft as UTF-8 text and try again");
+        }
+
+        return Read(path, text);
+    }
 
     public static (Certificate? Draft, string Problem) Read(string path, string text)
     {

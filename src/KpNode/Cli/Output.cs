@@ -11,7 +11,11 @@ internal static class Output
 {
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true).WithIndentation());
 
-    public static void Json(IMessage message) => Console.Out.WriteLine(Formatter.Format(message));
+    // Printable's \uXXXX is a JSON escape too, so a bidi override in a partner's string stays valid JSON, only visible.
+    public static void Json(IMessage message) => Console.Out.WriteLine(Printable.Of(Formatter.Format(message), int.MaxValue, keepLineBreaks: true));
+
+    /// <summary>Text from outside (a partner, the node) as markup: control and bidi characters escaped visibly, cut to a bound, markup escaped.</summary>
+    public static string Text(string? text) => Markup.Escape(Printable.Of(text));
 
     public static string StatusName(Wire.V1.CertificateStatus status) => Wire.StatusMapping.Name(status);
 
@@ -54,6 +58,8 @@ internal static class Output
     /// <summary>One line of prose to stdout: in colour on a terminal (wrapped on words), plain and unwrapped when redirected.</summary>
     public static void Line(string markup)
     {
+        // The last guard before the terminal: whatever a caller forgot to escape cannot drive the terminal.
+        markup = Printable.Of(markup, int.MaxValue, keepLineBreaks: true);
         if (TerminalWidth is null)
             Console.Out.WriteLine(Markup.Remove(markup));
         else
@@ -148,14 +154,14 @@ internal static class Output
         var c = r.Certificate;
         var rows = new List<(string Key, string Value)>();
         void Row(string k, string v) => rows.Add((k, v));
-        Row("Certificate", $"[bold]{Markup.Escape(c.Number)}[/]");
-        Row("Status", StatusMarkup(r.Status) + Markup.Escape(r.Direction == Wire.V1.CertificateDirection.Outbound ? $"  (issued by us to {r.Partner})" : $"  (received from {r.Partner})"));
-        if (r.StatusReason.Length > 0) Row("Reason", Markup.Escape(r.StatusReason));
-        Row("Exporter", Markup.Escape($"{c.Exporter?.Name}, {c.Exporter?.Address} ({c.Exporter?.Country})"));
-        Row("Importer", Markup.Escape($"{c.Importer?.Name}, {c.Importer?.Address} ({c.Importer?.Country})"));
-        Row("Exporting authority", Markup.Escape($"{c.ExportingAuthority} ({c.ExportingParticipant})"));
-        Row("Origin", Markup.Escape(c.MixedOrigin ? "mixed origin" : string.Join(", ", c.OriginCountries)));
-        if (c.ProvenanceCountry.Length > 0) Row("Provenance", Markup.Escape(c.ProvenanceCountry));
+        Row("Certificate", $"[bold]{Text(c.Number)}[/]");
+        Row("Status", StatusMarkup(r.Status) + Text(r.Direction == Wire.V1.CertificateDirection.Outbound ? $"  (issued by us to {r.Partner})" : $"  (received from {r.Partner})"));
+        if (r.StatusReason.Length > 0) Row("Reason", Text(r.StatusReason));
+        Row("Exporter", Text($"{c.Exporter?.Name}, {c.Exporter?.Address.Replace('\n', ' ')} ({c.Exporter?.Country})"));
+        Row("Importer", Text($"{c.Importer?.Name}, {c.Importer?.Address.Replace('\n', ' ')} ({c.Importer?.Country})"));
+        Row("Exporting authority", Text($"{c.ExportingAuthority} ({c.ExportingParticipant})"));
+        Row("Origin", Text(c.MixedOrigin ? "mixed origin" : string.Join(", ", c.OriginCountries)));
+        if (c.ProvenanceCountry.Length > 0) Row("Provenance", Text(c.ProvenanceCountry));
         Row("Parcels", c.Parcels.ToString(CultureInfo.InvariantCulture));
         Row("Carats", Carats(c.CaratsHundredths));
         Row("Value", Dollars(c.ValueUsdCents));
@@ -165,7 +171,7 @@ internal static class Output
         }
 
         Row("Issued / expires", $"{Markup.Escape(c.DateOfIssue)} / {Markup.Escape(c.DateOfExpiry)}");
-        if (c.SealNumber.Length > 0) Row("Seal", Markup.Escape(c.SealNumber));
+        if (c.SealNumber.Length > 0) Row("Seal", Text(c.SealNumber));
         if (c.Replaces.Length > 0) Row("Replaces", Markup.Escape(c.Replaces));
         if (r.ReplacedBy.Length > 0) Row("Replaced by", Markup.Escape(r.ReplacedBy));
         if (r.DeliveryState.Length > 0)
@@ -174,7 +180,7 @@ internal static class Output
                 + (r.NextAttemptAt is null ? "" : $", next {Time(r.NextAttemptAt)}")));
         }
 
-        if (r.LastError.Length > 0) Row("Last error", $"[red]{Markup.Escape(r.LastError)}[/]");
+        if (r.LastError.Length > 0) Row("Last error", $"[red]{Text(r.LastError)}[/]");
         Row("Evidence", $"certificate envelope {r.CertificateEnvelope.Length} bytes"
             + (r.ReceiptEnvelope.Length > 0 ? $", signed receipt {r.ReceiptEnvelope.Length} bytes" : ", no receipt yet")
             + (r.ConfirmationEnvelope.Length > 0 ? $", signed import confirmation {r.ConfirmationEnvelope.Length} bytes" : "")

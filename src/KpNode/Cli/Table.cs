@@ -29,7 +29,8 @@ internal sealed class Table
     {
         if (cells.Length != _columns.Count)
             throw new ArgumentException($"a row of {cells.Length} cells for {_columns.Count} columns", nameof(cells));
-        _rows.Add(cells);
+        // Escaped before widths are measured, so a partner's text can neither drive the terminal nor stretch a column without bound.
+        _rows.Add([.. cells.Select(c => c with { Text = Domain.Printable.Of(c.Text) })]);
         return this;
     }
 

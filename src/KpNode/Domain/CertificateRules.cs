@@ -16,6 +16,12 @@ internal static class CertificateRules
     public const int MaxRemarksLength = 2000;
     /// <summary>Far above any real shipment; catches a weight or a value typed into the parcels field.</summary>
     public const int MaxParcels = 100_000;
+    /// <summary>Rough diamonds have three HS codes, one line each; a few dozen leaves room for finer national codes.</summary>
+    public const int MaxHsLines = 50;
+    /// <summary>Fewer than the KP has participants; mixed goods are marked mixedOrigin instead of listed.</summary>
+    public const int MaxOriginCountries = 50;
+    /// <summary>A code, number or date is a few characters; anything longer than this is not one, whatever it is.</summary>
+    public const int MaxCodeLength = 40;
 
     /// <summary>
     /// Checks every rule and reports every one that is broken, each naming its field as the wire
@@ -30,7 +36,8 @@ internal static class CertificateRules
         // In the order of the fields in kp.v1.Certificate, so the list reads like the form.
         CheckNumber(draft.Number, ctx, violations);
         var origins = draft.OriginCountries ?? [];
-        CheckOrigin(origins, draft.MixedOrigin, violations);
+        if (!CheckCount("originCountries", origins.Count, MaxOriginCountries, "countries of origin", violations))
+            CheckOrigin(origins, draft.MixedOrigin, violations);
         CheckCountryCode("provenanceCountry", draft.ProvenanceCountry, "the country of provenance", required: false, violations);
         var exporting = CheckParticipant("exportingParticipant", draft.ExportingParticipant, "exporting", ctx, violations);
         var importing = CheckParticipant("importingParticipant", draft.ImportingParticipant, "importing", ctx, violations);
@@ -41,7 +48,8 @@ internal static class CertificateRules
         CheckParcels(draft.Parcels, violations);
         CheckTotals(draft.Carats, draft.Value, violations);
         var lines = draft.HsLines ?? [];
-        CheckHsLines(lines, draft.Carats, draft.Value, violations);
+        if (!CheckCount("hsLines", lines.Count, MaxHsLines, "HS lines", violations))
+            CheckHsLines(lines, draft.Carats, draft.Value, violations);
         var (issue, expiry) = CheckDates(draft.DateOfIssue, draft.DateOfExpiry, ctx, violations);
         FreeText.CheckOptional("sealNumber", draft.SealNumber, "the seal number", MaxSealNumberLength, allowLineBreaks: false, violations);
         FreeText.CheckOptional("qualityCharacteristics", draft.QualityCharacteristics, "the quality characteristics", MaxQualityCharacteristicsLength, allowLineBreaks: true, violations);
@@ -77,6 +85,65 @@ internal static class CertificateRules
             OriginZone = NullIfEmpty(draft.OriginZone),
         };
         return new ValidationResult(certificate, []);
+    }
+
+    /// <summary>
+    /// The bounds a certificate must keep before anything else is done with it (stored, answered, listed): counts
+    /// of lines and lengths of fields. Each is far above any real certificate, so breaking one is not a typing
+    /// error to explain line by line but an input to refuse whole.
+    /// </summary>
+    public static List<Violation> Oversized(CertificateDraft draft)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        var violations = new List<Violation>();
+        CheckCount("originCountries", draft.OriginCountries?.Count ?? 0, MaxOriginCountries, "countries of origin", violations);
+        CheckCount("hsLines", draft.HsLines?.Count ?? 0, MaxHsLines, "HS lines", violations);
+        void Length(string field, string? text, int max)
+        {
+            if (text is { } t && t.Length > max)
+                violations.Add(new(field, $"too long: {t.Length.ToString("N0", CultureInfo.InvariantCulture)} characters, where at most {max.ToString("N0", CultureInfo.InvariantCulture)} are allowed"));
+        }
+
+        Length("number", draft.Number, MaxCodeLength);
+        Length("provenanceCountry", draft.ProvenanceCountry, MaxCodeLength);
+        Length("exportingParticipant", draft.ExportingParticipant, MaxCodeLength);
+        Length("importingParticipant", draft.ImportingParticipant, MaxCodeLength);
+        Length("exportingAuthority", draft.ExportingAuthority, MaxAuthorityLength);
+        foreach (var (field, party) in new[] { ("exporter", draft.Exporter), ("importer", draft.Importer) })
+        {
+            Length($"{field}.name", party?.Name, MaxNameLength);
+            Length($"{field}.address", party?.Address, MaxAddressLength);
+            Length($"{field}.country", party?.Country, MaxCodeLength);
+        }
+
+        Length("dateOfIssue", draft.DateOfIssue, MaxCodeLength);
+        Length("dateOfExpiry", draft.DateOfExpiry, MaxCodeLength);
+        Length("sealNumber", draft.SealNumber, MaxSealNumberLength);
+        Length("qualityCharacteristics", draft.QualityCharacteristics, MaxQualityCharacteristicsLength);
+        Length("remarks", draft.Remarks, MaxRemarksLength);
+        Length("replaces", draft.Replaces, MaxCodeLength);
+        Length("originZone", draft.OriginZone, MaxOriginZoneLength);
+        // Within the counts' bounds only, so the list stays short.
+        if (violations.Count == 0)
+        {
+            var origins = draft.OriginCountries ?? [];
+            for (var i = 0; i < origins.Count; i++)
+                Length($"originCountries[{i}]", origins[i], MaxCodeLength);
+            var lines = draft.HsLines ?? [];
+            for (var i = 0; i < lines.Count; i++)
+                Length($"hsLines[{i}].hsCode", lines[i]?.HsCode, MaxCodeLength);
+        }
+
+        return violations;
+    }
+
+    // True when the count is over its bound (then its items are not checked one by one: the list would be as long as the input).
+    private static bool CheckCount(string field, int count, int max, string what, List<Violation> violations)
+    {
+        if (count <= max)
+            return false;
+        violations.Add(new(field, $"{count.ToString("N0", CultureInfo.InvariantCulture)} {what} is more than the {max} one certificate may carry"));
+        return true;
     }
 
     private static void CheckNumber(string? number, CertificateRulesContext ctx, List<Violation> violations)

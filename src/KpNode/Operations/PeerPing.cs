@@ -68,7 +68,7 @@ internal sealed class PeerPing(
         var problem = verified.SignerParticipant != partner.Code ? $"the answer is signed by {verified.SignerParticipant}, not {partner.Code}"
             : verified.PayloadType != PayloadTypes.PingAnswer ? $"the answer is a {verified.PayloadType}, not a ping answer"
             : !payload.Nonce.Span.SequenceEqual(nonce) ? "the answer does not echo our nonce (a replayed or foreign answer)"
-            : payload.Responder != partner.Code ? $"the answer says it is from {payload.Responder}, not {partner.Code}"
+            : payload.Responder != partner.Code ? $"the answer says it is from {Domain.Printable.Of(payload.Responder, 40)}, not {partner.Code}"
             : null;
         if (problem is not null)
         {
@@ -77,10 +77,11 @@ internal sealed class PeerPing(
 
         response.Ok = true;
         response.Responder = payload.Responder;
-        response.ResponderSignerSubject = verified.SignerCertificate.Subject;
-        response.ResponderVersion = payload.Version;
+        // The partner wrote these: shown to our operator escaped and bounded.
+        response.ResponderSignerSubject = Domain.Printable.Of(verified.SignerCertificate.Subject);
+        response.ResponderVersion = Domain.Printable.Of(payload.Version, 100);
         response.AnsweredAt = payload.AnsweredAt;
-        response.CallerSeenByPartner = payload.Caller;
+        response.CallerSeenByPartner = Domain.Printable.Of(payload.Caller, 200);
         return response;
 
         PingPeerResponse Failed(PingPeerResponse r, DeliveryFailure failure)

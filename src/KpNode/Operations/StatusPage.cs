@@ -140,5 +140,6 @@ internal static class StatusPage
         return $"{at:yyyy-MM-dd HH:mm:ss} UTC ({Uptime(now - at)} ago)";
     }
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
+    // HtmlEncode leaves bidi overrides and control characters as they are: escaped visibly first.
+    private static string E(string text) => WebUtility.HtmlEncode(Domain.Printable.Of(text));
 }

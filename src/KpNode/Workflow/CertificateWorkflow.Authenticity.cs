@@ -105,6 +105,19 @@ internal sealed partial class CertificateWorkflow
                 $"issuer: {issuer.Code}'s statement is about {statement.CertificateNumber} for {statement.AskedBy}, not the question asked");
         }
 
+        // The issuer's words reach our officer's screen and audit log: refused, like any partner text, when they could hide or reorder text.
+        var problems = new List<Violation>();
+        FreeText.CheckOptional("detail", statement.Detail, "the statement's detail", Printable.DefaultMaxLength, allowLineBreaks: false, problems);
+        for (var i = 0; i < statement.Mismatches.Count && problems.Count == 0; i++)
+            FreeText.CheckOptional($"mismatches[{i}]", statement.Mismatches[i], "the statement's mismatch", Printable.DefaultMaxLength, allowLineBreaks: false, problems);
+        if (statement.Mismatches.Count > 50)
+            problems.Add(new Violation("mismatches", $"{statement.Mismatches.Count} mismatches is more than a certificate has figures"));
+        if (problems.Count > 0)
+        {
+            throw new WorkflowException(FailureKind.FailedPrecondition,
+                $"issuer: {issuer.Code}'s statement is refused: {problems[0].Field}: {problems[0].Rule}; ask {issuer.Code}'s authority directly");
+        }
+
         return new AuthenticityAnswer(statement, answer.Statement!);
     }
 }

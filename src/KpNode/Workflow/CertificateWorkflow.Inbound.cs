@@ -10,15 +10,19 @@ namespace KpNode.Workflow;
 
 internal sealed partial class CertificateWorkflow
 {
+    /// <summary>A certificate at every bound of <see cref="CertificateRules"/>, signed, with its chain, is well under this.</summary>
+    public const int MaxDeliveredEnvelopeBytes = 64 * 1024;
+
     /// <summary>A business judgement on a delivered message, the lifecycle's decision already taken; <see cref="Apply"/> stores it once the receipt is signed.</summary>
     private sealed record Judgement(ReceiptOutcome Outcome, ReceiptReason Reason, string Text, Action<IStoreWriter>? Apply = null)
     {
         public static Judgement Accept(Action<IStoreWriter> apply) => new(ReceiptOutcome.Accepted, ReceiptReason.Unspecified, "", apply);
 
-        public static Judgement Reject(ReceiptReason reason, string text) => new(ReceiptOutcome.Rejected, reason, text);
+        // Bounded and escaped: it goes into our signed receipt, our audit log and the partner's screens.
+        public static Judgement Reject(ReceiptReason reason, string text) => new(ReceiptOutcome.Rejected, reason, Printable.Of(text, MaxReceiptReasonLength));
     }
 
-    /// <summary>A parsed, authorized delivery: its header, the certificate it concerns, and how to judge it inside the transaction.</summary>
+    /// <summary>A parsed, authorized delivery: its header, the certificate it concerns (as printable text: a partner wrote it), and how to judge it inside the transaction.</summary>
     private sealed record Inbound(MessageHeader Header, string CertificateNumber, Func<IStoreWriter, DateTime, Judgement> Judge);
 
     /// <summary>
@@ -28,6 +32,13 @@ internal sealed partial class CertificateWorkflow
     /// </summary>
     public async Task<DeliveryAnswer> AcceptDeliveryAsync(Partner partner, Envelope envelope, CancellationToken ct)
     {
+        // Refused before anything is verified or stored: a signed rejection would be stored with the input.
+        if (envelope.CalculateSize() is var size and > MaxDeliveredEnvelopeBytes)
+        {
+            throw WorkflowException.Invalid("envelope",
+                $"{size.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes is more than the {MaxDeliveredEnvelopeBytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} a delivered message may take");
+        }
+
         var now = time.GetUtcNow();
         VerifiedEnvelope verified;
         try
@@ -135,9 +146,16 @@ internal sealed partial class CertificateWorkflow
                 $"certificate.importingParticipant: the certificate is for {Show(certificate.ImportingParticipant)}, not for {Us}");
         }
 
-        var result = CertificateRules.Validate(CertificateMapping.ToDraft(certificate),
+        var draft = CertificateMapping.ToDraft(certificate);
+        // Over a bound: refused whole and stored nowhere, so a partner retrying it costs us nothing.
+        if (CertificateRules.Oversized(draft) is { Count: > 0 } oversized)
+        {
+            throw WorkflowException.Invalid(oversized);
+        }
+
+        var result = CertificateRules.Validate(draft,
             CertificateRulesContext.ForReceived(Today, partner.NumberPrefixes) with { AdmittedParticipants = config.AdmittedParticipants });
-        return new Inbound(issued.Header, certificate.Number, (w, now) =>
+        return new Inbound(issued.Header, Printable.Of(certificate.Number, CertificateRules.MaxCodeLength), (w, now) =>
         {
             if (!result.IsValid)
             {
@@ -199,7 +217,7 @@ internal sealed partial class CertificateWorkflow
     private Inbound VoidArrived(Partner partner, CertificateVoided voided)
     {
         CheckHeader(voided.Header, partner);
-        return new Inbound(voided.Header, voided.CertificateNumber, (w, now) =>
+        return new Inbound(voided.Header, Printable.Of(voided.CertificateNumber, CertificateRules.MaxCodeLength), (w, now) =>
         {
             var cert = Held(w, voided.CertificateNumber, Domain.CertificateDirection.Inbound, partner.Code);
             if (cert is null)
@@ -226,7 +244,7 @@ internal sealed partial class CertificateWorkflow
     private Inbound ConfirmationArrived(Partner partner, ImportConfirmation confirmation)
     {
         CheckHeader(confirmation.Header, partner);
-        return new Inbound(confirmation.Header, confirmation.CertificateNumber, (w, now) =>
+        return new Inbound(confirmation.Header, Printable.Of(confirmation.CertificateNumber, CertificateRules.MaxCodeLength), (w, now) =>
         {
             var cert = Held(w, confirmation.CertificateNumber, Domain.CertificateDirection.Outbound, partner.Code);
             if (cert is null)

@@ -9,6 +9,9 @@ namespace KpNode.Workflow;
 
 internal sealed partial class CertificateWorkflow
 {
+    /// <summary>The most of a partner's receipt reason we record: more than any rule's explanation needs.</summary>
+    public const int MaxReceiptReasonLength = 1000;
+
     /// <summary>
     /// Checks a partner's receipt for one of our messages (signature, signer, digest) and records it: the message is
     /// done, and the certificate moves on (Delivered or Rejected for a new certificate; a note for a void or confirmation).
@@ -109,6 +112,9 @@ internal sealed partial class CertificateWorkflow
             throw new InvalidReceiptException($"the receipt has no outcome ({receipt.Outcome})");
         }
 
+        // Kept, not refused: a refused receipt would be asked for again for ever. The signed envelope stays the
+        // evidence as sent; the reason we copy into history, audit, status and logs is escaped and bounded.
+        receipt.ReasonText = Printable.Of(receipt.ReasonText, MaxReceiptReasonLength);
         return receipt;
     }
 }

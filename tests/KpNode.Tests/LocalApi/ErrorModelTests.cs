@@ -48,9 +48,13 @@ public sealed class ErrorModelTests : IAsyncLifetime
     {
         var draft = DemoDrafts.Draft("ZA", "BE");
         var line = draft.HsLines[0];
-        for (var i = 0; i < 250; i++)
+        // Within the bounds on counts (CertificateRules.MaxHsLines), three broken rules a line.
+        for (var i = draft.HsLines.Count; i < KpNode.Domain.CertificateRules.MaxHsLines; i++)
         {
-            draft.HsLines.Add(line.Clone());
+            var broken = line.Clone();
+            broken.CaratsHundredths = 0;
+            broken.ValueUsdCents = -1;
+            draft.HsLines.Add(broken);
         }
 
         var e = await IssueRefusedAsync(draft);
