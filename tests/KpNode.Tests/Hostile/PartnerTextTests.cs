@@ -25,7 +25,7 @@ public sealed class PartnerTextTests : IAsyncLifetime
         using var za = _net.Credentials("ZA");
         var peer = _net.DialPeer("BE", za.NodeTls, _net.RootOf("BE"));
         using var signer = new EnvelopeSigner(za.DocumentSigning);
-        var message = PartnerText.Issued("ZA", "BE");
+        var message = HostileInputs.Issued("ZA", "BE");
         message.Certificate.Number += "\u001b[2J\u202E";
         message.Certificate.Importer.Name = "Antwerp Diamond NV" + PartnerText.Hostile;
         message.Certificate.Remarks = PartnerText.Hostile;
@@ -96,26 +96,5 @@ internal static class PartnerText
     {
         Assert.DoesNotContain('\u001b', text ?? "");
         Assert.DoesNotContain('\u202e', text ?? "");
-    }
-
-    public static CertificateIssued Issued(string from, string to)
-    {
-        var draft = KpNode.Cli.DemoDrafts.Draft(from, to);
-        draft.Number = $"{from}-{DateTime.UtcNow.Year}-9{Random.Shared.Next(10_000, 99_999)}";
-        draft.ExportingParticipant = from;
-        draft.ExportingAuthority = $"KP authority of {from}";
-        draft.DateOfIssue = DateTime.UtcNow.ToString("yyyy-MM-dd");
-        draft.DateOfExpiry = DateTime.UtcNow.AddDays(30).ToString("yyyy-MM-dd");
-        return new CertificateIssued
-        {
-            Header = new MessageHeader
-            {
-                MessageId = Guid.CreateVersion7().ToString("D"),
-                Sender = from,
-                Receiver = to,
-                CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow),
-            },
-            Certificate = draft,
-        };
     }
 }

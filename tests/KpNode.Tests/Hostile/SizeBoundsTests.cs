@@ -29,7 +29,7 @@ public sealed class SizeBoundsTests : IAsyncLifetime
 
         for (var i = 0; i < 100; i++)
         {
-            var message = PartnerText.Issued("ZA", "BE");
+            var message = HostileInputs.Issued("ZA", "BE");
             // Every line valid on its own, so only the count is wrong.
             message.Certificate.HsLines.Clear();
             for (var n = 0; n < lines; n++)
