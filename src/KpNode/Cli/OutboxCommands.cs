@@ -35,7 +35,7 @@ internal static class OutboxCommands
 
             if (r.Messages.Count == 0)
             {
-                Console.Out.WriteLine("Nothing waits in the outbox.");
+                Say("Nothing waits in the outbox.");
                 return 0;
             }
 
@@ -46,7 +46,7 @@ internal static class OutboxCommands
 
             if (r.NotListed > 0)
             {
-                Console.Out.WriteLine($"{r.NotListed} more not listed: raise --limit (at most {Operations.OutboxRepair.MaxLimit}) or add --partner.");
+                Say($"{r.NotListed} more not listed: raise --limit (at most {Operations.OutboxRepair.MaxLimit}) or add --partner.");
             }
 
             return 0;
@@ -75,15 +75,15 @@ internal static class OutboxCommands
             }
 
             var m = r.Message;
-            Console.Out.WriteLine($"Cancelled the {m.Kind} {m.CertificateNumber} to {m.Partner} (message {m.MessageId}); the reason is in the audit log.");
+            Say($"Cancelled the {m.Kind} {m.CertificateNumber} to {m.Partner} (message {m.MessageId}); the reason is in the audit log.");
             if (r.AlsoCancelled.Count > 0)
             {
-                Console.Out.WriteLine($"Also cancelled what followed it: {string.Join(", ", r.AlsoCancelled)}.");
+                Say($"Also cancelled what followed it: {string.Join(", ", r.AlsoCancelled)}.");
             }
 
             if (r.CertificateStatus != CertificateStatus.Unspecified)
             {
-                Console.Out.WriteLine($"{m.CertificateNumber} is now {Output.StatusName(r.CertificateStatus)}.");
+                Say($"{m.CertificateNumber} is now {Output.StatusName(r.CertificateStatus)}.");
             }
 
             return 0;
@@ -110,9 +110,9 @@ internal static class OutboxCommands
             }
 
             var m = r.Message;
-            Console.Out.WriteLine($"Signed the {m.Kind} {m.CertificateNumber} to {m.Partner} again (message {m.MessageId}):");
-            Console.Out.WriteLine($"  signing certificate {Short(m.SignerKeyid)} instead of {Short(r.PreviousSignerKeyid)}; it is being delivered now.");
-            Console.Out.WriteLine($"  Follow it with 'kpnode cert show {m.CertificateNumber}' or 'kpnode outbox list'.");
+            Say($"Signed the {m.Kind} {m.CertificateNumber} to {m.Partner} again (message {m.MessageId}):");
+            Say($"  signing certificate {Short(m.SignerKeyid)} instead of {Short(r.PreviousSignerKeyid)}; it is being delivered now.");
+            Say($"  Follow it with 'kpnode cert show {m.CertificateNumber}' or 'kpnode outbox list'.");
             return 0;
         }));
         return command;
@@ -122,24 +122,27 @@ internal static class OutboxCommands
     private static void Describe(OutboxMessage m, string configPath)
     {
         var attempts = m.Attempts == 1 ? "1 attempt" : $"{m.Attempts} attempts";
-        Console.Out.WriteLine($"{m.CertificateNumber}  {m.Kind} to {m.Partner}  {attempts}  waiting since {Output.Time(m.CreatedAt)}");
-        Console.Out.WriteLine($"  message {m.MessageId}, deliver by {Output.Time(m.DeliverBy)}");
+        Say($"{m.CertificateNumber}  {m.Kind} to {m.Partner}  {attempts}  waiting since {Output.Time(m.CreatedAt)}");
+        Say($"  message {m.MessageId}, deliver by {Output.Time(m.DeliverBy)}");
         if (m.LastError.Length > 0)
         {
-            Console.Out.WriteLine($"  last failure: {m.LastError}");
+            Say($"  last failure: {m.LastError}");
         }
 
-        Console.Out.WriteLine($"  what to do: {m.Advice}");
+        Say($"  what to do: {m.Advice}");
         if (m.CanResign)
         {
-            Console.Out.WriteLine($"  kpnode outbox resign --config {configPath} {m.MessageId}");
+            Say($"  kpnode outbox resign --config {configPath} {m.MessageId}");
         }
 
         if (m.CanCancel)
         {
-            Console.Out.WriteLine($"  kpnode outbox cancel --config {configPath} {m.MessageId} --reason \"…\"");
+            Say($"  kpnode outbox cancel --config {configPath} {m.MessageId} --reason \"…\"");
         }
     }
+
+    // A last failure carries the partner's own words: escaped, so they cannot drive the terminal.
+    private static void Say(string text) => Console.Out.WriteLine(Domain.Printable.Of(text, int.MaxValue));
 
     private static string Short(string keyId) => keyId.Length > 16 ? keyId[..16] + "…" : keyId;
 
