@@ -2,10 +2,10 @@ using KpNode.Wire.V1;
 
 namespace KpNode.Tests.Hostile;
 
-/// <summary>Well-formed messages for hostile tests to damage.</summary>
+/// <summary>Well-formed messages made by hand, as a partner's node would send them, for tests to change or damage.</summary>
 internal static class HostileInputs
 {
-    public static CertificateIssued Issued(string from, string to)
+    public static CertificateIssued Issued(string from, string to, Action<Certificate>? change = null)
     {
         var draft = KpNode.Cli.DemoDrafts.Draft(from, to);
         draft.Number = $"{from}-{DateTime.UtcNow.Year}-9{Random.Shared.Next(10_000, 99_999)}";
@@ -13,6 +13,7 @@ internal static class HostileInputs
         draft.ExportingAuthority = $"KP authority of {from}";
         draft.DateOfIssue = DateTime.UtcNow.ToString("yyyy-MM-dd");
         draft.DateOfExpiry = DateTime.UtcNow.AddDays(30).ToString("yyyy-MM-dd");
+        change?.Invoke(draft);
         return new CertificateIssued
         {
             Header = new MessageHeader

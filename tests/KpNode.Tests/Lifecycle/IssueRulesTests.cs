@@ -57,23 +57,8 @@ public sealed class IssueRulesTests : IAsyncLifetime
     public async Task A_certificate_naming_an_authority_other_than_the_one_its_partner_announced_is_refused_with_a_signed_reason()
     {
         using var za = _net.Credentials("ZA");
-        var draft = DemoDrafts.Draft("ZA", "BE");
-        draft.Number = $"ZA-{DateTime.UtcNow.Year}-900002";
-        draft.ExportingParticipant = "ZA";
-        draft.ExportingAuthority = "Anybody I like, Inc.";
-        draft.DateOfIssue = DateTime.UtcNow.ToString("yyyy-MM-dd");
-        draft.DateOfExpiry = DateTime.UtcNow.AddDays(30).ToString("yyyy-MM-dd");
-        var message = new CertificateIssued
-        {
-            Header = new MessageHeader
-            {
-                MessageId = Guid.CreateVersion7().ToString("D"),
-                Sender = "ZA",
-                Receiver = "BE",
-                CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow),
-            },
-            Certificate = draft,
-        };
+        var message = KpNode.Tests.Hostile.HostileInputs.Issued("ZA", "BE", d => d.ExportingAuthority = "Anybody I like, Inc.");
+        var draft = message.Certificate;
         using var signer = new EnvelopeSigner(za.DocumentSigning);
 
         var response = await _net.DialPeer("BE", za.NodeTls, _net.RootOf("BE"))
