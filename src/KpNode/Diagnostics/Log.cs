@@ -146,4 +146,25 @@ internal static partial class Log
 
     [LoggerMessage(1650, LogLevel.Warning, "Refused a call to {Method}: the message is not a valid {Message} ({Error}: {Reason})")]
     public static partial void MalformedMessageRefused(ILogger logger, string method, string message, string error, string reason);
+
+    [LoggerMessage(1700, LogLevel.Information, "Store check passed: {AuditEntries} audit entries, {Messages} messages and {Certificates} certificates verified in {Seconds:F1} s ({Unverifiable} records whose signer is no longer a partner could not be checked)")]
+    public static partial void StoreCheckPassed(ILogger logger, long auditEntries, long messages, long certificates, double seconds, long unverifiable);
+
+    [LoggerMessage(1701, LogLevel.Error, "Store check found {Damaged} damaged records; health is NOT_SERVING: {Description}")]
+    public static partial void StoreCheckFoundDamage(ILogger logger, long damaged, string description);
+
+    /// <summary>A damaged record, once per record; one whose signer is no longer a partner is a warning, not damage.</summary>
+    public static void DamagedRecord(ILogger logger, Storage.DamagedRecordException damage)
+    {
+        if (damage.Unverifiable)
+            UnverifiableRecord(logger, damage.Record, Printable.Of(damage.Problem));
+        else
+            DamagedRecordFound(logger, damage.Record, Printable.Of(damage.Problem));
+    }
+
+    [LoggerMessage(1702, LogLevel.Error, "{Record} is damaged in the store and is refused wherever it is touched: {Problem}", EventName = "DamagedRecord")]
+    private static partial void DamagedRecordFound(ILogger logger, string record, string problem);
+
+    [LoggerMessage(1703, LogLevel.Warning, "{Record} cannot be checked and is refused: {Problem}", EventName = "UnverifiableRecord")]
+    private static partial void UnverifiableRecord(ILogger logger, string record, string problem);
 }

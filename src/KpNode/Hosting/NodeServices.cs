@@ -2,6 +2,7 @@ using Grpc.AspNetCore.Server.Model;
 using KpNode.Configuration;
 using KpNode.Diagnostics;
 using KpNode.Exchange;
+using KpNode.Integrity;
 using KpNode.LocalApi;
 using KpNode.Operations;
 using KpNode.Outbox;
@@ -27,7 +28,10 @@ internal static class NodeServices
             .AddSingleton(partners)
             .AddSingleton<TrustChain>()
             .AddSingleton(_ => new EnvelopeSigner(credentials.DocumentSigning))
-            .AddSingleton<EnvelopeVerifier>();
+            .AddSingleton<EnvelopeVerifier>()
+            .AddSingleton<StoredEvidence>()
+            .AddSingleton<StoreIntegrity>()
+            .AddHostedService<StoreCheck>();
 
     public static IServiceCollection AddWorkflow(this IServiceCollection services) =>
         services

@@ -1,12 +1,17 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using KpNode.Integrity;
+using KpNode.Storage;
 using KpNode.Wire;
 using KpNode.Workflow;
 
 namespace KpNode.Hosting;
 
-/// <summary>The one place workflow refusals become gRPC statuses; the message names the field and the rule.</summary>
-internal sealed class WorkflowErrors : Interceptor
+/// <summary>
+/// The one place workflow refusals become gRPC statuses; the message names the field and the rule. A damaged store
+/// record a call touched is refused as DATA_LOSS naming it, and reported once to <see cref="StoreIntegrity"/>.
+/// </summary>
+internal sealed class WorkflowErrors(StoreIntegrity integrity, ILogger<WorkflowErrors> logger) : Interceptor
 {
     public static StatusCode StatusFor(FailureKind kind) => kind switch
     {
@@ -29,6 +34,13 @@ internal sealed class WorkflowErrors : Interceptor
         catch (WorkflowException e)
         {
             throw ApiErrors.Refuse(StatusFor(e.Kind), e.Message, e.Violations);
+        }
+        catch (DamagedRecordException e)
+        {
+            if (integrity.Report(e))
+                Diagnostics.Log.DamagedRecord(logger, e);
+            throw ApiErrors.Refuse(e.Unverifiable ? StatusCode.FailedPrecondition : StatusCode.DataLoss,
+                e.Message + (e.Unverifiable ? "" : "; nothing is served from it until the store is rebuilt ('kpnode store check')"));
         }
     }
 }

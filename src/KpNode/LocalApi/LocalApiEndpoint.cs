@@ -2,6 +2,7 @@ using Grpc.Core;
 using KpNode.Configuration;
 using KpNode.Diagnostics;
 using KpNode.Exchange;
+using KpNode.Integrity;
 using KpNode.Operations;
 using KpNode.Storage;
 using KpNode.Wire;
@@ -14,7 +15,7 @@ namespace KpNode.LocalApi;
 /// <summary>The Local API for the participant's own systems and operators: map, call the workflow, map back.</summary>
 [Authorize(Policy = Callers.OperatorPolicy)]
 internal sealed class LocalApiEndpoint(
-    OperatorGate gate, CertificateWorkflow workflow, INodeStore store, NodeStatusReport report,
+    OperatorGate gate, CertificateWorkflow workflow, INodeStore store, StoredEvidence evidence, NodeStatusReport report,
     NodeConfig config, ILogger<LocalApiEndpoint> logger)
     : LocalApiService.LocalApiServiceBase
 {
@@ -28,8 +29,9 @@ internal sealed class LocalApiEndpoint(
 
         var (held, message) = await workflow.IssueAsync(CertificateMapping.ToDraft(request.Draft), actor, context.CancellationToken);
         Log.CertificateIssued(logger, held.Number, held.Partner, actor);
-        // The message just written carries the signed certificate: no need to read it back from the store.
-        var record = CertificateRecordMapping.ToRecord(held, id => id == message.Id ? message : store.FindMessage(id), withEvidence: true);
+        // The message just written and signed carries the certificate: no need to read it back from the store.
+        var record = CertificateRecordMapping.ToRecord(held, CertificateRecordMapping.ReadCertificate(message),
+            id => id == message.Id ? message : store.FindMessage(id), withEvidence: true);
         return new IssueCertificateResponse { Record = record };
     }
 
@@ -63,6 +65,9 @@ internal sealed class LocalApiEndpoint(
         }
 
         var docs = store.IssuedBetween(first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), last.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+        // Counted only from records whose figures and status their signed messages bear out: statistics go to the KP.
+        foreach (var held in docs)
+            evidence.Certificate(held, store.FindMessage);
         return Task.FromResult(StatisticsMapping.ToResponse(Domain.TradeStatistics.Compute(config.Participant, request.Period, first, last, docs)));
     }
 
@@ -100,6 +105,7 @@ internal sealed class LocalApiEndpoint(
         return Task.FromResult(report.Summary());
     }
 
+    // Served only once verified: the signed certificate, and with the evidence the messages its status rests on.
     private CertificateRecord Record(Domain.HeldCertificate held, bool withEvidence) =>
-        CertificateRecordMapping.ToRecord(held, store.FindMessage, withEvidence);
+        CertificateRecordMapping.ToRecord(held, evidence.Certificate(held, store.FindMessage, followUps: withEvidence), store.FindMessage, withEvidence);
 }

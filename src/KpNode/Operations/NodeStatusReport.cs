@@ -47,9 +47,11 @@ internal sealed class NodeStatusReport(
             Advice = e.Advice,
         }));
 
-        // A broken store still gets a report: identity, health and expiry say what is wrong.
-        response.Partners.AddRange(Links(readStore: healthy));
-        if (!healthy)
+        // A broken store still gets a report: identity, health and expiry say what is wrong. A store with damaged
+        // records still answers, and its counts are what an operator needs then.
+        var storeAnswers = report.Entries.TryGetValue("store", out var storeHealth) && storeHealth.Status == HealthStatus.Healthy;
+        response.Partners.AddRange(Links(readStore: storeAnswers));
+        if (!storeAnswers)
         {
             return response;
         }

@@ -42,7 +42,7 @@ internal static class OperationsHosting
             {
                 o.Services.Map(name, _ => true);
             }
-        }).AddCheck<StoreHealthCheck>("store");
+        }).AddCheck<StoreHealthCheck>("store").AddCheck<Integrity.IntegrityHealthCheck>("integrity");
         services.AddGrpcReflection();
         var ours = new NodeMeter();
         services.AddSingleton(ours);

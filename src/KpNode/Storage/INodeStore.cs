@@ -41,6 +41,12 @@ internal interface INodeStore : IStoreReader
 
     /// <summary>The certificates changed most recently, newest first.</summary>
     IReadOnlyList<HeldCertificate> RecentCertificates(int max);
+
+    /// <summary>For the store check: up to <paramref name="max"/> certificate numbers after <paramref name="after"/> (null: from the first), from the index alone.</summary>
+    IReadOnlyList<string> CertificateNumbersAfter(string? after, int max);
+
+    /// <summary>For the store check: up to <paramref name="max"/> message ids after <paramref name="after"/> (null: from the first), from the index alone.</summary>
+    IReadOnlyList<string> MessageIdsAfter(string? after, int max);
 }
 
 /// <summary>A partner's pending outbound messages in figures: how many, the oldest, and the next attempt due.</summary>

@@ -38,6 +38,24 @@ internal static class CertificateMapping
         };
     }
 
+    /// <summary>
+    /// The summary fields of a signed certificate, read straight from its payload: what the store's derived fields
+    /// must equal. Null when the payload's dates are not dates (it was then never accepted, so the store is damaged).
+    /// </summary>
+    public static CertificateSummary? ToSummary(V1.Certificate proto)
+    {
+        ArgumentNullException.ThrowIfNull(proto);
+        if (KpDate.Parse(proto.DateOfIssue) is not { } issued || KpDate.Parse(proto.DateOfExpiry) is not { } expiry)
+            return null;
+        return new CertificateSummary(proto.Number, proto.ExportingParticipant, proto.ImportingParticipant, issued, expiry, proto.Parcels,
+            new Carats(proto.CaratsHundredths), new UsDollars(proto.ValueUsdCents),
+            proto.HsLines.Select(l => new HsLine(l.HsCode, new Carats(l.CaratsHundredths), new UsDollars(l.ValueUsdCents))).ToArray(),
+            proto.OriginCountries.ToArray(), proto.Replaces.Length == 0 ? null : proto.Replaces)
+        {
+            SealNumber = proto.SealNumber.Length == 0 ? null : proto.SealNumber,
+        };
+    }
+
     /// <summary>Puts a validated certificate on the wire; absent optional text becomes the empty string proto3 uses for it.</summary>
     public static V1.Certificate ToProto(Certificate c)
     {

@@ -12,16 +12,17 @@ internal static class CertificateRecordMapping
         V1.CertificateIssued.Parser.ParseFrom(V1.Envelope.Parser.ParseFrom(issued.Envelope).Payload).Certificate;
 
     /// <summary>
-    /// The record of <paramref name="held"/>, its content read from the message that carried it (found with
-    /// <paramref name="findMessage"/>); <paramref name="withEvidence"/> adds the signed envelopes, each from its message.
+    /// The record of <paramref name="held"/> with <paramref name="certificate"/>, the content read from the message that
+    /// carried it (found with <paramref name="findMessage"/>, and verified by the caller); <paramref name="withEvidence"/>
+    /// adds the signed envelopes, each from its message.
     /// </summary>
-    public static V1.CertificateRecord ToRecord(HeldCertificate held, Func<string, PartnerMessage?> findMessage, bool withEvidence)
+    public static V1.CertificateRecord ToRecord(HeldCertificate held, V1.Certificate certificate, Func<string, PartnerMessage?> findMessage, bool withEvidence)
     {
         var issued = findMessage(held.MessageId)
             ?? throw new InvalidOperationException($"The store holds certificate {held.Number} without its message {held.MessageId}.");
         var record = new V1.CertificateRecord
         {
-            Certificate = ReadCertificate(issued),
+            Certificate = certificate,
             Status = StatusMapping.ToWire(held.Status),
             Direction = StatusMapping.ToWire(held.Direction),
             Partner = held.Partner,

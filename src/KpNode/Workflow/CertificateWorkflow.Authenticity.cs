@@ -24,8 +24,9 @@ internal sealed partial class CertificateWorkflow
         var judgement = await store.WriteDurableAsync(w =>
         {
             var held = number.Length == 0 ? null : w.FindCertificate(number);
-            var content = held is { Direction: Domain.CertificateDirection.Outbound } && held.Partner == asker.Code && w.FindMessage(held.MessageId) is { } issued
-                ? CertificateMapping.ToDraft(CertificateRecordMapping.ReadCertificate(issued))
+            // What we sign is judged from the signed certificate and a status its messages bear out, never from derived fields.
+            var content = held is { Direction: Domain.CertificateDirection.Outbound } && held.Partner == asker.Code
+                ? CertificateMapping.ToDraft(evidence.Certificate(held, w.FindMessage))
                 : null;
             var judged = question.JudgeAs(held, content, asker.Code, Today);
             w.Audit(asker.Code, "authenticity.answered", subject, Described(judged));

@@ -27,6 +27,8 @@ internal sealed partial class CertificateWorkflow
             var number = report.CertificateNumber;
             var cert = w.FindCertificate(number)
                 ?? throw new WorkflowException(FailureKind.NotFound, $"certificateNumber: no certificate {number} is held by this node");
+            // The figures received are compared with the signed certificate's, never with fields the store derived.
+            evidence.Certificate(cert, w.FindMessage);
             var now = time.GetUtcNow();
             var utcNow = now.UtcDateTime;
             var messageId = ids.Next();

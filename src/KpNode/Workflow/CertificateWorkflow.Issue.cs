@@ -206,6 +206,7 @@ internal sealed partial class CertificateWorkflow
         {
             var cert = w.FindCertificate(number)
                 ?? throw new WorkflowException(FailureKind.NotFound, $"certificateNumber: no certificate {number} is held by this node");
+            evidence.Certificate(cert, w.FindMessage);
             var now = time.GetUtcNow();
             var utcNow = now.UtcDateTime;
             var importerMayHoldIt = cert.Direction == Domain.CertificateDirection.Outbound

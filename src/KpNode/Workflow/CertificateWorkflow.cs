@@ -4,6 +4,7 @@ using Google.Protobuf.WellKnownTypes;
 using KpNode.Configuration;
 using KpNode.Domain;
 using KpNode.Exchange;
+using KpNode.Integrity;
 using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Wire;
@@ -20,6 +21,7 @@ internal sealed partial class CertificateWorkflow(
     INodeStore store,
     EnvelopeSigner signer,
     EnvelopeVerifier verifier,
+    StoredEvidence evidence,
     Partners partners,
     MessageIds ids,
     IDeliverySignal delivery,

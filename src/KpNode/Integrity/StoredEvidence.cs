@@ -1,0 +1,242 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using KpNode.Domain;
+using KpNode.Storage;
+using KpNode.Trust;
+using KpNode.Wire;
+using KpNode.Wire.V1;
+using CertificateDirection = KpNode.Domain.CertificateDirection;
+using CertificateStatus = KpNode.Domain.CertificateStatus;
+
+namespace KpNode.Integrity;
+
+/// <summary>
+/// Checks what the store holds against the signatures that make it evidence: a message's envelope and receipt
+/// verify and are about that message, and a held certificate's figures, direction, partner and status are the ones
+/// its signed messages carry. The node signs, answers and counts only what passed here; anything else is a
+/// <see cref="DamagedRecordException"/> naming the record.
+/// </summary>
+internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCredentials credentials, Partners partners)
+{
+    private readonly IReadOnlyCollection<System.Security.Cryptography.X509Certificates.X509Certificate2> _ownAnchors = [credentials.Root];
+
+    private string Us => credentials.Participant;
+
+    /// <summary>
+    /// The signed certificate <paramref name="held"/> stands for, after checking its message and, with
+    /// <paramref name="followUps"/>, the void and confirmation that its status rests on. <paramref name="find"/>
+    /// reads a message by id (the store, or the transaction's writer).
+    /// </summary>
+    public Wire.V1.Certificate Certificate(HeldCertificate held, Func<string, PartnerMessage?> find, bool followUps = true)
+    {
+        var record = $"certificate {held.Number}";
+        var issued = find(held.MessageId) ?? throw new DamagedRecordException(record, $"the message {held.MessageId} that carried it is missing");
+        var payload = Message(issued);
+        if (issued.PayloadType != PayloadTypes.CertificateIssued)
+            throw new DamagedRecordException(record, $"its message {issued.Id} carries a {issued.PayloadType}, not the certificate");
+
+        var certificate = CertificateIssued.Parser.ParseFrom(payload).Certificate ?? new Wire.V1.Certificate();
+        var direction = issued.Direction == MessageDirection.Outbound ? CertificateDirection.Outbound : CertificateDirection.Inbound;
+        if (held.Direction != direction || held.Partner != issued.Partner)
+            throw new DamagedRecordException(record, $"it is stored as {held.Direction} with {held.Partner}, but its signed message is {direction} with {issued.Partner}");
+        if (CertificateMapping.ToSummary(certificate) is not { } signed)
+            throw new DamagedRecordException(record, "its signed certificate has no valid dates");
+        if (Differences(held.Summary, signed) is { Count: > 0 } differences)
+            throw new DamagedRecordException(record, "its stored figures differ from the signed certificate: " + string.Join("; ", differences));
+
+        if (followUps)
+            CheckStatus(held, issued, find, record);
+        return certificate;
+    }
+
+    /// <summary>
+    /// Checks a stored message: its envelope verifies (signed by us when outbound, by its partner when inbound) and
+    /// is this message, and its receipt, when it has one, verifies and acknowledges exactly this payload. Returns the
+    /// verified payload bytes.
+    /// </summary>
+    public byte[] Message(PartnerMessage message)
+    {
+        var record = Name(message);
+        var outbound = message.Direction == MessageDirection.Outbound;
+        var payload = Verified(record, "envelope", message.Envelope, outbound ? Us : message.Partner, message.CreatedAt);
+        if (payload.PayloadType != message.PayloadType)
+            throw new DamagedRecordException(record, $"it is stored as a {message.PayloadType} but its envelope carries a {payload.PayloadType}");
+        if (!CryptographicOperations.FixedTimeEquals(payload.PayloadSha256, message.PayloadSha256))
+            throw new DamagedRecordException(record, "its stored SHA-256 is not that of the payload its envelope carries");
+
+        var (header, number) = HeaderOf(record, payload);
+        var (sender, receiver) = outbound ? (Us, message.Partner) : (message.Partner, Us);
+        if (header is null || header.MessageId != message.Id || header.Sender != sender || header.Receiver != receiver)
+            throw new DamagedRecordException(record, $"its envelope is message {header?.MessageId} from {header?.Sender} to {header?.Receiver}, not {message.Id} from {sender} to {receiver}");
+        if ((outbound ? number : Printable.Of(number, CertificateRules.MaxCodeLength)) != message.CertificateNumber)
+            throw new DamagedRecordException(record, $"its envelope is about certificate {Printable.Of(number, CertificateRules.MaxCodeLength)}, not {message.CertificateNumber}");
+
+        CheckReceipt(message, record, outbound);
+        return payload.Payload.ToArray();
+    }
+
+    private void CheckReceipt(PartnerMessage message, string record, bool outbound)
+    {
+        var answered = outbound
+            ? message.Status is MessageStatus.Delivered or MessageStatus.Rejected
+            : message.Status is MessageStatus.Received or MessageStatus.Rejected;
+        if (message.ReceiptEnvelope is not { } receiptBytes)
+        {
+            if (answered)
+                throw new DamagedRecordException(record, $"it is {message.Status} but holds no receipt");
+            return;
+        }
+
+        var (sender, receiver) = outbound ? (Us, message.Partner) : (message.Partner, Us);
+        var verified = Verified(record, "receipt", receiptBytes, receiver, message.CompletedAt ?? message.CreatedAt);
+        Receipt receipt;
+        try
+        {
+            receipt = verified.PayloadType == PayloadTypes.Receipt ? Receipt.Parser.ParseFrom(verified.Payload.Span)
+                : throw new DamagedRecordException(record, $"its receipt carries a {verified.PayloadType}");
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new DamagedRecordException(record, $"its receipt's payload is not a receipt ({e.Message})");
+        }
+
+        if (receipt.MessageId != message.Id || receipt.Sender != sender || receipt.Receiver != receiver)
+            throw new DamagedRecordException(record, $"its receipt acknowledges message {receipt.MessageId} from {receipt.Sender} to {receipt.Receiver}");
+        if (!CryptographicOperations.FixedTimeEquals(receipt.PayloadSha256.Span, message.PayloadSha256))
+            throw new DamagedRecordException(record, "its receipt acknowledges another payload (the SHA-256 differs)");
+        var accepted = receipt.Outcome == ReceiptOutcome.Accepted;
+        var expected = outbound ? (accepted ? MessageStatus.Delivered : MessageStatus.Rejected) : (accepted ? MessageStatus.Received : MessageStatus.Rejected);
+        // An operator may cancel a message whose receipt came later (kept as proof, the message stays cancelled).
+        if (message.Status != expected && message.Status != MessageStatus.Cancelled)
+            throw new DamagedRecordException(record, $"it is stored as {message.Status} but its receipt says {receipt.Outcome}");
+    }
+
+    // A status is backed by a signed message: voided by the void, confirmed by the confirmation, delivered by the receipt.
+    private void CheckStatus(HeldCertificate held, PartnerMessage issued, Func<string, PartnerMessage?> find, string record)
+    {
+        var status = held.Status;
+        if ((status == CertificateStatus.Voided) != (held.VoidMessageId is not null))
+            throw new DamagedRecordException(record, held.VoidMessageId is null ? "it is Voided but holds no void message" : $"it holds void message {held.VoidMessageId} but is {status}");
+        if (held.VoidMessageId is { } voidId)
+        {
+            var voided = FollowUp(find, voidId, PayloadTypes.CertificateVoided, record);
+            if (CertificateVoided.Parser.ParseFrom(voided).CertificateNumber != held.Number)
+                throw new DamagedRecordException(record, $"its void message {voidId} is about another certificate");
+        }
+
+        var confirmed = status is CertificateStatus.Confirmed or CertificateStatus.Discrepancy or CertificateStatus.Detained;
+        if (confirmed && held.ConfirmationMessageId is null)
+            throw new DamagedRecordException(record, $"it is {status} but holds no import confirmation");
+        if (held.ConfirmationMessageId is { } confirmationId)
+        {
+            var confirmation = ImportConfirmation.Parser.ParseFrom(FollowUp(find, confirmationId, PayloadTypes.ImportConfirmation, record));
+            if (confirmation.CertificateNumber != held.Number)
+                throw new DamagedRecordException(record, $"its import confirmation {confirmationId} is about another certificate");
+            if (confirmed && ImportReportMapping.ToDomain(confirmation).Status != status)
+                throw new DamagedRecordException(record, $"it is {status} but its signed import confirmation says {confirmation.Outcome}");
+        }
+
+        var backed = status switch
+        {
+            CertificateStatus.Delivered => issued.Status == MessageStatus.Delivered,
+            CertificateStatus.Rejected => issued.Status == MessageStatus.Rejected,
+            CertificateStatus.Received => issued.Status == MessageStatus.Received,
+            _ => true,
+        };
+        if (!backed)
+            throw new DamagedRecordException(record, $"it is {status} but its message {issued.Id} is {issued.Status}");
+    }
+
+    private byte[] FollowUp(Func<string, PartnerMessage?> find, string id, string payloadType, string record)
+    {
+        var message = find(id) ?? throw new DamagedRecordException(record, $"its message {id} is missing");
+        var payload = Message(message);
+        return message.PayloadType == payloadType ? payload
+            : throw new DamagedRecordException(record, $"its message {id} carries a {message.PayloadType}, not a {payloadType}");
+    }
+
+    private VerifiedEnvelope Verified(string record, string what, byte[] bytes, string signer, DateTime at)
+    {
+        Envelope envelope;
+        try
+        {
+            envelope = Envelope.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new DamagedRecordException(record, $"its {what} is not a valid envelope ({e.Message})");
+        }
+
+        var anchors = signer == Us ? _ownAnchors : partners.Find(signer)?.Anchors
+            ?? throw new DamagedRecordException(record, $"its {what} is signed by {signer}, which is no longer a configured partner; configure {signer}'s root again to check it", unverifiable: true);
+        VerifiedEnvelope verified;
+        try
+        {
+            // At the time the store says it was signed or received: a signer certificate that expired since still proves what it signed then.
+            verified = verifier.Verify(envelope, anchors, new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)));
+        }
+        catch (EnvelopeVerificationException e)
+        {
+            throw new DamagedRecordException(record, $"its {what} does not verify ({e.Message})");
+        }
+
+        return verified.SignerParticipant == signer ? verified
+            : throw new DamagedRecordException(record, $"its {what} is signed by {verified.SignerParticipant}, not {signer}");
+    }
+
+    private static (MessageHeader? Header, string Number) HeaderOf(string record, VerifiedEnvelope payload)
+    {
+        try
+        {
+            return payload.PayloadType switch
+            {
+                PayloadTypes.CertificateIssued => CertificateIssued.Parser.ParseFrom(payload.Payload.Span) is var m ? (m.Header, m.Certificate?.Number ?? "") : default,
+                PayloadTypes.CertificateVoided => CertificateVoided.Parser.ParseFrom(payload.Payload.Span) is var v ? (v.Header, v.CertificateNumber) : default,
+                PayloadTypes.ImportConfirmation => ImportConfirmation.Parser.ParseFrom(payload.Payload.Span) is var c ? (c.Header, c.CertificateNumber) : default,
+                _ => throw new DamagedRecordException(record, $"its envelope carries a {payload.PayloadType}, which is not a message a node keeps"),
+            };
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new DamagedRecordException(record, $"its payload is not a valid {payload.PayloadType} ({e.Message})");
+        }
+    }
+
+    /// <summary>How a message is named to an operator: its id, what it is and the certificate it is about.</summary>
+    public static string Name(PartnerMessage message) =>
+        $"message {message.Id} ({KindOf(message.PayloadType)} of certificate {message.CertificateNumber})";
+
+    private static string KindOf(string payloadType) => payloadType switch
+    {
+        PayloadTypes.CertificateIssued => "certificate",
+        PayloadTypes.CertificateVoided => "void",
+        PayloadTypes.ImportConfirmation => "import confirmation",
+        _ => payloadType,
+    };
+
+    private static List<string> Differences(CertificateSummary stored, CertificateSummary signed)
+    {
+        var differences = new List<string>();
+        void Compare<T>(string field, T a, T b)
+        {
+            if (!EqualityComparer<T>.Default.Equals(a, b))
+                differences.Add($"{field} {a} stored, {b} signed");
+        }
+
+        Compare("number", stored.Number, signed.Number);
+        Compare("exportingParticipant", stored.ExportingParticipant, signed.ExportingParticipant);
+        Compare("importingParticipant", stored.ImportingParticipant, signed.ImportingParticipant);
+        Compare("dateOfIssue", KpDate.Text(stored.DateOfIssue), KpDate.Text(signed.DateOfIssue));
+        Compare("dateOfExpiry", KpDate.Text(stored.DateOfExpiry), KpDate.Text(signed.DateOfExpiry));
+        Compare("parcels", stored.Parcels, signed.Parcels);
+        Compare("carats", stored.Carats, signed.Carats);
+        Compare("value", stored.Value, signed.Value);
+        Compare("hsLines", string.Join(", ", stored.HsLines.Select(Line)), string.Join(", ", signed.HsLines.Select(Line)));
+        Compare("originCountries", string.Join(",", stored.OriginCountries), string.Join(",", signed.OriginCountries));
+        Compare("replaces", stored.Replaces, signed.Replaces);
+        Compare("sealNumber", stored.SealNumber, signed.SealNumber);
+        return differences;
+    }
+
+    private static string Line(Domain.HsLine l) => $"{l.HsCode} {l.Carats} {l.Value}";
+}
