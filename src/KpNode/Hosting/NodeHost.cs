@@ -105,6 +105,8 @@ internal sealed class NodeHost : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        // Every health probe of an unhealthy node would log an error; the node logs each cause once, itself.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= settings.MinimumLogLevel && (!starting || level < LogLevel.Error));
         builder.Services
             .AddNodeOptions(config)
