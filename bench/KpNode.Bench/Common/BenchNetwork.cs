@@ -4,7 +4,6 @@ using KpNode.Cli;
 using KpNode.Hosting;
 using KpNode.Storage;
 using KpNode.Wire.V1;
-using Microsoft.Extensions.Logging;
 
 namespace KpNode.Bench.Common;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using KpNode.Trust;
 using KpNode.Wire.V1;
 
 namespace KpNode.Bench.Common;

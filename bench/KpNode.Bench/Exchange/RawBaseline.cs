@@ -5,16 +5,10 @@ using Grpc.Core;
 using KpNode.Bench.Common;
 using KpNode.Configuration;
 using KpNode.Exchange;
-using KpNode.Hosting;
-using KpNode.PeerApi;
 using KpNode.Trust;
 using KpNode.Wire.V1;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KpNode.Bench.Exchange;

@@ -1,7 +1,6 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using KpNode.Bench.Common;
-using KpNode.Exchange;
 using KpNode.Trust;
 using KpNode.Wire;
 using KpNode.Wire.V1;

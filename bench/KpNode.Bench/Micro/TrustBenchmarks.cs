@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Google.Protobuf;
 using KpNode.Domain;
-using KpNode.Exchange;
 using KpNode.Trust;
 using KpNode.Wire;
 using KpNode.Wire.V1;

@@ -3,8 +3,6 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using KpNode.Bench.Common;
 using KpNode.Domain;
-using KpNode.Exchange;
-using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Wire;
 using KpNode.Wire.V1;
@@ -113,9 +111,18 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
             doc = HeldCertificate.Issue(certificate, p.Partner, p.MessageId, "operator", created);
             message = new PartnerMessage
             {
-                Id = p.MessageId, Direction = MessageDirection.Outbound, Partner = p.Partner, PayloadType = PayloadTypes.CertificateIssued,
-                CertificateNumber = p.Number, Envelope = envelope, PayloadSha256 = digest, Status = MessageStatus.Pending,
-                NextAttemptAt = created, DeliverBy = CertificateWorkflow.EndOfDay(certificate.DateOfExpiry), CreatedAt = created, Attempts = 0,
+                Id = p.MessageId,
+                Direction = MessageDirection.Outbound,
+                Partner = p.Partner,
+                PayloadType = PayloadTypes.CertificateIssued,
+                CertificateNumber = p.Number,
+                Envelope = envelope,
+                PayloadSha256 = digest,
+                Status = MessageStatus.Pending,
+                NextAttemptAt = created,
+                DeliverBy = CertificateWorkflow.EndOfDay(certificate.DateOfExpiry),
+                CreatedAt = created,
+                Attempts = 0,
             };
             audits = [("operator", "certificate.issued", $"to {p.Partner}; message {p.MessageId}; {certificate.Carats}; {certificate.Value}")];
             if (receipt is not null)
@@ -127,7 +134,7 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
                 audits = [.. audits, (p.Partner, "receipt.accepted", $"message {p.MessageId}")];
                 if (p.Index % 200 == 0)
                 {
-                    doc.Void("operator", "shipment not sent", p.MessageId + "-void", importerTold: true, received.AddDays(2));
+                    confirmation = Voided(p, certificate, doc, received.AddDays(2));
                     audits = [.. audits, ("operator", "certificate.voided", "shipment not sent")];
                 }
                 else
@@ -141,15 +148,68 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
             doc = HeldCertificate.Receive(certificate, p.Partner, p.MessageId, received);
             message = new PartnerMessage
             {
-                Id = p.MessageId, Direction = MessageDirection.Inbound, Partner = p.Partner, PayloadType = PayloadTypes.CertificateIssued,
-                CertificateNumber = p.Number, Envelope = envelope, PayloadSha256 = digest, Status = MessageStatus.Received,
-                NextAttemptAt = received, DeliverBy = received, CreatedAt = received, CompletedAt = received, ReceiptEnvelope = receipt,
+                Id = p.MessageId,
+                Direction = MessageDirection.Inbound,
+                Partner = p.Partner,
+                PayloadType = PayloadTypes.CertificateIssued,
+                CertificateNumber = p.Number,
+                Envelope = envelope,
+                PayloadSha256 = digest,
+                Status = MessageStatus.Received,
+                NextAttemptAt = received,
+                DeliverBy = received,
+                CreatedAt = received,
+                CompletedAt = received,
+                ReceiptEnvelope = receipt,
             };
             audits = [(p.Partner, "certificate.received", $"message {p.MessageId}")];
             confirmation = Close(p, certificate, doc, MessageDirection.Outbound, ref audits);
         }
 
         return new FilledCertificate(doc, confirmation is null ? [message] : [message, confirmation], audits);
+    }
+
+    /// <summary>The exporter voided an outbound certificate: the signed void, and the importer's signed receipt for it.</summary>
+    private PartnerMessage Voided(Plan p, Domain.Certificate certificate, HeldCertificate doc, DateTime at)
+    {
+        var importer = certificate.ImportingParticipant;
+        var exporter = certificate.ExportingParticipant;
+        var id = Guid.CreateVersion7(new DateTimeOffset(at)).ToString("D");
+        var payload = new CertificateVoided
+        {
+            Header = new MessageHeader { MessageId = id, Sender = exporter, Receiver = importer, CreatedAt = Timestamp.FromDateTime(at) },
+            CertificateNumber = certificate.Number,
+            Reason = "shipment not sent",
+            DateVoided = KpDate.Text(at),
+        }.ToByteArray();
+        var digest = SHA256.HashData(payload);
+        var receipt = signers[importer].Sign(PayloadTypes.Receipt, new Receipt
+        {
+            MessageId = id,
+            PayloadSha256 = ByteString.CopyFrom(digest),
+            Sender = exporter,
+            Receiver = importer,
+            ReceivedAt = Timestamp.FromDateTime(at.AddSeconds(1)),
+            Outcome = ReceiptOutcome.Accepted,
+        }.ToByteArray()).ToByteArray();
+        doc.Void("operator", "shipment not sent", id, importerTold: true, at);
+        return new PartnerMessage
+        {
+            Id = id,
+            Direction = MessageDirection.Outbound,
+            Partner = p.Partner,
+            PayloadType = PayloadTypes.CertificateVoided,
+            CertificateNumber = certificate.Number,
+            Envelope = signers[exporter].Sign(PayloadTypes.CertificateVoided, payload).ToByteArray(),
+            PayloadSha256 = digest,
+            Status = MessageStatus.Delivered,
+            NextAttemptAt = at,
+            DeliverBy = at.AddDays(90),
+            CreatedAt = at,
+            CompletedAt = at.AddSeconds(1),
+            LastAttemptAt = at,
+            ReceiptEnvelope = receipt,
+        };
     }
 
     /// <summary>
@@ -196,10 +256,20 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
         }.ToByteArray()).ToByteArray();
         var message = new PartnerMessage
         {
-            Id = id, Direction = direction, Partner = p.Partner, PayloadType = PayloadTypes.ImportConfirmation,
-            CertificateNumber = certificate.Number, Envelope = signers[importer].Sign(PayloadTypes.ImportConfirmation, payload).ToByteArray(),
-            PayloadSha256 = digest, Status = direction == MessageDirection.Outbound ? MessageStatus.Delivered : MessageStatus.Received,
-            NextAttemptAt = at, DeliverBy = at.AddDays(90), CreatedAt = at, CompletedAt = at.AddSeconds(1), LastAttemptAt = at, ReceiptEnvelope = receipt,
+            Id = id,
+            Direction = direction,
+            Partner = p.Partner,
+            PayloadType = PayloadTypes.ImportConfirmation,
+            CertificateNumber = certificate.Number,
+            Envelope = signers[importer].Sign(PayloadTypes.ImportConfirmation, payload).ToByteArray(),
+            PayloadSha256 = digest,
+            Status = direction == MessageDirection.Outbound ? MessageStatus.Delivered : MessageStatus.Received,
+            NextAttemptAt = at,
+            DeliverBy = at.AddDays(90),
+            CreatedAt = at,
+            CompletedAt = at.AddSeconds(1),
+            LastAttemptAt = at,
+            ReceiptEnvelope = receipt,
         };
         var report = new ImportReport(certificate.Number, Domain.ImportOutcome.Confirmed, certificate.Parcels, certificate.Carats.Hundredths,
             certificate.Value.Cents, KpDate.Text(at), "");

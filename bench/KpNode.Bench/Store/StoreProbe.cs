@@ -5,9 +5,7 @@ using KpNode.Cli;
 using KpNode.Configuration;
 using KpNode.Hosting;
 using KpNode.Storage;
-using KpNode.Trust;
 using KpNode.Wire.V1;
-using Microsoft.Extensions.Logging;
 
 namespace KpNode.Bench.Store;
 
@@ -70,6 +68,9 @@ internal static class StoreProbe
         // operator meets them on a running node, and report how long the pass took.
         var expiryPassMs = await expiryPass.Done.WaitAsync(TimeSpan.FromMinutes(10));
         Report.Progress($"  start-up expiry check done in {expiryPassMs:0} ms");
+        // Likewise the store check at start, which verifies a sample of the records in the background.
+        var storeCheck = await expiryPass.StoreCheck.WaitAsync(TimeSpan.FromMinutes(10));
+        Report.Progress($"  start-up store check: {storeCheck}");
         try
         {
             var store = (INodeStore)host.Services.GetService(typeof(INodeStore))!;
@@ -163,13 +164,19 @@ internal static class StoreProbe
     }
 }
 
-/// <summary>Completes with the duration of the node's first expiry check (log event 1205, ExpiryCheckDone).</summary>
+/// <summary>
+/// Completes with the duration of the node's first expiry check (log event 1205, ExpiryCheckDone), and with the
+/// line of its store check at start (1700 passed, 1701 found damage).
+/// </summary>
 internal sealed class ExpiryPassObserver : ILoggerProvider, ILogger
 {
     private const int ExpiryCheckDone = 1205;
     private readonly TaskCompletionSource<double> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<string> _storeCheck = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Task<double> Done => _done.Task;
+
+    public Task<string> StoreCheck => _storeCheck.Task;
 
     public ILogger CreateLogger(string categoryName) => this;
 
@@ -183,6 +190,8 @@ internal sealed class ExpiryPassObserver : ILoggerProvider, ILogger
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
+        if (eventId.Id is 1700 or 1701)
+            _storeCheck.TrySetResult(formatter(state, exception));
         if (eventId.Id != ExpiryCheckDone || state is not IReadOnlyList<KeyValuePair<string, object?>> values)
             return;
         var elapsed = values.FirstOrDefault(v => v.Key == "ElapsedMs").Value;

@@ -199,4 +199,11 @@ internal sealed class OperationsOptions
 
     /// <summary>How often the status page reloads itself.</summary>
     public int StatusPageRefreshSeconds { get; set; } = 15;
+
+    /// <summary>
+    /// How many messages, and how many certificates, the store check at start verifies: all of them up to this many,
+    /// a random sample of this many in a larger store (the audit chain is always walked whole). 0 verifies every
+    /// record. Whatever the node serves, answers for or counts is verified as it does, sampled or not.
+    /// </summary>
+    public int StoreCheckSample { get; set; } = 10_000;
 }

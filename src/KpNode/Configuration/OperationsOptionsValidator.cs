@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace KpNode.Configuration;
 
-/// <summary>Checks the "Node:Operations" section: the operations endpoint, expiry warnings, log format, page refresh.</summary>
+/// <summary>Checks the "Node:Operations" section: the operations endpoint, expiry warnings, log format, page refresh, store check sample.</summary>
 internal sealed class OperationsOptionsValidator : IValidateOptions<OperationsOptions>
 {
     public ValidateOptionsResult Validate(string? name, OperationsOptions options)
@@ -23,5 +23,6 @@ internal sealed class OperationsOptionsValidator : IValidateOptions<OperationsOp
         if (ops.RefusedHandshakeLogWindow <= TimeSpan.Zero || ops.RefusedHandshakeLogWindow > TimeSpan.FromDays(1))
             yield return $"{K("RefusedHandshakeLogWindow")}: {ops.RefusedHandshakeLogWindow} is outside 00:00:01..1.00:00:00";
         if (ops.StatusPageRefreshSeconds is < 1 or > 3600) yield return $"{K("StatusPageRefreshSeconds")}: {ops.StatusPageRefreshSeconds} is outside 1..3600";
+        if (ops.StoreCheckSample < 0) yield return $"{K("StoreCheckSample")}: {ops.StoreCheckSample} is negative; 0 checks every record";
     }
 }

@@ -147,8 +147,8 @@ internal static partial class Log
     [LoggerMessage(1650, LogLevel.Warning, "Refused a call to {Method}: the message is not a valid {Message} ({Error}: {Reason})")]
     public static partial void MalformedMessageRefused(ILogger logger, string method, string message, string error, string reason);
 
-    [LoggerMessage(1700, LogLevel.Information, "Store check passed: {AuditEntries} audit entries, {Messages} messages and {Certificates} certificates verified in {Seconds:F1} s ({Unverifiable} records whose signer is no longer a partner could not be checked)")]
-    public static partial void StoreCheckPassed(ILogger logger, long auditEntries, long messages, long certificates, double seconds, long unverifiable);
+    [LoggerMessage(1700, LogLevel.Information, "Store check passed in {Seconds:F1} s: {Phases} ({Unverifiable} records whose signer is no longer a partner could not be checked)")]
+    public static partial void StoreCheckPassed(ILogger logger, double seconds, string phases, long unverifiable);
 
     [LoggerMessage(1701, LogLevel.Error, "Store check found {Damaged} damaged records; health is NOT_SERVING: {Description}")]
     public static partial void StoreCheckFoundDamage(ILogger logger, long damaged, string description);

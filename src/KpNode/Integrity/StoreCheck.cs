@@ -1,16 +1,19 @@
 using System.Diagnostics;
+using KpNode.Configuration;
 using KpNode.Storage;
+using Microsoft.Extensions.Options;
 
 namespace KpNode.Integrity;
 
 /// <summary>
 /// The store check at start, in the background: the whole audit chain, then every message's envelope and receipt,
-/// then every certificate's fields against its signed messages. A damaged record is reported to
-/// <see cref="StoreIntegrity"/> (health NOT_SERVING, the record named) and the walk goes on. Calls that touch a
-/// record verify it themselves meanwhile, so the node serves while the check runs.
+/// then every certificate's fields against its signed messages (a random sample of each in a large store, see
+/// <see cref="OperationsOptions.StoreCheckSample"/>). A damaged record is reported to <see cref="StoreIntegrity"/>
+/// (health NOT_SERVING, the record named) and the walk goes on. Calls that touch a record verify it themselves, so
+/// the node serves while the check runs.
 /// </summary>
-internal sealed class StoreCheck(INodeStore store, StoredEvidence evidence, StoreIntegrity integrity, ILogger<StoreCheck> logger)
-    : BackgroundService
+internal sealed class StoreCheck(INodeStore store, StoredEvidence evidence, StoreIntegrity integrity, IOptions<OperationsOptions> options,
+    ILogger<StoreCheck> logger) : BackgroundService
 {
     private const int Batch = 500;
 
@@ -18,10 +21,11 @@ internal sealed class StoreCheck(INodeStore store, StoredEvidence evidence, Stor
         // Off the start-up path: the host is listening while the check walks the store.
         Task.Run(() => Run(stoppingToken), stoppingToken);
 
-    /// <summary>Walks the whole store once; returns what it checked.</summary>
+    /// <summary>Walks the store once; returns what it checked.</summary>
     public StoreCheckProgress Run(CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
+        var sample = options.Value.StoreCheckSample;
         long audit = 0, messages = 0, certificates = 0;
         StoreCheckProgress Progress(bool finished)
         {
@@ -31,26 +35,33 @@ internal sealed class StoreCheck(INodeStore store, StoredEvidence evidence, Stor
         }
 
         Progress(false);
+        var phases = new List<string>();
         try
         {
+            var phase = Stopwatch.GetTimestamp();
             audit = CheckAudit();
+            phases.Add($"audit chain {Stopwatch.GetElapsedTime(phase).TotalSeconds:F1} s");
             Progress(false);
-            messages = Walk(store.MessageIdsAfter, id => $"message {id}", id =>
+
+            phase = Stopwatch.GetTimestamp();
+            var (messageKeys, messageTotal) = Keys(store.MessageIdsAfter, sample, ct);
+            messages = Check(messageKeys, id => $"message {id}", id =>
             {
                 if (store.FindMessage(id) is { } message)
                     evidence.Message(message);
-            }, () => Progress(false), ct);
-            certificates = Walk(store.CertificateNumbersAfter, number => $"certificate {number}", number =>
+            }, () => Progress(false), ref messages, ct);
+            phases.Add($"{messages} of {messageTotal} messages {Stopwatch.GetElapsedTime(phase).TotalSeconds:F1} s");
+
+            phase = Stopwatch.GetTimestamp();
+            var (certificateKeys, certificateTotal) = Keys(store.CertificateNumbersAfter, sample, ct);
+            certificates = Check(certificateKeys, number => $"certificate {number}", number =>
             {
                 if (store.FindCertificate(number) is { } held)
                     evidence.Certificate(held, store.FindMessage, followUps: true);
-            }, () => Progress(false), ct);
+            }, () => Progress(false), ref certificates, ct);
+            phases.Add($"{certificates} of {certificateTotal} certificates {Stopwatch.GetElapsedTime(phase).TotalSeconds:F1} s");
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            return Progress(false);
-        }
-        catch (ObjectDisposedException) when (ct.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && ct.IsCancellationRequested)
         {
             return Progress(false);
         }
@@ -58,7 +69,7 @@ internal sealed class StoreCheck(INodeStore store, StoredEvidence evidence, Stor
         var done = Progress(true);
         var state = integrity.State;
         if (state.Intact)
-            Diagnostics.Log.StoreCheckPassed(logger, audit, messages, certificates, done.Elapsed.TotalSeconds, state.Unverifiable);
+            Diagnostics.Log.StoreCheckPassed(logger, done.Elapsed.TotalSeconds, string.Join(", ", phases), state.Unverifiable);
         else
             Diagnostics.Log.StoreCheckFoundDamage(logger, state.Damaged, state.Describe());
         return done;
@@ -82,38 +93,55 @@ internal sealed class StoreCheck(INodeStore store, StoredEvidence evidence, Stor
         return chain.EntriesChecked;
     }
 
-    // Every key of one collection, a batch at a time; each record is checked on its own so that one damaged record does not hide the rest.
-    private long Walk(Func<string?, int, IReadOnlyList<string>> keysAfter, Func<string, string> name, Action<string> check, Action progress, CancellationToken ct)
+    // Every key of one collection from its index, or a uniform random sample of `sample` of them (reservoir sampling).
+    private static (List<string> Keys, long Total) Keys(Func<string?, int, IReadOnlyList<string>> keysAfter, int sample, CancellationToken ct)
     {
-        long count = 0;
+        var keys = new List<string>();
+        long total = 0;
         string? after = null;
         while (true)
         {
             ct.ThrowIfCancellationRequested();
-            var keys = keysAfter(after, Batch);
-            foreach (var key in keys)
+            var batch = keysAfter(after, Batch);
+            foreach (var key in batch)
             {
-                try
-                {
-                    check(key);
-                }
-                catch (DamagedRecordException damage)
-                {
-                    Damaged(damage);
-                }
-                catch (Exception e) when (e is not (OperationCanceledException or ObjectDisposedException))
-                {
-                    Damaged(new DamagedRecordException(name(key), $"it cannot be read ({e.GetType().Name}: {e.Message})", e));
-                }
-
-                count++;
+                total++;
+                if (sample == 0 || keys.Count < sample)
+                    keys.Add(key);
+                else if (Random.Shared.NextInt64(total) < sample)
+                    keys[Random.Shared.Next(sample)] = key;
             }
 
-            progress();
-            if (keys.Count < Batch)
-                return count;
-            after = keys[^1];
+            if (batch.Count < Batch)
+                return (keys, total);
+            after = batch[^1];
         }
+    }
+
+    // Each record on its own, so that one damaged record does not hide the rest.
+    private long Check(List<string> keys, Func<string, string> name, Action<string> check, Action progress, ref long count, CancellationToken ct)
+    {
+        foreach (var key in keys)
+        {
+            ct.ThrowIfCancellationRequested();
+            try
+            {
+                check(key);
+            }
+            catch (DamagedRecordException damage)
+            {
+                Damaged(damage);
+            }
+            catch (Exception e) when (e is not (OperationCanceledException or ObjectDisposedException))
+            {
+                Damaged(new DamagedRecordException(name(key), $"it cannot be read ({e.GetType().Name}: {e.Message})", e));
+            }
+
+            if (++count % Batch == 0)
+                progress();
+        }
+
+        return count;
     }
 
     private void Damaged(DamagedRecordException damage)

@@ -18,20 +18,25 @@ namespace KpNode.Integrity;
 /// </summary>
 internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCredentials credentials, Partners partners)
 {
+    private const int VerifiedLimit = 50_000;
+
     private readonly IReadOnlyCollection<System.Security.Cryptography.X509Certificates.X509Certificate2> _ownAnchors = [credentials.Root];
+    // Envelopes (by signer, time and SHA-256 of their bytes) whose signature verified in this process.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _verified = new(StringComparer.Ordinal);
 
     private string Us => credentials.Participant;
 
     /// <summary>
-    /// The signed certificate <paramref name="held"/> stands for, after checking its message and, with
-    /// <paramref name="followUps"/>, the void and confirmation that its status rests on. <paramref name="find"/>
-    /// reads a message by id (the store, or the transaction's writer).
+    /// The signed certificate <paramref name="held"/> stands for, after checking its message's signature and, with
+    /// <paramref name="followUps"/>, its receipt and the void and confirmation that its status rests on (a list shows
+    /// content and status only, and checks the one signature). <paramref name="find"/> reads a message by id (the
+    /// store, or the transaction's writer).
     /// </summary>
     public Wire.V1.Certificate Certificate(HeldCertificate held, Func<string, PartnerMessage?> find, bool followUps = true)
     {
         var record = $"certificate {held.Number}";
         var issued = find(held.MessageId) ?? throw new DamagedRecordException(record, $"the message {held.MessageId} that carried it is missing");
-        var payload = Message(issued);
+        var payload = Message(issued, receipt: followUps);
         if (issued.PayloadType != PayloadTypes.CertificateIssued)
             throw new DamagedRecordException(record, $"its message {issued.Id} carries a {issued.PayloadType}, not the certificate");
 
@@ -54,7 +59,9 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCrede
     /// is this message, and its receipt, when it has one, verifies and acknowledges exactly this payload. Returns the
     /// verified payload bytes.
     /// </summary>
-    public byte[] Message(PartnerMessage message)
+    public byte[] Message(PartnerMessage message) => Message(message, receipt: true);
+
+    private byte[] Message(PartnerMessage message, bool receipt)
     {
         var record = Name(message);
         var outbound = message.Direction == MessageDirection.Outbound;
@@ -71,7 +78,8 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCrede
         if ((outbound ? number : Printable.Of(number, CertificateRules.MaxCodeLength)) != message.CertificateNumber)
             throw new DamagedRecordException(record, $"its envelope is about certificate {Printable.Of(number, CertificateRules.MaxCodeLength)}, not {message.CertificateNumber}");
 
-        CheckReceipt(message, record, outbound);
+        if (receipt)
+            CheckReceipt(message, record, outbound);
         return payload.Payload.ToArray();
     }
 
@@ -155,7 +163,7 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCrede
             : throw new DamagedRecordException(record, $"its message {id} carries a {message.PayloadType}, not a {payloadType}");
     }
 
-    private VerifiedEnvelope Verified(string record, string what, byte[] bytes, string signer, DateTime at)
+    private Signed Verified(string record, string what, byte[] bytes, string signer, DateTime at)
     {
         Envelope envelope;
         try
@@ -166,6 +174,11 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCrede
         {
             throw new DamagedRecordException(record, $"its {what} is not a valid envelope ({e.Message})");
         }
+
+        // These very bytes verified before, for this signer at this time: the same proof, without the signature's cost.
+        var key = $"{signer}|{at.Ticks}|{Convert.ToHexString(SHA256.HashData(bytes))}";
+        if (_verified.ContainsKey(key))
+            return new Signed(envelope.PayloadType, envelope.Payload.Memory, SHA256.HashData(envelope.Payload.Span));
 
         var anchors = signer == Us ? _ownAnchors : partners.Find(signer)?.Anchors
             ?? throw new DamagedRecordException(record, $"its {what} is signed by {signer}, which is no longer a configured partner; configure {signer}'s root again to check it", unverifiable: true);
@@ -180,11 +193,19 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCrede
             throw new DamagedRecordException(record, $"its {what} does not verify ({e.Message})");
         }
 
-        return verified.SignerParticipant == signer ? verified
-            : throw new DamagedRecordException(record, $"its {what} is signed by {verified.SignerParticipant}, not {signer}");
+        if (verified.SignerParticipant != signer)
+            throw new DamagedRecordException(record, $"its {what} is signed by {verified.SignerParticipant}, not {signer}");
+        // Bounded crudely, as the chain cache is: starting over costs one signature check per record read again.
+        if (_verified.Count >= VerifiedLimit)
+            _verified.Clear();
+        _verified.TryAdd(key, 0);
+        return new Signed(verified.PayloadType, verified.Payload, verified.PayloadSha256);
     }
 
-    private static (MessageHeader? Header, string Number) HeaderOf(string record, VerifiedEnvelope payload)
+    /// <summary>What a verified envelope carried.</summary>
+    private sealed record Signed(string PayloadType, ReadOnlyMemory<byte> Payload, byte[] PayloadSha256);
+
+    private static (MessageHeader? Header, string Number) HeaderOf(string record, Signed payload)
     {
         try
         {

@@ -9,10 +9,15 @@ internal static class DevPki
     // not be "not yet valid" on a partner whose clock runs a little behind.
     private static readonly TimeSpan Backdate = TimeSpan.FromMinutes(5);
 
-    public static ParticipantCredentials Create(string participant, IEnumerable<string> extraDnsNames, DateTimeOffset now, TimeSpan? rootValidity = null)
+    /// <summary>
+    /// A root and its three leaves, valid from <paramref name="validSince"/> before <paramref name="now"/> (5 minutes
+    /// by default; a benchmark's store of past trade needs keys that were valid when that trade was signed).
+    /// </summary>
+    public static ParticipantCredentials Create(string participant, IEnumerable<string> extraDnsNames, DateTimeOffset now, TimeSpan? rootValidity = null,
+        TimeSpan? validSince = null)
     {
         ParticipantIdentity.ParticipantUri(participant);
-        var notBefore = now - Backdate;
+        var notBefore = now - (validSince ?? Backdate);
         var root = CertificateAuthority.CreateRoot(participant, notBefore, now + (rootValidity ?? DefaultRootValidity));
         // A leaf cannot outlive the root that vouches for it; a short-lived root shortens them all.
         var rootNotAfter = new DateTimeOffset(root.NotAfter);

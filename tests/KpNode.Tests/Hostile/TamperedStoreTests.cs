@@ -2,8 +2,8 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Health.V1;
 using KpNode.Cli;
-using KpNode.Tests.Exchange;
 using KpNode.Tests.Cli;
+using KpNode.Tests.Exchange;
 using KpNode.Wire.V1;
 using LiteDB;
 
