@@ -16,7 +16,7 @@ namespace KpNode.Integrity;
 /// its signed messages carry. The node signs, answers and counts only what passed here; anything else is a
 /// <see cref="DamagedRecordException"/> naming the record.
 /// </summary>
-internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCredentials credentials, Partners partners)
+internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCredentials credentials, Partners partners, TimeProvider time)
 {
     private const int VerifiedLimit = 50_000;
 
@@ -27,16 +27,15 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCrede
     private string Us => credentials.Participant;
 
     /// <summary>
-    /// The signed certificate <paramref name="held"/> stands for, after checking its message's signature and, with
-    /// <paramref name="followUps"/>, its receipt and the void and confirmation that its status rests on (a list shows
-    /// content and status only, and checks the one signature). <paramref name="find"/> reads a message by id (the
-    /// store, or the transaction's writer).
+    /// The signed certificate <paramref name="held"/> stands for, after checking its message and, with
+    /// <paramref name="followUps"/>, the void and confirmation that its status rests on (a list shows content and
+    /// status only). <paramref name="find"/> reads a message by id (the store, or the transaction's writer).
     /// </summary>
     public Wire.V1.Certificate Certificate(HeldCertificate held, Func<string, PartnerMessage?> find, bool followUps = true)
     {
         var record = $"certificate {held.Number}";
         var issued = find(held.MessageId) ?? throw new DamagedRecordException(record, $"the message {held.MessageId} that carried it is missing");
-        var payload = Message(issued, receipt: followUps);
+        var payload = Message(issued);
         if (issued.PayloadType != PayloadTypes.CertificateIssued)
             throw new DamagedRecordException(record, $"its message {issued.Id} carries a {issued.PayloadType}, not the certificate");
 
@@ -59,13 +58,18 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCrede
     /// is this message, and its receipt, when it has one, verifies and acknowledges exactly this payload. Returns the
     /// verified payload bytes.
     /// </summary>
-    public byte[] Message(PartnerMessage message) => Message(message, receipt: true);
-
-    private byte[] Message(PartnerMessage message, bool receipt)
+    /// <remarks>
+    /// Each signature is judged at the time it was made, as the other party attests it: an envelope with a receipt at
+    /// the receipt's signed time of receipt (the receiver's countersignature binds the payload's SHA-256 to it), the
+    /// receipt at that time too, an envelope without one at the time of verification. A signer certificate that
+    /// expired since still proves what it signed while it was valid.
+    /// </remarks>
+    public byte[] Message(PartnerMessage message)
     {
         var record = Name(message);
         var outbound = message.Direction == MessageDirection.Outbound;
-        var payload = Verified(record, "envelope", message.Envelope, outbound ? Us : message.Partner, message.CreatedAt);
+        var received = message.ReceiptEnvelope is { } receiptBytes ? ReceiptTime(receiptBytes) : null;
+        var payload = Verified(record, "envelope", message.Envelope, outbound ? Us : message.Partner, received);
         if (payload.PayloadType != message.PayloadType)
             throw new DamagedRecordException(record, $"it is stored as a {message.PayloadType} but its envelope carries a {payload.PayloadType}");
         if (!CryptographicOperations.FixedTimeEquals(payload.PayloadSha256, message.PayloadSha256))
@@ -78,12 +82,25 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCrede
         if ((outbound ? number : Printable.Of(number, CertificateRules.MaxCodeLength)) != message.CertificateNumber)
             throw new DamagedRecordException(record, $"its envelope is about certificate {Printable.Of(number, CertificateRules.MaxCodeLength)}, not {message.CertificateNumber}");
 
-        if (receipt)
-            CheckReceipt(message, record, outbound);
+        CheckReceipt(message, record, outbound, received);
         return payload.Payload.ToArray();
     }
 
-    private void CheckReceipt(PartnerMessage message, string record, bool outbound)
+    // The time of receipt a receipt states; verified with the receipt itself, in CheckReceipt.
+    private static DateTime? ReceiptTime(byte[] receiptEnvelope)
+    {
+        try
+        {
+            var envelope = Envelope.Parser.ParseFrom(receiptEnvelope);
+            return envelope.PayloadType == PayloadTypes.Receipt && Receipt.Parser.ParseFrom(envelope.Payload).ReceivedAt is { } at ? at.ToDateTime() : null;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return null; // CheckReceipt names what is wrong with it
+        }
+    }
+
+    private void CheckReceipt(PartnerMessage message, string record, bool outbound, DateTime? received)
     {
         var answered = outbound
             ? message.Status is MessageStatus.Delivered or MessageStatus.Rejected
@@ -96,7 +113,7 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCrede
         }
 
         var (sender, receiver) = outbound ? (Us, message.Partner) : (message.Partner, Us);
-        var verified = Verified(record, "receipt", receiptBytes, receiver, message.CompletedAt ?? message.CreatedAt);
+        var verified = Verified(record, "receipt", receiptBytes, receiver, received);
         Receipt receipt;
         try
         {
@@ -108,6 +125,8 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCrede
             throw new DamagedRecordException(record, $"its receipt's payload is not a receipt ({e.Message})");
         }
 
+        if (received is null)
+            throw new DamagedRecordException(record, "its receipt states no time of receipt");
         if (receipt.MessageId != message.Id || receipt.Sender != sender || receipt.Receiver != receiver)
             throw new DamagedRecordException(record, $"its receipt acknowledges message {receipt.MessageId} from {receipt.Sender} to {receipt.Receiver}");
         if (!CryptographicOperations.FixedTimeEquals(receipt.PayloadSha256.Span, message.PayloadSha256))
@@ -163,8 +182,10 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCrede
             : throw new DamagedRecordException(record, $"its message {id} carries a {message.PayloadType}, not a {payloadType}");
     }
 
-    private Signed Verified(string record, string what, byte[] bytes, string signer, DateTime at)
+    // At the signed time given, or (null) now; only a verdict at a fixed time is remembered.
+    private Signed Verified(string record, string what, byte[] bytes, string signer, DateTime? signedAt)
     {
+        var at = signedAt ?? time.GetUtcNow().UtcDateTime;
         Envelope envelope;
         try
         {
@@ -177,7 +198,7 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCrede
 
         // These very bytes verified before, for this signer at this time: the same proof, without the signature's cost.
         var key = $"{signer}|{at.Ticks}|{Convert.ToHexString(SHA256.HashData(bytes))}";
-        if (_verified.ContainsKey(key))
+        if (signedAt is not null && _verified.ContainsKey(key))
             return new Signed(envelope.PayloadType, envelope.Payload.Memory, SHA256.HashData(envelope.Payload.Span));
 
         var anchors = signer == Us ? _ownAnchors : partners.Find(signer)?.Anchors
@@ -185,7 +206,6 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCrede
         VerifiedEnvelope verified;
         try
         {
-            // At the time the store says it was signed or received: a signer certificate that expired since still proves what it signed then.
             verified = verifier.Verify(envelope, anchors, new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)));
         }
         catch (EnvelopeVerificationException e)
@@ -196,6 +216,8 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCrede
         if (verified.SignerParticipant != signer)
             throw new DamagedRecordException(record, $"its {what} is signed by {verified.SignerParticipant}, not {signer}");
         // Bounded crudely, as the chain cache is: starting over costs one signature check per record read again.
+        if (signedAt is null)
+            return new Signed(verified.PayloadType, verified.Payload, verified.PayloadSha256);
         if (_verified.Count >= VerifiedLimit)
             _verified.Clear();
         _verified.TryAdd(key, 0);
@@ -223,16 +245,13 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCrede
         }
     }
 
-    /// <summary>How a message is named to an operator: its id, what it is and the certificate it is about.</summary>
-    public static string Name(PartnerMessage message) =>
-        $"message {message.Id} ({KindOf(message.PayloadType)} of certificate {message.CertificateNumber})";
-
-    private static string KindOf(string payloadType) => payloadType switch
+    /// <summary>How a message is named to an operator: its id, what it does and the certificate it is about.</summary>
+    public static string Name(PartnerMessage message) => message.PayloadType switch
     {
-        PayloadTypes.CertificateIssued => "certificate",
-        PayloadTypes.CertificateVoided => "void",
-        PayloadTypes.ImportConfirmation => "import confirmation",
-        _ => payloadType,
+        PayloadTypes.CertificateIssued => $"message {message.Id} carrying certificate {message.CertificateNumber}",
+        PayloadTypes.CertificateVoided => $"message {message.Id} voiding certificate {message.CertificateNumber}",
+        PayloadTypes.ImportConfirmation => $"message {message.Id} confirming the import of certificate {message.CertificateNumber}",
+        _ => $"message {message.Id} ({message.PayloadType}) about certificate {message.CertificateNumber}",
     };
 
     private static List<string> Differences(CertificateSummary stored, CertificateSummary signed)

@@ -124,7 +124,8 @@ public sealed class OutboxRepairTests
         return (number, stuck[0]);
     }
 
-    private static void RenewSigning(TestNetwork net, TimeSpan validity)
+    /// <summary>Gives ZA a signing leaf valid for <paramref name="validity"/> from now, in its PKI folder (the node reads it at its next start).</summary>
+    internal static void RenewSigning(TestNetwork net, TimeSpan validity)
     {
         using var pki = net.Credentials("ZA");
         var now = DateTimeOffset.UtcNow;
