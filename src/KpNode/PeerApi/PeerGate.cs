@@ -10,7 +10,8 @@ namespace KpNode.PeerApi;
 
 /// <summary>
 /// Decides who is calling the Peer API: a TLS client certificate is a partner only if it chains to that
-/// partner's configured root (never the OS store) and names that partner in its URI SAN.
+/// partner's configured root (never the OS store), names that partner in its URI SAN, and is a node's certificate
+/// (serverAuth and clientAuth, no operator named): a partner's operator or signing certificate is refused.
 /// </summary>
 internal sealed class PeerGate(Partners partners, TrustChain trust, HandshakeRefusals refusals, TimeProvider time, ILogger<PeerGate> logger)
 {
@@ -47,7 +48,21 @@ internal sealed class PeerGate(Partners partners, TrustChain trust, HandshakeRef
         }
 
         var result = trust.Validate(certificate, [], KeyPurpose.ClientAuth, now, partner.Anchors, "the client certificate");
-        return result.IsTrusted ? (partner, "") : (null, $"not a valid certificate of {claimed}: {result.Message}");
+        if (!result.IsTrusted)
+        {
+            return (null, $"not a valid certificate of {claimed}: {result.Message}");
+        }
+
+        // Only a node speaks for a participant here: its TLS certificate is the one for serving too (serverAuth), and
+        // names no operator. An operator's certificate is for its own participant's Local API, never for partners.
+        if (ParticipantIdentity.OperatorFromCertificate(certificate) is { } op)
+        {
+            return (null, $"an operator certificate of {claimed} (kp:operator:{op}); the Peer API admits only {claimed}'s node certificate");
+        }
+
+        var asNode = trust.Validate(certificate, [], KeyPurpose.ServerAuth, now, partner.Anchors, "the client certificate");
+        return asNode.IsTrusted ? (partner, "")
+            : (null, $"not a node certificate of {claimed}: a node's TLS certificate carries both serverAuth and clientAuth ({asNode.Message})");
     }
 
     /// <summary>The partner behind this call, from the claims the handshake's certificate gave; the chain is not checked again.</summary>
