@@ -71,7 +71,7 @@ internal sealed class NodeMetrics : IDeliveryMetrics
     }
 
     /// <summary>Registers the gauges that read the node's state at each scrape; once per node.</summary>
-    public void Observe(INodeStore store, OutboxDispatcher outbox, ExpiryCheck expiry, TimeProvider time)
+    public void Observe(INodeStore store, OutboxDispatcher outbox, ExpiryCheck expiry, Integrity.StoreIntegrity integrity, TimeProvider time)
     {
         if (Interlocked.Exchange(ref _observing, 1) == 1)
         {
@@ -122,6 +122,8 @@ internal sealed class NodeMetrics : IDeliveryMetrics
             "s", "Time those commits took, during which no other write could run");
         Meter.CreateObservableGauge("kpnode.store.queued_writes", () => store.QueuedWrites,
             "{write}", "Durable writes waiting for their group commit: how far the store's writer is behind");
+        Meter.CreateObservableGauge("kpnode.store.damaged_records", () => integrity.State.Damaged,
+            "{record}", "Records in the store found not to match their signatures or not readable since the node started (health is NOT_SERVING while above 0)");
         Meter.CreateObservableGauge("kpnode.store.size", () => Read<long>(() => [new Measurement<long>(store.FileSizeBytes)]),
             "By", "Size of the store on disk (data file and write-ahead log)");
 

@@ -4,6 +4,7 @@ using Grpc.Health.V1;
 using KpNode.Cli;
 using KpNode.Tests.Cli;
 using KpNode.Tests.Exchange;
+using KpNode.Tests.Operations;
 using KpNode.Wire.V1;
 using LiteDB;
 
@@ -179,6 +180,8 @@ public sealed class TamperedStoreTests : IAsyncLifetime
         Assert.Contains(record, status.HealthDetail, StringComparison.Ordinal);
         var logged = Assert.Single(_net[code].Logs.Entries, r => r.Id.Id == 1702);
         Assert.Contains(record, logged.Message, StringComparison.Ordinal);
+        using var http = new HttpClient();
+        Assert.Equal(1, MetricsTests.Sample(await http.GetStringAsync(status.MetricsUrl), "kpnode_store_damaged_records"));
         return status.HealthDetail;
     }
 

@@ -97,7 +97,7 @@ public sealed class MetricsTests
     }
 
     /// <summary>The value of the one sample of <paramref name="name"/> with these labels (and maybe others); 0 when absent.</summary>
-    private static double Sample(string exposition, string name, params (string Label, string Value)[] labels)
+    internal static double Sample(string exposition, string name, params (string Label, string Value)[] labels)
     {
         var matches = exposition.Split('\n')
             .Select(line => Regex.Match(line, @"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})? (?<value>\S+)"))
