@@ -92,15 +92,7 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
 
         // The newest few outbound certificates are still waiting for their receipt; a few older ones were voided.
         var pending = p.Direction == CertificateDirection.Outbound && p.Index >= total - 20;
-        var receipt = pending ? null : signers[importer].Sign(PayloadTypes.Receipt, new Receipt
-        {
-            MessageId = p.MessageId,
-            PayloadSha256 = ByteString.CopyFrom(digest),
-            Sender = exporter,
-            Receiver = importer,
-            ReceivedAt = Timestamp.FromDateTime(received),
-            Outcome = ReceiptOutcome.Accepted,
-        }.ToByteArray()).ToByteArray();
+        var receipt = pending ? null : AcceptingReceipt(p.MessageId, digest, exporter, importer, received);
 
         HeldCertificate doc;
         PartnerMessage message;
@@ -169,6 +161,18 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
         return new FilledCertificate(doc, confirmation is null ? [message] : [message, confirmation], audits);
     }
 
+    /// <summary>The receiver's signed receipt accepting message <paramref name="id"/> (payload SHA-256 <paramref name="digest"/>) at <paramref name="at"/>.</summary>
+    private byte[] AcceptingReceipt(string id, byte[] digest, string sender, string receiver, DateTime at) =>
+        signers[receiver].Sign(PayloadTypes.Receipt, new Receipt
+        {
+            MessageId = id,
+            PayloadSha256 = ByteString.CopyFrom(digest),
+            Sender = sender,
+            Receiver = receiver,
+            ReceivedAt = Timestamp.FromDateTime(at),
+            Outcome = ReceiptOutcome.Accepted,
+        }.ToByteArray()).ToByteArray();
+
     /// <summary>The exporter voided an outbound certificate: the signed void, and the importer's signed receipt for it.</summary>
     private PartnerMessage Voided(Plan p, Domain.Certificate certificate, HeldCertificate doc, DateTime at)
     {
@@ -183,15 +187,7 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
             DateVoided = KpDate.Text(at),
         }.ToByteArray();
         var digest = SHA256.HashData(payload);
-        var receipt = signers[importer].Sign(PayloadTypes.Receipt, new Receipt
-        {
-            MessageId = id,
-            PayloadSha256 = ByteString.CopyFrom(digest),
-            Sender = exporter,
-            Receiver = importer,
-            ReceivedAt = Timestamp.FromDateTime(at.AddSeconds(1)),
-            Outcome = ReceiptOutcome.Accepted,
-        }.ToByteArray()).ToByteArray();
+        var receipt = AcceptingReceipt(id, digest, exporter, importer, at.AddSeconds(1));
         doc.Void("operator", "shipment not sent", id, importerTold: true, at);
         return new PartnerMessage
         {
@@ -245,15 +241,7 @@ internal sealed class StoreFiller(string node, TradeMix mix, IReadOnlyDictionary
             DateOfReceipt = KpDate.Text(at),
         }.ToByteArray();
         var digest = SHA256.HashData(payload);
-        var receipt = signers[exporter].Sign(PayloadTypes.Receipt, new Receipt
-        {
-            MessageId = id,
-            PayloadSha256 = ByteString.CopyFrom(digest),
-            Sender = importer,
-            Receiver = exporter,
-            ReceivedAt = Timestamp.FromDateTime(at.AddSeconds(1)),
-            Outcome = ReceiptOutcome.Accepted,
-        }.ToByteArray()).ToByteArray();
+        var receipt = AcceptingReceipt(id, digest, importer, exporter, at.AddSeconds(1));
         var message = new PartnerMessage
         {
             Id = id,
