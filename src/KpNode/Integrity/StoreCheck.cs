@@ -17,9 +17,14 @@ internal sealed class StoreCheck(INodeStore store, StoredEvidence evidence, Stor
 {
     private const int Batch = 500;
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // A damaged record any call meets is known at once, also one a list left out rather than failed on.
+        store.DamageFound += Damaged;
+        stoppingToken.Register(() => store.DamageFound -= Damaged);
         // Off the start-up path: the host is listening while the check walks the store.
-        Task.Run(() => Run(stoppingToken), stoppingToken);
+        return Task.Run(() => Run(stoppingToken), stoppingToken);
+    }
 
     /// <summary>Walks the store once; returns what it checked.</summary>
     public StoreCheckProgress Run(CancellationToken ct)

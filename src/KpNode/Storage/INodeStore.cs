@@ -42,6 +42,9 @@ internal interface INodeStore : IStoreReader
     /// <summary>The certificates changed most recently, newest first.</summary>
     IReadOnlyList<HeldCertificate> RecentCertificates(int max);
 
+    /// <summary>Each damaged record a read met (a list leaves it out and goes on), on the reading thread; the same record may come again.</summary>
+    event Action<DamagedRecordException>? DamageFound;
+
     /// <summary>For the store check: up to <paramref name="max"/> certificate numbers after <paramref name="after"/> (null: from the first), from the index alone.</summary>
     IReadOnlyList<string> CertificateNumbersAfter(string? after, int max);
 

@@ -8,11 +8,11 @@ internal sealed partial class NodeStore
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return AuditLog.Query()
+        return Reading($"an audit entry from {fromId} on", () => AuditLog.Query()
             .Where("$._id >= @0", fromId)
             .OrderBy(x => x.Id)
             .Limit(max)
-            .ToList();
+            .ToList());
     }
 
     public AuditChainCheck VerifyAuditChain()

@@ -16,7 +16,7 @@ internal sealed partial class NodeStore
     {
         ArgumentNullException.ThrowIfNull(number);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Certificates.FindById(number)?.ToHeld();
+        return Reading($"certificate {number}", () => Certificates.FindById(number)?.ToHeld());
     }
 
     public IReadOnlyList<HeldCertificate> ListCertificates(CertificateQuery query)
@@ -24,7 +24,12 @@ internal sealed partial class NodeStore
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.PageSize);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        return OrOneByOne("a certificate of this list", () => ListByIndex(query),
+            () => CertificatesOneByOne(Matching(query), query.NewestFirst, query.After, query.PageSize));
+    }
 
+    private IReadOnlyList<HeldCertificate> ListByIndex(CertificateQuery query)
+    {
         if (query.Partner is not null)
         {
             // A range of the partner+status+number index per status, each read only as far as one page, then
@@ -119,8 +124,9 @@ internal sealed partial class NodeStore
         ObjectDisposedException.ThrowIf(_disposed, this);
         // Ordered here, not by LiteDB: its ORDER BY sorts through pages of a temporary file, which inside the issuing
         // transaction cost every certificate more than the lookup itself.
-        return Certificates.Query().Where("$.SealNumber = @0", sealNumber).Limit(max)
-            .ToEnumerable().Select(c => c.ToHeld()).OrderBy(c => c.Number, NumberOrder).ToList();
+        return OrOneByOne("a certificate with this seal", () => Certificates.Query().Where("$.SealNumber = @0", sealNumber).Limit(max)
+                .ToEnumerable().Select(c => c.ToHeld()).OrderBy(c => c.Number, NumberOrder).ToList(),
+            () => CertificatesOneByOne(d => NumberOrder.Equals(d.SealNumber, sealNumber), descending: false, after: null, max));
     }
 
     public IReadOnlyList<HeldCertificate> RecentCertificates(int max)
@@ -131,19 +137,28 @@ internal sealed partial class NodeStore
         // certificates that changed last (an index on the update time would cost every write two index moves).
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var recent = new List<HeldCertificate>();
-        var subjects = AuditLog.Query().OrderByDescending(x => x.Id).Select(x => x.Subject)
-            .Limit(max * AuditEntriesPerRecentCertificate).ToEnumerable();
+        var subjects = Reading("the audit log", () => AuditLog.Query().OrderByDescending(x => x.Id).Select(x => x.Subject)
+            .Limit(max * AuditEntriesPerRecentCertificate).ToList());
+        var skipped = new List<string>();
         foreach (var subject in subjects)
         {
-            if (seen.Add(subject) && Certificates.FindById(subject) is { } certificate)
+            if (!seen.Add(subject))
+                continue;
+            try
             {
-                recent.Add(certificate.ToHeld());
-                if (recent.Count == max)
-                    break;
+                if (Reading($"certificate {subject}", () => Certificates.FindById(subject)?.ToHeld()) is { } certificate)
+                    recent.Add(certificate);
             }
+            catch (DamagedRecordException damage)
+            {
+                skipped.Add(damage.Record);
+            }
+
+            if (recent.Count == max)
+                break;
         }
 
-        return recent;
+        return new PartialList<HeldCertificate>(recent, skipped);
     }
 
     public IReadOnlyList<HeldCertificate> ExpiringBefore(DateTime date, CertificateStatus status, int max)
@@ -151,20 +166,22 @@ internal sealed partial class NodeStore
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ObjectDisposedException.ThrowIf(_disposed, this);
         var (from, to) = OneStatus(status);
-        return Certificates.Query()
-            .Where($"{StatusKeyIndex} BETWEEN @0 AND @1 AND $.DateOfExpiry < @2", from, to, Bson(date))
-            .OrderBy(x => x.Id)
-            .Limit(max)
-            .ToEnumerable().Select(c => c.ToHeld()).ToList();
+        return OrOneByOne("a certificate expiring", () => Certificates.Query()
+                .Where($"{StatusKeyIndex} BETWEEN @0 AND @1 AND $.DateOfExpiry < @2", from, to, Bson(date))
+                .OrderBy(x => x.Id)
+                .Limit(max)
+                .ToEnumerable().Select(c => c.ToHeld()).ToList(),
+            () => CertificatesOneByOne(d => d.Status == status && d.DateOfExpiry < date, descending: false, after: null, max));
     }
 
     public IReadOnlyList<HeldCertificate> IssuedBetween(DateTime from, DateTime until)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Certificates.Query()
-            .Where("$.DateOfIssue >= @0 AND $.DateOfIssue < @1", Bson(from), Bson(until))
-            .OrderBy(x => x.Id)
-            .ToEnumerable().Select(c => c.ToHeld()).ToList();
+        return OrOneByOne("a certificate of this period", () => Certificates.Query()
+                .Where("$.DateOfIssue >= @0 AND $.DateOfIssue < @1", Bson(from), Bson(until))
+                .OrderBy(x => x.Id)
+                .ToEnumerable().Select(c => c.ToHeld()).ToList(),
+            () => CertificatesOneByOne(d => d.DateOfIssue >= from && d.DateOfIssue < until, descending: false, after: null, int.MaxValue));
     }
 
     public IReadOnlyDictionary<CertificateStatus, long> CountCertificatesByStatus()
@@ -175,8 +192,8 @@ internal sealed partial class NodeStore
         foreach (var status in Enum.GetValues<CertificateStatus>())
         {
             var (from, to) = OneStatus(status);
-            counts[status] = Certificates.Query().Where($"{StatusKeyIndex} BETWEEN @0 AND @1", from, to)
-                .Select(StatusKeyIndex).ToEnumerable().LongCount();
+            counts[status] = Reading("the certificates' status index", () => Certificates.Query().Where($"{StatusKeyIndex} BETWEEN @0 AND @1", from, to)
+                .Select(StatusKeyIndex).ToEnumerable().LongCount());
         }
         return counts;
     }

@@ -9,7 +9,7 @@ internal sealed partial class NodeStore
     {
         ArgumentNullException.ThrowIfNull(id);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Unpacked(Messages.FindById(id));
+        return Reading($"message {id}", () => Unpacked(Messages.FindById(id)));
     }
 
     // A message as the workflow sees it: its envelope and receipt byte for byte as sent or received.
@@ -40,22 +40,22 @@ internal sealed partial class NodeStore
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ObjectDisposedException.ThrowIf(_disposed, this);
         var (from, to) = AllPartners(MessageDirection.Outbound, MessageStatus.Pending);
-        return Messages.Query()
+        return Reading("a pending outbound message", () => Messages.Query()
             .Where($"{DirectionStatusPartnerIndex} BETWEEN @0 AND @1 AND $.NextAttemptAt <= @2", from, to, Bson(now))
             .OrderBy(x => x.NextAttemptAt)
             .Limit(max)
-            .ToEnumerable().Select(Unpacked).ToList()!;
+            .ToEnumerable().Select(m => Unpacked(m)).ToList());
     }
 
     public DateTime? NextDueAt()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var (from, to) = AllPartners(MessageDirection.Outbound, MessageStatus.Pending);
-        return Messages.Query()
+        return Reading("a pending outbound message", () => Messages.Query()
             .Where($"{DirectionStatusPartnerIndex} BETWEEN @0 AND @1", from, to)
             .OrderBy(x => x.NextAttemptAt)
             .Limit(1)
-            .FirstOrDefault()?.NextAttemptAt;
+            .FirstOrDefault()?.NextAttemptAt);
     }
 
     public IReadOnlyList<PartnerMessage> PendingOutbound(string partner, int max, string? after = null)
@@ -70,7 +70,7 @@ internal sealed partial class NodeStore
             .OrderBy(DirectionStatusPartnerIndex);
         if (after is not null)
             query = query.Where("$._id != @0", after);
-        return query.Limit(max).ToEnumerable().Select(Unpacked).ToList()!;
+        return Reading($"a pending outbound message to {partner}", () => query.Limit(max).ToEnumerable().Select(m => Unpacked(m)).ToList());
     }
 
     public OutboxSummary SummarizePending(string partner)
@@ -79,6 +79,11 @@ internal sealed partial class NodeStore
         ObjectDisposedException.ThrowIf(_disposed, this);
         const string where = DirectionStatusPartnerIndex + " BETWEEN @0 AND @1";
         var (from, to) = OnePartner(MessageDirection.Outbound, MessageStatus.Pending, partner);
+        return Reading($"a pending outbound message to {partner}", () => Summarize(where, from, to));
+    }
+
+    private OutboxSummary Summarize(string where, string from, string to)
+    {
         var count = Messages.Query().Where(where, from, to).Select(DirectionStatusPartnerIndex).ToEnumerable().Count();
         if (count == 0)
             return new OutboxSummary(0, null, null);

@@ -54,7 +54,7 @@ internal sealed partial class NodeStore
     }
 
     private bool HasIndex(string collection, string name) =>
-        _db.GetCollection("$indexes").Exists("$.collection = @0 AND $.name = @1", collection, name);
+        Db.GetCollection("$indexes").Exists("$.collection = @0 AND $.name = @1", collection, name);
 
     // A store of an earlier version: its certificates do not carry their seal number beside the signed certificate,
     // which does; read it from there, so that a seal on a certificate issued before the upgrade is still found.

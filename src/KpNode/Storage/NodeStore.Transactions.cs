@@ -1,3 +1,4 @@
+using LiteDB;
 using System.Diagnostics;
 
 namespace KpNode.Storage;
@@ -48,10 +49,13 @@ internal sealed partial class NodeStore
     private bool InTransaction(Func<StoreWriter, bool> run)
     {
         var logBefore = LengthOrZero(_logPath);
-        if (!_db.BeginTrans())
+        // The whole transaction stays on this file: if the store reopens it meanwhile, what is left of the write fails on
+        // the closed one rather than running outside any transaction on the new one.
+        var file = _file;
+        if (!file.Db.BeginTrans())
             throw new InvalidOperationException("A LiteDB transaction is already open on this thread.");
 
-        var writer = new StoreWriter(this);
+        var writer = new StoreWriter(this, file);
         long commitTicks;
         try
         {
@@ -59,19 +63,23 @@ internal sealed partial class NodeStore
             writer.Close();
             if (!commit)
             {
-                RollBack(cause: null);
+                RollBack(file, cause: null);
                 return false;
             }
 
             var commitStarted = Stopwatch.GetTimestamp();
-            if (!_db.Commit())
+            if (!file.Db.Commit())
                 throw new InvalidOperationException("The store transaction was lost before it could commit; nothing was stored.");
             commitTicks = Stopwatch.GetTimestamp() - commitStarted;
         }
         catch (Exception original)
         {
             writer.Close();
-            RollBack(original);
+            // LiteDB closed its engine on a page this write needed: open the file again for the calls after it.
+            var closed = original is LiteException { ErrorCode: LiteDbDatafileState } && Reopen(file);
+            RollBack(file, original);
+            if (closed)
+                throw Damaged("a page of the store this write needed", original, report: true);
             throw;
         }
 
@@ -80,12 +88,16 @@ internal sealed partial class NodeStore
     }
 
     // Forgets the audit tail the rolled-back write may have moved; a rollback that fails too is reported with its cause.
-    private void RollBack(Exception? cause)
+    private void RollBack(OpenFile file, Exception? cause)
     {
         _auditTail = null;
         try
         {
-            _db.Rollback();
+            file.Db.Rollback();
+        }
+        catch (LiteException) when (file != _file)
+        {
+            // LiteDB closed that file on a damaged record, and the transaction with it: nothing of it was stored.
         }
         catch (Exception rollbackFailure) when (cause is not null)
         {
@@ -130,8 +142,13 @@ internal sealed partial class NodeStore
     {
         if (_auditTail is { } known)
             return known;
-        var last = AuditLog.Query().OrderByDescending(x => x.Id).Limit(1).FirstOrDefault();
-        return last is null ? (0, AuditEntry.GenesisHash) : (last.Id, last.Hash);
+        // The last id from the index alone, then that entry: a damaged last entry is named, and refuses every audited write.
+        var lastId = Reading("the audit log's index", () => AuditLog.Query().OrderByDescending("$._id").Select("$._id").Limit(1)
+            .ToEnumerable().Select(d => d["_id"].AsInt64).FirstOrDefault());
+        if (lastId == 0)
+            return (0, AuditEntry.GenesisHash);
+        var last = Reading($"audit entry {lastId}", () => AuditLog.FindById(lastId) ?? throw new InvalidDataException("its index key has no document"));
+        return (last.Id, last.Hash);
     }
 
     // The gate is not reentrant, and LiteDB would fold a nested transaction into the outer one.

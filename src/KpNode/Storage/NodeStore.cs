@@ -19,7 +19,8 @@ internal sealed partial class NodeStore : INodeStore, IDisposable
     internal const string SequencesCollection = "sequences";
     internal const string SignersCollection = "signers";
 
-    private readonly LiteDatabase _db;
+    // The open file; replaced when LiteDB closed its engine on meeting a damaged page or document (NodeStore.Damage).
+    private volatile OpenFile _file;
     private readonly BsonMapper _mapper;
     private readonly LogFlusher _flusher;
     private readonly string _dataPath;
@@ -45,26 +46,22 @@ internal sealed partial class NodeStore : INodeStore, IDisposable
 
     private NodeStore(LiteDatabase db, BsonMapper mapper, TimeProvider time, string dataPath, string logPath)
     {
-        _db = db;
+        _file = new OpenFile(db);
         _mapper = mapper;
         Time = time;
         _dataPath = dataPath;
         _logPath = logPath;
         _flusher = new LogFlusher(dataPath, logPath);
-        Certificates = db.GetCollection<CertificateDocument>(CertificatesCollection);
-        Messages = db.GetCollection<PartnerMessage>(MessagesCollection);
-        AuditLog = db.GetCollection<AuditEntry>(AuditCollection);
-        Sequences = db.GetCollection<SequenceDocument>(SequencesCollection);
-        Signers = db.GetCollection<SignerDocument>(SignersCollection);
-        Packing.Committed(Signers.FindAll());
+        Packing.Committed(ReadableSigners());
     }
 
     internal TimeProvider Time { get; }
-    internal ILiteCollection<CertificateDocument> Certificates { get; }
-    internal ILiteCollection<PartnerMessage> Messages { get; }
-    internal ILiteCollection<AuditEntry> AuditLog { get; }
-    internal ILiteCollection<SequenceDocument> Sequences { get; }
-    internal ILiteCollection<SignerDocument> Signers { get; }
+    private LiteDatabase Db => _file.Db;
+    internal ILiteCollection<CertificateDocument> Certificates => _file.Certificates;
+    internal ILiteCollection<PartnerMessage> Messages => _file.Messages;
+    internal ILiteCollection<AuditEntry> AuditLog => _file.AuditLog;
+    internal ILiteCollection<SequenceDocument> Sequences => _file.Sequences;
+    internal ILiteCollection<SignerDocument> Signers => _file.Signers;
     internal EnvelopePacking Packing { get; } = new();
 
     /// <summary>Opens (or creates) the store file at <paramref name="path"/>, creating its folder; one instance per file per process.</summary>
@@ -80,16 +77,7 @@ internal sealed partial class NodeStore : INodeStore, IDisposable
         var logPath = Path.Combine(folder, Path.GetFileNameWithoutExtension(dataPath) + "-log" + Path.GetExtension(dataPath));
 
         var mapper = StoreMapper.Create();
-        var connection = new ConnectionString
-        {
-            Filename = dataPath,
-            Connection = ConnectionType.Direct,
-            // Applies when the file is created. Set explicitly so ordering and key uniqueness do
-            // not depend on the host's culture; keys compare ignoring case, so "za-1" and "ZA-1"
-            // are the same certificate number.
-            Collation = new Collation(CultureInfo.InvariantCulture.LCID, CompareOptions.IgnoreCase),
-        };
-        var db = new LiteDatabase(connection, mapper);
+        var db = OpenDatabase(dataPath, mapper);
         try
         {
             // Dates read back as UTC in every reader of the file, not only through our mapper.
@@ -110,6 +98,15 @@ internal sealed partial class NodeStore : INodeStore, IDisposable
         }
     }
 
+    private static LiteDatabase OpenDatabase(string dataPath, BsonMapper mapper) => new(new ConnectionString
+    {
+        Filename = dataPath,
+        Connection = ConnectionType.Direct,
+        // Applies when the file is created. Set explicitly so ordering and key uniqueness do
+        // not depend on the host's culture; keys compare ignoring case, so "za-1" and "ZA-1"
+        // are the same certificate number.
+        Collation = new Collation(CultureInfo.InvariantCulture.LCID, CompareOptions.IgnoreCase),
+    }, mapper);
 
     public StoreActivity Activity
     {
@@ -141,13 +138,19 @@ internal sealed partial class NodeStore : INodeStore, IDisposable
         _writeGate.Wait();
         try
         {
-            if (_disposed)
-                return;
-            _disposed = true;
+            OpenFile file;
+            // Under the reopen gate, so that no read opens the file again after it was closed here.
+            lock (_reopenGate)
+            {
+                if (_disposed)
+                    return;
+                _disposed = true;
+                file = _file;
+            }
 
             try
             {
-                _db.Dispose();
+                file.Db.Dispose();
             }
             catch (Exception ex)
             {

@@ -4,7 +4,7 @@ using LiteDB;
 namespace KpNode.Storage;
 
 /// <summary>The handle a write's work uses; every call runs inside the store's open transaction.</summary>
-internal sealed class StoreWriter(NodeStore store) : IStoreWriter
+internal sealed class StoreWriter(NodeStore store, NodeStore.OpenFile file) : IStoreWriter
 {
     private const int LiteDbDuplicateKey = 110; // LiteException.INDEX_DUPLICATE_KEY
     private bool _closed;
@@ -31,26 +31,26 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
     {
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentException.ThrowIfNullOrWhiteSpace(certificate.Number, nameof(certificate) + "." + nameof(certificate.Number));
-        Insert(store.Certificates, NodeStore.CertificatesCollection, certificate.Number, CertificateDocument.From(certificate));
+        Insert(file.Certificates, NodeStore.CertificatesCollection, certificate.Number, CertificateDocument.From(certificate));
     }
 
     public void UpdateCertificate(HeldCertificate certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);
-        Update(store.Certificates, NodeStore.CertificatesCollection, certificate.Number, CertificateDocument.From(certificate));
+        Update(file.Certificates, NodeStore.CertificatesCollection, certificate.Number, CertificateDocument.From(certificate));
     }
 
     public void InsertMessage(PartnerMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentException.ThrowIfNullOrWhiteSpace(message.Id, nameof(message) + "." + nameof(message.Id));
-        Insert(store.Messages, NodeStore.MessagesCollection, message.Id, Packed(message));
+        Insert(file.Messages, NodeStore.MessagesCollection, message.Id, Packed(message));
     }
 
     public void UpdateMessage(PartnerMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        Update(store.Messages, NodeStore.MessagesCollection, message.Id, Packed(message));
+        Update(file.Messages, NodeStore.MessagesCollection, message.Id, Packed(message));
     }
 
     // The stored form of a message: a copy whose envelopes do not repeat their signers' certificates.
@@ -68,7 +68,7 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
     {
         if (NewSigners.Any(s => s.Id == signer.Id))
             return;
-        Engine(() => store.Signers.Upsert(signer));
+        Engine(() => file.Signers.Upsert(signer));
         NewSigners.Add(signer);
         Wrote = true;
     }
@@ -96,7 +96,7 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
                 PreviousHash = lastHash,
             };
             entry.Hash = entry.ComputeHash();
-            store.AuditLog.Insert(entry);
+            file.AuditLog.Insert(entry);
             Wrote = true;
             AuditTail = (entry.Id, entry.Hash);
             return entry;
@@ -110,9 +110,9 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
 
         return Engine(() =>
         {
-            var sequence = store.Sequences.FindById(key) ?? new SequenceDocument { Id = key };
+            var sequence = store.Reading($"sequence {key}", () => file.Sequences.FindById(key)) ?? new SequenceDocument { Id = key };
             sequence.Value++;
-            store.Sequences.Upsert(sequence);
+            file.Sequences.Upsert(sequence);
             Wrote = true;
             return sequence.Value;
         });
@@ -156,7 +156,7 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
         // its unique index refuses an insert, which would leave nothing for the work to recover.
         // A key this write already found missing is still missing: one lookup less for each insert the work checked
         // first (an issued number, a received certificate, a delivered message).
-        if (!_missing.Remove((collectionName, key)) && Engine(() => collection.FindById(key)) is not null)
+        if (!_missing.Remove((collectionName, key)) && Engine(() => Exists(collection, key)))
             throw new DuplicateKeyException(collectionName, key);
 
         try
@@ -169,6 +169,10 @@ internal sealed class StoreWriter(NodeStore store) : IStoreWriter
         }
         Wrote = true;
     }
+
+    // From the primary index alone: a damaged document under the key is still a duplicate, and is not read.
+    private static bool Exists<TDocument>(ILiteCollection<TDocument> collection, string key) =>
+        collection.Query().Where("$._id = @0", key).Select("$._id").Limit(1).ToEnumerable().Any();
 
     private void Update<TDocument>(ILiteCollection<TDocument> collection, string collectionName, string key, TDocument document)
     {
