@@ -22,6 +22,7 @@ internal static class KpNodeCli
             HealthCommand.Create(),
             PeerCommands.Create(),
             OutboxCommands.Create(),
+            StoreCommands.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)

@@ -44,6 +44,12 @@ internal static class PeerCommands
             grid.AddRow("[grey]Partner[/]", Markup.Escape($"{r.Responder}, kpnode {r.ResponderVersion}; answer signed by {r.ResponderSignerSubject}, verified against {r.Partner}'s root"));
             grid.AddRow("[grey]Answered at[/]", Output.Time(r.AnsweredAt));
             grid.AddRow("[grey]Us[/]", Markup.Escape($"{r.CallerSeenByPartner} as {r.Partner} saw our TLS certificate ({r.OurCertificateSubject})"));
+            grid.AddRow("[grey]Health[/]", r.PartnerHealth switch
+            {
+                PeerHealth.Serving => "[green]SERVING[/]",
+                PeerHealth.NotServing => $"[red]NOT_SERVING[/]: {Markup.Escape(r.Partner)}'s node says it cannot serve everything (ask its operator to run 'kpnode status')",
+                _ => "[grey]not stated (an older kpnode)[/]",
+            });
             AnsiConsole.Write(grid);
             return 0;
         })));

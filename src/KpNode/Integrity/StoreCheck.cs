@@ -16,6 +16,25 @@ internal sealed class StoreCheck(INodeStore store, StoredEvidence evidence, Stor
     ILogger<StoreCheck> logger) : BackgroundService
 {
     private const int Batch = 500;
+    // Told of every damaged record, for the offline check that names them all (StoreIntegrity keeps the first few).
+    private Action<DamagedRecordException>? _found;
+    private Action<StoreCheckProgress>? _progress;
+
+    /// <summary>The offline check (<c>kpnode store check</c>): the same walk, every damaged record and each step of progress told.</summary>
+    public StoreCheckProgress Run(Action<DamagedRecordException> found, Action<StoreCheckProgress> progress, CancellationToken ct)
+    {
+        (_found, _progress) = (found, progress);
+        store.DamageFound += Damaged;
+        try
+        {
+            return Run(ct);
+        }
+        finally
+        {
+            store.DamageFound -= Damaged;
+            (_found, _progress) = (null, null);
+        }
+    }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -36,6 +55,7 @@ internal sealed class StoreCheck(INodeStore store, StoredEvidence evidence, Stor
         {
             var progress = new StoreCheckProgress(audit, messages, certificates, finished, Stopwatch.GetElapsedTime(started));
             integrity.Progress(progress);
+            _progress?.Invoke(progress);
             return progress;
         }
 
@@ -151,6 +171,7 @@ internal sealed class StoreCheck(INodeStore store, StoredEvidence evidence, Stor
 
     private void Damaged(DamagedRecordException damage)
     {
+        _found?.Invoke(damage);
         if (integrity.Report(damage))
             Diagnostics.Log.DamagedRecord(logger, damage);
     }

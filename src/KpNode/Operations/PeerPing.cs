@@ -82,6 +82,7 @@ internal sealed class PeerPing(
         response.ResponderVersion = Domain.Printable.Of(payload.Version, 100);
         response.AnsweredAt = payload.AnsweredAt;
         response.CallerSeenByPartner = Domain.Printable.Of(payload.Caller, 200);
+        response.PartnerHealth = payload.Health;
         return response;
 
         PingPeerResponse Failed(PingPeerResponse r, DeliveryFailure failure)

@@ -10,6 +10,7 @@ using KpNode.Wire;
 using KpNode.Wire.V1;
 using KpNode.Workflow;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace KpNode.PeerApi;
 
@@ -17,7 +18,7 @@ namespace KpNode.PeerApi;
 [Authorize(Policy = Callers.PartnerPolicy)]
 internal sealed class PeerExchangeApi(
     PeerGate gate, CertificateWorkflow workflow, EnvelopeSigner signer,
-    NodeConfig config, TimeProvider time, NodeMetrics metrics, ILogger<PeerExchangeApi> logger)
+    NodeConfig config, TimeProvider time, NodeMetrics metrics, HealthCheckService health, ILogger<PeerExchangeApi> logger)
     : PeerExchangeService.PeerExchangeServiceBase
 {
     public override async Task<DeliverResponse> Deliver(DeliverRequest request, ServerCallContext context)
@@ -50,7 +51,7 @@ internal sealed class PeerExchangeApi(
         };
     }
 
-    public override Task<PingResponse> Ping(PingRequest request, ServerCallContext context)
+    public override async Task<PingResponse> Ping(PingRequest request, ServerCallContext context)
     {
         var partner = gate.RequirePartner(context);
         if (request.Nonce.Length is 0 or > 64)
@@ -65,7 +66,10 @@ internal sealed class PeerExchangeApi(
             Caller = partner.Code,
             AnsweredAt = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
             Version = NodeVersion.Current,
+            // The same checks as grpc.health.v1 and 'kpnode health': a partner must not see a healthy node that is not.
+            Health = (await health.CheckHealthAsync(context.CancellationToken)).Status == HealthStatus.Healthy
+                ? PeerHealth.Serving : PeerHealth.NotServing,
         };
-        return Task.FromResult(new PingResponse { Answer = signer.Sign(PayloadTypes.PingAnswer, answer.ToByteArray()) });
+        return new PingResponse { Answer = signer.Sign(PayloadTypes.PingAnswer, answer.ToByteArray()) };
     }
 }

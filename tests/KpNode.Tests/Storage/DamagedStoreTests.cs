@@ -1,0 +1,157 @@
+using System.Text;
+using Grpc.Core;
+using Google.Protobuf;
+using KpNode.Tests.Cli;
+using KpNode.Tests.Exchange;
+using KpNode.Trust;
+using KpNode.Wire;
+using KpNode.Wire.V1;
+
+namespace KpNode.Tests.Storage;
+
+/// <summary>
+/// A store file damaged on disk, as a failing disk or a stray write leaves it: the damaged record is refused by name,
+/// the rest is served, partners hear the node is not serving, and <c>kpnode store check --rebuild</c> mends it.
+/// </summary>
+public sealed class DamagedStoreTests
+{
+    private const int PageSize = 8192;
+
+    [Fact]
+    public async Task A_certificate_with_a_damaged_BSON_type_byte_is_refused_by_name_while_the_rest_is_served()
+    {
+        await using var network = await TestNetwork.StartAsync("ZA", "BE");
+        var numbers = new List<string>();
+        for (var i = 0; i < 3; i++)
+            numbers.Add(await network.DeliverAsync("ZA", "BE"));
+        var victim = numbers[1];
+        // A string type where an Int64 was: LiteDB reads a length far past the document and closes its engine on it.
+        await DamageAsync(network, victim, (bytes, document) => bytes[FieldType(bytes, document, "CaratsHundredths")] = 0x02);
+
+        var api = network["ZA"].Client.Api;
+        var refused = await Assert.ThrowsAsync<RpcException>(() => api.GetCertificateAsync(new GetCertificateRequest { CertificateNumber = victim }).ResponseAsync);
+        Assert.Equal(StatusCode.DataLoss, refused.StatusCode);
+        Assert.Contains($"certificate {victim}", refused.Status.Detail);
+        foreach (var intact in numbers.Where(n => n != victim))
+            Assert.Equal(CertificateStatus.Delivered, (await network.FindAsync("ZA", intact))!.Status);
+
+        var listed = await api.ListCertificatesAsync(new ListCertificatesRequest());
+        Assert.Equal(numbers.Where(n => n != victim).Order(), listed.Records.Select(r => r.Certificate.Number).Order());
+
+        var issued = await network.DeliverAsync("ZA", "BE");
+        Assert.NotEqual(victim, issued);
+        var received = await network.DeliverAsync("BE", "ZA");
+        Assert.Equal(CertificateStatus.Received, (await network.FindAsync("ZA", received))!.Status);
+
+        Assert.Equal(PeerHealth.NotServing, (await SignedPingAsync(network, from: "BE", to: "ZA")).Health);
+        var ping = await network["BE"].Client.Operations.PingPeerAsync(new PingPeerRequest { Partner = "ZA" });
+        Assert.Equal(PeerHealth.NotServing, ping.PartnerHealth);
+        Assert.Equal(PeerHealth.Serving, (await SignedPingAsync(network, from: "ZA", to: "BE")).Health);
+
+        await network["ZA"].StopAsync();
+        var check = await KpNodeProcess.RunAsync("store", "check", "--config", network["ZA"].Config.FilePath);
+        Assert.Equal(3, check.ExitCode);
+        Assert.Contains($"certificate {victim}", check.Stdout);
+
+        var rebuild = await KpNodeProcess.RunAsync("store", "check", "--config", network["ZA"].Config.FilePath, "--rebuild", "--json");
+        Assert.True(rebuild.ExitCode == 4, rebuild.Stdout + rebuild.Stderr);
+        Assert.Contains(victim, rebuild.Stdout);
+        Assert.Single(Directory.GetFiles(network["ZA"].Config.Options.DataDirectory, "kpnode.db.damaged-*"));
+
+        var again = await KpNodeProcess.RunAsync("store", "check", "--config", network["ZA"].Config.FilePath);
+        Assert.True(again.ExitCode == 0, again.Stdout + again.Stderr);
+
+        await network["ZA"].StartAsync();
+        Assert.Equal(PeerHealth.Serving, (await SignedPingAsync(network, from: "BE", to: "ZA")).Health);
+        foreach (var intact in numbers.Where(n => n != victim).Append(issued))
+            Assert.Equal(CertificateStatus.Delivered, (await network.FindAsync("ZA", intact))!.Status);
+        // The damaged one is rebuilt from the signed message that carried it, with BE's receipt.
+        var restored = (await network.FindAsync("ZA", victim))!;
+        Assert.Equal(CertificateStatus.Delivered, restored.Status);
+        Assert.Equal((await network.FindAsync("BE", victim))!.Certificate.CaratsHundredths, restored.Certificate.CaratsHundredths);
+        Assert.Equal(CertificateStatus.Received, (await network.FindAsync("ZA", received))!.Status);
+        Assert.True(network.Store("ZA").VerifyAuditChain().IsIntact);
+        var next = await network.DeliverAsync("ZA", "BE");
+        Assert.True(string.CompareOrdinal(next, issued) > 0, $"{next} was issued after {issued}: a number must never be reused");
+    }
+
+    [Fact]
+    public async Task A_damaged_page_header_refuses_the_certificates_on_that_page_and_the_rest_is_served()
+    {
+        await using var network = await TestNetwork.StartAsync("ZA", "BE");
+        var numbers = new List<string>();
+        for (var i = 0; i < 3; i++)
+            numbers.Add(await network.DeliverAsync("ZA", "BE"));
+        var inbound = await network.DeliverAsync("BE", "ZA");
+        // The page type byte of the data page holding the certificate (LiteDB's BasePage: byte 4 of the page).
+        await DamageAsync(network, numbers[1], (bytes, document) => bytes[document / PageSize * PageSize + 4] = 0x09);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() =>
+            network["ZA"].Client.Api.GetCertificateAsync(new GetCertificateRequest { CertificateNumber = numbers[1] }).ResponseAsync);
+        Assert.Equal(StatusCode.DataLoss, refused.StatusCode);
+        Assert.Contains($"certificate {numbers[1]}", refused.Status.Detail);
+        // Its signed messages are on pages of their own, and the Peer API still answers for them.
+        Assert.Equal(PeerHealth.NotServing, (await SignedPingAsync(network, from: "BE", to: "ZA")).Health);
+
+        await network["ZA"].StopAsync();
+        var check = await KpNodeProcess.RunAsync("store", "check", "--config", network["ZA"].Config.FilePath, "--rebuild");
+        Assert.True(check.ExitCode == 4, check.Stdout + check.Stderr);
+        Assert.Contains($"certificate {numbers[1]}", check.Stdout);
+
+        await network["ZA"].StartAsync();
+        Assert.Equal(PeerHealth.Serving, (await SignedPingAsync(network, from: "BE", to: "ZA")).Health);
+        Assert.True(network.Store("ZA").VerifyAuditChain().IsIntact);
+        // Every certificate of the page is rebuilt from the signed message that carried it (nothing followed those).
+        foreach (var number in numbers)
+            Assert.Equal(CertificateStatus.Delivered, (await network.FindAsync("ZA", number))!.Status);
+        Assert.Equal(CertificateStatus.Received, (await network.FindAsync("ZA", inbound))!.Status);
+        var issued = await network.DeliverAsync("ZA", "BE");
+        Assert.DoesNotContain(issued, numbers);
+    }
+
+    // Stops the node, damages its file where the certificate's document is, and starts it again.
+    private static async Task DamageAsync(TestNetwork network, string number, Action<byte[], int> damage)
+    {
+        await network["ZA"].StopAsync();
+        var file = Path.Combine(network["ZA"].Config.Options.DataDirectory, "kpnode.db");
+        var bytes = await File.ReadAllBytesAsync(file);
+        damage(bytes, Document(bytes, number));
+        await File.WriteAllBytesAsync(file, bytes);
+        // The node logs what it found: that is the point.
+        network["ZA"].Logs.ExpectErrors(_ => true);
+        await network["ZA"].StartAsync();
+    }
+
+    // Where the certificate document's "_id" element (then "Direction", as CertificateDocument orders them) begins.
+    private static int Document(byte[] bytes, string number)
+    {
+        var element = new byte[] { 0x02 }.Concat(Encoding.UTF8.GetBytes("_id\0")).Concat(BitConverter.GetBytes(number.Length + 1))
+            .Concat(Encoding.UTF8.GetBytes(number + "\0")).Concat(new byte[] { 0x02 }).Concat(Encoding.UTF8.GetBytes("Direction\0")).ToArray();
+        var at = bytes.AsSpan().IndexOf(element);
+        Assert.True(at > 0, $"the document of {number} is not in the file");
+        Assert.Equal(4, bytes[at / PageSize * PageSize + 4]); // a data page
+        return at;
+    }
+
+    // The type byte of a field of the document: the byte before its name.
+    private static int FieldType(byte[] bytes, int document, string field)
+    {
+        var at = bytes.AsSpan(document).IndexOf(Encoding.UTF8.GetBytes(field + "\0"));
+        Assert.True(at > 0 && at < 4000, $"{field} is not in the document");
+        return document + at - 1;
+    }
+
+    // A raw Peer API Ping from one node to another, its signed answer verified against the responder's root.
+    private static async Task<PingAnswer> SignedPingAsync(TestNetwork network, string from, string to)
+    {
+        using var credentials = network.Credentials(from);
+        var client = network.DialPeer(to, credentials.NodeTls, network.RootOf(to));
+        var nonce = ByteString.CopyFrom(Guid.NewGuid().ToByteArray());
+        var response = await client.PingAsync(new PingRequest { Nonce = nonce });
+        var verified = new EnvelopeVerifier(new TrustChain()).Verify(response.Answer, [network.RootOf(to)], DateTimeOffset.UtcNow);
+        Assert.Equal(PayloadTypes.PingAnswer, verified.PayloadType);
+        var answer = PingAnswer.Parser.ParseFrom(verified.Payload.Span);
+        Assert.Equal(nonce, answer.Nonce);
+        return answer;
+    }
+}
