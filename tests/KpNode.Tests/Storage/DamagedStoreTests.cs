@@ -44,6 +44,7 @@ public sealed class DamagedStoreTests
         Assert.Equal(CertificateStatus.Received, (await network.FindAsync("ZA", received))!.Status);
 
         Assert.Equal(PeerHealth.NotServing, (await SignedPingAsync(network, from: "BE", to: "ZA")).Health);
+        Assert.Equal(PeerHealth.NotServing, (await PythonPingAsync(network, from: "BE", to: "ZA")).Health);
         var ping = await network["BE"].Client.Operations.PingPeerAsync(new PingPeerRequest { Partner = "ZA" });
         Assert.Equal(PeerHealth.NotServing, ping.PartnerHealth);
         Assert.Equal(PeerHealth.Serving, (await SignedPingAsync(network, from: "ZA", to: "BE")).Health);
@@ -63,6 +64,7 @@ public sealed class DamagedStoreTests
 
         await network["ZA"].StartAsync();
         Assert.Equal(PeerHealth.Serving, (await SignedPingAsync(network, from: "BE", to: "ZA")).Health);
+        Assert.Equal(PeerHealth.Serving, (await PythonPingAsync(network, from: "BE", to: "ZA")).Health);
         foreach (var intact in numbers.Where(n => n != victim).Append(issued))
             Assert.Equal(CertificateStatus.Delivered, (await network.FindAsync("ZA", intact))!.Status);
         // The damaged one is rebuilt from the signed message that carried it, with BE's receipt.
@@ -147,7 +149,25 @@ public sealed class DamagedStoreTests
         using var credentials = network.Credentials(from);
         var client = network.DialPeer(to, credentials.NodeTls, network.RootOf(to));
         var nonce = ByteString.CopyFrom(Guid.NewGuid().ToByteArray());
-        var response = await client.PingAsync(new PingRequest { Nonce = nonce });
+        return Verified(network, to, nonce, await client.PingAsync(new PingRequest { Nonce = nonce }));
+    }
+
+    // The same Ping made by python3-grpcio, a gRPC stack that is not ours.
+    private static async Task<PingAnswer> PythonPingAsync(TestNetwork network, string from, string to)
+    {
+        await ThirdPartyTools.RequirePythonGrpcAsync();
+        var nonce = ByteString.CopyFrom(Guid.NewGuid().ToByteArray());
+        var script = Path.Combine(KpNodeProcess.RepoRoot(), "tests", "clients", "grpc_ping.py");
+        var pki = network.PkiDir(from);
+        var run = await ThirdPartyTools.RunAsync(ThirdPartyTools.Python,
+            [script, $"localhost:{network[to].Host!.PeerPort}", Path.Combine(network.PkiDir(to), "root.crt"), Path.Combine(pki, "node.crt"),
+                Path.Combine(pki, "node.key"), Convert.ToHexString(nonce.Span)], TimeSpan.FromMinutes(1));
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        return Verified(network, to, nonce, PingResponse.Parser.ParseFrom(Convert.FromHexString(run.Stdout.Trim())));
+    }
+
+    private static PingAnswer Verified(TestNetwork network, string to, ByteString nonce, PingResponse response)
+    {
         var verified = new EnvelopeVerifier(new TrustChain()).Verify(response.Answer, [network.RootOf(to)], DateTimeOffset.UtcNow);
         Assert.Equal(PayloadTypes.PingAnswer, verified.PayloadType);
         var answer = PingAnswer.Parser.ParseFrom(verified.Payload.Span);
