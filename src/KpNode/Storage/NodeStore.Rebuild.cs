@@ -1,4 +1,3 @@
-using KpNode.Domain;
 using LiteDB;
 
 namespace KpNode.Storage;

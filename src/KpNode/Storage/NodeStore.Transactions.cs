@@ -1,5 +1,5 @@
-using LiteDB;
 using System.Diagnostics;
+using LiteDB;
 
 namespace KpNode.Storage;
 

@@ -1,6 +1,6 @@
 using System.Text;
-using Grpc.Core;
 using Google.Protobuf;
+using Grpc.Core;
 using KpNode.Tests.Cli;
 using KpNode.Tests.Exchange;
 using KpNode.Trust;
@@ -92,8 +92,15 @@ public sealed class DamagedStoreTests
             network["ZA"].Client.Api.GetCertificateAsync(new GetCertificateRequest { CertificateNumber = numbers[1] }).ResponseAsync);
         Assert.Equal(StatusCode.DataLoss, refused.StatusCode);
         Assert.Contains($"certificate {numbers[1]}", refused.Status.Detail);
-        // Its signed messages are on pages of their own, and the Peer API still answers for them.
         Assert.Equal(PeerHealth.NotServing, (await SignedPingAsync(network, from: "BE", to: "ZA")).Health);
+        // The damaged page is where LiteDB writes the next certificate: issuing is refused by name, not with UNKNOWN.
+        var write = await Assert.ThrowsAsync<RpcException>(() => network.IssueAsync("ZA", "BE"));
+        Assert.Equal(StatusCode.DataLoss, write.StatusCode);
+        Assert.Contains("a page of the store this write needed", write.Status.Detail);
+        // The node still answers what is not on that page: its messages, its audit log, its counts.
+        Assert.Equal(PeerHealth.NotServing, (await PythonPingAsync(network, from: "BE", to: "ZA")).Health);
+        var status = await network["ZA"].Client.Api.GetStatusAsync(new GetStatusRequest());
+        Assert.NotNull(status);
 
         await network["ZA"].StopAsync();
         var check = await KpNodeProcess.RunAsync("store", "check", "--config", network["ZA"].Config.FilePath, "--rebuild");
