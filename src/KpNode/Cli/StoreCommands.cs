@@ -6,6 +6,7 @@ using KpNode.Integrity;
 using KpNode.Storage;
 using KpNode.Trust;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace KpNode.Cli;
 
@@ -61,7 +62,7 @@ internal static class StoreCommands
             return KpNodeCli.Fail($"There is no store at {dataPath} (Node:DataDirectory).", KpNodeCli.ConfigurationUnusable);
 
         using var credentials = PkiFiles.Load(config.Options.PkiDirectory);
-        var evidence = new StoredEvidence(new EnvelopeVerifier(new TrustChain()), credentials, Partners.Load(config));
+        var evidence = new StoredEvidence(new EnvelopeVerifier(new TrustChain()), credentials, Partners.Load(config), TimeProvider.System);
         var damaged = new List<DamagedRecordException>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         var live = !json && !Console.IsErrorRedirected;
@@ -70,7 +71,7 @@ internal static class StoreCommands
         var store = NodeStore.Open(dataPath, TimeProvider.System);
         try
         {
-            var check = new StoreCheck(store, evidence, new StoreIntegrity(), NullLogger<StoreCheck>.Instance);
+            var check = new StoreCheck(store, evidence, new StoreIntegrity(), Options.Create(new OperationsOptions()), NullLogger<StoreCheck>.Instance);
             done = check.Run(d =>
             {
                 if (names.Add(d.Record))

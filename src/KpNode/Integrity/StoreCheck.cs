@@ -19,11 +19,15 @@ internal sealed class StoreCheck(INodeStore store, StoredEvidence evidence, Stor
     // Told of every damaged record, for the offline check that names them all (StoreIntegrity keeps the first few).
     private Action<DamagedRecordException>? _found;
     private Action<StoreCheckProgress>? _progress;
+    private bool _everyRecord;
 
-    /// <summary>The offline check (<c>kpnode store check</c>): the same walk, every damaged record and each step of progress told.</summary>
+    /// <summary>
+    /// The offline check (<c>kpnode store check</c>): the same walk over every record, never a sample, with every damaged
+    /// record and each step of progress told.
+    /// </summary>
     public StoreCheckProgress Run(Action<DamagedRecordException> found, Action<StoreCheckProgress> progress, CancellationToken ct)
     {
-        (_found, _progress) = (found, progress);
+        (_found, _progress, _everyRecord) = (found, progress, true);
         store.DamageFound += Damaged;
         try
         {
@@ -32,7 +36,7 @@ internal sealed class StoreCheck(INodeStore store, StoredEvidence evidence, Stor
         finally
         {
             store.DamageFound -= Damaged;
-            (_found, _progress) = (null, null);
+            (_found, _progress, _everyRecord) = (null, null, false);
         }
     }
 
@@ -49,7 +53,7 @@ internal sealed class StoreCheck(INodeStore store, StoredEvidence evidence, Stor
     public StoreCheckProgress Run(CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        var sample = options.Value.StoreCheckSample;
+        var sample = _everyRecord ? 0 : options.Value.StoreCheckSample;
         long audit = 0, messages = 0, certificates = 0;
         StoreCheckProgress Progress(bool finished)
         {
@@ -119,7 +123,7 @@ internal sealed class StoreCheck(INodeStore store, StoredEvidence evidence, Stor
     }
 
     // Every key of one collection from its index, or a uniform random sample of `sample` of them (reservoir sampling).
-    private static (List<string> Keys, long Total) Keys(Func<string?, int, IReadOnlyList<string>> keysAfter, int sample, CancellationToken ct)
+    private (List<string> Keys, long Total) Keys(Func<string?, int, IReadOnlyList<string>> keysAfter, int sample, CancellationToken ct)
     {
         var keys = new List<string>();
         long total = 0;
@@ -127,7 +131,18 @@ internal sealed class StoreCheck(INodeStore store, StoredEvidence evidence, Stor
         while (true)
         {
             ct.ThrowIfCancellationRequested();
-            var batch = keysAfter(after, Batch);
+            IReadOnlyList<string> batch;
+            try
+            {
+                batch = keysAfter(after, Batch);
+            }
+            catch (DamagedRecordException damage)
+            {
+                // The index itself cannot be read: what lies beyond it is named by the calls that reach it.
+                Damaged(damage);
+                return (keys, total);
+            }
+
             foreach (var key in batch)
             {
                 total++;

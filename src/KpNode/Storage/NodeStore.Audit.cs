@@ -18,7 +18,11 @@ internal sealed partial class NodeStore
     public AuditChainCheck VerifyAuditChain()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        return Reading("the audit log", WalkAuditChain);
+    }
 
+    private AuditChainCheck WalkAuditChain()
+    {
         long expectedId = 1;
         var previousHash = AuditEntry.GenesisHash;
         long checkedCount = 0;

@@ -8,11 +8,12 @@ namespace KpNode.Storage;
 /// </summary>
 internal sealed partial class NodeStore
 {
-    public IReadOnlyList<string> CertificateNumbersAfter(string? after, int max) => KeysAfter(Certificates, after, max);
+    public IReadOnlyList<string> CertificateNumbersAfter(string? after, int max) =>
+        Reading("the certificates' index", () => KeysAfter(Certificates, after, max));
 
-    public IReadOnlyList<string> MessageIdsAfter(string? after, int max) => KeysAfter(Messages, after, max);
+    public IReadOnlyList<string> MessageIdsAfter(string? after, int max) => Reading("the messages' index", () => KeysAfter(Messages, after, max));
 
-    private IReadOnlyList<string> KeysAfter<T>(ILiteCollection<T> collection, string? after, int max)
+    private List<string> KeysAfter<T>(ILiteCollection<T> collection, string? after, int max)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ObjectDisposedException.ThrowIf(_disposed, this);
