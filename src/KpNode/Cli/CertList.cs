@@ -113,6 +113,7 @@ internal static class CertList
             return 0;
         }
 
+        WarnSkipped(response);
         if (response.Records.Count == 0)
         {
             Output.Line("[grey]No certificates match.[/]");
@@ -129,6 +130,13 @@ internal static class CertList
         return 0;
     }
 
+    // On stderr, so that the table on stdout stays the certificates alone; the node names what it left out.
+    private static void WarnSkipped(ListCertificatesResponse response)
+    {
+        if (response.SkippedDamagedRecords.Count > 0)
+            Console.Error.WriteLine($"Warning: left out, damaged in the node's store: {Domain.Printable.Of(string.Join(", ", response.SkippedDamagedRecords))} (see 'kpnode status'; stop the node and run 'kpnode store check')");
+    }
+
     // Pages are printed as they arrive, so a script reading a pipe sees the first certificates at once.
     private static async Task<int> AllAsync(LocalApiClient client, ListCertificatesRequest request, bool json, CancellationToken ct)
     {
@@ -136,6 +144,8 @@ internal static class CertList
         do
         {
             var response = await client.Api.ListCertificatesAsync(request, cancellationToken: ct);
+            if (!json)
+                WarnSkipped(response);
             if (json)
             {
                 foreach (var record in response.Records)
