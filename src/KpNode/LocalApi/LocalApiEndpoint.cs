@@ -15,7 +15,7 @@ namespace KpNode.LocalApi;
 /// <summary>The Local API for the participant's own systems and operators: map, call the workflow, map back.</summary>
 [Authorize(Policy = Callers.OperatorPolicy)]
 internal sealed class LocalApiEndpoint(
-    OperatorGate gate, CertificateWorkflow workflow, INodeStore store, StoredEvidence evidence, NodeStatusReport report,
+    OperatorGate gate, CertificateWorkflow workflow, INodeStore store, StoredEvidence evidence, StoreIntegrity integrity, NodeStatusReport report,
     NodeConfig config, ILogger<LocalApiEndpoint> logger)
     : LocalApiService.LocalApiServiceBase
 {
@@ -90,7 +90,22 @@ internal sealed class LocalApiEndpoint(
         var query = CertificateListing.ToQuery(request);
         var docs = store.ListCertificates(query);
         var response = new ListCertificatesResponse();
-        response.Records.AddRange(docs.Take(query.PageSize - 1).Select(d => Record(d, withEvidence: false)));
+        // A damaged record, unreadable or no longer matching its signatures, is left out and named; the rest is served.
+        response.SkippedDamagedRecords.AddRange(PartialList<Domain.HeldCertificate>.SkippedIn(docs));
+        foreach (var held in docs.Take(query.PageSize - 1))
+        {
+            try
+            {
+                response.Records.Add(Record(held, withEvidence: false));
+            }
+            catch (DamagedRecordException e)
+            {
+                if (integrity.Report(e))
+                    Log.DamagedRecord(logger, e);
+                response.SkippedDamagedRecords.Add(e.Record);
+            }
+        }
+
         if (docs.Count == query.PageSize)
         {
             response.NextPageToken = CertificateListing.PageToken(docs[^2].Number);

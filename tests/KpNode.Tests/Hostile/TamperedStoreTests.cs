@@ -62,6 +62,10 @@ public sealed class TamperedStoreTests : IAsyncLifetime
         Assert.Equal(StatusCode.DataLoss, get.StatusCode);
         Assert.Contains(_tampered, get.Status.Detail, StringComparison.Ordinal);
         Assert.NotNull(await _net.FindAsync("ZA", _intact));
+        var list = await Client("ZA").Api.ListCertificatesAsync(new ListCertificatesRequest());
+        Assert.Equal($"certificate {_tampered}", Assert.Single(list.SkippedDamagedRecords));
+        Assert.Contains(list.Records, r => r.Certificate.Number == _intact);
+        Assert.DoesNotContain(list.Records, r => r.Certificate.Number == _tampered);
 
         // Statistics are not computed from it.
         var quarter = $"{DateTime.UtcNow.Year}Q{(DateTime.UtcNow.Month - 1) / 3 + 1}";
