@@ -27,9 +27,9 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCrede
     private string Us => credentials.Participant;
 
     /// <summary>
-    /// The signed certificate <paramref name="held"/> stands for, after checking its message and, with
-    /// <paramref name="followUps"/>, the void and confirmation that its status rests on (a list shows content and
-    /// status only). <paramref name="find"/> reads a message by id (the store, or the transaction's writer).
+    /// The signed certificate <paramref name="held"/> stands for, after checking its message (envelope and receipt)
+    /// and, with <paramref name="followUps"/>, the void and confirmation its status rests on (a list, which shows no
+    /// evidence, goes without). <paramref name="find"/> reads a message by id (the store, or the transaction's writer).
     /// </summary>
     public Wire.V1.Certificate Certificate(HeldCertificate held, Func<string, PartnerMessage?> find, bool followUps = true)
     {
