@@ -18,6 +18,10 @@ internal static class ThirdPartyTools
     private static readonly Dictionary<string, Task> Installs = [];
     private static bool _updated;
 
+    public const string OpenSsl = "/usr/bin/openssl";
+
+    public static Task RequireOpenSslAsync() => RequireAsync("openssl", () => Task.FromResult(File.Exists(OpenSsl)));
+
     public static Task RequireChromiumAsync() => RequireAsync("chromium", () => Task.FromResult(File.Exists(Chromium)));
 
     public static Task RequirePythonGrpcAsync() => RequireAsync("python3-grpcio", async () =>

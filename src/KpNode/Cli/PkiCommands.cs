@@ -4,15 +4,16 @@ using Spectre.Console;
 
 namespace KpNode.Cli;
 
-/// <summary><c>kpnode pki init</c>: a participant's root CA and the certificates under it, as PEM files.</summary>
+/// <summary><c>kpnode pki init</c>: a participant's root CA and the certificates under it, as PEM files; request, sign and install are in <see cref="PkiRotationCommands"/>.</summary>
 internal static class PkiCommands
 {
     public static Command Create()
     {
         var participant = new Option<string>("--participant", "-p") { Description = "Participant code, e.g. ZA", Required = true };
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder for the PEM files (created; existing keys are never overwritten)", Required = true };
+        var rootOut = new Option<DirectoryInfo>("--root-out") { Description = "Folder for the root's private key (created), e.g. a USB key: root.key is then never written into --out" };
         var dns = new Option<string[]>("--dns") { Description = "Extra DNS name for the node's TLS certificate (repeatable); localhost, 127.0.0.1 and ::1 are always included" };
-        var init = new Command("init", "Create a participant's root CA, node TLS, document-signing and operator certificates") { participant, output, dns };
+        var init = new Command("init", "Create a participant's root CA, node TLS, document-signing and operator certificates") { participant, output, rootOut, dns };
         init.SetAction(parse => KpNodeCli.Guard(() =>
         {
             // "za" means ZA: codes are capital letters everywhere else (certificate numbers, configs, URIs).
@@ -23,8 +24,14 @@ internal static class PkiCommands
             }
 
             var dir = parse.GetRequiredValue(output).FullName;
-            var pki = DevPki.Create(code, parse.GetValue(dns) ?? [], DateTimeOffset.UtcNow);
-            PkiFiles.Write(dir, pki);
+            var rootDir = parse.GetValue(rootOut)?.FullName;
+            if (rootDir is not null && (rootDir == dir || rootDir.StartsWith(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
+            {
+                return Task.FromResult(KpNodeCli.Fail($"--root-out: {rootDir} is inside --out {dir}; the point is to keep the root key away from the node's files: choose a folder elsewhere (e.g. a USB key)"));
+            }
+
+            using var pki = DevPki.Create(code, parse.GetValue(dns) ?? [], DateTimeOffset.UtcNow);
+            PkiFiles.Write(dir, pki, rootDir);
             var table = new Table().Column("Certificate", freeText: true).Column("File").Column("Valid until").Column("Subject", priority: 1, freeText: true);
             foreach (var (name, cert, file) in new[]
                      {
@@ -39,9 +46,18 @@ internal static class PkiCommands
 
             Output.Line($"Created the PKI of [bold]{Markup.Escape(code)}[/] in {Markup.Escape(dir)} (private keys *.key, mode 0600):");
             table.Write();
+            if (rootDir is not null)
+            {
+                Output.Line($"The root's private key is in {Markup.Escape(Path.Combine(rootDir, PkiFiles.RootKey))} (with a copy of root.crt), not in {Markup.Escape(dir)}: keep it offline;");
+                Output.Line("it is needed only to sign new certificates ('kpnode pki request' on the node, then 'kpnode pki sign' where the root key is).");
+            }
+
             Output.Line("Keep the *.key files secret. Send [bold]root.crt[/] to each trading partner; they trust it in Node:Partners.");
             return Task.FromResult(0);
         }));
-        return new Command("pki", "Manage the participant's certificates") { init };
+        return new Command("pki", "Manage the participant's certificates")
+        {
+            init, PkiRotationCommands.Request(), PkiRotationCommands.Sign(), PkiRotationCommands.Install(),
+        };
     }
 }

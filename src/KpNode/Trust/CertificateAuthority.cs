@@ -40,7 +40,7 @@ internal static class CertificateAuthority
         // The participant URI on the root lets configuration check that a partner's root file
         // really belongs to the partner it is configured for, and lets chain validation refuse
         // a leaf that claims a participant other than its root's.
-        request.CertificateExtensions.Add(SubjectAltNames([], [], [uri]));
+        request.CertificateExtensions.Add(LeafProfile.SubjectAltNames([], [], [uri]));
         // CreateSelfSigned keeps the key with the certificate.
         return request.CreateSelfSigned(Seconds(notBefore), Seconds(notAfter));
     }
@@ -54,7 +54,7 @@ internal static class CertificateAuthority
             new X500DistinguishedName($"CN=KP {participant} Issuing CA, O=Kimberley Process participant {participant}"), key, Hash);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        request.CertificateExtensions.Add(SubjectAltNames([], [], [uri]));
+        request.CertificateExtensions.Add(LeafProfile.SubjectAltNames([], [], [uri]));
         return Sign(request, key, issuerWithKey, notBefore, notAfter);
     }
 
@@ -73,50 +73,31 @@ internal static class CertificateAuthority
         string operatorName = DefaultOperatorName,
         bool includeParticipantUri = true)
     {
-        var participantUri = ParticipantIdentity.ParticipantUri(participant);
-        var uris = includeParticipantUri ? new List<string> { participantUri } : [];
+        var profile = new LeafProfile(participant, kind, [.. extraDnsNames ?? []], operatorName, IncludeParticipantUri: includeParticipantUri);
         using var key = NewKey();
-        CertificateRequest request;
-        switch (kind)
-        {
-            case LeafKind.NodeTls:
-                request = new CertificateRequest(LeafSubject(participant, "Node"), key, Hash);
-                request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-                request.CertificateExtensions.Add(Eku(KeyPurpose.ServerAuth, KeyPurpose.ClientAuth));
-                // localhost and both loopback addresses so clients can dial any of them.
-                var dns = new List<string> { "localhost" };
-                dns.AddRange((extraDnsNames ?? []).Where(n => !dns.Contains(n, StringComparer.OrdinalIgnoreCase)));
-                request.CertificateExtensions.Add(SubjectAltNames(dns, [IPAddress.Loopback, IPAddress.IPv6Loopback], uris));
-                break;
-            case LeafKind.DocumentSigning:
-                request = new CertificateRequest(LeafSubject(participant, "Document Signer"), key, Hash);
-                request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation, true));
-                request.CertificateExtensions.Add(Eku(KeyPurpose.DocumentSigning));
-                if (uris.Count > 0)
-                    request.CertificateExtensions.Add(SubjectAltNames([], [], uris));
-                break;
-            case LeafKind.Operator:
-                var operatorUri = ParticipantIdentity.OperatorUri(operatorName);
-                // "KP ZA Operator", not "KP ZA Operator operator": the default name is not repeated.
-                request = new CertificateRequest(LeafSubject(participant, operatorName == DefaultOperatorName ? "Operator" : $"Operator {operatorName}"), key, Hash);
-                request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-                request.CertificateExtensions.Add(Eku(KeyPurpose.ClientAuth));
-                request.CertificateExtensions.Add(SubjectAltNames([], [], [.. uris, operatorUri]));
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown leaf kind");
-        }
-        request.CertificateExtensions.Insert(0, new X509BasicConstraintsExtension(false, false, 0, true));
+        var request = new CertificateRequest(profile.Subject, key, Hash);
+        foreach (var extension in profile.Extensions())
+            request.CertificateExtensions.Add(extension);
         return Sign(request, key, issuerWithKey, notBefore, notAfter);
+    }
+
+    /// <summary>
+    /// A leaf of <paramref name="profile"/> for a key held elsewhere (from a CSR): the profile alone decides the
+    /// subject and extensions. The certificate carries no private key.
+    /// </summary>
+    public static X509Certificate2 IssueForKey(X509Certificate2 issuerWithKey, PublicKey subjectKey, LeafProfile profile, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var request = new CertificateRequest(profile.Subject, subjectKey, Hash);
+        foreach (var extension in profile.Extensions())
+            request.CertificateExtensions.Add(extension);
+        return Sign(request, null, issuerWithKey, notBefore, notAfter);
     }
 
     public static X500DistinguishedName RootSubject(string participant) =>
         new($"CN=KP {participant} Root CA, O=Kimberley Process participant {participant}");
 
-    private static X500DistinguishedName LeafSubject(string participant, string role) =>
-        new($"CN=KP {participant} {role}, O=Kimberley Process participant {participant}");
-
-    private static X509Certificate2 Sign(CertificateRequest request, ECDsa key, X509Certificate2 issuerWithKey, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    private static X509Certificate2 Sign(CertificateRequest request, ECDsa? key, X509Certificate2 issuerWithKey, DateTimeOffset notBefore, DateTimeOffset notAfter)
     {
         ArgumentNullException.ThrowIfNull(issuerWithKey);
         if (!issuerWithKey.HasPrivateKey)
@@ -134,8 +115,11 @@ internal static class CertificateAuthority
 
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuerWithKey, true, false));
-        using var issued = request.Create(issuerWithKey, notBefore, notAfter, NewSerial());
-        return issued.CopyWithPrivateKey(key);
+        var issued = request.Create(issuerWithKey, notBefore, notAfter, NewSerial());
+        if (key is null)
+            return issued;
+        using (issued)
+            return issued.CopyWithPrivateKey(key);
     }
 
     private static ECDsa NewKey() => ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -154,31 +138,4 @@ internal static class CertificateAuthority
         new(t.UtcTicks - (t.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
 
     private static string Format(DateTimeOffset t) => TrustChain.Format(t);
-
-    private static X509EnhancedKeyUsageExtension Eku(params string[] oids)
-    {
-        var collection = new OidCollection();
-        foreach (var oid in oids)
-            collection.Add(new Oid(oid));
-        return new X509EnhancedKeyUsageExtension(collection, false);
-    }
-
-    /// <summary>
-    /// Written by hand rather than with SubjectAlternativeNameBuilder.AddUri, which goes through
-    /// System.Uri and may normalise an opaque URI like <c>kp:participant:ZA</c>; the exact string matters.
-    /// </summary>
-    private static X509Extension SubjectAltNames(IEnumerable<string> dnsNames, IEnumerable<IPAddress> addresses, IEnumerable<string> uris)
-    {
-        var writer = new AsnWriter(AsnEncodingRules.DER);
-        using (writer.PushSequence())
-        {
-            foreach (var dns in dnsNames)
-                writer.WriteCharacterString(UniversalTagNumber.IA5String, dns, new Asn1Tag(TagClass.ContextSpecific, 2));
-            foreach (var address in addresses)
-                writer.WriteOctetString(address.GetAddressBytes(), new Asn1Tag(TagClass.ContextSpecific, 7));
-            foreach (var uri in uris)
-                writer.WriteCharacterString(UniversalTagNumber.IA5String, uri, new Asn1Tag(TagClass.ContextSpecific, 6));
-        }
-        return new X509Extension("2.5.29.17", writer.Encode(), false);
-    }
 }

@@ -7,7 +7,16 @@ internal static class DevPki
 
     // Backdating absorbs clock skew between partners: a certificate issued a second ago must
     // not be "not yet valid" on a partner whose clock runs a little behind.
-    private static readonly TimeSpan Backdate = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan Backdate = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a leaf of each kind is valid from <paramref name="now"/>: TLS 2 years, signing 3, operator 1.</summary>
+    public static DateTimeOffset DefaultNotAfter(LeafKind kind, DateTimeOffset now) => kind switch
+    {
+        LeafKind.NodeTls => now.AddYears(2),
+        LeafKind.DocumentSigning => now.AddYears(3),
+        LeafKind.Operator => now.AddYears(1),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown leaf kind"),
+    };
 
     /// <summary>
     /// A root and its three leaves, valid from <paramref name="validSince"/> before <paramref name="now"/> (5 minutes
@@ -27,9 +36,9 @@ internal static class DevPki
         {
             Participant = participant,
             Root = root,
-            NodeTls = CertificateAuthority.IssueLeaf(root, participant, LeafKind.NodeTls, notBefore, Until(now.AddYears(2)), extraDnsNames),
-            DocumentSigning = CertificateAuthority.IssueLeaf(root, participant, LeafKind.DocumentSigning, notBefore, Until(now.AddYears(3))),
-            Operator = CertificateAuthority.IssueLeaf(root, participant, LeafKind.Operator, notBefore, Until(now.AddYears(1))),
+            NodeTls = CertificateAuthority.IssueLeaf(root, participant, LeafKind.NodeTls, notBefore, Until(DefaultNotAfter(LeafKind.NodeTls, now)), extraDnsNames),
+            DocumentSigning = CertificateAuthority.IssueLeaf(root, participant, LeafKind.DocumentSigning, notBefore, Until(DefaultNotAfter(LeafKind.DocumentSigning, now))),
+            Operator = CertificateAuthority.IssueLeaf(root, participant, LeafKind.Operator, notBefore, Until(DefaultNotAfter(LeafKind.Operator, now))),
         };
     }
 }

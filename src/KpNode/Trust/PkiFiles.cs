@@ -54,41 +54,72 @@ internal static class PkiFiles
     private static readonly string[] AllFiles =
         [RootCertificate, RootKey, NodeCertificate, NodeKey, SigningCertificate, SigningKey, OperatorCertificate, OperatorKey];
 
-    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    internal const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode OwnerOnlyDirectory = OwnerOnlyFile | UnixFileMode.UserExecute;
-    private const UnixFileMode PublicFile = OwnerOnlyFile | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+    internal const UnixFileMode PublicFile = OwnerOnlyFile | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
     /// <summary>
-    /// Writes the eight PEM files. Refuses if any of them exists, before writing anything, so an
-    /// existing key is never replaced and a directory never ends up with a mix of two PKIs.
+    /// Writes the eight PEM files; with <paramref name="rootDirectory"/>, root.key (and a copy of root.crt) goes there
+    /// instead, so the node's folder never holds the root key. Refuses if any of them exists, before writing anything,
+    /// so an existing key is never replaced and a directory never ends up with a mix of two PKIs.
     /// </summary>
-    public static void Write(string dir, ParticipantCredentials pki)
+    public static void Write(string dir, ParticipantCredentials pki, string? rootDirectory = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(dir);
         ArgumentNullException.ThrowIfNull(pki);
+        var separateRoot = rootDirectory is not null && Path.GetFullPath(rootDirectory) != Path.GetFullPath(dir);
 
         // Keys first, so the message names the file that matters most.
-        foreach (var name in AllFiles.OrderByDescending(n => n.EndsWith(".key", StringComparison.Ordinal)))
+        var planned = AllFiles.Select(n => Path.Combine(dir, n)).Where(p => !separateRoot || Path.GetFileName(p) != RootKey)
+            .Concat(separateRoot ? [Path.Combine(rootDirectory!, RootKey), Path.Combine(rootDirectory!, RootCertificate)] : []);
+        foreach (var path in planned.OrderByDescending(p => p.EndsWith(".key", StringComparison.Ordinal)))
         {
-            var path = Path.Combine(dir, name);
             if (File.Exists(path))
-                throw new PkiFileException(path, name.EndsWith(".key", StringComparison.Ordinal)
+                throw new PkiFileException(path, path.EndsWith(".key", StringComparison.Ordinal)
                     ? "a private key already exists here; it is never overwritten. Move the directory aside or choose another one."
                     : "a certificate already exists here; refusing to write a second PKI over the first. Move the directory aside or choose another one.");
         }
+        if (separateRoot && File.Exists(Path.Combine(dir, RootKey)))
+            throw new PkiFileException(Path.Combine(dir, RootKey), "a root key already exists in the node's folder; move it offline, or choose another folder.");
 
-        if (!Directory.Exists(dir))
+        CreateOwnerOnlyDirectory(dir);
+        if (separateRoot)
         {
-            if (OperatingSystem.IsWindows())
-                Directory.CreateDirectory(dir);
-            else
-                Directory.CreateDirectory(dir, OwnerOnlyDirectory);
+            CreateOwnerOnlyDirectory(rootDirectory!);
+            WritePair(rootDirectory!, RootCertificate, RootKey, pki.Root);
+            WriteNew(Path.Combine(dir, RootCertificate), pki.Root.ExportCertificatePem(), PublicFile);
         }
-
-        WritePair(dir, RootCertificate, RootKey, pki.Root);
+        else
+        {
+            WritePair(dir, RootCertificate, RootKey, pki.Root);
+        }
         WritePair(dir, NodeCertificate, NodeKey, pki.NodeTls);
         WritePair(dir, SigningCertificate, SigningKey, pki.DocumentSigning);
         WritePair(dir, OperatorCertificate, OperatorKey, pki.Operator);
+    }
+
+    /// <summary>Creates a folder only its owner can enter (on Unix), if it does not exist.</summary>
+    internal static void CreateOwnerOnlyDirectory(string dir)
+    {
+        if (Directory.Exists(dir))
+            return;
+        if (OperatingSystem.IsWindows())
+            Directory.CreateDirectory(dir);
+        else
+            Directory.CreateDirectory(dir, OwnerOnlyDirectory);
+    }
+
+    /// <summary>A root CA with its private key, from where the root key is kept (for <c>pki sign</c>).</summary>
+    public static X509Certificate2 LoadRootWithKey(string certificatePath, string keyPath)
+    {
+        var root = LoadWithKey(certificatePath, keyPath);
+        if (root.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault() is not { CertificateAuthority: true })
+        {
+            var subject = root.Subject;
+            root.Dispose();
+            throw new PkiFileException(certificatePath, $"'{subject}' is not a CA certificate; give the root.crt made by 'kpnode pki init'.");
+        }
+        return root;
     }
 
     /// <summary>
@@ -103,14 +134,14 @@ internal static class PkiFiles
         {
             var rootKeyPath = Path.Combine(dir, RootKey);
             var root = File.Exists(rootKeyPath)
-                ? LoadWithKey(dir, RootCertificate, RootKey)
+                ? LoadWithKey(Path.Combine(dir, RootCertificate), rootKeyPath)
                 : LoadCertificate(Path.Combine(dir, RootCertificate));
             loaded.Add(root);
-            var node = LoadWithKey(dir, NodeCertificate, NodeKey);
+            var node = LoadWithKey(Path.Combine(dir, NodeCertificate), Path.Combine(dir, NodeKey));
             loaded.Add(node);
-            var signing = LoadWithKey(dir, SigningCertificate, SigningKey);
+            var signing = LoadWithKey(Path.Combine(dir, SigningCertificate), Path.Combine(dir, SigningKey));
             loaded.Add(signing);
-            var op = LoadWithKey(dir, OperatorCertificate, OperatorKey);
+            var op = LoadWithKey(Path.Combine(dir, OperatorCertificate), Path.Combine(dir, OperatorKey));
             loaded.Add(op);
 
             var participant = ParticipantOf(Path.Combine(dir, NodeCertificate), node);
@@ -173,7 +204,7 @@ internal static class PkiFiles
     /// Creates the file with its final mode in the open call itself, so a key is never readable by
     /// others even for a moment; CreateNew makes a file that appeared since the check an error too.
     /// </summary>
-    private static void WriteNew(string path, string pem, UnixFileMode mode)
+    internal static void WriteNew(string path, string pem, UnixFileMode mode)
     {
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())
@@ -190,31 +221,62 @@ internal static class PkiFiles
         }
     }
 
-    private static X509Certificate2 LoadWithKey(string dir, string certificateName, string keyName)
-    {
-        var certificatePath = Path.Combine(dir, certificateName);
-        var keyPath = Path.Combine(dir, keyName);
-        using var publicOnly = LoadCertificate(certificatePath);
-        var keyPem = ReadText(keyPath, "private key");
+    /// <summary>The suffix of a certificate written by <c>pki install</c> and not yet renamed into place.</summary>
+    internal const string NewSuffix = ".new";
 
-        using var key = ECDsa.Create();
+    private static X509Certificate2 LoadWithKey(string certificatePath, string keyPath)
+    {
+        var publicOnly = LoadCertificate(certificatePath);
+        try
+        {
+            using var key = ReadKey(keyPath);
+            if (!Matches(publicOnly, key))
+            {
+                // pki install renames the key into place, then the certificate: a crash between the two leaves the new
+                // certificate beside its key as *.new, and the install is finished here.
+                var pending = certificatePath + NewSuffix;
+                if (!File.Exists(pending))
+                    throw new PkiFileException(keyPath, $"the private key does not match the certificate in {Path.GetFileName(certificatePath)} ('{publicOnly.Subject}').");
+                using var installed = LoadCertificate(pending);
+                if (!Matches(installed, key))
+                    throw new PkiFileException(keyPath, $"the private key does not match the certificate in {Path.GetFileName(certificatePath)} ('{publicOnly.Subject}'), nor {Path.GetFileName(pending)}.");
+                File.Move(pending, certificatePath, overwrite: true);
+                publicOnly.Dispose();
+                publicOnly = LoadCertificate(certificatePath);
+            }
+            return publicOnly.CopyWithPrivateKey(key);
+        }
+        finally
+        {
+            publicOnly.Dispose();
+        }
+    }
+
+    /// <summary>An unencrypted PKCS#8 ECDSA private key from a PEM file.</summary>
+    internal static ECDsa ReadKey(string keyPath)
+    {
+        var keyPem = ReadText(keyPath, "private key");
+        var key = ECDsa.Create();
         try
         {
             key.ImportFromPem(keyPem);
+            return key;
         }
         catch (Exception e) when (e is ArgumentException or CryptographicException)
         {
+            key.Dispose();
             throw new PkiFileException(keyPath, $"unreadable private key: expected an unencrypted PKCS#8 ECDSA key (\"PRIVATE KEY\" PEM) ({e.Message}).");
         }
-
-        using var certificateKey = publicOnly.GetECDsaPublicKey();
-        if (certificateKey is null || !certificateKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo()))
-            throw new PkiFileException(keyPath, $"the private key does not match the certificate in {certificateName} ('{publicOnly.Subject}').");
-
-        return publicOnly.CopyWithPrivateKey(key);
     }
 
-    private static X509Certificate2 LoadCertificate(string path)
+    internal static bool Matches(X509Certificate2 certificate, ECDsa key)
+    {
+        using var certificateKey = certificate.GetECDsaPublicKey();
+        return certificateKey is not null && certificateKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo());
+    }
+
+    /// <summary>A certificate in PEM or DER; the message names the file when it is missing or is not one.</summary>
+    internal static X509Certificate2 LoadCertificate(string path)
     {
         byte[] bytes;
         try
@@ -243,7 +305,7 @@ internal static class PkiFiles
         }
     }
 
-    private static string ReadText(string path, string what)
+    internal static string ReadText(string path, string what)
     {
         try
         {
