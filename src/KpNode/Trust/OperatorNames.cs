@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace KpNode.Trust;
@@ -20,17 +19,15 @@ internal static class OperatorNames
     {
         var id = new StringBuilder();
         var gap = false;
-        foreach (var ch in displayName.Normalize(NormalizationForm.FormD))
+        foreach (var ch in displayName)
         {
-            if (CharUnicodeInfo.GetUnicodeCategory(ch) == UnicodeCategory.NonSpacingMark)
-                continue;
-            var c = char.ToLowerInvariant(ch);
-            if (c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_')
+            var folded = Fold(ch);
+            if (folded.Length > 0)
             {
                 if (gap && id.Length > 0)
                     id.Append('.');
                 gap = false;
-                id.Append(c);
+                id.Append(folded);
             }
             else
             {
@@ -40,6 +37,38 @@ internal static class OperatorNames
 
         var result = id.Length > 64 ? id.ToString(0, 64).TrimEnd('.') : id.ToString();
         return ParticipantIdentity.IsValidOperatorName(result) ? result : null;
+    }
+
+    // The node runs with invariant globalization, where string.Normalize leaves non-ASCII letters as they are; so the
+    // Latin letters with diacritics are folded from this table (what Unicode decomposition gives for U+00C0-U+024F).
+    private static readonly Dictionary<char, string> Latin = BuildLatin();
+
+    private static string Fold(char ch)
+    {
+        var c = char.ToLowerInvariant(ch);
+        if (c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_')
+            return c.ToString();
+        return Latin.GetValueOrDefault(c, "");
+    }
+
+    private static Dictionary<char, string> BuildLatin()
+    {
+        var table = new Dictionary<char, string>
+        {
+            ['ß'] = "ss", ['æ'] = "ae", ['œ'] = "oe", ['ø'] = "o", ['đ'] = "d", ['ł'] = "l", ['þ'] = "th", ['ð'] = "d", ['ı'] = "i",
+        };
+        foreach (var (ascii, letters) in new[]
+                 {
+                     ("a", "àáâãäåāăąǎǟǡǻȁȃȧ"), ("c", "çćĉċč"), ("d", "ď"), ("e", "èéêëēĕėęěȅȇȩ"), ("g", "ĝğġģǧǵ"),
+                     ("h", "ĥȟ"), ("i", "ìíîïĩīĭįǐȉȋ"), ("j", "ĵǰ"), ("k", "ķǩ"), ("l", "ĺļľ"), ("n", "ñńņňǹ"),
+                     ("o", "òóôõöōŏőơǒǫǭȍȏȫȭȯȱ"), ("r", "ŕŗřȑȓ"), ("s", "śŝşšș"), ("t", "ţťț"),
+                     ("u", "ùúûüũūŭůűųưǔǖǘǚǜȕȗ"), ("w", "ŵ"), ("y", "ýÿŷȳ"), ("z", "źżž"),
+                 })
+        {
+            foreach (var letter in letters)
+                table[letter] = ascii;
+        }
+        return table;
     }
 
     /// <summary>Why a display name cannot go into a certificate, or null: printable text of 1-64 characters, no control or bidi characters.</summary>
