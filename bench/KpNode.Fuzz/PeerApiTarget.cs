@@ -116,7 +116,7 @@ internal sealed class PeerApiTarget : IDisposable
         services.AddLogging(logging => logging.AddProvider(errors));
         services.AddNodeOptions(config)
             .AddSingleton(TimeProvider.System)
-            .AddTrust(credentials, Partners.Load(config))
+            .AddTrust(new NodeCredentials(credentials, config.Options.PkiDirectory), Partners.Load(config))
             .AddStore(config, TimeProvider.System)
             .AddWorkflow()
             .AddSingleton<PeerChannels>()

@@ -89,7 +89,7 @@ internal sealed class RawBaseline : IAsyncDisposable
         var address = new Uri($"https://localhost:{listen!.IPEndPoint!.Port}");
         var partner = new Partner(server.Participant, address, server.Root, [server.Participant],
             new KpNode.Domain.PartnerPolicy(server.Participant, KpNode.Domain.PartnerStanding.Active, [], []));
-        var channels = new PeerChannels(Microsoft.Extensions.Options.Options.Create(clientConfig.Options), client, new TrustChain(), TimeProvider.System, NullLogger<PeerChannels>.Instance);
+        var channels = new PeerChannels(Microsoft.Extensions.Options.Options.Create(clientConfig.Options), new NodeCredentials(client, clientConfig.Options.PkiDirectory), new TrustChain(), TimeProvider.System, NullLogger<PeerChannels>.Instance);
         var request = new DeliverRequest { Envelope = Envelope.Parser.ParseFrom(envelope) };
         return new RawBaseline(app, channels, partner, request) { ResponseBytes = response.CalculateSize() };
     }

@@ -140,6 +140,9 @@ internal static class DemoCommand
         shipments.Add(voided with { Exporter = CertificateStatus.Voided, Importer = CertificateStatus.Voided });
         shipments.Add(replacement);
 
+        Heading("[bold]5. A new signing key for ZA, the root key offline, no restart[/]");
+        shipments.Add(await RotateSigningKeyAsync(network, Step, ct));
+
         var ok = await SummaryAsync(network, shipments, ct);
         if (keepRunning)
         {
@@ -189,6 +192,41 @@ internal static class DemoCommand
         var atExporter = await WaitForAsync(network[s.From], s.Number, r => r.Status == status, ct);
         step($"{s.From} verified {s.To}'s signed import confirmation: {Output.StatusMarkup(atExporter.Status)}"
             + (atExporter.StatusReason.Length > 0 ? $" ({Markup.Escape(atExporter.StatusReason)})" : ""));
+    }
+
+    /// <summary>pki request, sign, install and reload, as an operator runs them, then a certificate signed with the new key.</summary>
+    private static async Task<Shipment> RotateSigningKeyAsync(DemoNetwork network, Action<string> step, CancellationToken ct)
+    {
+        var dir = network["ZA"].Config.Options.PkiDirectory;
+        var before = PkiFiles.LoadCertificate(Path.Combine(dir, PkiFiles.SigningCertificate));
+        var request = PkiRotation.Request(dir, new LeafProfile("ZA", LeafKind.DocumentSigning, []), null);
+        step($"ZA made a new signing key on its node and a request for it ({PkiRotation.PendingFolder}/{Markup.Escape(Path.GetFileName(request))}); the key never leaves the node");
+        var rootPath = Path.Combine(dir, PkiFiles.RootCertificate);
+        using (var root = PkiFiles.LoadRootWithKey(rootPath, Path.Combine(dir, PkiFiles.RootKey)))
+        {
+            var signed = PkiRotation.Sign(await File.ReadAllBytesAsync(request, ct), request, root, rootPath, DateTimeOffset.UtcNow, null);
+            using var certificate = signed.Certificate;
+            await File.WriteAllTextAsync(Path.ChangeExtension(request, ".crt"), certificate.ExportCertificatePem(), ct);
+        }
+
+        step("ZA's root signed it where the root key is kept (in a real deployment another machine, or a USB key)");
+        var installed = PkiRotation.Install(dir, Path.ChangeExtension(request, ".crt"), DateTimeOffset.UtcNow);
+        step($"ZA installed it (the previous pair is kept in {Markup.Escape(Path.GetFileName(Path.GetDirectoryName(installed.RetiredCertificatePath)!))}/) and reloaded its running node:");
+        var reload = await network["ZA"].Client.Operations.ReloadCredentialsAsync(new ReloadCredentialsRequest(), cancellationToken: ct);
+        var signing = reload.Credentials.Single(c => c.Kind == CredentialKind.DocumentSigning);
+        step($"  signing certificate {Markup.Escape(Serial(signing.PreviousSerial))} -> [bold]{Markup.Escape(Serial(signing.Serial))}[/], without a restart; BE changes nothing");
+        var shipment = await IssueAsync(network, "ZA", "BE", step, ct);
+        await AwaitDeliveryAsync(network, shipment, step, ct);
+        var held = await WaitForAsync(network["BE"], shipment.Number, _ => true, ct);
+        var signer = Envelope.Parser.ParseFrom(held.CertificateEnvelope).Signatures[0].X5C[0];
+        using var used = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(signer.Span);
+        step(used.SerialNumber == signing.Serial && used.SerialNumber != before.SerialNumber
+            ? $"BE verified {Markup.Escape(shipment.Number)}, signed with the new key"
+            : $"[red]BE holds {Markup.Escape(shipment.Number)} signed by {Markup.Escape(used.SerialNumber)}, not the new key[/]");
+        before.Dispose();
+        return shipment;
+
+        static string Serial(string serial) => serial.Length > 12 ? serial[..12] + "…" : serial;
     }
 
     private static async Task AwaitDeliveryAsync(DemoNetwork network, Shipment s, Action<string> step, CancellationToken ct)

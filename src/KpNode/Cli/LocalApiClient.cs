@@ -37,7 +37,7 @@ internal sealed class LocalApiClient : IDisposable
 
     public static LocalApiClient Connect(NodeConfig config, int? localPortOverride = null)
     {
-        var credentials = PkiFiles.Load(config.Options.PkiDirectory);
+        var (root, op) = PkiFiles.LoadOperator(config.Options.PkiDirectory);
         var trust = new TrustChain();
         var address = config.LocalListen.ToUri(localPortOverride ?? config.LocalListen.Port);
         var handler = new SocketsHttpHandler
@@ -46,13 +46,13 @@ internal sealed class LocalApiClient : IDisposable
             SslOptions = new SslClientAuthenticationOptions
             {
                 EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                ClientCertificates = [credentials.Operator],
+                ClientCertificates = [op],
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
                     certificate is not null
                     && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0
                     && trust.Validate(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), [],
-                        KeyPurpose.ServerAuth, DateTimeOffset.UtcNow, [credentials.Root]).IsTrusted,
+                        KeyPurpose.ServerAuth, DateTimeOffset.UtcNow, [root]).IsTrusted,
             },
         };
         var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions

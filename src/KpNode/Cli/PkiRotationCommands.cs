@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using KpNode.Configuration;
 using KpNode.Trust;
+using KpNode.Wire.V1;
 using Spectre.Console;
 
 namespace KpNode.Cli;
@@ -176,7 +178,7 @@ internal static class PkiRotationCommands
             var purposeName = LeafRequest.PurposeName(installed.Kind);
             var when = installed.Kind == LeafKind.Operator
                 ? "kpnode commands present it from their next run; the running node accepts it already (it chains to the same root)."
-                : "The running node still uses the previous certificate: it reads the new one at its next start, so restart it (e.g. 'systemctl restart kpnode' or 'docker restart kpnode').";
+                : "The running node still uses the previous certificate: switch it with 'kpnode pki reload --config NODE-CONFIG' (no restart; a node started later reads the new one).";
             if (parse.GetValue(json))
             {
                 WriteJson(new JsonObject
@@ -190,7 +192,7 @@ internal static class PkiRotationCommands
                     ["key"] = installed.KeyPath,
                     ["retiredCertificate"] = installed.RetiredCertificatePath,
                     ["retiredKey"] = installed.RetiredKeyPath,
-                    ["takesEffect"] = installed.Kind == LeafKind.Operator ? "next-command" : "next-node-start",
+                    ["takesEffect"] = installed.Kind == LeafKind.Operator ? "next-command" : "pki-reload",
                 });
                 return 0;
             }
@@ -206,6 +208,44 @@ internal static class PkiRotationCommands
             return 0;
         }));
         return command;
+    }
+
+    public static Command Reload()
+    {
+        var config = KpNodeCli.ConfigOption();
+        var json = KpNodeCli.JsonOption();
+        var command = new Command("reload", "Switch the running node to the certificates installed in its PKI folder, without a restart") { config, json };
+        command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
+        {
+            using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
+            var r = await client.Operations.ReloadCredentialsAsync(new ReloadCredentialsRequest(), cancellationToken: ct);
+            if (parse.GetValue(json))
+            {
+                Output.Json(r);
+                return 0;
+            }
+
+            var changed = r.Credentials.Count(c => c.Changed);
+            Output.Line(changed == 0
+                ? "The node already uses every certificate in its PKI folder; nothing changed."
+                : $"The node now uses {changed} new certificate(s); calls in flight finish with the previous ones, which stay valid:");
+            var table = new Table().Column("Certificate").Column("Now").Column("Serial", freeText: true).Column("Valid until").Column("Before", priority: 1, freeText: true);
+            foreach (var c in r.Credentials)
+            {
+                table.Row(Purpose(c.Kind), c.Changed ? "new" : "unchanged", c.Serial, Day(c.NotAfter.ToDateTime()), c.Changed ? c.PreviousSerial : "");
+            }
+
+            table.Write();
+            return 0;
+        }));
+        return command;
+
+        static string Purpose(CredentialKind kind) => kind switch
+        {
+            CredentialKind.NodeTls => "tls",
+            CredentialKind.DocumentSigning => "signing",
+            _ => "operator",
+        };
     }
 
     /// <summary>The names a certificate of the profile carries, as openssl shows them.</summary>

@@ -61,7 +61,7 @@ internal static class StoreCommands
         if (!File.Exists(dataPath))
             return KpNodeCli.Fail($"There is no store at {dataPath} (Node:DataDirectory).", KpNodeCli.ConfigurationUnusable);
 
-        using var credentials = PkiFiles.Load(config.Options.PkiDirectory);
+        using var credentials = new NodeCredentials(PkiFiles.Load(config.Options.PkiDirectory), config.Options.PkiDirectory);
         var evidence = new StoredEvidence(new EnvelopeVerifier(new TrustChain()), credentials, Partners.Load(config), TimeProvider.System);
         var damaged = new List<DamagedRecordException>();
         var names = new HashSet<string>(StringComparer.Ordinal);

@@ -167,4 +167,13 @@ internal static partial class Log
 
     [LoggerMessage(1703, LogLevel.Warning, "{Record} cannot be checked and is refused: {Problem}", EventName = "UnverifiableRecord")]
     private static partial void UnverifiableRecord(ILogger logger, string record, string problem);
+
+    [LoggerMessage(1730, LogLevel.Information, "Operator {Operator} reloaded the PKI folder {Directory}: {Changes}", EventName = "CredentialsReloaded")]
+    public static partial void CredentialsReloaded(ILogger logger, string @operator, string directory, string changes);
+
+    [LoggerMessage(1731, LogLevel.Warning, "Operator {Operator} asked to reload the PKI folder; the node keeps its certificates: {Problem}", EventName = "CredentialsReloadRefused")]
+    public static partial void CredentialsReloadRefused(ILogger logger, string @operator, string problem);
+
+    [LoggerMessage(1732, LogLevel.Debug, "Peer API admitted {Partner}'s node certificate {Serial}", EventName = "PeerCertificateAdmitted")]
+    public static partial void PeerCertificateAdmitted(ILogger logger, string partner, string serial);
 }

@@ -16,11 +16,13 @@ namespace KpNode.Exchange;
 /// partner's server, only that partner's root and a certificate naming that partner.
 /// </summary>
 internal sealed class PeerChannels(
-    IOptions<NodeOptions> node, ParticipantCredentials credentials, TrustChain trust, TimeProvider time, ILogger<PeerChannels> logger)
+    IOptions<NodeOptions> node, NodeCredentials credentials, TrustChain trust, TimeProvider time, ILogger<PeerChannels> logger)
     : IDisposable
 {
     private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _refusals = new(StringComparer.Ordinal);
+    private readonly List<GrpcChannel> _closing = [];
+    private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>Why we last refused this partner's TLS certificate, until it presents one we accept; a failed call does not say.</summary>
     public string? LastServerRefusal(string partner) => _refusals.GetValueOrDefault(partner);
@@ -40,7 +42,7 @@ internal sealed class PeerChannels(
             SslOptions = new SslClientAuthenticationOptions
             {
                 EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                ClientCertificates = [credentials.NodeTls],
+                ClientCertificates = [credentials.Current.NodeTls],
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) => AcceptServer(partner, certificate, errors),
             },
@@ -52,6 +54,40 @@ internal sealed class PeerChannels(
             MaxReceiveMessageSize = node.Value.MaxMessageBytes,
             MaxSendMessageSize = node.Value.MaxMessageBytes,
         });
+    }
+
+    /// <summary>
+    /// After our TLS certificate changed: later calls dial on new channels, which present the current certificate; each
+    /// old channel is closed once <paramref name="grace"/> has passed, so a call already on it finishes there.
+    /// </summary>
+    public void Redial(TimeSpan grace)
+    {
+        foreach (var code in _channels.Keys)
+        {
+            if (_channels.TryRemove(code, out var old))
+            {
+                _ = CloseLaterAsync(old, grace);
+            }
+        }
+    }
+
+    private async Task CloseLaterAsync(GrpcChannel channel, TimeSpan grace)
+    {
+        lock (_closing)
+            _closing.Add(channel);
+        try
+        {
+            await Task.Delay(grace, time, _stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The node is stopping: Dispose closes it.
+            return;
+        }
+
+        lock (_closing)
+            _closing.Remove(channel);
+        channel.Dispose();
     }
 
     private bool AcceptServer(Partner partner, X509Certificate? certificate, SslPolicyErrors errors)
@@ -86,12 +122,21 @@ internal sealed class PeerChannels(
 
     public void Dispose()
     {
+        _stopping.Cancel();
         foreach (var channel in _channels.Values)
         {
             channel.Dispose();
         }
 
         _channels.Clear();
+        lock (_closing)
+        {
+            foreach (var channel in _closing)
+                channel.Dispose();
+            _closing.Clear();
+        }
+
+        _stopping.Dispose();
     }
 
     /// <summary>

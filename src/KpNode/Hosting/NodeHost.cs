@@ -60,7 +60,7 @@ internal sealed class NodeHost : IAsyncDisposable
     public static async Task<NodeHost> StartAsync(NodeConfig config, NodeHostSettings? settings = null, CancellationToken ct = default)
     {
         settings ??= new NodeHostSettings();
-        var credentials = LoadCredentials(config, settings.Time.GetUtcNow());
+        var credentials = new NodeCredentials(LoadCredentials(config, settings.Time.GetUtcNow()), config.Options.PkiDirectory);
         var partners = Partners.Load(config);
         // Before anything opens the store or writes beside it: a second process on the same store corrupts it.
         var dataLock = LockDataDirectory(config);
@@ -75,7 +75,7 @@ internal sealed class NodeHost : IAsyncDisposable
         }
     }
 
-    private static async Task<NodeHost> StartLockedAsync(NodeConfig config, NodeHostSettings settings, ParticipantCredentials credentials,
+    private static async Task<NodeHost> StartLockedAsync(NodeConfig config, NodeHostSettings settings, NodeCredentials credentials,
         Partners partners, DataDirectoryLock dataLock, CancellationToken ct)
     {
         // The host logs a failed start with its stack trace; the failures a person can fix are reported once, in words, by the caller.
@@ -164,7 +164,7 @@ internal sealed class NodeHost : IAsyncDisposable
         return host;
     }
 
-    private static ListenOptions Listen(KestrelServerOptions kestrel, ListenAddress address, ParticipantCredentials credentials,
+    private static ListenOptions Listen(KestrelServerOptions kestrel, ListenAddress address, NodeCredentials credentials,
         Func<System.Security.Cryptography.X509Certificates.X509Certificate2, bool> acceptClient)
     {
         ListenOptions? captured = null;
@@ -182,7 +182,8 @@ internal sealed class NodeHost : IAsyncDisposable
             });
             listen.UseHttps(new HttpsConnectionAdapterOptions
             {
-                ServerCertificate = credentials.NodeTls,
+                // Per connection, so a reloaded certificate serves the next handshake (connections open keep theirs).
+                ServerCertificateSelector = (_, _) => credentials.Current.NodeTls,
                 SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 ClientCertificateMode = ClientCertificateMode.RequireCertificate,
                 CheckCertificateRevocation = false,

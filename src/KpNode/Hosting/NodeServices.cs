@@ -22,12 +22,14 @@ internal static class NodeServices
     public static IServiceCollection AddStore(this IServiceCollection services, NodeConfig config, TimeProvider time) =>
         services.AddSingleton<INodeStore>(_ => NodeStore.Open(Path.Combine(config.Options.DataDirectory, "kpnode.db"), time));
 
-    public static IServiceCollection AddTrust(this IServiceCollection services, ParticipantCredentials credentials, Partners partners) =>
+    /// <summary>Our PKI (its leaves reloadable, see <see cref="NodeCredentials"/>), the partners' roots, and what signs and verifies with them.</summary>
+    public static IServiceCollection AddTrust(this IServiceCollection services, NodeCredentials credentials, Partners partners) =>
         services
-            .AddSingleton(credentials)
+            // From a factory, so the container disposes it (and every set it loaded) when the node stops.
+            .AddSingleton(_ => credentials)
             .AddSingleton(partners)
             .AddSingleton<TrustChain>()
-            .AddSingleton(_ => new EnvelopeSigner(credentials.DocumentSigning))
+            .AddSingleton(_ => new EnvelopeSigner(credentials.Current.DocumentSigning))
             .AddSingleton<EnvelopeVerifier>()
             .AddSingleton<StoredEvidence>()
             .AddSingleton<StoreIntegrity>()

@@ -16,7 +16,7 @@ namespace KpNode.Integrity;
 /// its signed messages carry. The node signs, answers and counts only what passed here; anything else is a
 /// <see cref="DamagedRecordException"/> naming the record.
 /// </summary>
-internal sealed class StoredEvidence(EnvelopeVerifier verifier, ParticipantCredentials credentials, Partners partners, TimeProvider time)
+internal sealed class StoredEvidence(EnvelopeVerifier verifier, NodeCredentials credentials, Partners partners, TimeProvider time)
 {
     private const int VerifiedLimit = 50_000;
 

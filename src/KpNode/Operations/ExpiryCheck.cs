@@ -17,7 +17,8 @@ internal enum CredentialRole
 }
 
 /// <summary>When one certificate expires, and whether that is close enough to warn about.</summary>
-internal sealed record ExpiryEntry(CredentialRole Role, string Owner, string Subject, DateTimeOffset NotAfter, TimeSpan Remaining, bool Warning, string Advice)
+internal sealed record ExpiryEntry(
+    CredentialRole Role, string Owner, string Subject, DateTimeOffset NotAfter, TimeSpan Remaining, bool Warning, string Advice, string RenewCommand)
 {
     /// <summary>Whole days left, rounded down; negative once expired.</summary>
     public int DaysLeft => (int)Math.Floor(Remaining.TotalDays);
@@ -26,36 +27,83 @@ internal sealed record ExpiryEntry(CredentialRole Role, string Owner, string Sub
 }
 
 /// <summary>Checks our root, TLS, signing and operator certificates and every partner root against Node:Operations:ExpiryWarningDays.</summary>
-internal sealed class ExpiryCheck(ParticipantCredentials credentials, Partners partners, IOptions<OperationsOptions> options, TimeProvider time)
+internal sealed class ExpiryCheck(NodeCredentials node, Partners partners, IOptions<OperationsOptions> options, TimeProvider time)
 {
     public IReadOnlyList<ExpiryEntry> Check()
     {
         var now = time.GetUtcNow();
         var window = TimeSpan.FromDays(options.Value.ExpiryWarningDays);
+        var credentials = node.Current;
         var us = credentials.Participant;
+        var pki = Quote(node.PkiDirectory);
         var entries = new List<ExpiryEntry>
         {
-            Entry(CredentialRole.Root, us, credentials.Root,
-                $"Our root expires: create a new PKI well ahead, send every partner the new root.crt out of band, and switch once all have configured it."),
-            Entry(CredentialRole.NodeTls, us, credentials.NodeTls,
-                "Issue a new node TLS certificate from our root into the PKI folder and restart the node; partners need no change."),
-            Entry(CredentialRole.DocumentSigning, us, credentials.DocumentSigning,
-                "Issue a new document-signing certificate from our root into the PKI folder and restart the node; partners need no change."),
-            Entry(CredentialRole.Operator, us, credentials.Operator,
-                "Issue a new operator certificate from our root: the CLI and the container health check use it."),
+            Entry(CredentialRole.Root, us, node.Root, "",
+                "Our root expires: create a new PKI well ahead, send every partner the new root.crt out of band, and switch once all have configured it."),
+            Leaf(CredentialRole.NodeTls, LeafKind.NodeTls, credentials.NodeTls, "node TLS", ""),
+            Leaf(CredentialRole.DocumentSigning, LeafKind.DocumentSigning, credentials.DocumentSigning, "document-signing", ""),
+            Leaf(CredentialRole.Operator, LeafKind.Operator, credentials.Operator, "operator", " The CLI and the container health check use it."),
         };
-        entries.AddRange(partners.All.OrderBy(p => p.Code, StringComparer.Ordinal).Select(p => Entry(CredentialRole.PartnerRoot, p.Code, p.Root,
+        entries.AddRange(partners.All.OrderBy(p => p.Code, StringComparer.Ordinal).Select(p => Entry(CredentialRole.PartnerRoot, p.Code, p.Root, "",
             $"{p.Code}'s root expires: ask {p.Code} for its new root.crt and update {ConfigKeys.Partner(p.Code, "RootCertificate")}.")));
         return entries;
 
-        ExpiryEntry Entry(CredentialRole role, string owner, X509Certificate2 certificate, string advice)
+        ExpiryEntry Leaf(CredentialRole role, LeafKind kind, X509Certificate2 certificate, string what, string more)
+        {
+            var renew = RenewCommand(kind, certificate, pki);
+            return Entry(role, us, certificate, renew,
+                $"Renew the {what} certificate: run '{renew}' on the node, 'kpnode pki sign' where the root key is kept, then "
+                + $"'kpnode pki install' and 'kpnode pki reload' on the node (no restart; partners need no change).{more}");
+        }
+
+        ExpiryEntry Entry(CredentialRole role, string owner, X509Certificate2 certificate, string renew, string advice)
         {
             var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
             var remaining = notAfter - now;
             var warning = remaining <= window;
-            return new ExpiryEntry(role, owner, certificate.Subject, notAfter, remaining, warning, warning ? advice : "");
+            return new ExpiryEntry(role, owner, certificate.Subject, notAfter, remaining, warning, warning ? advice : "", renew);
         }
     }
+
+    /// <summary>The <c>pki request</c> that asks for a successor to <paramref name="certificate"/> with the same names.</summary>
+    internal static string RenewCommand(LeafKind kind, X509Certificate2 certificate, string quotedPki)
+    {
+        var command = $"kpnode pki request --purpose {LeafRequest.PurposeName(kind)}";
+        var profile = TryProfile(certificate);
+        if (kind == LeafKind.NodeTls && profile is not null)
+        {
+            foreach (var dns in profile.ExtraDnsNames)
+                command += $" --dns {Quote(dns)}";
+        }
+
+        if (kind == LeafKind.Operator && profile is not null)
+        {
+            if (profile.OperatorDisplayName is { } display)
+                command += $" --name {Quote(display)}";
+            if (profile.OperatorName != CertificateAuthority.DefaultOperatorName && (profile.OperatorDisplayName is null || OperatorNames.IdFor(profile.OperatorDisplayName) != profile.OperatorName))
+                command += $" --id {Quote(profile.OperatorName)}";
+        }
+
+        return command + $" --pki {quotedPki}";
+    }
+
+    private static LeafProfile? TryProfile(X509Certificate2 certificate)
+    {
+        try
+        {
+            return LeafRequest.ProfileOf(certificate, "");
+        }
+        catch (LeafRequestException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A shell word as typed: as is when it holds only safe characters, in single quotes otherwise.</summary>
+    private static string Quote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or ':' or '=' or '+' or ',')
+            ? word
+            : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }
 
 /// <summary>Logs a warning for every certificate inside the warning window at start and twice a day, so no expiry comes as a surprise.</summary>

@@ -45,6 +45,7 @@ internal sealed class NodeStatusReport(
             DaysLeft = e.DaysLeft,
             Warning = e.Warning,
             Advice = e.Advice,
+            RenewCommand = e.RenewCommand,
         }));
 
         // A broken store still gets a report: identity, health and expiry say what is wrong. A store with damaged

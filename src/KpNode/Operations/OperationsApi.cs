@@ -16,7 +16,7 @@ namespace KpNode.Operations;
 /// <summary>The operators' gRPC service on the Local endpoint: a thin adapter over the status report, the ping and the outbox lanes.</summary>
 [Authorize(Policy = Callers.OperatorPolicy)]
 internal sealed class OperationsApi(
-    OperatorGate gate, NodeStatusReport report, PeerPing ping, OutboxDispatcher outbox, OutboxRepair repair, Partners partners, INodeStore store,
+    OperatorGate gate, NodeStatusReport report, PeerPing ping, OutboxDispatcher outbox, OutboxRepair repair, CredentialReload reload, Partners partners, INodeStore store,
     IOptions<NodeOptions> node, IOptions<DeliveryOptions> delivery, TimeProvider time, ILogger<OperationsApi> logger)
     : OperationsService.OperationsServiceBase
 {
@@ -103,6 +103,9 @@ internal sealed class OperationsApi(
 
     public override Task<ResignMessageResponse> ResignMessage(ResignMessageRequest request, ServerCallContext context) =>
         repair.ResignAsync(gate.RequireOperator(context), request.MessageId, context.CancellationToken);
+
+    public override Task<ReloadCredentialsResponse> ReloadCredentials(ReloadCredentialsRequest request, ServerCallContext context) =>
+        reload.ReloadAsync(gate.RequireOperator(context), context.CancellationToken);
 
     private Partner RequirePartner(string code)
     {

@@ -35,6 +35,7 @@ internal static class OperationsHosting
         services.AddSingleton<NodeStatusReport>();
         services.AddSingleton<PeerPing>();
         services.AddSingleton<OutboxRepair>();
+        services.AddSingleton<CredentialReload>();
 
         services.AddGrpcHealthChecks(o =>
         {

@@ -15,7 +15,7 @@ namespace KpNode.Operations;
 /// operator (URI SAN kp:operator:NAME). Our node TLS certificate and any partner's are refused.
 /// </summary>
 internal sealed class OperatorGate(
-    IOptions<NodeOptions> node, ParticipantCredentials credentials, TrustChain trust, HandshakeRefusals refusals, TimeProvider time,
+    IOptions<NodeOptions> node, NodeCredentials credentials, TrustChain trust, HandshakeRefusals refusals, TimeProvider time,
     ILogger<OperatorGate> logger)
 {
     private readonly IReadOnlyCollection<X509Certificate2> _anchors = [credentials.Root];

@@ -18,7 +18,7 @@ namespace KpNode.Operations;
 /// against the partner's configured root, name the partner as signer and responder, and echo the nonce.
 /// </summary>
 internal sealed class PeerPing(
-    PeerChannels channels, EnvelopeVerifier verifier, IOptions<DeliveryOptions> delivery, NodeConfig config, ParticipantCredentials credentials,
+    PeerChannels channels, EnvelopeVerifier verifier, IOptions<DeliveryOptions> delivery, NodeConfig config, NodeCredentials credentials,
     TimeProvider time)
 {
     public async Task<PingPeerResponse> PingAsync(Partner partner, CancellationToken ct)
@@ -27,7 +27,7 @@ internal sealed class PeerPing(
         {
             Partner = partner.Code,
             Address = partner.Address.ToString(),
-            OurCertificateSubject = credentials.NodeTls.Subject,
+            OurCertificateSubject = credentials.Current.NodeTls.Subject,
         };
         var nonce = RandomNumberGenerator.GetBytes(32);
         var clock = Stopwatch.StartNew();

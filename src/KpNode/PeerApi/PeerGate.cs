@@ -29,6 +29,7 @@ internal sealed class PeerGate(Partners partners, TrustChain trust, HandshakeRef
             return null;
         }
 
+        Log.PeerCertificateAdmitted(logger, partner.Code, certificate.SerialNumber);
         return Callers.PartnerNode(partner.Code);
     }
 

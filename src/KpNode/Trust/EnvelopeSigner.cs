@@ -8,16 +8,96 @@ namespace KpNode.Trust;
 /// <summary>Signs business messages into envelopes with this participant's document-signing key.</summary>
 internal sealed class EnvelopeSigner : IDisposable
 {
-    private readonly ECDsa _key;
-    private readonly ByteString[] _x5c;
-    // ECDsa instances are not documented as thread-safe; signing is cheap next to the I/O around it.
-    private readonly Lock _keyLock = new();
+    /// <summary>One signing certificate with its key, as one unit: an envelope is signed and labelled by the same one.</summary>
+    private sealed class SigningKey(X509Certificate2 certificate, ECDsa key, ByteString[] x5c) : IDisposable
+    {
+        public X509Certificate2 Certificate { get; } = certificate;
+        public string KeyId { get; } = Domain.DerFingerprint.Of(certificate.RawDataMemory.Span);
+        public ByteString[] X5c { get; } = x5c;
+        // ECDsa instances are not documented as thread-safe; signing is cheap next to the I/O around it.
+        public Lock KeyLock { get; } = new();
+        public ECDsa Key { get; } = key;
+
+        public void Dispose() => Key.Dispose();
+    }
+
+    private readonly List<SigningKey> _keys = [];
+    private volatile SigningKey _current;
 
     /// <summary>
     /// Refuses, at construction, a certificate that partners would refuse at verification, so a
     /// misconfigured node fails at start-up rather than at its first delivery.
     /// </summary>
     public EnvelopeSigner(X509Certificate2 signingCertificate, IEnumerable<X509Certificate2>? intermediates = null)
+    {
+        _current = Load(signingCertificate, intermediates, out var participant);
+        _keys.Add(_current);
+        Participant = participant;
+    }
+
+    /// <summary>The certificate later envelopes carry.</summary>
+    public X509Certificate2 Certificate => _current.Certificate;
+
+    /// <summary>Lowercase hex SHA-256 of the signing certificate's DER, as put in <c>Signature.keyid</c>.</summary>
+    public string KeyId => _current.KeyId;
+
+    public string Participant { get; }
+
+    /// <summary>
+    /// Signs later envelopes with <paramref name="signingCertificate"/> (a rotation); an envelope being signed now
+    /// finishes with the key it started with. The certificate must pass the same checks as at construction.
+    /// </summary>
+    public void Use(X509Certificate2 signingCertificate, IEnumerable<X509Certificate2>? intermediates = null)
+    {
+        var next = Load(signingCertificate, intermediates, out var participant);
+        if (participant != Participant)
+        {
+            next.Dispose();
+            throw new ArgumentException($"the signing certificate '{signingCertificate.Subject}' is {participant}'s; this node signs for {Participant}.", nameof(signingCertificate));
+        }
+
+        lock (_keys)
+        {
+            _keys.Add(next);
+            _current = next;
+        }
+    }
+
+    public Envelope Sign(string payloadType, ReadOnlySpan<byte> payload)
+    {
+        if (string.IsNullOrWhiteSpace(payloadType))
+            throw new ArgumentException("an envelope needs a payload type.", nameof(payloadType));
+        if (payload.IsEmpty)
+            throw new ArgumentException("an envelope needs a non-empty payload.", nameof(payload));
+
+        var key = _current;
+        var pae = Pae.Encode(payloadType, payload);
+        byte[] signature;
+        lock (key.KeyLock)
+            // DER (RFC 3279) rather than .NET's default IEEE P1363, so openssl and other stacks verify it as is.
+            signature = key.Key.SignData(pae, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+
+        var wire = new Signature { Sig = ByteString.CopyFrom(signature), Keyid = key.KeyId };
+        wire.X5C.AddRange(key.X5c);
+        return new Envelope
+        {
+            Payload = ByteString.CopyFrom(payload),
+            PayloadType = payloadType,
+            Signatures = { wire },
+        };
+    }
+
+    public void Dispose()
+    {
+        lock (_keys)
+        {
+            foreach (var key in _keys)
+                key.Dispose();
+            _keys.Clear();
+        }
+    }
+
+    private static SigningKey Load(X509Certificate2 signingCertificate, IEnumerable<X509Certificate2>? intermediates, out string participant)
     {
         ArgumentNullException.ThrowIfNull(signingCertificate);
         var subject = $"signing certificate '{signingCertificate.Subject}'";
@@ -28,7 +108,7 @@ internal sealed class EnvelopeSigner : IDisposable
         var keyUsage = signingCertificate.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault();
         if (keyUsage is null || (keyUsage.KeyUsages & X509KeyUsageFlags.DigitalSignature) == 0)
             throw new ArgumentException($"the {subject} does not allow digital signatures.", nameof(signingCertificate));
-        Participant = ParticipantIdentity.FromCertificate(signingCertificate)
+        participant = ParticipantIdentity.FromCertificate(signingCertificate)
             ?? throw new ArgumentException($"the {subject} names no participant ({ParticipantIdentity.ParticipantUriPrefix}<code> URI SAN).", nameof(signingCertificate));
         var key = signingCertificate.GetECDsaPrivateKey()
             ?? throw new ArgumentException($"the {subject} has no ECDSA private key loaded.", nameof(signingCertificate));
@@ -38,41 +118,7 @@ internal sealed class EnvelopeSigner : IDisposable
             throw new ArgumentException($"the {subject} key is ECDSA-{key.KeySize}; envelopes are signed with P-256.", nameof(signingCertificate));
         }
 
-        _key = key;
-        Certificate = signingCertificate;
-        KeyId = Domain.DerFingerprint.Of(signingCertificate.RawDataMemory.Span);
-        _x5c = [ByteString.CopyFrom(signingCertificate.RawDataMemory.Span), .. (intermediates ?? []).Select(c => ByteString.CopyFrom(c.RawDataMemory.Span))];
+        return new SigningKey(signingCertificate, key,
+            [ByteString.CopyFrom(signingCertificate.RawDataMemory.Span), .. (intermediates ?? []).Select(c => ByteString.CopyFrom(c.RawDataMemory.Span))]);
     }
-
-    public X509Certificate2 Certificate { get; }
-
-    /// <summary>Lowercase hex SHA-256 of the signing certificate's DER, as put in <c>Signature.keyid</c>.</summary>
-    public string KeyId { get; }
-
-    public string Participant { get; }
-
-    public Envelope Sign(string payloadType, ReadOnlySpan<byte> payload)
-    {
-        if (string.IsNullOrWhiteSpace(payloadType))
-            throw new ArgumentException("an envelope needs a payload type.", nameof(payloadType));
-        if (payload.IsEmpty)
-            throw new ArgumentException("an envelope needs a non-empty payload.", nameof(payload));
-
-        var pae = Pae.Encode(payloadType, payload);
-        byte[] signature;
-        lock (_keyLock)
-            // DER (RFC 3279) rather than .NET's default IEEE P1363, so openssl and other stacks verify it as is.
-            signature = _key.SignData(pae, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
-
-        var wire = new Signature { Sig = ByteString.CopyFrom(signature), Keyid = KeyId };
-        wire.X5C.AddRange(_x5c);
-        return new Envelope
-        {
-            Payload = ByteString.CopyFrom(payload),
-            PayloadType = payloadType,
-            Signatures = { wire },
-        };
-    }
-
-    public void Dispose() => _key.Dispose();
 }

@@ -109,6 +109,13 @@ internal static class PkiFiles
             Directory.CreateDirectory(dir, OwnerOnlyDirectory);
     }
 
+    /// <summary>
+    /// What the CLI needs from a PKI folder to reach the node's Local API: the root (to check the node) and the operator
+    /// pair. Nothing else is read, so a signing or TLS pair being replaced never locks the operator out.
+    /// </summary>
+    public static (X509Certificate2 Root, X509Certificate2 Operator) LoadOperator(string dir) =>
+        (LoadCertificate(Path.Combine(dir, RootCertificate)), LoadWithKey(Path.Combine(dir, OperatorCertificate), Path.Combine(dir, OperatorKey)));
+
     /// <summary>A root CA with its private key, from where the root key is kept (for <c>pki sign</c>).</summary>
     public static X509Certificate2 LoadRootWithKey(string certificatePath, string keyPath)
     {

@@ -280,7 +280,7 @@ public sealed class CliOutputTests
             var demo = await KpNodeProcess.RunAsync(new Dictionary<string, string?> { ["COLUMNS"] = null, ["TMPDIR"] = tmp.FullName }, "demo");
             Assert.True(demo.ExitCode == 0, demo.Stdout + demo.Stderr);
             Assert.All(demo.Stdout.Split('\n'), line => Assert.True(line.Length <= 80, $"{line.Length}: {line}"));
-            Assert.Contains("All 7 certificates reached their importers", demo.Stdout.Replace("\n", " "));
+            Assert.Contains("All 8 certificates reached their importers", demo.Stdout.Replace("\n", " "));
             Assert.Empty(tmp.GetDirectories("kpnode-demo-*"));
         }
         finally

@@ -51,7 +51,7 @@ public sealed class PkiRotationCommandTests : IDisposable
         await Kpnode("pki", "sign", "--root-key", Path.Combine(RootDir, "root.key"), Path.Combine(away.FullName, purpose + ".csr"));
         var certificate = Path.Combine(away.FullName, purpose + ".crt");
         var installed = await Kpnode("pki", "install", certificate, "--pki", dir);
-        Assert.Contains(purpose == "operator" ? "next run" : "next start", installed.Stdout);
+        Assert.Contains(purpose == "operator" ? "next run" : "kpnode pki reload", installed.Stdout);
         return certificate;
     }
 

@@ -23,7 +23,8 @@ public sealed class ExpiryTests
             Assert.Equal(CredentialKind.Operator, warned.Kind);
             Assert.Equal("ZA", warned.Owner);
             Assert.InRange(warned.DaysLeft, 360, 366);
-            Assert.Contains("Issue a new operator certificate", warned.Advice);
+            Assert.Contains($"run 'kpnode pki request --purpose operator --pki {za.Config.Options.PkiDirectory}' on the node", warned.Advice);
+            Assert.Equal($"kpnode pki request --purpose operator --pki {za.Config.Options.PkiDirectory}", warned.RenewCommand);
             Assert.Equal(5, status.Credentials.Count);
 
             var warning = (await za.Logs.WaitForAsync(e => e.Id.Id == 1400))[0];
@@ -51,7 +52,7 @@ public sealed class ExpiryTests
         var partners = (Partners)net["ZA"].Host!.Services.GetService(typeof(Partners))!;
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(366));
 
-        var entries = new ExpiryCheck(credentials, partners, Microsoft.Extensions.Options.Options.Create(net["ZA"].Config.Options.Operations), clock).Check();
+        var entries = new ExpiryCheck(new NodeCredentials(credentials, net["ZA"].Config.Options.PkiDirectory), partners, Microsoft.Extensions.Options.Options.Create(net["ZA"].Config.Options.Operations), clock).Check();
 
         Assert.Equal([CredentialRole.Root, CredentialRole.NodeTls, CredentialRole.DocumentSigning, CredentialRole.Operator, CredentialRole.PartnerRoot],
             entries.Select(e => e.Role));

@@ -32,7 +32,7 @@ public sealed class StatusPageTests
         // Expiry warnings, with advice.
         Assert.Contains("Certificates expiring", seen);
         Assert.Contains("operator certificate of ZA expires on", seen);
-        Assert.Contains("Issue a new operator certificate", seen);
+        Assert.Contains("Renew the operator certificate: run 'kpnode pki request --purpose operator --pki", seen);
         // Counts and recent certificates.
         Assert.Contains("Status: Delivered Count: 1", seen);
         Assert.Contains("Status: Issued Count: 1", seen);

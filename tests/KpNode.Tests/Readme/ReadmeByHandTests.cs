@@ -50,6 +50,11 @@ public sealed class ReadmeByHandTests
             Assert.Matches(@"ZA-\d{4}-\d{6} is Voided", output);
             Assert.Contains("GENUINE", output);
             Assert.Contains("participant,period,flow,partner,hs_code", output);
+            // The rotation: the root key never in the node's folder, the new key used by the running node.
+            Assert.False(File.Exists(Path.Combine(root.FullName, "node-config", "pki", "za", "root.key")), "ZA's root key is not in the node's folder");
+            Assert.Contains("Installed the new signing certificate of ZA", output);
+            Assert.Contains("The node now uses 1 new certificate(s)", output);
+            Assert.Single(Directory.GetFiles(Path.Combine(root.FullName, "node-config", "pki", "za", "retired"), "signing-*.crt"));
         }
         finally
         {
