@@ -55,7 +55,15 @@ internal static class OperatorNames
     {
         var table = new Dictionary<char, string>
         {
-            ['ß'] = "ss", ['æ'] = "ae", ['œ'] = "oe", ['ø'] = "o", ['đ'] = "d", ['ł'] = "l", ['þ'] = "th", ['ð'] = "d", ['ı'] = "i",
+            ['ß'] = "ss",
+            ['æ'] = "ae",
+            ['œ'] = "oe",
+            ['ø'] = "o",
+            ['đ'] = "d",
+            ['ł'] = "l",
+            ['þ'] = "th",
+            ['ð'] = "d",
+            ['ı'] = "i",
         };
         foreach (var (ascii, letters) in new[]
                  {
