@@ -162,6 +162,7 @@ public sealed class RevocationExchangeTests
         using var http = new HttpClient();
         var metrics = await http.GetStringAsync(Operations.Ops.Url(net["BE"]) + "/metrics");
         Assert.Matches(@"(?m)^kpnode_records_signed_by_revoked_keys(\{[^}]*\})? 1(\s|$)", metrics);
+        Assert.Contains("id=\"revoked-signatures\">1 message(s)", await http.GetStringAsync(Operations.Ops.Url(net["BE"]) + "/"));
     }
 
     [Fact]
