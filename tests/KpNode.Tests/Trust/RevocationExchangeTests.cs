@@ -239,6 +239,28 @@ public sealed class RevocationExchangeTests
         Assert.Equal(2, net.Store("BE").FindRevocationList("ZA")!.Number);
     }
 
+    [Fact]
+    public async Task A_store_rebuild_keeps_the_revocation_lists_held()
+    {
+        await using var net = await TestNetwork.StartAsync("ZA", "BE");
+        await PublishAsync(net, "ZA", Revoke(net, "ZA", null, X509RevocationReason.Superseded, DateTimeOffset.UtcNow, "0A"));
+        await WaitUntilHeldAsync(net, "BE", "ZA", 1);
+        var held = net.Store("BE").FindRevocationList("ZA")!;
+        await net["BE"].StopAsync();
+
+        var config = net["BE"].Config;
+        var rebuilt = Path.Combine(config.Options.DataDirectory, "rebuilt.db");
+        using (var credentials = net.Credentials("BE"))
+        using (var old = KpNode.Storage.NodeStore.Open(Path.Combine(config.Options.DataDirectory, "kpnode.db"), TimeProvider.System))
+        {
+            var evidence = new StoredEvidence(new EnvelopeVerifier(new TrustChain()), credentials, Partners.Load(config), TimeProvider.System);
+            StoreRebuild.Build(old, rebuilt, evidence, TimeProvider.System, "kpnode.db", _ => { });
+        }
+
+        using var fresh = KpNode.Storage.NodeStore.Open(rebuilt, TimeProvider.System);
+        Assert.Equal(held.Der, fresh.FindRevocationList("ZA")!.Der);
+    }
+
     private static RevocationNotice Notice(RevocationList list, string from, string to) => new()
     {
         Header = new MessageHeader
