@@ -186,6 +186,7 @@ internal static class Output
             + (r.ConfirmationEnvelope.Length > 0 ? $", signed import confirmation {r.ConfirmationEnvelope.Length} bytes" : "")
             + (r.VoidEnvelope.Length > 0 ? $", signed void {r.VoidEnvelope.Length} bytes" : "")
             + " [grey](--json shows them in base64)[/]");
+        if (r.SignedByRevokedKey.Length > 0) Row("Revoked key", $"[red]{Text(r.SignedByRevokedKey)}[/]");
 
         // Key and value lines rather than a boxed panel: values wrap on words under their column on a terminal, and a pipe gets them whole.
         var keyWidth = rows.Max(x => Markup.Remove(x.Key).Length) + 2;

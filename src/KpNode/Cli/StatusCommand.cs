@@ -40,6 +40,11 @@ internal static class StatusCommand
                     + $"{(c.DaysLeft < 0 ? "expired" : "expires")} on {c.NotAfter.ToDateTime():yyyy-MM-dd} ({c.DaysLeft} days).[/] {Markup.Escape(c.Advice)}");
             }
 
+            if (status.SigningCertificateRevoked.Length > 0)
+                Output.Line($"[red]Our signing certificate is revoked: {Markup.Escape(status.SigningCertificateRevoked)}[/]");
+            if (status.RecordsSignedByRevokedKeys > 0)
+                Output.Line($"[orange3]{status.RecordsSignedByRevokedKeys} message(s) held were signed by a revoked key (kept, no longer proof; 'kpnode cert show' marks them).[/]");
+
             var counts = new Table().Column("Status").Column("Certificates", right: true);
             foreach (var c in status.CertificateCounts.Where(c => c.Count > 0))
             {

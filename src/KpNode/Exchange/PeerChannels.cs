@@ -16,7 +16,8 @@ namespace KpNode.Exchange;
 /// partner's server, only that partner's root and a certificate naming that partner.
 /// </summary>
 internal sealed class PeerChannels(
-    IOptions<NodeOptions> node, NodeCredentials credentials, TrustChain trust, TimeProvider time, ILogger<PeerChannels> logger)
+    IOptions<NodeOptions> node, NodeCredentials credentials, TrustChain trust, TimeProvider time, ILogger<PeerChannels> logger,
+    RevokedKeys? revoked = null)
     : IDisposable
 {
     private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
@@ -106,13 +107,15 @@ internal sealed class PeerChannels(
             var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
             var result = trust.Validate(leaf, [], KeyPurpose.ServerAuth, time.GetUtcNow(), partner.Anchors, $"{partner.Code}'s server certificate");
             var named = ParticipantIdentity.FromCertificate(leaf);
-            if (result.IsTrusted && named == partner.Code)
+            var revocation = result.IsTrusted ? revoked?.At(partner.Code, leaf, time.GetUtcNow()) : null;
+            if (result.IsTrusted && named == partner.Code && revocation is null)
             {
                 _refusals.TryRemove(partner.Code, out _);
                 return true;
             }
 
-            reason = result.IsTrusted ? $"its certificate names {named ?? "no participant"}, not {partner.Code}" : result.Message;
+            reason = revocation is not null ? $"its certificate is revoked: {revocation.Describe()}"
+                : result.IsTrusted ? $"its certificate names {named ?? "no participant"}, not {partner.Code}" : result.Message;
         }
 
         _refusals[partner.Code] = reason;

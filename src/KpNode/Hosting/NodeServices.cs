@@ -29,9 +29,12 @@ internal static class NodeServices
             .AddSingleton(_ => credentials)
             .AddSingleton(partners)
             .AddSingleton<TrustChain>()
+            .AddSingleton(sp => HeldRevocationLists.Load(sp.GetRequiredService<INodeStore>(), credentials, partners,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HeldRevocationLists))))
             .AddSingleton(_ => new EnvelopeSigner(credentials.Current.DocumentSigning))
             .AddSingleton<EnvelopeVerifier>()
             .AddSingleton<StoredEvidence>()
+            .AddSingleton<RevokedSignatures>()
             .AddSingleton<StoreIntegrity>()
             .AddHostedService<StoreCheck>();
 

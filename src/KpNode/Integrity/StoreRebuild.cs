@@ -124,6 +124,7 @@ internal static class StoreRebuild
 
         certificates += rebuilt.Count;
         var sequences = KeepSequences(old, fresh, seen);
+        KeepRevocationLists(old, fresh, dropped);
         var (auditKept, brokenAt, lastHash) = CopyAudit(old, fresh);
         var detail = string.Create(CultureInfo.InvariantCulture,
             $"rebuilt from {Path.GetFileName(damagedFile)}: kept {messages} messages, {certificates} certificates ({rebuilt.Count} rebuilt from their signed messages"
@@ -132,6 +133,28 @@ internal static class StoreRebuild
             + $"{(dropped.Count == 0 ? "none" : string.Join("; ", dropped))}; left to reconciliation: {(leftToReconciliation.Count == 0 ? "none" : string.Join(", ", leftToReconciliation))}");
         fresh.Write(w => w.Audit("kpnode store check", "store.rebuilt", "store", detail));
         return new RebuildReport(messages, certificates, dropped, rebuilt, leftToReconciliation, auditKept, brokenAt, lastHash, sequences, damagedFile);
+    }
+
+    // Revocation lists are signed by their roots and checked against them again when the node loads them: kept as read.
+    private static void KeepRevocationLists(NodeStore old, NodeStore fresh, List<string> dropped)
+    {
+        IReadOnlyList<StoredRevocationList> lists;
+        try
+        {
+            lists = old.AllRevocationLists();
+        }
+        catch (DamagedRecordException e)
+        {
+            dropped.Add($"{e.Record} (the next revocation notice, or 'kpnode pki publish' of our own crl.pem, brings it back)");
+            return;
+        }
+
+        fresh.Write(w =>
+        {
+            foreach (var list in lists)
+                w.PutRevocationList(list);
+            return 0;
+        });
     }
 
     // A certificate rebuilt from the signed message that carried it, when nothing followed it (a void or a confirmation

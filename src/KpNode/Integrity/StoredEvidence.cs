@@ -236,6 +236,7 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, NodeCredentials 
                 PayloadTypes.CertificateIssued => CertificateIssued.Parser.ParseFrom(payload.Payload.Span) is var m ? (m.Header, m.Certificate?.Number ?? "") : default,
                 PayloadTypes.CertificateVoided => CertificateVoided.Parser.ParseFrom(payload.Payload.Span) is var v ? (v.Header, v.CertificateNumber) : default,
                 PayloadTypes.ImportConfirmation => ImportConfirmation.Parser.ParseFrom(payload.Payload.Span) is var c ? (c.Header, c.CertificateNumber) : default,
+                PayloadTypes.RevocationNotice => (RevocationNotice.Parser.ParseFrom(payload.Payload.Span).Header, ""),
                 _ => throw new DamagedRecordException(record, $"its envelope carries a {payload.PayloadType}, which is not a message a node keeps"),
             };
         }
@@ -251,6 +252,7 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, NodeCredentials 
         PayloadTypes.CertificateIssued => $"message {message.Id} carrying certificate {message.CertificateNumber}",
         PayloadTypes.CertificateVoided => $"message {message.Id} voiding certificate {message.CertificateNumber}",
         PayloadTypes.ImportConfirmation => $"message {message.Id} confirming the import of certificate {message.CertificateNumber}",
+        PayloadTypes.RevocationNotice => $"message {message.Id} carrying a revocation notice",
         _ => $"message {message.Id} ({message.PayloadType}) about certificate {message.CertificateNumber}",
     };
 

@@ -16,7 +16,7 @@ namespace KpNode.LocalApi;
 [Authorize(Policy = Callers.OperatorPolicy)]
 internal sealed class LocalApiEndpoint(
     OperatorGate gate, CertificateWorkflow workflow, INodeStore store, StoredEvidence evidence, StoreIntegrity integrity, NodeStatusReport report,
-    NodeConfig config, ILogger<LocalApiEndpoint> logger)
+    NodeConfig config, Trust.RevokedKeys revoked, ILogger<LocalApiEndpoint> logger)
     : LocalApiService.LocalApiServiceBase
 {
     public override async Task<IssueCertificateResponse> IssueCertificate(IssueCertificateRequest request, ServerCallContext context)
@@ -114,6 +114,16 @@ internal sealed class LocalApiEndpoint(
         return Task.FromResult(response);
     }
 
+    public override async Task<PublishRevocationListResponse> PublishRevocationList(PublishRevocationListRequest request, ServerCallContext context)
+    {
+        var actor = gate.RequireOperator(context);
+        var published = await workflow.PublishRevocationListAsync(request.Crl.ToByteArray(), actor, context.CancellationToken);
+        var response = new PublishRevocationListResponse { CrlNumber = (long)published.List.Number };
+        response.Revoked.AddRange(RevocationMapping.ToWire(published.List));
+        response.NotifiedPartners.AddRange(published.NotifiedPartners);
+        return response;
+    }
+
     public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
     {
         gate.RequireOperator(context);
@@ -121,6 +131,16 @@ internal sealed class LocalApiEndpoint(
     }
 
     // Served only once verified: the signed certificate, and with the evidence the messages its status rests on.
-    private CertificateRecord Record(Domain.HeldCertificate held, bool withEvidence) =>
-        CertificateRecordMapping.ToRecord(held, evidence.Certificate(held, store.FindMessage, followUps: withEvidence), store.FindMessage, withEvidence);
+    // A message signed by a key revoked at the time is served as it is, marked: kept evidence, no longer proof.
+    private CertificateRecord Record(Domain.HeldCertificate held, bool withEvidence)
+    {
+        var record = CertificateRecordMapping.ToRecord(held, evidence.Certificate(held, store.FindMessage, followUps: withEvidence), store.FindMessage, withEvidence);
+        var marks = new[] { held.MessageId, held.VoidMessageId, held.ConfirmationMessageId }
+            .OfType<string>().Select(store.FindMessage).OfType<Domain.PartnerMessage>()
+            .Select(m => Trust.RevokedSignature.Of(revoked, m, config.Participant) is { } r ? $"{Integrity.StoredEvidence.Name(m)}: {r.Describe()}" : null)
+            .OfType<string>().ToList();
+        if (marks.Count > 0)
+            record.SignedByRevokedKey = "signed by a revoked key: " + string.Join("; ", marks);
+        return record;
+    }
 }

@@ -70,6 +70,11 @@ internal sealed class NodeMetrics : IDeliveryMetrics
         _failures.Add(1, new("partner", partner), new("cause", DeliveryErrors.Label(cause).Replace(' ', '_')));
     }
 
+    /// <summary>The gauge of messages held that a revoked key signed; with <see cref="Observe"/>, once per node.</summary>
+    public void ObserveRevocations(Integrity.RevokedSignatures revoked) =>
+        Meter.CreateObservableGauge("kpnode.records.signed_by_revoked_keys", () => revoked.Count,
+            "{record}", "Messages held that were signed by a key its root had revoked at the time (kept as they are; not store damage)");
+
     /// <summary>Registers the gauges that read the node's state at each scrape; once per node.</summary>
     public void Observe(INodeStore store, OutboxDispatcher outbox, ExpiryCheck expiry, Integrity.StoreIntegrity integrity, TimeProvider time)
     {

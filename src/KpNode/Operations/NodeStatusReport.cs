@@ -14,7 +14,8 @@ namespace KpNode.Operations;
 /// </summary>
 internal sealed class NodeStatusReport(
     NodeConfig config, INodeStore store, OutboxDispatcher outbox, ExpiryCheck expiry, NodeClock clock,
-    HealthCheckService health, OperationsEndpoint endpoint, TimeProvider time)
+    HealthCheckService health, OperationsEndpoint endpoint, TimeProvider time, Integrity.RevokedSignatures revokedSignatures,
+    Workflow.CertificateWorkflow workflow)
 {
     public const int DefaultRecent = 10;
     public const int MaxRecent = 100;
@@ -58,6 +59,9 @@ internal sealed class NodeStatusReport(
         }
 
         response.StoreSizeBytes = store.FileSizeBytes;
+        response.RecordsSignedByRevokedKeys = revokedSignatures.Count;
+        if (workflow.OwnSigningRevocation() is { } revocation)
+            response.SigningCertificateRevoked = $"{revocation.Describe()}: this node signs nothing with it; install a new signing certificate with 'kpnode pki request --purpose signing --pki DIR', 'kpnode pki sign' and 'kpnode pki install'";
         foreach (var (status, count) in store.CountCertificatesByStatus().OrderBy(kv => kv.Key))
         {
             response.CertificateCounts.Add(new StatusCount { Status = (Wire.V1.CertificateStatus)(int)status, Count = count });

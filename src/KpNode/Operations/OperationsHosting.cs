@@ -74,6 +74,7 @@ internal static class OperationsHosting
         app.Services.GetRequiredService<NodeMetrics>().Observe(app.Services.GetRequiredService<INodeStore>(),
             app.Services.GetRequiredService<OutboxDispatcher>(), app.Services.GetRequiredService<ExpiryCheck>(),
             app.Services.GetRequiredService<Integrity.StoreIntegrity>(), app.Services.GetRequiredService<TimeProvider>());
+        app.Services.GetRequiredService<NodeMetrics>().ObserveRevocations(app.Services.GetRequiredService<Integrity.RevokedSignatures>());
         app.Lifetime.ApplicationStarted.Register(() => Log.OperationsListening(logger, endpoint.Url));
         return [metrics, page];
     }

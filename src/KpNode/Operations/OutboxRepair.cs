@@ -235,6 +235,7 @@ internal sealed class OutboxRepair(
         PayloadTypes.CertificateIssued => "certificate",
         PayloadTypes.CertificateVoided => "void",
         PayloadTypes.ImportConfirmation => "import confirmation",
+        PayloadTypes.RevocationNotice => "revocation notice",
         _ => payloadType,
     };
 }

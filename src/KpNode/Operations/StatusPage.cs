@@ -42,6 +42,10 @@ internal static class StatusPage
         html.Append(s.Healthy
             ? "<p class=\"ok\" id=\"health\">Healthy: the store answers and commits are durable.</p>\n"
             : $"<div class=\"banner bad\" id=\"health\">Not healthy: {E(s.HealthDetail)}</div>\n");
+        if (s.SigningCertificateRevoked.Length > 0)
+            html.Append($"<div class=\"banner bad\" id=\"signing-revoked\">Our signing certificate is revoked: {E(s.SigningCertificateRevoked)}</div>\n");
+        if (s.RecordsSignedByRevokedKeys > 0)
+            html.Append($"<div class=\"banner warn\" id=\"revoked-signatures\">{s.RecordsSignedByRevokedKeys} message(s) held were signed by a revoked key: kept, no longer proof ('kpnode cert show' marks them).</div>\n");
 
         var warnings = s.Credentials.Where(c => c.Warning).ToList();
         if (warnings.Count > 0)

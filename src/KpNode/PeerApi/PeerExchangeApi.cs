@@ -51,6 +51,14 @@ internal sealed class PeerExchangeApi(
         };
     }
 
+    public override Task<GetRevocationListResponse> GetRevocationList(GetRevocationListRequest request, ServerCallContext context)
+    {
+        gate.RequirePartner(context);
+        return Task.FromResult(workflow.OwnRevocationList() is { } der
+            ? new GetRevocationListResponse { CrlDer = ByteString.CopyFrom(der), CrlNumber = (long)RevocationList.Parse(der).Number }
+            : new GetRevocationListResponse());
+    }
+
     public override async Task<PingResponse> Ping(PingRequest request, ServerCallContext context)
     {
         var partner = gate.RequirePartner(context);

@@ -13,7 +13,7 @@ namespace KpNode.PeerApi;
 /// partner's configured root (never the OS store), names that partner in its URI SAN, and is a node's certificate
 /// (serverAuth and clientAuth, no operator named): a partner's operator or signing certificate is refused.
 /// </summary>
-internal sealed class PeerGate(Partners partners, TrustChain trust, HandshakeRefusals refusals, TimeProvider time, ILogger<PeerGate> logger)
+internal sealed class PeerGate(Partners partners, TrustChain trust, RevokedKeys revoked, HandshakeRefusals refusals, TimeProvider time, ILogger<PeerGate> logger)
 {
     /// <summary>Kestrel's handshake callback: the partner's claims, or null (logged with the reason) for anyone else.</summary>
     public ClaimsPrincipal? Admit(X509Certificate2 certificate)
@@ -52,6 +52,11 @@ internal sealed class PeerGate(Partners partners, TrustChain trust, HandshakeRef
         if (!result.IsTrusted)
         {
             return (null, $"not a valid certificate of {claimed}: {result.Message}");
+        }
+
+        if (revoked.At(claimed, certificate, now) is { } revocation)
+        {
+            return (null, $"a revoked certificate: {revocation.Describe()}");
         }
 
         // Only a node speaks for a participant here: its TLS certificate is the one for serving too (serverAuth), and

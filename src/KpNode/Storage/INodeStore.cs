@@ -91,6 +91,12 @@ internal interface IStoreReader
 
     /// <summary>Every certificate whose date of issue is in [<paramref name="from"/>, <paramref name="until"/>), for statistics.</summary>
     IReadOnlyList<HeldCertificate> IssuedBetween(DateTime from, DateTime until);
+
+    /// <summary>The revocation list held for <paramref name="participant"/> (ours or a partner's), or null.</summary>
+    StoredRevocationList? FindRevocationList(string participant);
+
+    /// <summary>Every revocation list held, one per participant.</summary>
+    IReadOnlyList<StoredRevocationList> AllRevocationLists();
 }
 
 /// <summary>What a transaction started by <see cref="INodeStore.Write{T}"/> may do; valid only until that call returns.</summary>
@@ -113,4 +119,7 @@ internal interface IStoreWriter : IStoreReader
 
     /// <summary>Increments the counter named <paramref name="key"/> and returns the new value; the first call returns 1.</summary>
     long NextSequence(string key);
+
+    /// <summary>Keeps <paramref name="list"/> as its participant's current revocation list, replacing the one held.</summary>
+    void PutRevocationList(StoredRevocationList list);
 }

@@ -38,6 +38,7 @@ internal sealed partial class NodeStore
         public ILiteCollection<AuditEntry> AuditLog { get; } = db.GetCollection<AuditEntry>(AuditCollection);
         public ILiteCollection<SequenceDocument> Sequences { get; } = db.GetCollection<SequenceDocument>(SequencesCollection);
         public ILiteCollection<SignerDocument> Signers { get; } = db.GetCollection<SignerDocument>(SignersCollection);
+        public ILiteCollection<RevocationListDocument> RevocationLists { get; } = db.GetCollection<RevocationListDocument>(RevocationListsCollection);
     }
 
     internal OpenFile CurrentFile => _file;

@@ -118,6 +118,18 @@ internal sealed class StoreWriter(NodeStore store, NodeStore.OpenFile file) : IS
         });
     }
 
+    public void PutRevocationList(StoredRevocationList list)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        EnsureOpen();
+        Engine(() => file.RevocationLists.Upsert(RevocationListDocument.From(list)));
+        Wrote = true;
+    }
+
+    public StoredRevocationList? FindRevocationList(string participant) => Read(() => store.FindRevocationList(participant));
+
+    public IReadOnlyList<StoredRevocationList> AllRevocationLists() => Read(store.AllRevocationLists);
+
     public HeldCertificate? FindCertificate(string number) =>
         NoteIfMissing(NodeStore.CertificatesCollection, number, Read(() => store.FindCertificate(number)));
 

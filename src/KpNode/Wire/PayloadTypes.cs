@@ -9,5 +9,6 @@ internal static class PayloadTypes
     public const string Receipt = "application/vnd.kp.v1.receipt+protobuf";
     public const string PingAnswer = "application/vnd.kp.v1.ping-answer+protobuf";
     public const string AuthenticityStatement = "application/vnd.kp.v1.authenticity-statement+protobuf";
+    public const string RevocationNotice = "application/vnd.kp.v1.revocation-notice+protobuf";
 
 }

@@ -23,7 +23,8 @@ internal sealed partial class CertificateWorkflow
     }
 
     /// <summary>A parsed, authorized delivery: its header, the certificate it concerns (as printable text: a partner wrote it), and how to judge it inside the transaction.</summary>
-    private sealed record Inbound(MessageHeader Header, string CertificateNumber, Func<IStoreWriter, DateTime, Judgement> Judge);
+    /// <remarks><paramref name="AfterCommit"/> runs once an accepting answer is durable, e.g. to enforce a revocation list from then on.</remarks>
+    private sealed record Inbound(MessageHeader Header, string CertificateNumber, Func<IStoreWriter, DateTime, Judgement> Judge, Action? AfterCommit = null);
 
     /// <summary>
     /// Takes a message a partner delivered: verify, authorize, judge, store durably, answer with our signed receipt.
@@ -56,12 +57,22 @@ internal sealed partial class CertificateWorkflow
                 $"envelope: signed by {verified.SignerParticipant} but delivered by {partner.Code}; a partner may deliver only messages it signed itself");
         }
 
+        // Judged at the time of receipt, which our receipt will state. A notice is exempt: the root's signature on its CRL is its authority.
+        if (verified.PayloadType != PayloadTypes.RevocationNotice && PartnerRevocation(partner, verified.SignerCertificate, now) is { } revocation)
+        {
+            Diagnostics.Log.RevokedCertificateRefused(logger, revocation.Describe());
+            throw new WorkflowException(FailureKind.Unauthenticated,
+                $"envelope: signed at {TrustChain.Format(now)} by a revoked key: {revocation.Describe()}; {partner.Code} must sign with a new signing certificate");
+        }
+
         var inbound = Kinds.TryGetValue(verified.PayloadType, out var kind) && kind.Arrived is { } arrived
             ? arrived(this, partner, verified)
             : throw WorkflowException.Invalid("payloadType", $"'{verified.PayloadType}' is not a message this node accepts by Deliver");
         var header = inbound.Header;
         var digest = verified.PayloadSha256;
         var envelopeBytes = envelope.ToByteArray();
+        // Before the write: a throw inside it would roll back the writes grouped with this one.
+        RefuseIfOwnKeyRevoked(PayloadTypes.Receipt);
         var answer = await store.WriteDurableAsync<DeliveryAnswer?>(w =>
         {
             // Delivered before (a retry after a lost answer, or a concurrent delivery): the receipt it got then. Looked
@@ -101,6 +112,8 @@ internal sealed partial class CertificateWorkflow
                 $"message {header.MessageId}" + (accepted ? "" : $"; {judgement.Reason}: {judgement.Text}"));
             return new DeliveryAnswer(Envelope.Parser.ParseFrom(receipt), accepted);
         }, ct);
+        if (answer is { Accepted: true })
+            inbound.AfterCommit?.Invoke();
         return answer ?? throw new WorkflowException(FailureKind.Conflict,
             $"header.messageId: message {header.MessageId} was already delivered with different content; a message id is never reused");
     }

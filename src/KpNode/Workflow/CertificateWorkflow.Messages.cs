@@ -22,6 +22,8 @@ internal sealed partial class CertificateWorkflow
             (wf, partner, v) => wf.VoidArrived(partner, Parse(CertificateVoided.Parser, v))),
         [PayloadTypes.ImportConfirmation] = new("confirmation", "import confirmation",
             (wf, partner, v) => wf.ConfirmationArrived(partner, Parse(ImportConfirmation.Parser, v))),
+        [PayloadTypes.RevocationNotice] = new("revocation", "revocation notice",
+            (wf, partner, v) => wf.NoticeArrived(partner, Parse(RevocationNotice.Parser, v))),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static MessageKind KindOf(string payloadType) => Kinds[payloadType];

@@ -87,6 +87,11 @@ internal sealed partial class CertificateWorkflow
             throw new InvalidReceiptException($"the receipt is a {verified.PayloadType} signed by {verified.SignerParticipant}, expected a receipt signed by {partner.Code}");
         }
 
+        if (PartnerRevocation(partner, verified.SignerCertificate, now) is { } revocation)
+        {
+            throw new InvalidReceiptException($"the receipt is signed by a revoked key: {revocation.Describe()}");
+        }
+
         Receipt receipt;
         try
         {

@@ -21,6 +21,8 @@ internal sealed partial class CertificateWorkflow(
     INodeStore store,
     EnvelopeSigner signer,
     EnvelopeVerifier verifier,
+    NodeCredentials credentials,
+    RevokedKeys revoked,
     StoredEvidence evidence,
     Partners partners,
     MessageIds ids,
@@ -56,6 +58,7 @@ internal sealed partial class CertificateWorkflow(
     private PartnerMessage QueueOutbound(IStoreWriter w, string partner, string payloadType, string messageId, IMessage payload,
         string certificateNumber, DateTime now, DateTime deliverBy, bool send = true)
     {
+        RefuseIfOwnKeyRevoked(payloadType);
         var payloadBytes = payload.ToByteArray();
         var envelope = signer.Sign(payloadType, payloadBytes).ToByteArray();
         var message = new PartnerMessage
