@@ -57,7 +57,7 @@ internal static class PkiCommands
         }));
         return new Command("pki", "Manage the participant's certificates")
         {
-            init, PkiRotationCommands.Request(), PkiRotationCommands.Sign(), PkiRotationCommands.Install(),
+            init, PkiRotationCommands.Request(), PkiRotationCommands.Sign(), PkiRotationCommands.Install(), PartnerCommands.Fingerprint(),
         };
     }
 }
