@@ -73,6 +73,8 @@ internal static class PartnerConfigFile
         // The authority is checked on every certificate only when the card names exactly one.
         if (card.Authorities.Count == 1)
             entry["ExportingAuthority"] = card.Authorities[0];
+        else
+            entry.Remove("ExportingAuthority");
 
         // Written beside their final names and renamed last, so a failure leaves the node's files as they were.
         var pending = new List<(string Temp, string Final)>
