@@ -31,7 +31,7 @@ internal sealed class Seeds(EnvelopeSigner partnerSigner, DateTime utcNow)
         var draft = DemoDrafts.Draft(PeerApiTarget.Us, PeerApiTarget.Partner);
         draft.DateOfIssue = _today;
         draft.DateOfExpiry = utcNow.AddDays(30).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var (held, _) = await workflow.IssueAsync(CertificateMapping.ToDraft(draft), "fuzz", CancellationToken.None);
+        var (held, _) = await workflow.IssueAsync(CertificateMapping.ToDraft(draft), new KpNode.Domain.Actor("fuzz", "fuzz"), CancellationToken.None);
         draft.Number = held.Number;
         draft.ExportingParticipant = PeerApiTarget.Us;
         IssuedByUs = draft;

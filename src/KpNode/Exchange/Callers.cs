@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using KpNode.Domain;
 
 namespace KpNode.Exchange;
 
@@ -26,16 +27,22 @@ internal static class Callers
     /// <summary>The operator named in the certificate's URI SAN (kp:operator:NAME).</summary>
     public const string OperatorClaim = "kp:operator";
 
+    /// <summary>The operator's name for people ("N. Dlamini"), from the certificate's CN; the id when the CN names no one.</summary>
+    public const string OperatorDisplayNameClaim = "kp:operator-display-name";
+
     public static ClaimsPrincipal PartnerNode(string participant) => Principal(
         new(ParticipantClaim, participant), new(ClaimTypes.Role, PartnerNodeRole), new(ClaimTypes.Name, participant));
 
-    public static ClaimsPrincipal Operator(string participant, string name) => Principal(
-        new(ParticipantClaim, participant), new(OperatorClaim, name), new(ClaimTypes.Role, OperatorRole), new(ClaimTypes.Name, name));
+    public static ClaimsPrincipal Operator(string participant, Actor op) => Principal(
+        new(ParticipantClaim, participant), new(OperatorClaim, op.Id), new(OperatorDisplayNameClaim, op.DisplayName),
+        new(ClaimTypes.Role, OperatorRole), new(ClaimTypes.Name, op.Id));
 
     public static string? Participant(this ClaimsPrincipal user) => user.FindFirst(ParticipantClaim)?.Value;
 
-    public static string? OperatorName(this ClaimsPrincipal user) =>
-        user.IsInRole(OperatorRole) ? user.FindFirst(OperatorClaim)?.Value : null;
+    public static Actor? Operator(this ClaimsPrincipal user) =>
+        user.IsInRole(OperatorRole) && user.FindFirst(OperatorClaim)?.Value is { } id
+            ? new Actor(id, user.FindFirst(OperatorDisplayNameClaim)?.Value ?? id)
+            : null;
 
     public static bool IsPartnerNode(this ClaimsPrincipal user) => user.IsInRole(PartnerNodeRole);
 

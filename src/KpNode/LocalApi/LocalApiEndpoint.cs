@@ -28,7 +28,7 @@ internal sealed class LocalApiEndpoint(
         }
 
         var (held, message) = await workflow.IssueAsync(CertificateMapping.ToDraft(request.Draft), actor, context.CancellationToken);
-        Log.CertificateIssued(logger, held.Number, held.Partner, actor);
+        Log.CertificateIssued(logger, held.Number, held.Partner, actor.AuditName);
         // The message just written and signed carries the certificate: no need to read it back from the store.
         var record = CertificateRecordMapping.ToRecord(held, CertificateRecordMapping.ReadCertificate(message),
             id => id == message.Id ? message : store.FindMessage(id), withEvidence: true);
@@ -117,7 +117,7 @@ internal sealed class LocalApiEndpoint(
     public override async Task<PublishRevocationListResponse> PublishRevocationList(PublishRevocationListRequest request, ServerCallContext context)
     {
         var actor = gate.RequireOperator(context);
-        var published = await workflow.PublishRevocationListAsync(request.Crl.ToByteArray(), actor, context.CancellationToken);
+        var published = await workflow.PublishRevocationListAsync(request.Crl.ToByteArray(), actor.AuditName, context.CancellationToken);
         var response = new PublishRevocationListResponse { CrlNumber = (long)published.List.Number };
         response.Revoked.AddRange(RevocationMapping.ToWire(published.List));
         response.NotifiedPartners.AddRange(published.NotifiedPartners);

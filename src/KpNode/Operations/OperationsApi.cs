@@ -33,7 +33,7 @@ internal sealed class OperationsApi(
 
     public override async Task<PingPeerResponse> PingPeer(PingPeerRequest request, ServerCallContext context)
     {
-        var op = gate.RequireOperator(context);
+        var op = gate.RequireOperator(context).AuditName;
         var response = await ping.PingAsync(RequirePartner(request.Partner), context.CancellationToken);
         Log.PeerPinged(logger, op, request.Partner,
             response.Ok ? $"answered in {response.Latency.ToTimeSpan().TotalMilliseconds:0.0} ms, signed by {response.Responder}" : response.Error);
@@ -42,7 +42,7 @@ internal sealed class OperationsApi(
 
     public override async Task<RetryNowResponse> RetryNow(RetryNowRequest request, ServerCallContext context)
     {
-        var op = gate.RequireOperator(context);
+        var op = gate.RequireOperator(context).AuditName;
         var partner = RequirePartner(request.Partner);
         var lane = outbox.Lane(partner.Code)!;
         var before = report.Link(lane, readStore: false).CircuitState;
@@ -99,13 +99,13 @@ internal sealed class OperationsApi(
     }
 
     public override Task<CancelMessageResponse> CancelMessage(CancelMessageRequest request, ServerCallContext context) =>
-        repair.CancelAsync(gate.RequireOperator(context), request.MessageId, request.Reason, context.CancellationToken);
+        repair.CancelAsync(gate.RequireOperator(context).AuditName, request.MessageId, request.Reason, context.CancellationToken);
 
     public override Task<ResignMessageResponse> ResignMessage(ResignMessageRequest request, ServerCallContext context) =>
-        repair.ResignAsync(gate.RequireOperator(context), request.MessageId, context.CancellationToken);
+        repair.ResignAsync(gate.RequireOperator(context).AuditName, request.MessageId, context.CancellationToken);
 
     public override Task<ReloadCredentialsResponse> ReloadCredentials(ReloadCredentialsRequest request, ServerCallContext context) =>
-        reload.ReloadAsync(gate.RequireOperator(context), context.CancellationToken);
+        reload.ReloadAsync(gate.RequireOperator(context).AuditName, context.CancellationToken);
 
     private Partner RequirePartner(string code)
     {

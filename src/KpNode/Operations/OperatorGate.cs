@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using KpNode.Configuration;
 using KpNode.Diagnostics;
+using KpNode.Domain;
 using KpNode.Exchange;
 using KpNode.Trust;
 using KpNode.Wire;
@@ -37,7 +38,7 @@ internal sealed class OperatorGate(
         return Callers.Operator(node.Value.Participant, op);
     }
 
-    public (string? Operator, string Reason) Identify(X509Certificate2 certificate)
+    public (Actor? Operator, string Reason) Identify(X509Certificate2 certificate)
     {
         var result = trust.Validate(certificate, [], KeyPurpose.ClientAuth, time.GetUtcNow(), _anchors, "the operator's certificate");
         if (!result.IsTrusted)
@@ -52,11 +53,13 @@ internal sealed class OperatorGate(
         }
 
         var op = ParticipantIdentity.OperatorFromCertificate(certificate);
-        return op is null ? (null, "not an operator certificate (no URI SAN kp:operator:NAME)") : (op, "");
+        return op is null
+            ? (null, "not an operator certificate (no URI SAN kp:operator:NAME)")
+            : (new Actor(op, OperatorNames.DisplayNameIn(certificate, participant) ?? op), "");
     }
 
     /// <summary>The operator behind this call, for the audit log, from the claims the handshake's certificate gave.</summary>
-    public string RequireOperator(ServerCallContext context) =>
-        context.GetHttpContext().User.OperatorName()
+    public Actor RequireOperator(ServerCallContext context) =>
+        context.GetHttpContext().User.Operator()
             ?? throw ApiErrors.Refuse(StatusCode.PermissionDenied, "the Local API serves this participant's operators only");
 }

@@ -79,6 +79,23 @@ internal static class OperatorNames
         return table;
     }
 
+    /// <summary>
+    /// The display name in an operator certificate's CN ("KP ZA Operator N. Dlamini" → "N. Dlamini"), or null when the
+    /// CN is not of that form or its name fails <see cref="DisplayNameProblem"/>: the certificate is ours, but its text
+    /// goes into the audit log and history, so the same rule holds as at <c>pki request</c>.
+    /// </summary>
+    public static string? DisplayNameIn(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, string participant)
+    {
+        var cn = certificate.SubjectName.EnumerateRelativeDistinguishedNames()
+            .Where(r => !r.HasMultipleElements && r.GetSingleElementType().Value == "2.5.4.3")
+            .Select(r => r.GetSingleElementValue()).FirstOrDefault();
+        var prefix = $"KP {participant} Operator ";
+        if (cn is null || !cn.StartsWith(prefix, StringComparison.Ordinal))
+            return null;
+        var display = cn[prefix.Length..];
+        return DisplayNameProblem(display) is null ? display : null;
+    }
+
     /// <summary>Why a display name cannot go into a certificate, or null: printable text of 1-64 characters, no control or bidi characters.</summary>
     public static string? DisplayNameProblem(string displayName)
     {

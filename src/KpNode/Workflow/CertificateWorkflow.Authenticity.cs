@@ -44,7 +44,7 @@ internal sealed partial class CertificateWorkflow
     /// As the importer: asks the issuer's node, and verifies its signed statement against the issuer's root. The
     /// question and the answer (or that none came) are audited here too, under <paramref name="actor"/>.
     /// </summary>
-    public async Task<AuthenticityAnswer> CheckAuthenticityAsync(string issuerCode, AuthenticityQuestion request, string actor, CancellationToken ct)
+    public async Task<AuthenticityAnswer> CheckAuthenticityAsync(string issuerCode, AuthenticityQuestion request, Actor actor, CancellationToken ct)
     {
         if (request.Problems() is { Count: > 0 } problems)
         {
@@ -60,13 +60,13 @@ internal sealed partial class CertificateWorkflow
         }
         catch (WorkflowException e)
         {
-            await store.WriteDurableAsync(w => w.Audit(actor, "authenticity.unanswered", request.CertificateNumber, $"asked {issuer.Code}: {e.Message}"), ct);
+            await store.WriteDurableAsync(w => w.Audit(actor.AuditName, "authenticity.unanswered", request.CertificateNumber, $"asked {issuer.Code}: {e.Message}"), ct);
             throw;
         }
 
         var statement = answer.Statement;
         var verdict = StatusMapping.ToDomain(statement.Verdict);
-        await store.WriteDurableAsync(w => w.Audit(actor, "authenticity.asked", request.CertificateNumber,
+        await store.WriteDurableAsync(w => w.Audit(actor.AuditName, "authenticity.asked", request.CertificateNumber,
             $"asked {issuer.Code}: {verdict?.ToString() ?? "no verdict this node knows"}"
             + (statement.Detail.Length > 0 ? $": {statement.Detail}" : "")
             + (statement.Mismatches.Count > 0 ? "; " + string.Join("; ", statement.Mismatches) : "")), ct);

@@ -9,7 +9,7 @@ internal sealed partial class CertificateWorkflow
     /// The importing authority records what arrived: the certificate moves to Confirmed, Discrepancy or Detained (and
     /// from Detained, once released, to Confirmed or Discrepancy), and a signed import confirmation goes to the exporter's node.
     /// </summary>
-    public async Task<HeldCertificate> ConfirmImportAsync(ImportReport report, string actor, CancellationToken ct)
+    public async Task<HeldCertificate> ConfirmImportAsync(ImportReport report, Actor actor, CancellationToken ct)
     {
         var violations = ImportReportRules.Check(report, Today);
         if (string.IsNullOrWhiteSpace(report.CertificateNumber))
@@ -33,7 +33,7 @@ internal sealed partial class CertificateWorkflow
             var utcNow = now.UtcDateTime;
             var messageId = ids.Next();
             var wasDetained = cert.Status == Domain.CertificateStatus.Detained;
-            if (cert.ConfirmImport(report, actor, messageId, utcNow) is { } refusal)
+            if (cert.ConfirmImport(report, actor.DisplayName, messageId, utcNow) is { } refusal)
             {
                 // An outcome that contradicts the figures is bad input; any other refusal is the certificate's state.
                 throw refusal.Field == "outcome" ? WorkflowException.Invalid([refusal], "The import confirmation") : Refused(refusal);
@@ -42,7 +42,7 @@ internal sealed partial class CertificateWorkflow
             QueueOutbound(w, cert.Partner, PayloadTypes.ImportConfirmation, messageId,
                 ImportReportMapping.ToPayload(report, Header(messageId, cert.Partner, now)), number, utcNow, utcNow + FollowUpDeliveryWindow);
             w.UpdateCertificate(cert);
-            w.Audit(actor, "import." + cert.Status.ToString().ToLowerInvariant(), number,
+            w.Audit(actor.AuditName, "import." + cert.Status.ToString().ToLowerInvariant(), number,
                 (wasDetained ? "released from detention; " : "") + (cert.StatusReason ?? "figures match"));
             return (cert, cert.Partner);
         }, ct);

@@ -28,7 +28,7 @@ internal sealed partial class CertificateWorkflow
     /// Issues a certificate from a draft: all rules checked at once, then numbered, signed, stored with its outbox
     /// message. Returns both as stored, so the caller can show the signed envelope without reading it back.
     /// </summary>
-    public async Task<(HeldCertificate Certificate, PartnerMessage Message)> IssueAsync(CertificateDraft submitted, string actor, CancellationToken ct)
+    public async Task<(HeldCertificate Certificate, PartnerMessage Message)> IssueAsync(CertificateDraft submitted, Actor actor, CancellationToken ct)
     {
         var draft = WithDefaults(submitted);
         var result = CertificateRules.Validate(draft,
@@ -99,7 +99,7 @@ internal sealed partial class CertificateWorkflow
                 Header = Header(messageId, partner.Code, now),
                 Certificate = CertificateMapping.ToProto(certificate),
             }, number, utcNow, EndOfDay(certificate.DateOfExpiry));
-            var held = HeldCertificate.Issue(certificate, partner.Code, messageId, actor, utcNow);
+            var held = HeldCertificate.Issue(certificate, partner.Code, messageId, actor.DisplayName, utcNow);
             if (sealReusedFrom.Count > 0)
             {
                 held.NoteSealReused(certificate.SealNumber!, sealReusedFrom, utcNow);
@@ -111,7 +111,7 @@ internal sealed partial class CertificateWorkflow
                 w.UpdateCertificate(replaced);
             }
 
-            w.Audit(actor, "certificate.issued", number, $"to {partner.Code}; message {messageId}; {certificate.Carats}; {certificate.Value}");
+            w.Audit(actor.AuditName, "certificate.issued", number, $"to {partner.Code}; message {messageId}; {certificate.Carats}; {certificate.Value}");
             return (held, message);
         }, ct);
         delivery.MessageQueued(partner.Code);
@@ -189,7 +189,7 @@ internal sealed partial class CertificateWorkflow
     }
 
     /// <summary>Invalidates a certificate we issued and tells the importer, unless it never received it.</summary>
-    public async Task<HeldCertificate> VoidAsync(string number, string reason, string actor, CancellationToken ct)
+    public async Task<HeldCertificate> VoidAsync(string number, string reason, Actor actor, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(number))
         {
@@ -212,7 +212,7 @@ internal sealed partial class CertificateWorkflow
             var importerMayHoldIt = cert.Direction == Domain.CertificateDirection.Outbound
                 && w.FindMessage(cert.MessageId) is { Status: MessageStatus.Pending or MessageStatus.Delivered };
             var messageId = ids.Next();
-            if (cert.Void(actor, reason, messageId, importerMayHoldIt, utcNow) is { } refusal)
+            if (cert.Void(actor.DisplayName, reason, messageId, importerMayHoldIt, utcNow) is { } refusal)
             {
                 throw Refused(refusal);
             }
@@ -226,7 +226,7 @@ internal sealed partial class CertificateWorkflow
                 DateVoided = KpDate.Text(utcNow),
             }, number, utcNow, utcNow + FollowUpDeliveryWindow, send: importerMayHoldIt);
             w.UpdateCertificate(cert);
-            w.Audit(actor, "certificate.voided", number, reason);
+            w.Audit(actor.AuditName, "certificate.voided", number, reason);
             return (Held: cert, Partner: importerMayHoldIt ? cert.Partner : (string?)null);
         }, ct);
         if (partner is not null)
