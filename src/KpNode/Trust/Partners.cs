@@ -7,8 +7,11 @@ namespace KpNode.Trust;
 /// <summary>A trading partner as configured: its code, where its node listens, and the root we trust for it.</summary>
 internal sealed record Partner(string Code, Uri Address, X509Certificate2 Root, IReadOnlyList<string> NumberPrefixes, PartnerPolicy Policy)
 {
-    /// <summary>The only anchor a message from this partner may chain to.</summary>
-    public IReadOnlyCollection<X509Certificate2> Anchors { get; } = [Root];
+    /// <summary>
+    /// The anchors a message from this partner may chain to: its root, and during a root rollover (a root file holding
+    /// the old and the new root, as <c>partner update</c> writes it) the new root as well.
+    /// </summary>
+    public IReadOnlyCollection<X509Certificate2> Anchors { get; init; } = [Root];
 }
 
 /// <summary>The configured partners, with their roots loaded and checked once at start.</summary>
@@ -19,7 +22,7 @@ internal sealed class Partners
     public Partners(IEnumerable<Partner> partners)
     {
         _byCode = partners.ToDictionary(p => p.Code, StringComparer.Ordinal);
-        AllRoots = _byCode.Values.Select(p => p.Root).ToArray();
+        AllRoots = _byCode.Values.SelectMany(p => p.Anchors).ToArray();
     }
 
     public IReadOnlyCollection<Partner> All => _byCode.Values;
@@ -39,11 +42,12 @@ internal sealed class Partners
             var p = options.Partners[i];
             try
             {
-                var root = PkiFiles.LoadRoot(p.RootCertificate, p.Participant);
+                var roots = PkiFiles.LoadRoots(p.RootCertificate, p.Participant);
+                var root = roots[0];
                 var prefixes = p.NumberPrefixes.Count > 0 ? p.NumberPrefixes.ToArray() : [p.Participant];
                 var policy = new PartnerPolicy(p.Participant, p.Standing,
                     p.PermittedOriginZones.ToArray(), p.RefusedOrigins.ToArray());
-                partners.Add(new Partner(p.Participant, new Uri(p.Address), root, prefixes, policy));
+                partners.Add(new Partner(p.Participant, new Uri(p.Address), root, prefixes, policy) { Anchors = roots });
             }
             catch (Exception e) when (e is PkiFileException or IOException or UnauthorizedAccessException)
             {

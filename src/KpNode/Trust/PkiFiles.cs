@@ -198,6 +198,54 @@ internal static class PkiFiles
         return cert;
     }
 
+    /// <summary>
+    /// Every root in a partner's root file, in file order (the first is the partner's current root): a PEM file may
+    /// hold several during a root rollover; each must be a CA of <paramref name="expectedParticipant"/>.
+    /// </summary>
+    public static IReadOnlyList<X509Certificate2> LoadRoots(string path, string expectedParticipant)
+    {
+        var text = ReadText(path, "root certificate");
+        if (!text.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal) || CountOf(text, "-----BEGIN CERTIFICATE-----") == 1)
+            return [LoadRoot(path, expectedParticipant)];
+
+        var collection = new X509Certificate2Collection();
+        try
+        {
+            collection.ImportFromPem(text);
+        }
+        catch (CryptographicException e)
+        {
+            throw new PkiFileException(path, $"holds a certificate that cannot be read ({e.Message}).");
+        }
+
+        var roots = new List<X509Certificate2>();
+        foreach (var cert in collection)
+        {
+            var named = ParticipantIdentity.FromCertificate(cert);
+            var problem = cert.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault() is not { CertificateAuthority: true }
+                ? $"'{cert.Subject}' is not a CA certificate (BasicConstraints CA=true missing)"
+                : named is not null && named != expectedParticipant ? $"holds the root of participant {named}, but it is configured for {expectedParticipant}" : null;
+            if (problem is not null)
+            {
+                foreach (var c in collection)
+                    c.Dispose();
+                throw new PkiFileException(path, problem + ".");
+            }
+
+            roots.Add(cert);
+        }
+
+        return roots;
+
+        static int CountOf(string text, string marker)
+        {
+            var count = 0;
+            for (var i = text.IndexOf(marker, StringComparison.Ordinal); i >= 0; i = text.IndexOf(marker, i + marker.Length, StringComparison.Ordinal))
+                count++;
+            return count;
+        }
+    }
+
     private static void WritePair(string dir, string certificateName, string keyName, X509Certificate2 cert)
     {
         using var key = cert.GetECDsaPrivateKey()

@@ -203,7 +203,11 @@ public sealed class PartnerCommandTests : IDisposable
         var fingerprints = JsonNode.Parse((await Kpnode("partner", "list", "--config", za, "--json")).Stdout)!["partners"]![0]!["rootFingerprints"]!.AsArray()
             .Select(f => f!.GetValue<string>());
         Assert.Equal([RootFingerprint.Of(oldRoot), RootFingerprint.Of(newPki.Root)], fingerprints);
-        Assert.Equal(oldRoot.RawData, Partners.Load(NodeConfig.Load(za)).Find("BE")!.Root.RawData);
+        var rolledOver = Partners.Load(NodeConfig.Load(za)).Find("BE")!;
+        Assert.Equal(oldRoot.RawData, rolledOver.Root.RawData);
+        // During the overlap the node trusts both: a leaf of the new root verifies as BE's.
+        Assert.Equal([oldRoot.RawData, newPki.Root.RawData], rolledOver.Anchors.Select(a => a.RawData));
+        Assert.True(new TrustChain().Validate(newPki.DocumentSigning, [], KeyPurpose.DocumentSigning, DateTimeOffset.UtcNow, rolledOver.Anchors).IsTrusted);
 
         // A card of a root we have never seen is refused, unless its fingerprint was read over the phone.
         using var strangerPki = DevPki.Create("BE", [], DateTimeOffset.UtcNow);
