@@ -141,7 +141,11 @@ internal static class DemoCommand
         shipments.Add(replacement);
 
         Heading("[bold]5. A new signing key for ZA, the root key offline, no restart[/]");
-        shipments.Add(await RotateSigningKeyAsync(network, Step, ct));
+        var retired = await RotateSigningKeyAsync(network, Step, ct);
+        shipments.Add(retired.Shipment);
+
+        Heading("[bold]6. ZA revokes its old signing key; every partner is told[/]");
+        await RevokeAsync(network, retired.OldSerial, Step, ct);
 
         var ok = await SummaryAsync(network, shipments, ct);
         if (keepRunning)
@@ -195,7 +199,7 @@ internal static class DemoCommand
     }
 
     /// <summary>pki request, sign, install and reload, as an operator runs them, then a certificate signed with the new key.</summary>
-    private static async Task<Shipment> RotateSigningKeyAsync(DemoNetwork network, Action<string> step, CancellationToken ct)
+    private static async Task<(Shipment Shipment, string OldSerial)> RotateSigningKeyAsync(DemoNetwork network, Action<string> step, CancellationToken ct)
     {
         var dir = network["ZA"].Config.Options.PkiDirectory;
         var before = PkiFiles.LoadCertificate(Path.Combine(dir, PkiFiles.SigningCertificate));
@@ -223,11 +227,44 @@ internal static class DemoCommand
         step(used.SerialNumber == signing.Serial && used.SerialNumber != before.SerialNumber
             ? $"BE verified {Markup.Escape(shipment.Number)}, signed with the new key"
             : $"[red]BE holds {Markup.Escape(shipment.Number)} signed by {Markup.Escape(used.SerialNumber)}, not the new key[/]");
+        var oldSerial = before.SerialNumber;
         before.Dispose();
-        return shipment;
-
-        static string Serial(string serial) => serial.Length > 12 ? serial[..12] + "…" : serial;
+        return (shipment, oldSerial);
     }
+
+    /// <summary>pki revoke (the root's CRL) and pki publish, then the signed notices delivered to both partners.</summary>
+    private static async Task RevokeAsync(DemoNetwork network, string serial, Action<string> step, CancellationToken ct)
+    {
+        var dir = network["ZA"].Config.Options.PkiDirectory;
+        RevocationList list;
+        using (var root = PkiFiles.LoadRootWithKey(Path.Combine(dir, PkiFiles.RootCertificate), Path.Combine(dir, PkiFiles.RootKey)))
+        {
+            var now = DateTimeOffset.UtcNow;
+            list = RevocationListIssuer.Revoke(root, null, "crl.pem", RevocationListIssuer.ParseSerial(serial),
+                System.Security.Cryptography.X509Certificates.X509RevocationReason.Superseded, now, now);
+        }
+
+        step($"ZA's root signed revocation list {(long)list.Number} (an X.509 CRL): the old signing key {Markup.Escape(Serial(serial))} is superseded from now");
+        var published = await network["ZA"].Client.Api.PublishRevocationListAsync(
+            new PublishRevocationListRequest { Crl = Google.Protobuf.ByteString.CopyFrom(list.Der) }, cancellationToken: ct);
+        step($"ZA's node enforces it and queued a signed revocation notice for {Markup.Escape(string.Join(" and ", published.NotifiedPartners))}");
+        var deadline = DateTime.UtcNow + StepTimeout;
+        while ((await network["ZA"].Client.Operations.ListOutboxAsync(new ListOutboxRequest(), cancellationToken: ct)).Messages.Count > 0)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"ZA's revocation notices were not delivered within {StepTimeout.TotalSeconds:F0} s");
+            await Task.Delay(50, ct);
+        }
+
+        foreach (var partner in published.NotifiedPartners)
+        {
+            var status = await network[partner].Client.Operations.GetNodeStatusAsync(new GetNodeStatusRequest(), cancellationToken: ct);
+            step($"{partner} verified the notice against ZA's root and answered with a signed receipt; it refuses what that key signs from now on, "
+                + $"and what it signed before still verifies ({status.RecordsSignedByRevokedKeys} records held signed after the revocation)");
+        }
+    }
+
+    private static string Serial(string serial) => serial.Length > 12 ? serial[..12] + "…" : serial;
 
     private static async Task AwaitDeliveryAsync(DemoNetwork network, Shipment s, Action<string> step, CancellationToken ct)
     {

@@ -55,6 +55,8 @@ public sealed class ReadmeByHandTests
             Assert.Contains("Installed the new signing certificate of ZA", output);
             Assert.Contains("The node now uses 1 new certificate(s)", output);
             Assert.Single(Directory.GetFiles(Path.Combine(root.FullName, "node-config", "pki", "za", "retired"), "signing-*.crt"));
+            Assert.Contains("Wrote revocation list 1", output);
+            Assert.Contains("The node holds revocation list 1 and enforces it", output);
         }
         finally
         {
