@@ -80,7 +80,7 @@ internal sealed partial class CertificateWorkflow
             return;
         Log.OwnSigningCertificateRevoked(logger, revocation.Describe());
         throw new WorkflowException(FailureKind.FailedPrecondition,
-            $"signing: {revocation.Describe()}, so this node signs nothing with it; install a new signing certificate with 'kpnode pki request --purpose signing --pki DIR', 'kpnode pki sign' and 'kpnode pki install', then restart the node");
+            $"signing: {revocation.Describe()}, so this node signs nothing with it; install a new signing certificate with 'kpnode pki request --purpose signing --pki DIR', 'kpnode pki sign', 'kpnode pki install' and 'kpnode pki reload'");
     }
 
     /// <summary>Refuses a partner's envelope or receipt signed by a certificate its root revoked before <paramref name="signedAt"/>.</summary>
