@@ -209,4 +209,39 @@ public sealed class PartnerReloadTests : IDisposable
         var notPartner = await Assert.ThrowsAsync<RpcException>(() => net.IssueAsync("ZA", "BE"));
         Assert.Contains("not a configured trading partner", notPartner.Status.Detail);
     }
+
+    [Fact]
+    public async Task A_partner_whose_address_changed_is_dialled_at_the_new_address_by_the_lane_it_had()
+    {
+        await using var net = await TestNetwork.StartAsync("ZA", "BE");
+        await net.DeliverAsync("ZA", "BE");
+        var lane = net.Lane("ZA", "BE");
+        var path = net["ZA"].Config.FilePath;
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(path))!;
+        var entry = json["Node"]!["Partners"]!.AsArray().Single(p => p!["Participant"]!.GetValue<string>() == "BE")!;
+        var right = entry["Address"]!.GetValue<string>();
+        async Task<ReloadedPartner> MoveAsync(string address)
+        {
+            entry["Address"] = address;
+            await File.WriteAllTextAsync(path, json.ToJsonString());
+            var moved = JsonNode.Parse((await Kpnode("partner", "reload", "--config", path, "--json")).Stdout)!["partners"]!.AsArray().Single()!;
+            return ReloadedPartner.Parser.ParseJson(moved.ToJsonString());
+        }
+
+        // Nowhere: the lane's next delivery goes to the new address, and finds nothing there.
+        var nowhere = await MoveAsync("https://127.0.0.1:1");
+        Assert.Equal(PartnerReloadChange.Changed, nowhere.Change);
+        Assert.Equal($"address {right} -> https://127.0.0.1:1", Assert.Single(nowhere.Differences));
+        var waiting = (await net.IssueAsync("ZA", "BE")).Certificate.Number;
+        await Eventually.WaitAsync(() => lane.LinkDownSince is not null, TimeSpan.FromSeconds(30), "ZA finding BE's new address unreachable");
+        Assert.Equal("https://127.0.0.1:1", (await net["ZA"].Client.Operations.GetNodeStatusAsync(new GetNodeStatusRequest())).Partners.Single().Address);
+
+        // Back to BE's node, spelled another way (its certificate names 127.0.0.1 too): the same lane delivers what waited.
+        var back = await MoveAsync(right.Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+        Assert.Equal(PartnerReloadChange.Changed, back.Change);
+        await net.WaitForAsync("ZA", waiting, r => r.Status == CertificateStatus.Delivered);
+        await net.DeliverAsync("ZA", "BE");
+        Assert.Same(lane, net.Lane("ZA", "BE"));
+        Assert.Equal(2, net.Store("ZA").ReadAudit(0, 10_000).Count(a => a.Action == "partners.reloaded"));
+    }
 }
