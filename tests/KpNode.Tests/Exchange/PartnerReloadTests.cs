@@ -5,7 +5,9 @@ using KpNode.Cli;
 using KpNode.Configuration;
 using KpNode.Outbox;
 using KpNode.Tests.Cli;
+using KpNode.Trust;
 using KpNode.Wire.V1;
+using Microsoft.Extensions.DependencyInjection;
 using MessageDirection = KpNode.Domain.MessageDirection;
 using MessageStatus = KpNode.Domain.MessageStatus;
 using PartnerMessage = KpNode.Domain.PartnerMessage;
@@ -242,6 +244,19 @@ public sealed class PartnerReloadTests : IDisposable
         await net.WaitForAsync("ZA", waiting, r => r.Status == CertificateStatus.Delivered);
         await net.DeliverAsync("ZA", "BE");
         Assert.Same(lane, net.Lane("ZA", "BE"));
-        Assert.Equal(2, net.Store("ZA").ReadAudit(0, 10_000).Count(a => a.Action == "partners.reloaded"));
+
+        // A root rollover's overlap: BE's root file holds its new root as well; both are trusted, the old one still works.
+        using var newPki = DevPki.Create("BE", [], DateTimeOffset.UtcNow);
+        using var oldRoot = net.RootOf("BE");
+        var roots = Path.Combine(_temp.FullName, "be-roots.crt");
+        await File.WriteAllTextAsync(roots, oldRoot.ExportCertificatePem() + "\n" + newPki.Root.ExportCertificatePem() + "\n");
+        entry["RootCertificate"] = roots;
+        var rolled = await MoveAsync(entry["Address"]!.GetValue<string>());
+        Assert.Equal(PartnerReloadChange.Changed, rolled.Change);
+        Assert.Equal([RootFingerprint.Of(oldRoot), RootFingerprint.Of(newPki.Root)], rolled.RootFingerprints);
+        Assert.Equal(2, net["ZA"].Host!.Services.GetRequiredService<Partners>().Find("BE")!.Anchors.Count);
+        await net.DeliverAsync("ZA", "BE");
+        Assert.Same(lane, net.Lane("ZA", "BE"));
+        Assert.Equal(3, net.Store("ZA").ReadAudit(0, 10_000).Count(a => a.Action == "partners.reloaded"));
     }
 }
