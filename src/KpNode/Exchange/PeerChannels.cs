@@ -23,7 +23,7 @@ internal sealed class PeerChannels(
 {
     private readonly ConcurrentDictionary<string, Link> _channels = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _refusals = new(StringComparer.Ordinal);
-    private readonly List<GrpcChannel> _closing = [];
+    private readonly List<Lazy<GrpcChannel>> _closing = [];
     private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>Why we last refused this partner's TLS certificate, until it presents one we accept; a failed call does not say.</summary>
@@ -55,11 +55,8 @@ internal sealed class PeerChannels(
     // A call started on an old channel has at most its attempt timeout; twice that leaves room for its answer.
     private TimeSpan Grace => node.Value.Delivery.AttemptTimeout * 2;
 
-    private void Retire(Link link, TimeSpan grace)
-    {
-        if (link.Channel.IsValueCreated)
-            _ = CloseLaterAsync(link.Channel.Value, grace);
-    }
+    // Even a channel not dialled yet: a call that took the link just before may still make it.
+    private void Retire(Link link, TimeSpan grace) => _ = CloseLaterAsync(link.Channel, grace);
 
     private GrpcChannel Create(Partner partner)
     {
@@ -102,7 +99,7 @@ internal sealed class PeerChannels(
         }
     }
 
-    private async Task CloseLaterAsync(GrpcChannel channel, TimeSpan grace)
+    private async Task CloseLaterAsync(Lazy<GrpcChannel> channel, TimeSpan grace)
     {
         lock (_closing)
             _closing.Add(channel);
@@ -118,7 +115,8 @@ internal sealed class PeerChannels(
 
         lock (_closing)
             _closing.Remove(channel);
-        channel.Dispose();
+        if (channel.IsValueCreated)
+            channel.Value.Dispose();
     }
 
     private bool AcceptServer(Partner partner, X509Certificate? certificate, SslPolicyErrors errors)
@@ -164,8 +162,8 @@ internal sealed class PeerChannels(
         _channels.Clear();
         lock (_closing)
         {
-            foreach (var channel in _closing)
-                channel.Dispose();
+            foreach (var channel in _closing.Where(c => c.IsValueCreated))
+                channel.Value.Dispose();
             _closing.Clear();
         }
 
