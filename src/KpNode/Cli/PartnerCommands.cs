@@ -3,25 +3,28 @@ using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Grpc.Core;
 using KpNode.Configuration;
 using KpNode.Trust;
+using KpNode.Wire.V1;
 using Spectre.Console;
 
 namespace KpNode.Cli;
 
 /// <summary>
-/// <c>kpnode partner card|add|update|list</c> and <c>kpnode pki fingerprint</c>: onboarding a partner from its signed
-/// card, checked against the root fingerprint its people read out over the phone.
+/// <c>kpnode partner card|add|update|list|reload</c> and <c>kpnode pki fingerprint</c>: onboarding a partner from its
+/// signed card, checked against the root fingerprint its people read out over the phone; a running node takes it at once.
 /// </summary>
 internal static class PartnerCommands
 {
-    private const string RestartNote = "The running node does not pick this up by itself yet: restart it (kpnode run --config FILE) to exchange with this partner.";
+    // A reload waits for nothing but the node's own files and its lanes: this is ample.
+    private static readonly TimeSpan ReloadDeadline = TimeSpan.FromSeconds(30);
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Command Create() => new("partner", "Onboard trading partners from their signed participant cards")
     {
-        Card(), Add(), Update(), List(),
+        Card(), Add(), Update(), List(), Reload(),
     };
 
     /// <summary><c>kpnode pki fingerprint</c>: the root's SHA-256 in groups of four, for reading over the phone.</summary>
@@ -131,8 +134,11 @@ internal static class PartnerCommands
         var fingerprint = new Option<string>("--fingerprint") { Description = "The partner's root fingerprint as read to you over the phone (spaces and case ignored)", Required = true };
         var config = KpNodeCli.ConfigOption();
         var json = KpNodeCli.JsonOption();
-        var command = new Command("add", "Add a partner from its card, once its root matches the fingerprint read over the phone") { file, fingerprint, config, json };
-        command.SetAction(parse => Run(() =>
+        var command = new Command("add", "Add a partner from its card, once its root matches the fingerprint read over the phone; a running node starts exchanging with it at once")
+        {
+            file, fingerprint, config, json,
+        };
+        command.SetAction((parse, ct) => RunAsync(async () =>
         {
             var node = NodeConfig.Load(parse.GetRequiredValue(config).FullName);
             var (path, bytes, card) = Open(parse.GetRequiredValue(file));
@@ -151,7 +157,7 @@ internal static class PartnerCommands
             }
 
             var (rootPath, _) = PartnerConfigFile.Save(node, card, bytes);
-            return Report(json, parse, node, card, rootPath, $"Added partner [bold]{Markup.Escape(card.Participant)}[/] to {Markup.Escape(node.FilePath)}; its root fingerprint matches the one you were given:");
+            return await ReportAsync(json, parse, node, card, rootPath, ct, $"Added partner [bold]{Markup.Escape(card.Participant)}[/] to {Markup.Escape(node.FilePath)}; its root fingerprint matches the one you were given:");
         }));
         return command;
     }
@@ -162,8 +168,11 @@ internal static class PartnerCommands
         var fingerprint = new Option<string>("--fingerprint") { Description = "Only if the partner changed its root without a rollover: the new root's fingerprint, read over the phone" };
         var config = KpNodeCli.ConfigOption();
         var json = KpNodeCli.JsonOption();
-        var command = new Command("update", "Take a partner's newer card: signed by a root we already trust, or matching --fingerprint") { file, fingerprint, config, json };
-        command.SetAction(parse => Run(() =>
+        var command = new Command("update", "Take a partner's newer card: signed by a root we already trust, or matching --fingerprint; a running node takes it at once")
+        {
+            file, fingerprint, config, json,
+        };
+        command.SetAction((parse, ct) => RunAsync(async () =>
         {
             var node = NodeConfig.Load(parse.GetRequiredValue(config).FullName);
             var (path, bytes, card) = Open(parse.GetRequiredValue(file));
@@ -190,7 +199,7 @@ internal static class PartnerCommands
 
             var (rootPath, _) = PartnerConfigFile.Save(node, card, bytes);
             var how = vouching is not null ? $"signed by the root we already trust ({RootFingerprint.Of(vouching)})" : "its root matches the fingerprint you were given";
-            return Report(json, parse, node, card, rootPath, $"Updated partner [bold]{Markup.Escape(card.Participant)}[/] in {Markup.Escape(node.FilePath)}; the card is {how}:");
+            return await ReportAsync(json, parse, node, card, rootPath, ct, $"Updated partner [bold]{Markup.Escape(card.Participant)}[/] in {Markup.Escape(node.FilePath)}; the card is {how}:");
         }));
         return command;
     }
@@ -275,8 +284,10 @@ internal static class PartnerCommands
             throw new ParticipantCardException(path, [.. problems, "nothing was changed"]);
     }
 
-    private static int Report(Option<bool> json, ParseResult parse, NodeConfig node, ParticipantCard card, string rootPath, string headline)
+    private static async Task<int> ReportAsync(Option<bool> json, ParseResult parse, NodeConfig node, ParticipantCard card, string rootPath,
+        CancellationToken ct, string headline)
     {
+        var (reloaded, notRunning, refused) = await TryReloadAsync(node, ct);
         if (parse.GetValue(json))
         {
             WriteJson(new JsonObject
@@ -287,17 +298,90 @@ internal static class PartnerCommands
                 ["rootFingerprints"] = new JsonArray([.. card.Roots.Select(r => (JsonNode)RootFingerprint.Of(r))]),
                 ["address"] = card.PeerEndpoints[0].ToString().TrimEnd('/'),
                 ["cardDate"] = Time(card.Date),
-                ["takesEffect"] = "next-node-start",
+                ["takesEffect"] = reloaded is not null ? "now" : refused is not null ? "refused-by-node" : "next-node-start",
+                ["nodeChange"] = reloaded?.Partners.FirstOrDefault(p => p.Participant == card.Participant) is { } mine ? ChangeName(mine.Change) : null,
+                ["nodeRefusal"] = refused,
             });
-            return 0;
+            return refused is null ? 0 : 1;
         }
 
         Output.Line(headline);
         Describe(card);
         Output.Line($"Saved its root in {Markup.Escape(rootPath)}.");
-        Output.Line(RestartNote);
+        if (refused is not null)
+        {
+            return KpNodeCli.Fail($"The card is saved in {node.FilePath}, but the running node refused to take it and keeps the partners it has: {refused} "
+                                  + $"Fix that, then run 'kpnode partner reload --config {node.FilePath}'.");
+        }
+
+        Output.Line(reloaded is not null
+            ? $"The running node took it: it exchanges with [bold]{Markup.Escape(card.Participant)}[/] now (no restart; other partners' deliveries were not touched)."
+            : $"The node is not running or its Local API cannot be reached ({Markup.Escape(notRunning ?? "")}): it picks this partner up at its next start (kpnode run --config FILE).");
         return 0;
     }
+
+    /// <summary>Asks the running node to reload its partners: its answer, or why it cannot be reached, or what it refused.</summary>
+    private static async Task<(ReloadPartnersResponse? Reloaded, string? NotRunning, string? Refused)> TryReloadAsync(NodeConfig node, CancellationToken ct)
+    {
+        try
+        {
+            using var client = LocalApiClient.Connect(node);
+            var response = await client.Operations.ReloadPartnersAsync(new ReloadPartnersRequest(), deadline: DateTime.UtcNow + ReloadDeadline, cancellationToken: ct);
+            return (response, null, null);
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+        {
+            return (null, $"{node.LocalListen.Host}:{node.LocalListen.Port}", null);
+        }
+        catch (RpcException e)
+        {
+            return (null, null, e.Status.Detail);
+        }
+        catch (PkiFileException e)
+        {
+            // No operator certificate here: this machine cannot speak to the node, which reads the file when it starts.
+            return (null, e.Message, null);
+        }
+    }
+
+    private static Command Reload()
+    {
+        var config = KpNodeCli.ConfigOption();
+        var json = KpNodeCli.JsonOption();
+        var command = new Command("reload", "Make the running node take the partners its config file lists now, without a restart and without disturbing other lanes")
+        {
+            config, json,
+        };
+        command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
+        {
+            using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
+            var r = await client.Operations.ReloadPartnersAsync(new ReloadPartnersRequest(), deadline: DateTime.UtcNow + ReloadDeadline, cancellationToken: ct);
+            if (parse.GetValue(json))
+            {
+                Output.Json(r);
+                return 0;
+            }
+
+            var changed = r.Partners.Count(p => p.Change != PartnerReloadChange.Unchanged);
+            Output.Line(changed == 0
+                ? $"The node already exchanges with every partner {Markup.Escape(r.Config)} lists; nothing changed."
+                : $"The node now exchanges with the partners {Markup.Escape(r.Config)} lists; unchanged partners were not touched:");
+            var table = new Table().Column("Partner").Column("Now").Column("Address").Column("Root fingerprint (SHA-256)", freeText: true).Column("What changed", priority: 1, freeText: true);
+            foreach (var p in r.Partners)
+                table.Row(p.Participant, ChangeName(p.Change), p.Address, string.Join(" / ", p.RootFingerprints), string.Join("; ", p.Differences));
+            table.Write();
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string ChangeName(PartnerReloadChange change) => change switch
+    {
+        PartnerReloadChange.Added => "added",
+        PartnerReloadChange.Changed => "changed",
+        PartnerReloadChange.Removed => "removed",
+        _ => "unchanged",
+    };
 
     private static void Describe(ParticipantCard card)
     {
@@ -363,6 +447,18 @@ internal static class PartnerCommands
             return body();
         }
         catch (ParticipantCardException e)
+        {
+            return KpNodeCli.Fail(e.Message);
+        }
+    });
+
+    private static Task<int> RunAsync(Func<Task<int>> body) => KpNodeCli.Guard(async () =>
+    {
+        try
+        {
+            return await body();
+        }
+        catch (Exception e) when (e is ParticipantCardException or PkiRotationCommands.UsageException or LeafRequestException)
         {
             return KpNodeCli.Fail(e.Message);
         }

@@ -13,23 +13,50 @@ namespace KpNode.Exchange;
 
 /// <summary>
 /// One reused gRPC channel per partner, dialling with our node certificate and trusting, for that
-/// partner's server, only that partner's root and a certificate naming that partner.
+/// partner's server, only that partner's roots and a certificate naming that partner. A channel serves the partner as
+/// <see cref="Partners"/> has it now: once a reload gives it another address or roots, the next call dials anew.
 /// </summary>
 internal sealed class PeerChannels(
     IOptions<NodeOptions> node, NodeCredentials credentials, TrustChain trust, TimeProvider time, ILogger<PeerChannels> logger,
-    RevokedKeys? revoked = null)
+    RevokedKeys? revoked = null, Partners? partners = null)
     : IDisposable
 {
-    private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Link> _channels = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _refusals = new(StringComparer.Ordinal);
-    private readonly List<GrpcChannel> _closing = [];
+    private readonly List<Lazy<GrpcChannel>> _closing = [];
     private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>Why we last refused this partner's TLS certificate, until it presents one we accept; a failed call does not say.</summary>
     public string? LastServerRefusal(string partner) => _refusals.GetValueOrDefault(partner);
 
-    public PeerExchangeService.PeerExchangeServiceClient ClientFor(Partner partner) =>
-        new(_channels.GetOrAdd(partner.Code, _ => Create(partner)));
+    public PeerExchangeService.PeerExchangeServiceClient ClientFor(Partner partner)
+    {
+        // The partner as the node has it now: a lane or a ping may still hold the record from before a reload.
+        var current = partners?.Find(partner.Code) ?? partner;
+        while (true)
+        {
+            var link = _channels.GetOrAdd(current.Code, static (_, s) => new Link(s.Partner, s.Self.Create), (Partner: current, Self: this));
+            if (ReferenceEquals(link.Partner, current) || link.Partner.SameLink(current))
+                return new(link.Channel.Value);
+            // Another address or other roots: later calls take a new channel; a call on the old one finishes there.
+            if (_channels.TryUpdate(current.Code, new Link(current, Create), link))
+                Retire(link, Grace);
+        }
+    }
+
+    /// <summary>Drops the channel to a partner no longer configured, closing it after <paramref name="grace"/>.</summary>
+    public void Forget(string code, TimeSpan grace)
+    {
+        if (_channels.TryRemove(code, out var old))
+            Retire(old, grace);
+        _refusals.TryRemove(code, out _);
+    }
+
+    // A call started on an old channel has at most its attempt timeout; twice that leaves room for its answer.
+    private TimeSpan Grace => node.Value.Delivery.AttemptTimeout * 2;
+
+    // Even a channel not dialled yet: a call that took the link just before may still make it.
+    private void Retire(Link link, TimeSpan grace) => _ = CloseLaterAsync(link.Channel, grace);
 
     private GrpcChannel Create(Partner partner)
     {
@@ -67,12 +94,12 @@ internal sealed class PeerChannels(
         {
             if (_channels.TryRemove(code, out var old))
             {
-                _ = CloseLaterAsync(old, grace);
+                Retire(old, grace);
             }
         }
     }
 
-    private async Task CloseLaterAsync(GrpcChannel channel, TimeSpan grace)
+    private async Task CloseLaterAsync(Lazy<GrpcChannel> channel, TimeSpan grace)
     {
         lock (_closing)
             _closing.Add(channel);
@@ -88,7 +115,8 @@ internal sealed class PeerChannels(
 
         lock (_closing)
             _closing.Remove(channel);
-        channel.Dispose();
+        if (channel.IsValueCreated)
+            channel.Value.Dispose();
     }
 
     private bool AcceptServer(Partner partner, X509Certificate? certificate, SslPolicyErrors errors)
@@ -126,20 +154,34 @@ internal sealed class PeerChannels(
     public void Dispose()
     {
         _stopping.Cancel();
-        foreach (var channel in _channels.Values)
+        foreach (var link in _channels.Values.Where(l => l.Channel.IsValueCreated))
         {
-            channel.Dispose();
+            link.Channel.Value.Dispose();
         }
 
         _channels.Clear();
         lock (_closing)
         {
-            foreach (var channel in _closing)
-                channel.Dispose();
+            foreach (var channel in _closing.Where(c => c.IsValueCreated))
+                channel.Value.Dispose();
             _closing.Clear();
         }
 
         _stopping.Dispose();
+    }
+
+    /// <summary>A channel and the partner it was made for; made on first use, so a lost race to add one dials nothing.</summary>
+    private sealed class Link
+    {
+        public Link(Partner partner, Func<Partner, GrpcChannel> create)
+        {
+            Partner = partner;
+            Channel = new Lazy<GrpcChannel>(() => create(partner));
+        }
+
+        public Partner Partner { get; }
+
+        public Lazy<GrpcChannel> Channel { get; }
     }
 
     /// <summary>

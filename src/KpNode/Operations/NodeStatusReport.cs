@@ -120,7 +120,7 @@ internal sealed class NodeStatusReport(
         var link = new PartnerLink
         {
             Participant = lane.Partner,
-            Address = config.Options.Partners.First(p => p.Participant == lane.Partner).Address,
+            Address = lane.Address,
             Reachability = NodeMetrics.PartnerReachabilityOf(seen, NodeMetrics.Max(lane.LastSuccessAt, lane.LastContactAt)),
             CircuitState = CircuitWords.ToWire(lane.CircuitState),
         };

@@ -16,7 +16,7 @@ namespace KpNode.Operations;
 /// <summary>The operators' gRPC service on the Local endpoint: a thin adapter over the status report, the ping and the outbox lanes.</summary>
 [Authorize(Policy = Callers.OperatorPolicy)]
 internal sealed class OperationsApi(
-    OperatorGate gate, NodeStatusReport report, PeerPing ping, OutboxDispatcher outbox, OutboxRepair repair, CredentialReload reload, Partners partners, INodeStore store,
+    OperatorGate gate, NodeStatusReport report, PeerPing ping, OutboxDispatcher outbox, OutboxRepair repair, CredentialReload reload, PartnerReload partnerReload, Partners partners, INodeStore store,
     IOptions<NodeOptions> node, IOptions<DeliveryOptions> delivery, TimeProvider time, ILogger<OperationsApi> logger)
     : OperationsService.OperationsServiceBase
 {
@@ -106,6 +106,9 @@ internal sealed class OperationsApi(
 
     public override Task<ReloadCredentialsResponse> ReloadCredentials(ReloadCredentialsRequest request, ServerCallContext context) =>
         reload.ReloadAsync(gate.RequireOperator(context).AuditName, context.CancellationToken);
+
+    public override Task<ReloadPartnersResponse> ReloadPartners(ReloadPartnersRequest request, ServerCallContext context) =>
+        partnerReload.ReloadAsync(gate.RequireOperator(context).AuditName, context.CancellationToken);
 
     private Partner RequirePartner(string code)
     {

@@ -36,6 +36,7 @@ internal static class OperationsHosting
         services.AddSingleton<PeerPing>();
         services.AddSingleton<OutboxRepair>();
         services.AddSingleton<CredentialReload>();
+        services.AddSingleton<PartnerReload>();
 
         services.AddGrpcHealthChecks(o =>
         {

@@ -28,7 +28,8 @@ namespace KpNode.Outbox;
 /// <remarks>This file holds the lane's loop, its wake-ups and resets, and its probes; one message's delivery is in PartnerLane.Delivery.cs, a pass over the due messages in DeliveryPass.cs.</remarks>
 internal sealed partial class PartnerLane
 {
-    private readonly Partner _partner;
+    // Replaced by Use when a reload changes the partner (its address or roots); the lane's state stays.
+    private volatile Partner _partner;
     private readonly NodeConfig _config;
     private readonly DeliveryOptions _options;
     private readonly INodeStore _store;
@@ -82,6 +83,21 @@ internal sealed partial class PartnerLane
     }
 
     public string Partner => _partner.Code;
+
+    /// <summary>The partner's Peer API address as configured now.</summary>
+    public string Address => _partner.Address.OriginalString;
+
+    /// <summary>
+    /// A reload changed this partner: later attempts go to it as it is now (the channel follows, see PeerChannels);
+    /// backoffs, circuit and link state stay, they are about the messages, not the address.
+    /// </summary>
+    public void Use(Partner partner)
+    {
+        if (partner.Code != _partner.Code)
+            throw new ArgumentException($"lane of {_partner.Code} cannot take partner {partner.Code}", nameof(partner));
+        _partner = partner;
+        Wake(resetBackoff: false);
+    }
 
     public CircuitState CircuitState => _circuit.CircuitState;
 

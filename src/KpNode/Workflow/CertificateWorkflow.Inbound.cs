@@ -217,10 +217,10 @@ internal sealed partial class CertificateWorkflow
     /// partner card); empty when none is configured, and then any authority the certificate names is accepted.
     /// </summary>
     private string AnnouncedAuthority(string partner) =>
-        config.Options.Partners.FirstOrDefault(p => p.Participant == partner)?.ExportingAuthority.Trim() ?? "";
+        partners.Find(partner)?.ExportingAuthority ?? "";
 
     private string PartnerAuthorityKey(string partner) =>
-        Configuration.ConfigKeys.Partner(config.Options.Partners.FindIndex(p => p.Participant == partner), "ExportingAuthority");
+        Configuration.ConfigKeys.Partner(partners.Find(partner)?.ConfigIndex ?? -1, "ExportingAuthority");
 
     /// <summary>The certificate exchanged with <paramref name="partner"/> in <paramref name="direction"/>, or null for any other.</summary>
     private static HeldCertificate? Held(IStoreWriter w, string number, Domain.CertificateDirection direction, string partner) =>

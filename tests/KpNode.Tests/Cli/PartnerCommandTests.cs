@@ -84,7 +84,7 @@ public sealed class PartnerCommandTests : IDisposable
         // Typed as a person might: lower case, without the spaces.
         var added = await Kpnode("partner", "add", card, "--fingerprint", fingerprint.Replace(" ", "").ToLowerInvariant(), "--config", za);
         Assert.Contains("Added partner BE", added.Stdout);
-        Assert.Contains("restart", added.Stdout);
+        Assert.Contains("picks this partner up at its next start", added.Stdout);
 
         var config = NodeConfig.Load(za);
         var partner = Assert.Single(config.Options.Partners);
