@@ -72,6 +72,18 @@ internal sealed class PeerChannels(
         }
     }
 
+    /// <summary>
+    /// After <paramref name="partner"/>'s revocation list changed: the next call dials again, so its TLS certificate is
+    /// checked against the new list; the open channel is closed at once (a call on it would be refused anyway).
+    /// </summary>
+    public void Redial(string partner)
+    {
+        if (_channels.TryRemove(partner, out var old))
+        {
+            old.Dispose();
+        }
+    }
+
     private async Task CloseLaterAsync(GrpcChannel channel, TimeSpan grace)
     {
         lock (_closing)
