@@ -79,6 +79,16 @@ internal static class StatusCommand
                 Output.Line($"  What to do: {Markup.Escape(p.LastErrorAdvice)}");
             }
 
+            // What the pre-flight hello found: mismatches that will fail before they do.
+            foreach (var p in status.Partners)
+            {
+                foreach (var problem in p.PreflightProblems)
+                {
+                    Output.Line($"[bold]{Markup.Escape(p.Participant)}[/] (pre-flight): [orange3]{Markup.Escape(problem.Cause)}[/]");
+                    Output.Line($"  What to do: {Markup.Escape(problem.Advice)}");
+                }
+            }
+
             return 0;
         }));
         return command;

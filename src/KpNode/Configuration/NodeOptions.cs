@@ -206,4 +206,12 @@ internal sealed class OperationsOptions
     /// record. Whatever the node serves, answers for or counts is verified as it does, sampled or not.
     /// </summary>
     public int StoreCheckSample { get; set; } = 10_000;
+
+    /// <summary>How far a partner's clock may differ from ours before the pre-flight hello reports it.</summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often each partner is greeted again (the pre-flight hello), and how soon after a hello that could not be made.</summary>
+    public TimeSpan PreflightInterval { get; set; } = TimeSpan.FromHours(1);
+
+    public TimeSpan PreflightRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -24,5 +24,11 @@ internal sealed class OperationsOptionsValidator : IValidateOptions<OperationsOp
             yield return $"{K("RefusedHandshakeLogWindow")}: {ops.RefusedHandshakeLogWindow} is outside 00:00:01..1.00:00:00";
         if (ops.StatusPageRefreshSeconds is < 1 or > 3600) yield return $"{K("StatusPageRefreshSeconds")}: {ops.StatusPageRefreshSeconds} is outside 1..3600";
         if (ops.StoreCheckSample < 0) yield return $"{K("StoreCheckSample")}: {ops.StoreCheckSample} is negative; 0 checks every record";
+        if (ops.MaxClockSkew < TimeSpan.Zero || ops.MaxClockSkew > TimeSpan.FromHours(1))
+            yield return $"{K("MaxClockSkew")}: {ops.MaxClockSkew} is outside 00:00:00..01:00:00";
+        if (ops.PreflightInterval < TimeSpan.FromSeconds(1) || ops.PreflightInterval > TimeSpan.FromDays(7))
+            yield return $"{K("PreflightInterval")}: {ops.PreflightInterval} is outside 00:00:01..7.00:00:00";
+        if (ops.PreflightRetryDelay < TimeSpan.FromMilliseconds(100) || ops.PreflightRetryDelay > TimeSpan.FromDays(1))
+            yield return $"{K("PreflightRetryDelay")}: {ops.PreflightRetryDelay} is outside 00:00:00.1..1.00:00:00";
     }
 }

@@ -176,4 +176,13 @@ internal static partial class Log
 
     [LoggerMessage(1732, LogLevel.Debug, "Peer API admitted {Partner}'s node certificate {Serial}", EventName = "PeerCertificateAdmitted")]
     public static partial void PeerCertificateAdmitted(ILogger logger, string partner, string serial);
+
+    [LoggerMessage(1733, LogLevel.Information, "Pre-flight hello with {Partner}: we agree on everything checked", EventName = "PreflightAgreed")]
+    public static partial void PreflightAgreed(ILogger logger, string partner);
+
+    [LoggerMessage(1734, LogLevel.Warning, "Pre-flight hello with {Partner} shows what will fail: {Problems}", EventName = "PreflightMismatch")]
+    public static partial void PreflightMismatch(ILogger logger, string partner, string problems);
+
+    [LoggerMessage(1735, LogLevel.Information, "Pre-flight hello with {Partner} could not be made (tried again later): {Error}", EventName = "PreflightFailed")]
+    public static partial void PreflightFailed(ILogger logger, string partner, string error);
 }

@@ -99,6 +99,18 @@ internal sealed class PeerChannels(
         }
     }
 
+    /// <summary>
+    /// After <paramref name="partner"/>'s revocation list changed: the next call dials again, so its TLS certificate is
+    /// checked against the new list; the open channel is closed at once (a call on it would be refused anyway).
+    /// </summary>
+    public void Redial(string partner)
+    {
+        if (_channels.TryRemove(partner, out var old))
+        {
+            Retire(old, TimeSpan.Zero);
+        }
+    }
+
     private async Task CloseLaterAsync(Lazy<GrpcChannel> channel, TimeSpan grace)
     {
         lock (_closing)

@@ -50,7 +50,15 @@ internal static class NodeServices
         services.AddSingleton(sp => new HandshakeRefusals(sp.GetRequiredService<IOptions<OperationsOptions>>().Value.RefusedHandshakeLogWindow,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<HandshakeRefusals>>()));
         services.AddSingleton<PeerGate>();
-        services.AddSingleton<PeerChannels>();
+        services.AddSingleton(sp =>
+        {
+            var channels = ActivatorUtilities.CreateInstance<PeerChannels>(sp);
+            // A partner's newer revocation list may revoke the certificate its open connection was accepted with.
+            if (sp.GetService<RevokedKeys>() is { } revoked)
+                revoked.Held += channels.Redial;
+            return channels;
+        });
+        services.AddSingleton<PeerApi.HelloAnswer>();
         services.AddGrpc().AddServiceOptions<PeerExchangeApi>(o => o.Interceptors.Add<PartnerContact>());
         return services;
     }

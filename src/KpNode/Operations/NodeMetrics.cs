@@ -75,6 +75,12 @@ internal sealed class NodeMetrics : IDeliveryMetrics
         Meter.CreateObservableGauge("kpnode.records.signed_by_revoked_keys", () => revoked.Count,
             "{record}", "Messages held that were signed by a key its root had revoked at the time (kept as they are; not store damage)");
 
+    public void ObservePreflight(PartnerPreflight preflight, Trust.Partners partners) =>
+        Meter.CreateObservableGauge("kpnode.partner.preflight_problems", () => partners.All
+                .Where(p => preflight.ResultFor(p.Code) is { Error.Length: 0 })
+                .Select(p => new Measurement<int>(preflight.ResultFor(p.Code)!.Problems.Count, new KeyValuePair<string, object?>("partner", p.Code))),
+            "{problem}", "Mismatches the last pre-flight hello with each partner found (kpnode status says what they are); absent until a hello was answered");
+
     /// <summary>Registers the gauges that read the node's state at each scrape; once per node.</summary>
     public void Observe(INodeStore store, OutboxDispatcher outbox, ExpiryCheck expiry, Integrity.StoreIntegrity integrity, TimeProvider time)
     {

@@ -15,7 +15,7 @@ namespace KpNode.Operations;
 internal sealed class NodeStatusReport(
     NodeConfig config, INodeStore store, OutboxDispatcher outbox, ExpiryCheck expiry, NodeClock clock,
     HealthCheckService health, OperationsEndpoint endpoint, TimeProvider time, Integrity.RevokedSignatures revokedSignatures,
-    Workflow.CertificateWorkflow workflow)
+    Workflow.CertificateWorkflow workflow, PartnerPreflight preflight)
 {
     public const int DefaultRecent = 10;
     public const int MaxRecent = 100;
@@ -124,6 +124,13 @@ internal sealed class NodeStatusReport(
             Reachability = NodeMetrics.PartnerReachabilityOf(seen, NodeMetrics.Max(lane.LastSuccessAt, lane.LastContactAt)),
             CircuitState = CircuitWords.ToWire(lane.CircuitState),
         };
+        if (preflight.ResultFor(lane.Partner) is { } hello)
+        {
+            link.PreflightAt = Timestamp.FromDateTimeOffset(hello.At);
+            link.PreflightProblems.AddRange(hello.Problems);
+            link.PreflightError = hello.Error;
+        }
+
         Set(lane.LastSuccessAt, t => link.LastSuccessAt = t);
         Set(seen?.At, t => link.LastFailureAt = t);
         Set(lane.LastContactAt, t => link.LastContactAt = t);

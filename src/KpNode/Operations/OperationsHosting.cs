@@ -37,6 +37,8 @@ internal static class OperationsHosting
         services.AddSingleton<OutboxRepair>();
         services.AddSingleton<CredentialReload>();
         services.AddSingleton<PartnerReload>();
+        services.AddSingleton<PartnerPreflight>();
+        services.AddHostedService(sp => sp.GetRequiredService<PartnerPreflight>());
 
         services.AddGrpcHealthChecks(o =>
         {
@@ -76,6 +78,7 @@ internal static class OperationsHosting
             app.Services.GetRequiredService<OutboxDispatcher>(), app.Services.GetRequiredService<ExpiryCheck>(),
             app.Services.GetRequiredService<Integrity.StoreIntegrity>(), app.Services.GetRequiredService<TimeProvider>());
         app.Services.GetRequiredService<NodeMetrics>().ObserveRevocations(app.Services.GetRequiredService<Integrity.RevokedSignatures>());
+        app.Services.GetRequiredService<NodeMetrics>().ObservePreflight(app.Services.GetRequiredService<PartnerPreflight>(), app.Services.GetRequiredService<Trust.Partners>());
         app.Lifetime.ApplicationStarted.Register(() => Log.OperationsListening(logger, endpoint.Url));
         return [metrics, page];
     }

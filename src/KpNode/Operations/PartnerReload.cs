@@ -18,7 +18,7 @@ namespace KpNode.Operations;
 /// </summary>
 internal sealed class PartnerReload(
     NodeConfig config, Partners partners, OutboxDispatcher outbox, PeerChannels channels, INodeStore store, RevokedKeys revoked,
-    IOptions<DeliveryOptions> delivery, ILogger<PartnerReload> logger)
+    PartnerPreflight preflight, IOptions<DeliveryOptions> delivery, ILogger<PartnerReload> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -146,14 +146,17 @@ internal sealed class PartnerReload(
                 case PartnerReloadChange.Added:
                     HoldStoredRevocationList(outcome.Partner);
                     outbox.Add(outcome.Partner).Wake(resetBackoff: false);
+                    preflight.Greet(outcome.Partner.Code);
                     break;
                 case PartnerReloadChange.Changed:
                     // The channel follows by itself (PeerChannels compares the partner it was made for with the current one).
                     outbox.Lane(outcome.Partner.Code)?.Use(outcome.Partner);
+                    preflight.Greet(outcome.Partner.Code);
                     break;
                 case PartnerReloadChange.Removed:
                     await outbox.RemoveAsync(outcome.Partner.Code);
                     channels.Forget(outcome.Partner.Code, delivery.Value.AttemptTimeout * 2);
+                    preflight.Greet(outcome.Partner.Code);
                     break;
             }
         }

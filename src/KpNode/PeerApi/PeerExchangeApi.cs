@@ -17,7 +17,7 @@ namespace KpNode.PeerApi;
 /// <summary>The Peer API: a thin adapter from partners' calls to the certificate workflow.</summary>
 [Authorize(Policy = Callers.PartnerPolicy)]
 internal sealed class PeerExchangeApi(
-    PeerGate gate, CertificateWorkflow workflow, EnvelopeSigner signer,
+    PeerGate gate, CertificateWorkflow workflow, EnvelopeSigner signer, HelloAnswer hello,
     NodeConfig config, TimeProvider time, NodeMetrics metrics, HealthCheckService health, ILogger<PeerExchangeApi> logger)
     : PeerExchangeService.PeerExchangeServiceBase
 {
@@ -57,6 +57,17 @@ internal sealed class PeerExchangeApi(
         return Task.FromResult(workflow.OwnRevocationList() is { } der
             ? new GetRevocationListResponse { CrlDer = ByteString.CopyFrom(der), CrlNumber = (long)RevocationList.Parse(der).Number }
             : new GetRevocationListResponse());
+    }
+
+    public override Task<HelloResponse> Hello(HelloRequest request, ServerCallContext context)
+    {
+        var partner = gate.RequirePartner(context);
+        if (request.Nonce.Length is 0 or > 64)
+        {
+            throw ApiErrors.Invalid("nonce", "1 to 64 random bytes required");
+        }
+
+        return Task.FromResult(new HelloResponse { Hello = signer.Sign(PayloadTypes.Hello, hello.For(partner, request.Nonce).ToByteArray()) });
     }
 
     public override async Task<PingResponse> Ping(PingRequest request, ServerCallContext context)

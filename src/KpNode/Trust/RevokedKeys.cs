@@ -26,8 +26,14 @@ internal sealed class RevokedKeys
     public void Hold(string participant, RevocationList list)
     {
         if (_lists.AddOrUpdate(participant, list, (_, held) => list.Number > held.Number ? list : held) == list)
+        {
             Interlocked.Increment(ref _version);
+            Held?.Invoke(participant);
+        }
     }
+
+    /// <summary>Raised with the participant whose newer list is now held: connections checked against the older one must be checked again.</summary>
+    public event Action<string>? Held;
 
     /// <summary>Changes whenever a newer list is held: what was judged against the lists before may need judging again.</summary>
     public long Version => Interlocked.Read(ref _version);

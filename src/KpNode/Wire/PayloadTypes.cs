@@ -10,5 +10,6 @@ internal static class PayloadTypes
     public const string PingAnswer = "application/vnd.kp.v1.ping-answer+protobuf";
     public const string AuthenticityStatement = "application/vnd.kp.v1.authenticity-statement+protobuf";
     public const string RevocationNotice = "application/vnd.kp.v1.revocation-notice+protobuf";
+    public const string Hello = "application/vnd.kp.v1.hello+protobuf";
 
 }

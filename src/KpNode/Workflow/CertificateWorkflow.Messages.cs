@@ -28,6 +28,10 @@ internal sealed partial class CertificateWorkflow
 
     private static MessageKind KindOf(string payloadType) => Kinds[payloadType];
 
+    /// <summary>The payload types a partner may deliver to us, and so the ones we deliver: what the pre-flight hello compares.</summary>
+    public static IReadOnlyList<string> DeliverablePayloadTypes { get; } =
+        [.. Kinds.Where(k => k.Value.Arrived is not null).Select(k => k.Key).Order(StringComparer.Ordinal)];
+
     private static T Parse<T>(MessageParser<T> parser, VerifiedEnvelope verified) where T : IMessage<T>
     {
         try
