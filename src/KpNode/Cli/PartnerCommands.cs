@@ -208,7 +208,7 @@ internal static class PartnerCommands
     {
         var config = KpNodeCli.ConfigOption();
         var json = KpNodeCli.JsonOption();
-        var command = new Command("list", "The configured partners with their root fingerprints and card dates") { config, json };
+        var command = new Command("list", "The configured partners with their root fingerprints, card dates and, from the running node, the pre-flight hello") { config, json };
         command.SetAction(parse => Run(() =>
         {
             var node = NodeConfig.Load(parse.GetRequiredValue(config).FullName);
@@ -219,6 +219,7 @@ internal static class PartnerCommands
                 var date = File.Exists(cardPath) ? ReadCardDate(cardPath) : null;
                 return (p.Participant, p.Address, Fingerprints: roots.Select(RootFingerprint.Of).ToList(), p.RootCertificate, Date: date);
             }).ToList();
+            var links = Handshakes(node);
             if (parse.GetValue(json))
             {
                 var array = new JsonArray();
@@ -231,6 +232,7 @@ internal static class PartnerCommands
                         ["rootFingerprints"] = new JsonArray([.. r.Fingerprints.Select(f => (JsonNode)f)]),
                         ["rootCertificate"] = r.RootCertificate,
                         ["cardDate"] = r.Date is { } d ? Time(d) : null,
+                        ["handshake"] = Handshake(links, r.Participant),
                     });
                 }
 
@@ -238,13 +240,47 @@ internal static class PartnerCommands
                 return 0;
             }
 
-            var table = new Table().Column("Partner").Column("Address").Column("Root fingerprint (SHA-256)").Column("Card date");
+            var table = new Table().Column("Partner").Column("Address", priority: 2).Column("Root fingerprint (SHA-256)", freeText: true).Column("Card date", priority: 1)
+                .Column("Handshake", freeText: true);
             foreach (var r in rows)
-                table.Row(r.Participant, r.Address, string.Join(" / ", r.Fingerprints), r.Date is { } d ? Time(d) : "no card (configured by hand)");
+                table.Row(r.Participant, r.Address, string.Join(" / ", r.Fingerprints), r.Date is { } d ? Time(d) : "no card (configured by hand)",
+                    Handshake(links, r.Participant));
             table.Write();
+            if (links is not null && links.Any(l => l.PreflightProblems.Count > 0))
+                Output.Line("'kpnode status' says what each problem is and what to do.");
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The running node's view of each partner link, or null when the node does not answer (not running).</summary>
+    private static IReadOnlyList<PartnerLink>? Handshakes(NodeConfig node)
+    {
+        try
+        {
+            using var client = LocalApiClient.Connect(node);
+            return client.Operations.GetNodeStatus(new GetNodeStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(5)).Partners;
+        }
+        catch (Exception e) when (e is RpcException or PkiFileException or IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The last pre-flight hello with a partner, in words.</summary>
+    private static string Handshake(IReadOnlyList<PartnerLink>? links, string partner)
+    {
+        if (links is null)
+            return "node not running";
+        var link = links.FirstOrDefault(l => l.Participant == partner);
+        return link switch
+        {
+            null => "not yet taken by the node (kpnode partner reload)",
+            { PreflightAt: null } => "no hello yet",
+            { PreflightError.Length: > 0 } => "no answer: " + link.PreflightError,
+            { PreflightProblems.Count: > 0 } => $"{link.PreflightProblems.Count} problem(s): {string.Join("; ", link.PreflightProblems.Select(p => p.Cause))}",
+            _ => $"agrees ({Time(link.PreflightAt.ToDateTimeOffset())})",
+        };
     }
 
     private static (string Path, byte[] Bytes, ParticipantCard Card) Open(FileInfo file)

@@ -25,7 +25,8 @@ internal sealed record PreflightResult(DateTimeOffset At, IReadOnlyList<Prefligh
 /// </summary>
 internal sealed class PartnerPreflight(
     PeerChannels channels, EnvelopeVerifier verifier, Partners partners, NodeCredentials credentials, RevokedKeys revokedKeys, NodeConfig config,
-    IOptions<DeliveryOptions> delivery, IOptions<OperationsOptions> options, TimeProvider time, ILogger<PartnerPreflight> logger)
+    IOptions<DeliveryOptions> delivery, IOptions<OperationsOptions> options, IHostApplicationLifetime lifetime, TimeProvider time,
+    ILogger<PartnerPreflight> logger)
     : BackgroundService
 {
     /// <summary>The wire contract versions this build speaks.</summary>
@@ -43,8 +44,12 @@ internal sealed class PartnerPreflight(
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
-        foreach (var partner in partners.All)
-            Greet(partner.Code);
+        // Only once our own endpoints listen: a partner greeted earlier may answer by delivering to us at once.
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var partner in partners.All)
+                Greet(partner.Code);
+        });
         return Task.CompletedTask;
     }
 

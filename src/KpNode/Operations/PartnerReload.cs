@@ -169,7 +169,7 @@ internal sealed class PartnerReload(
             return;
         try
         {
-            revoked.Hold(partner.Code, RevocationList.Verified(stored.Der, partner.Root, partner.Code));
+            revoked.Hold(partner.Code, RevocationList.Verified(stored.Der, partner.Anchors, partner.Code));
         }
         catch (RevocationListException e)
         {

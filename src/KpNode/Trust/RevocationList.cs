@@ -88,6 +88,15 @@ internal sealed class RevocationList
         return list;
     }
 
+    /// <summary>As <see cref="Verified(ReadOnlySpan{byte}, X509Certificate2, string)"/> for a partner with several roots (a rollover): signed by any of them.</summary>
+    public static RevocationList Verified(ReadOnlySpan<byte> bytes, IReadOnlyCollection<X509Certificate2> roots, string rootParticipant)
+    {
+        var list = Parse(bytes);
+        if (roots.Any(list.IsSignedBy))
+            return list;
+        return Verified(bytes, roots.First(), rootParticipant);
+    }
+
     /// <summary>Whether the list names <paramref name="root"/> as issuer and its signature verifies under the root's key.</summary>
     public bool IsSignedBy(X509Certificate2 root)
     {

@@ -104,7 +104,7 @@ internal sealed partial class CertificateWorkflow
         RevocationList list;
         try
         {
-            list = RevocationList.Verified(notice.CrlDer.Span, partner.Root, partner.Code);
+            list = RevocationList.Verified(notice.CrlDer.Span, partner.Anchors, partner.Code);
         }
         catch (RevocationListException e)
         {

@@ -12,12 +12,13 @@ internal static class HeldRevocationLists
         var keys = new RevokedKeys();
         foreach (var stored in store.AllRevocationLists())
         {
-            var root = stored.Participant == credentials.Participant ? credentials.Root : partners.Find(stored.Participant)?.Root;
-            if (root is null)
+            IReadOnlyCollection<System.Security.Cryptography.X509Certificates.X509Certificate2>? roots =
+                stored.Participant == credentials.Participant ? [credentials.Root] : partners.Find(stored.Participant)?.Anchors;
+            if (roots is null)
                 continue; // a partner no longer configured: nothing of its is accepted anyway
             try
             {
-                keys.Hold(stored.Participant, RevocationList.Verified(stored.Der, root, stored.Participant));
+                keys.Hold(stored.Participant, RevocationList.Verified(stored.Der, roots, stored.Participant));
             }
             catch (RevocationListException e)
             {

@@ -100,6 +100,7 @@ public sealed class PartnerCommandTests : IDisposable
         Assert.Equal(fingerprint, listed["rootFingerprints"]![0]!.GetValue<string>());
         Assert.Equal(JsonNode.Parse(Payload(await File.ReadAllBytesAsync(card)))!["date"]!.GetValue<string>(), listed["cardDate"]!.GetValue<string>());
         Assert.Contains(fingerprint, (await Kpnode("partner", "list", "--config", za)).Stdout);
+        Assert.Equal("node not running", listed["handshake"]!.GetValue<string>());
 
         // Again: BE is a partner now, so only `partner update` takes its card; our own card is no partner's.
         var again = await Refused("partner", "add", card, "--fingerprint", fingerprint, "--config", za);

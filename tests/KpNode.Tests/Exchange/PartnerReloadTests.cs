@@ -159,6 +159,11 @@ public sealed class PartnerReloadTests : IDisposable
         Assert.Equal(["AE", "BE", "NA"], again.Select(p => p!["participant"]!.GetValue<string>()));
         Assert.All(again, p => Assert.Equal("PARTNER_RELOAD_CHANGE_UNCHANGED", p!["change"]!.GetValue<string>()));
         Assert.Single(net.Store("ZA").ReadAudit(0, 10_000), a => a.Action == "partners.reloaded");
+
+        // The partner added live was greeted with the pre-flight hello, as partners are at start; partner list says so.
+        await net["ZA"].Logs.WaitForAsync(r => r.Id.Id == 1733 && r.Message.Contains("with NA", StringComparison.Ordinal));
+        var listed = JsonNode.Parse((await Kpnode("partner", "list", "--config", net["ZA"].Config.FilePath, "--json")).Stdout)!["partners"]!.AsArray();
+        Assert.StartsWith("agrees (", listed.Single(p => p!["participant"]!.GetValue<string>() == "NA")!["handshake"]!.GetValue<string>());
     }
 
     [Fact]

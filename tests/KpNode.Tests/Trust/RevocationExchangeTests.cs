@@ -37,9 +37,13 @@ public sealed class RevocationExchangeTests
     private static Task<PublishRevocationListResponse> PublishAsync(TestNetwork net, string code, RevocationList list) =>
         net[code].Client.Api.PublishRevocationListAsync(new PublishRevocationListRequest { Crl = ByteString.CopyFrom(list.Der) }).ResponseAsync;
 
+    // Stored and enforced: the node holds the list in memory only once the transaction that stored it committed.
     private static Task WaitUntilHeldAsync(TestNetwork net, string holder, string of, long number) =>
-        Eventually.WaitAsync(() => Task.FromResult(net.Store(holder).FindRevocationList(of)), l => l?.Number == number, TimeSpan.FromSeconds(30),
-            l => $"{holder} holds {of}'s list {l?.Number.ToString() ?? "none"}, not {number}");
+        Eventually.WaitAsync(
+            () => Task.FromResult((Stored: net.Store(holder).FindRevocationList(of)?.Number,
+                Enforced: (long?)((RevokedKeys)net[holder].Host!.Services.GetService(typeof(RevokedKeys))!).ListOf(of)?.Number)),
+            l => l.Stored == number && l.Enforced == number, TimeSpan.FromSeconds(30),
+            l => $"{holder} holds {of}'s list {l.Stored?.ToString() ?? "none"} and enforces {l.Enforced?.ToString() ?? "none"}, not {number}");
 
     /// <summary>A certificate ZA signs by hand with <paramref name="signing"/> and delivers to BE over the Peer API, as a node would.</summary>
     private static async Task<DeliverResponse> DeliverByHandAsync(TestNetwork net, X509Certificate2 signing, X509Certificate2 nodeTls, IMessage payload, string payloadType)
