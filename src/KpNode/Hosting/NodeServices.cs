@@ -25,8 +25,9 @@ internal static class NodeServices
     /// <summary>Our PKI (its leaves reloadable, see <see cref="NodeCredentials"/>), the partners' roots, and what signs and verifies with them.</summary>
     public static IServiceCollection AddTrust(this IServiceCollection services, NodeCredentials credentials, Partners partners) =>
         services
-            // From a factory, so the container disposes it (and every set it loaded) when the node stops.
-            .AddSingleton(_ => credentials)
+            // As an instance, which the container does not dispose: a TLS handshake or a signature may still hold one of
+            // its certificates while the node stops, and they die with the process.
+            .AddSingleton(credentials)
             .AddSingleton(partners)
             .AddSingleton<TrustChain>()
             .AddSingleton(sp => HeldRevocationLists.Load(sp.GetRequiredService<INodeStore>(), credentials, partners,
