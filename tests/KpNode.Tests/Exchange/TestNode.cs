@@ -39,6 +39,9 @@ internal sealed class TestNode(string code, NodeConfig config, NodeLogs logs) : 
 
     public async Task StopAsync()
     {
+        // The next call dials the next process: a pooled connection to this one would end in a reset (Internal).
+        _client?.Dispose();
+        _client = null;
         if (Host is { } host)
         {
             Host = null;
