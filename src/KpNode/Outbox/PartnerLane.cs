@@ -48,6 +48,9 @@ internal sealed partial class PartnerLane
     private int _resetRequested;
     private int _resetForced;
     private DateTimeOffset _lastReset;
+    // A partner's call that came within ResetThrottle of the last reset: its reset is put off to this time, not
+    // dropped, so a call that follows a failed pass still ends link-down mode (the probe could be an hour away).
+    private DateTimeOffset? _resetDeferredTo;
     // The failure that found the link down, null while it is up. Any attempt may set it; only a reset clears it,
     // because a reset also closes the circuit, which is open after such failures.
     private FailureSeen? _linkDown;
@@ -187,10 +190,11 @@ internal sealed partial class PartnerLane
             try
             {
                 var next = await DeliverDueAsync(stopping);
+                var deferred = _resetDeferredTo?.UtcDateTime;
                 if (Volatile.Read(ref _linkDown) is null)
                 {
                     probeAt = null;
-                    await WaitAsync(next, stopping);
+                    await WaitAsync(Earliest(next, deferred), stopping);
                     continue;
                 }
 
@@ -199,7 +203,12 @@ internal sealed partial class PartnerLane
                 // new message wakes the lane, and a steady stream of them must not put the next probe off.
                 var now = _time.GetUtcNow().UtcDateTime;
                 probeAt ??= now + _options.ProbeInterval;
-                if (now < probeAt)
+                if (deferred is not null && deferred < probeAt)
+                {
+                    // A partner's call is waiting out the throttle: the reset it asked for comes before the probe.
+                    await WaitAsync(deferred, stopping);
+                }
+                else if (now < probeAt)
                 {
                     await WaitAsync(probeAt, stopping);
                 }
@@ -232,15 +241,17 @@ internal sealed partial class PartnerLane
         {
             var now = _time.GetUtcNow();
             var forced = Interlocked.Exchange(ref _resetForced, 0) == 1;
-            var reset = Interlocked.Exchange(ref _resetRequested, 0) == 1 && (forced || now - _lastReset >= _options.ResetThrottle);
+            var requested = Interlocked.Exchange(ref _resetRequested, 0) == 1 || _resetDeferredTo is not null;
+            var reset = requested && (forced || now - _lastReset >= _options.ResetThrottle);
+            _resetDeferredTo = requested && !reset ? _lastReset + _options.ResetThrottle : null;
             if (reset)
             {
                 // The partner is up (it called us, answered a probe or took a delivery) or an operator says try: close
                 // the circuit and forget the failures it counted while the partner was down (one more would open it
                 // again), end link-down mode, then try the whole backlog now. A probe's answer, a delivery and an
                 // operator force their reset past the throttle; a partner's call does not (a chatty partner we cannot
-                // reach would cost a failing pass per call), and while the link is down the next probe makes up for
-                // a call the throttle dropped.
+                // reach would cost a failing pass per call): a call within the throttle has its reset when the
+                // throttle ends, never dropped, or a call right after a failed pass would wait for the next probe.
                 _lastReset = now;
                 await _circuitControl.CloseAsync(stopping);
                 if (Interlocked.Exchange(ref _linkDown, null) is { } down)
@@ -264,6 +275,8 @@ internal sealed partial class PartnerLane
             }
         }
     }
+
+    private static DateTime? Earliest(DateTime? a, DateTime? b) => a is null ? b : b is null ? a : a < b ? a : b;
 
     /// <summary>Sleeps until <paramref name="wakeAt"/> or a signal; true when a signal woke it.</summary>
     private async Task<bool> WaitAsync(DateTime? wakeAt, CancellationToken stopping)

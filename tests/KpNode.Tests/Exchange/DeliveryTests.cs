@@ -39,6 +39,36 @@ public sealed class DeliveryTests
     }
 
     [Fact]
+    public async Task A_partner_call_within_the_reset_throttle_after_a_failed_pass_is_put_off_not_dropped()
+    {
+        await using var net = await TestNetwork.StartAsync(["ZA", "BE"],
+        [
+            new("Node:Delivery:FirstBackoff", "00:03:00"),
+            new("Node:Delivery:MaxBackoff", "00:10:00"),
+            new("Node:Delivery:ProbeInterval", "01:00:00"),
+            new("Node:Delivery:ResetThrottle", "00:00:06"),
+        ]);
+        await net["BE"].StopAsync();
+        var waiting = await net.IssueAsync("ZA", "BE");
+        await net.WaitForAsync("ZA", waiting.Certificate.Number, r => r.Attempts > 0);
+
+        // A call as BE while BE's node is still down (its client came up first): ZA resets and tries BE, and fails.
+        using (var credentials = net.Credentials("BE"))
+        {
+            await net.DialPeer("ZA", credentials.NodeTls, net.RootOf("ZA")).PingAsync(new PingRequest { Nonce = Google.Protobuf.ByteString.CopyFrom(new byte[16]) });
+        }
+
+        await net.WaitForAsync("ZA", waiting.Certificate.Number, r => r.Attempts > 1);
+        Assert.NotNull(net.Lane("ZA", "BE").LinkDownSince);
+
+        // BE is up and calls within the throttle of that failed pass: its reset comes when the throttle ends, not
+        // at the next probe an hour away.
+        await net["BE"].StartAsync();
+        await net.IssueAsync("BE", "ZA");
+        await net.WaitForAsync("ZA", waiting.Certificate.Number, r => r.Status == CertificateStatus.Delivered, TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task A_certificate_issued_while_a_delivery_is_in_flight_goes_at_once_without_waiting_for_it()
     {
         await using var net = await TestNetwork.StartAsync(["ZA", "BE"]);
