@@ -21,6 +21,7 @@ internal static class KpNodeCli
             StatsCommand.Create(),
             HealthCommand.Create(),
             PeerCommands.Create(),
+            ReconcileCommand.Create(),
             PartnerCommands.Create(),
             OutboxCommands.Create(),
             StoreCommands.Create(),

@@ -214,4 +214,7 @@ internal sealed class OperationsOptions
     public TimeSpan PreflightInterval { get; set; } = TimeSpan.FromHours(1);
 
     public TimeSpan PreflightRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often the node reconciles its whole history with each partner by itself (signed per-day digests, its audit head with them).</summary>
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromDays(1);
 }

@@ -30,5 +30,7 @@ internal sealed class OperationsOptionsValidator : IValidateOptions<OperationsOp
             yield return $"{K("PreflightInterval")}: {ops.PreflightInterval} is outside 00:00:01..7.00:00:00";
         if (ops.PreflightRetryDelay < TimeSpan.FromMilliseconds(100) || ops.PreflightRetryDelay > TimeSpan.FromDays(1))
             yield return $"{K("PreflightRetryDelay")}: {ops.PreflightRetryDelay} is outside 00:00:00.1..1.00:00:00";
+        if (ops.ReconcileInterval < TimeSpan.FromMinutes(1) || ops.ReconcileInterval > TimeSpan.FromDays(31))
+            yield return $"{K("ReconcileInterval")}: {ops.ReconcileInterval} is outside 00:01:00..31.00:00:00";
     }
 }

@@ -29,7 +29,12 @@ internal sealed class PeerChannels(
     /// <summary>Why we last refused this partner's TLS certificate, until it presents one we accept; a failed call does not say.</summary>
     public string? LastServerRefusal(string partner) => _refusals.GetValueOrDefault(partner);
 
-    public PeerExchangeService.PeerExchangeServiceClient ClientFor(Partner partner)
+    public PeerExchangeService.PeerExchangeServiceClient ClientFor(Partner partner) => new(ChannelFor(partner));
+
+    /// <summary>The partner's history service (reconciliation), on the same channel as its exchange.</summary>
+    public HistoryService.HistoryServiceClient HistoryClientFor(Partner partner) => new(ChannelFor(partner));
+
+    private GrpcChannel ChannelFor(Partner partner)
     {
         // The partner as the node has it now: a lane or a ping may still hold the record from before a reload.
         var current = partners?.Find(partner.Code) ?? partner;
@@ -37,7 +42,7 @@ internal sealed class PeerChannels(
         {
             var link = _channels.GetOrAdd(current.Code, static (_, s) => new Link(s.Partner, s.Self.Create), (Partner: current, Self: this));
             if (ReferenceEquals(link.Partner, current) || link.Partner.SameLink(current))
-                return new(link.Channel.Value);
+                return link.Channel.Value;
             // Another address or other roots: later calls take a new channel; a call on the old one finishes there.
             if (_channels.TryUpdate(current.Code, new Link(current, Create), link))
                 Retire(link, Grace);

@@ -15,6 +15,7 @@ internal static class NodeEndpoints
         app.UseAuthorization();
 
         app.MapGrpcService<PeerExchangeApi>().ServedOn(Listener.Peer);
+        app.MapGrpcService<HistoryApi>().ServedOn(Listener.Peer);
         app.MapGrpcService<LocalApiEndpoint>().ServedOn(Listener.Local);
         app.MapGrpcService<OperationsApi>().ServedOn(Listener.Local);
         app.MapGrpcReflectionService().ServedOn(Listener.Local).RequireAuthorization(Callers.OperatorPolicy);

@@ -61,6 +61,7 @@ internal static class NodeServices
         });
         services.AddSingleton<PeerApi.HelloAnswer>();
         services.AddGrpc().AddServiceOptions<PeerExchangeApi>(o => o.Interceptors.Add<PartnerContact>());
+        services.AddGrpc().AddServiceOptions<HistoryApi>(o => o.Interceptors.Add<PartnerContact>());
         return services;
     }
 

@@ -8,6 +8,7 @@ using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Wire;
 using KpNode.Wire.V1;
+using KpNode.Workflow;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +17,7 @@ namespace KpNode.Operations;
 /// <summary>The operators' gRPC service on the Local endpoint: a thin adapter over the status report, the ping and the outbox lanes.</summary>
 [Authorize(Policy = Callers.OperatorPolicy)]
 internal sealed class OperationsApi(
-    OperatorGate gate, NodeStatusReport report, PeerPing ping, OutboxDispatcher outbox, OutboxRepair repair, CredentialReload reload, PartnerReload partnerReload, Partners partners, INodeStore store,
+    OperatorGate gate, NodeStatusReport report, PeerPing ping, OutboxDispatcher outbox, OutboxRepair repair, CredentialReload reload, PartnerReload partnerReload, HistoryReconciliation reconciliation, Partners partners, INodeStore store,
     IOptions<NodeOptions> node, IOptions<DeliveryOptions> delivery, TimeProvider time, ILogger<OperationsApi> logger)
     : OperationsService.OperationsServiceBase
 {
@@ -38,6 +39,15 @@ internal sealed class OperationsApi(
         Log.PeerPinged(logger, op, request.Partner,
             response.Ok ? $"answered in {response.Latency.ToTimeSpan().TotalMilliseconds:0.0} ms, signed by {response.Responder}" : response.Error);
         return response;
+    }
+
+    public override async Task<ReconcileResponse> Reconcile(ReconcileRequest request, ServerCallContext context)
+    {
+        gate.RequireOperator(context);
+        var partner = RequirePartner(request.Partner);
+        var period = request.Period.Length == 0 ? reconciliation.WholeHistory
+            : HistoryPeriod.Parse(request.Period) ?? throw ApiErrors.Invalid("period", $"'{Domain.Printable.Of(request.Period, 40)}' is not a period: write 2026Q4, 2026-11 or 2026");
+        return await reconciliation.ReconcileAsync(partner.Code, period, context.CancellationToken);
     }
 
     public override async Task<RetryNowResponse> RetryNow(RetryNowRequest request, ServerCallContext context)

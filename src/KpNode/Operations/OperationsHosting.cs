@@ -39,6 +39,8 @@ internal static class OperationsHosting
         services.AddSingleton<PartnerReload>();
         services.AddSingleton<PartnerPreflight>();
         services.AddHostedService(sp => sp.GetRequiredService<PartnerPreflight>());
+        services.AddSingleton<HistoryReconciliation>();
+        services.AddHostedService(sp => sp.GetRequiredService<HistoryReconciliation>());
 
         services.AddGrpcHealthChecks(o =>
         {

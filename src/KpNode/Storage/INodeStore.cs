@@ -97,6 +97,12 @@ internal interface IStoreReader
 
     /// <summary>Every revocation list held, one per participant.</summary>
     IReadOnlyList<StoredRevocationList> AllRevocationLists();
+
+    /// <summary>What the node keeps of its history with <paramref name="partner"/>, or null before the first exchange.</summary>
+    StoredPartnerHistory? FindPartnerHistory(string partner);
+
+    /// <summary>Every message exchanged with <paramref name="partner"/> that has its receipt, either way: the shared history.</summary>
+    IReadOnlyList<PartnerMessage> SharedMessages(string partner);
 }
 
 /// <summary>What a transaction started by <see cref="INodeStore.Write{T}"/> may do; valid only until that call returns.</summary>
@@ -122,4 +128,10 @@ internal interface IStoreWriter : IStoreReader
 
     /// <summary>Keeps <paramref name="list"/> as its participant's current revocation list, replacing the one held.</summary>
     void PutRevocationList(StoredRevocationList list);
+
+    /// <summary>The audit log's last entry as this write sees it: its id and hash (0 and the genesis hash when empty).</summary>
+    (long Sequence, string Hash) AuditHead();
+
+    /// <summary>Replaces what the node keeps of its history with the partner.</summary>
+    void PutPartnerHistory(StoredPartnerHistory history);
 }

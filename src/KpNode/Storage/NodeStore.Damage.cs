@@ -39,6 +39,7 @@ internal sealed partial class NodeStore
         public ILiteCollection<SequenceDocument> Sequences { get; } = db.GetCollection<SequenceDocument>(SequencesCollection);
         public ILiteCollection<SignerDocument> Signers { get; } = db.GetCollection<SignerDocument>(SignersCollection);
         public ILiteCollection<RevocationListDocument> RevocationLists { get; } = db.GetCollection<RevocationListDocument>(RevocationListsCollection);
+        public ILiteCollection<PartnerHistoryDocument> PartnerHistories { get; } = db.GetCollection<PartnerHistoryDocument>(PartnerHistoriesCollection);
     }
 
     internal OpenFile CurrentFile => _file;

@@ -19,6 +19,7 @@ internal sealed partial class NodeStore : INodeStore, IDisposable
     internal const string SequencesCollection = "sequences";
     internal const string SignersCollection = "signers";
     internal const string RevocationListsCollection = "revocation_lists";
+    internal const string PartnerHistoriesCollection = "partner_histories";
 
     // The open file; replaced when LiteDB closed its engine on meeting a damaged page or document (NodeStore.Damage).
     private volatile OpenFile _file;
@@ -64,6 +65,7 @@ internal sealed partial class NodeStore : INodeStore, IDisposable
     internal ILiteCollection<SequenceDocument> Sequences => _file.Sequences;
     internal ILiteCollection<SignerDocument> Signers => _file.Signers;
     internal ILiteCollection<RevocationListDocument> RevocationLists => _file.RevocationLists;
+    internal ILiteCollection<PartnerHistoryDocument> PartnerHistories => _file.PartnerHistories;
     internal EnvelopePacking Packing { get; } = new();
 
     /// <summary>Opens (or creates) the store file at <paramref name="path"/>, creating its folder; one instance per file per process.</summary>

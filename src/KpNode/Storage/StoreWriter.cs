@@ -128,6 +128,24 @@ internal sealed class StoreWriter(NodeStore store, NodeStore.OpenFile file) : IS
 
     public StoredRevocationList? FindRevocationList(string participant) => Read(() => store.FindRevocationList(participant));
 
+    public (long Sequence, string Hash) AuditHead()
+    {
+        EnsureOpen();
+        return Engine(() => AuditTail ?? store.CommittedAuditTail());
+    }
+
+    public void PutPartnerHistory(StoredPartnerHistory history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        EnsureOpen();
+        Engine(() => file.PartnerHistories.Upsert(PartnerHistoryDocument.From(history)));
+        Wrote = true;
+    }
+
+    public StoredPartnerHistory? FindPartnerHistory(string partner) => Read(() => store.FindPartnerHistory(partner));
+
+    public IReadOnlyList<PartnerMessage> SharedMessages(string partner) => Read(() => store.SharedMessages(partner));
+
     public IReadOnlyList<StoredRevocationList> AllRevocationLists() => Read(store.AllRevocationLists);
 
     public HeldCertificate? FindCertificate(string number) =>

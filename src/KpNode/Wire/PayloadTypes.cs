@@ -11,5 +11,6 @@ internal static class PayloadTypes
     public const string AuthenticityStatement = "application/vnd.kp.v1.authenticity-statement+protobuf";
     public const string RevocationNotice = "application/vnd.kp.v1.revocation-notice+protobuf";
     public const string Hello = "application/vnd.kp.v1.hello+protobuf";
+    public const string HistoryDigest = "application/vnd.kp.v1.history-digest+protobuf";
 
 }

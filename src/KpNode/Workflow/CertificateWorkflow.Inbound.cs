@@ -31,7 +31,19 @@ internal sealed partial class CertificateWorkflow
     /// Security failures throw (no receipt, nothing stored); business refusals are signed rejections, stored so
     /// that a re-delivery gets the same answer.
     /// </summary>
-    public async Task<DeliveryAnswer> AcceptDeliveryAsync(Partner partner, Envelope envelope, CancellationToken ct)
+    public Task<DeliveryAnswer> AcceptDeliveryAsync(Partner partner, Envelope envelope, CancellationToken ct) =>
+        TakeAsync(partner, envelope, restoring: null, ct);
+
+    /// <summary>
+    /// Takes a message a partner delivered before, which this node lost (an older backup restored, a damaged file):
+    /// the partner's envelope and our own receipt for it, as the partner holds them. Judged as at the receipt's time,
+    /// as it was then, and stored with that receipt (no new one is signed), so both histories hold the same bytes
+    /// again. <paramref name="receipt"/> must have been verified as ours and about this envelope.
+    /// </summary>
+    public Task<DeliveryAnswer> RestoreDeliveryAsync(Partner partner, Envelope envelope, RestoredReceipt receipt, CancellationToken ct) =>
+        TakeAsync(partner, envelope, receipt, ct);
+
+    private async Task<DeliveryAnswer> TakeAsync(Partner partner, Envelope envelope, RestoredReceipt? restoring, CancellationToken ct)
     {
         // Refused before anything is verified or stored: a signed rejection would be stored with the input.
         if (envelope.CalculateSize() is var size and > MaxDeliveredEnvelopeBytes)
@@ -40,7 +52,7 @@ internal sealed partial class CertificateWorkflow
                 $"{size.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes is more than the {MaxDeliveredEnvelopeBytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} a delivered message may take");
         }
 
-        var now = time.GetUtcNow();
+        var now = restoring?.ReceivedAt ?? time.GetUtcNow();
         VerifiedEnvelope verified;
         try
         {
@@ -72,7 +84,9 @@ internal sealed partial class CertificateWorkflow
         var digest = verified.PayloadSha256;
         var envelopeBytes = envelope.ToByteArray();
         // Before the write: a throw inside it would roll back the writes grouped with this one.
-        RefuseIfOwnKeyRevoked(PayloadTypes.Receipt);
+        if (restoring is null)
+            RefuseIfOwnKeyRevoked(PayloadTypes.Receipt);
+        string? judgedOtherwise = null;
         var answer = await store.WriteDurableAsync<DeliveryAnswer?>(w =>
         {
             // Delivered before (a retry after a lost answer, or a concurrent delivery): the receipt it got then. Looked
@@ -88,7 +102,14 @@ internal sealed partial class CertificateWorkflow
 
             var utcNow = now.UtcDateTime;
             var judgement = inbound.Judge(w, utcNow);
-            var receipt = SignReceipt(header.MessageId, digest, partner.Code, now, judgement.Outcome, judgement.Reason, judgement.Text);
+            if (restoring is not null && restoring.Outcome != judgement.Outcome)
+            {
+                judgedOtherwise = $"our receipt says {restoring.Outcome}, but the message is {judgement.Outcome} when judged again as at {TrustChain.Format(now)}"
+                    + (judgement.Text.Length > 0 ? $" ({judgement.Text})" : "");
+                return null;
+            }
+
+            var receipt = restoring?.Bytes ?? SignReceipt(header.MessageId, digest, partner.Code, now, judgement.Outcome, judgement.Reason, judgement.Text);
             judgement.Apply?.Invoke(w);
             var accepted = judgement.Outcome == ReceiptOutcome.Accepted;
             w.InsertMessage(new PartnerMessage
@@ -109,11 +130,14 @@ internal sealed partial class CertificateWorkflow
                 LastError = accepted ? null : judgement.Text,
             });
             w.Audit(partner.Code, $"{KindOf(verified.PayloadType).Word}.{(accepted ? "accepted" : "refused")}", inbound.CertificateNumber,
-                $"message {header.MessageId}" + (accepted ? "" : $"; {judgement.Reason}: {judgement.Text}"));
+                $"message {header.MessageId}" + (accepted ? "" : $"; {judgement.Reason}: {judgement.Text}")
+                + (restoring is null ? "" : $"; restored from {partner.Code}'s copy with our receipt of {TrustChain.Format(now)}"));
             return new DeliveryAnswer(Envelope.Parser.ParseFrom(receipt), accepted);
         }, ct);
         if (answer is { Accepted: true })
             inbound.AfterCommit?.Invoke();
+        if (judgedOtherwise is not null)
+            throw new WorkflowException(FailureKind.Conflict, $"message {header.MessageId}: not restored: {judgedOtherwise}");
         return answer ?? throw new WorkflowException(FailureKind.Conflict,
             $"header.messageId: message {header.MessageId} was already delivered with different content; a message id is never reused");
     }
