@@ -89,6 +89,16 @@ internal static class StatusCommand
                 }
             }
 
+            // The last reconciliation with each partner: how far the shared history agrees.
+            foreach (var p in status.Partners.Where(p => p.ReconciledAt is not null))
+            {
+                if (p.HistoryMatchesThrough.Length > 0)
+                    Output.Line($"[bold]{Markup.Escape(p.Participant)}[/] (history): [green]matches through {Markup.Escape(p.HistoryMatchesThrough)}[/] (reconciled {Output.Time(p.ReconciledAt)})");
+                else
+                    Output.Line($"[bold]{Markup.Escape(p.Participant)}[/] (history): [red]{p.HistoryDifferences.Count} difference(s)[/]: {Output.Text(p.HistoryDifferences.FirstOrDefault())}"
+                        + $" (run 'kpnode reconcile {Markup.Escape(p.Participant)}' for all)");
+            }
+
             return 0;
         }));
         return command;

@@ -75,6 +75,14 @@ internal sealed class NodeMetrics : IDeliveryMetrics
         Meter.CreateObservableGauge("kpnode.records.signed_by_revoked_keys", () => revoked.Count,
             "{record}", "Messages held that were signed by a key its root had revoked at the time (kept as they are; not store damage)");
 
+    /// <summary>kpnode_history_differences{partner}: what the last reconciliation with each partner left different (0: matches).</summary>
+    public void ObserveHistory(Storage.INodeStore store, Trust.Partners partners) =>
+        Meter.CreateObservableGauge("kpnode.history.differences", () => partners.All
+                .Select(p => (p.Code, History: store.FindPartnerHistory(p.Code)))
+                .Where(h => h.History?.ReconciledAt is not null)
+                .Select(h => new Measurement<int>(h.History!.Differences.Count, new KeyValuePair<string, object?>("partner", h.Code))),
+            description: "Messages the last reconciliation of the shared history with each partner left different (0: the histories match)");
+
     public void ObservePreflight(PartnerPreflight preflight, Trust.Partners partners) =>
         Meter.CreateObservableGauge("kpnode.partner.preflight_problems", () => partners.All
                 .Where(p => preflight.ResultFor(p.Code) is { Error.Length: 0 })

@@ -131,6 +131,13 @@ internal sealed class NodeStatusReport(
             link.PreflightError = hello.Error;
         }
 
+        if (readStore && store.FindPartnerHistory(lane.Partner) is { ReconciledAt: { } reconciledAt } history)
+        {
+            link.ReconciledAt = Timestamp.FromDateTime(DateTime.SpecifyKind(reconciledAt, DateTimeKind.Utc));
+            link.HistoryMatchesThrough = history.MatchesThrough ?? "";
+            link.HistoryDifferences.AddRange(history.Differences);
+        }
+
         Set(lane.LastSuccessAt, t => link.LastSuccessAt = t);
         Set(seen?.At, t => link.LastFailureAt = t);
         Set(lane.LastContactAt, t => link.LastContactAt = t);

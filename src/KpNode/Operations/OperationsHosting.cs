@@ -40,6 +40,7 @@ internal static class OperationsHosting
         services.AddSingleton<PartnerPreflight>();
         services.AddHostedService(sp => sp.GetRequiredService<PartnerPreflight>());
         services.AddSingleton<HistoryReconciliation>();
+        services.AddSingleton<HeldAuditHeads>();
         services.AddHostedService(sp => sp.GetRequiredService<HistoryReconciliation>());
 
         services.AddGrpcHealthChecks(o =>
@@ -80,6 +81,7 @@ internal static class OperationsHosting
             app.Services.GetRequiredService<OutboxDispatcher>(), app.Services.GetRequiredService<ExpiryCheck>(),
             app.Services.GetRequiredService<Integrity.StoreIntegrity>(), app.Services.GetRequiredService<TimeProvider>());
         app.Services.GetRequiredService<NodeMetrics>().ObserveRevocations(app.Services.GetRequiredService<Integrity.RevokedSignatures>());
+        app.Services.GetRequiredService<NodeMetrics>().ObserveHistory(app.Services.GetRequiredService<INodeStore>(), app.Services.GetRequiredService<Trust.Partners>());
         app.Services.GetRequiredService<NodeMetrics>().ObservePreflight(app.Services.GetRequiredService<PartnerPreflight>(), app.Services.GetRequiredService<Trust.Partners>());
         app.Lifetime.ApplicationStarted.Register(() => Log.OperationsListening(logger, endpoint.Url));
         return [metrics, page];

@@ -73,6 +73,12 @@ internal static class StatusPage
                 : $"<span class=\"bad\">{E(p.LastError)}</span><br><span class=\"advice\">{E(p.LastErrorAdvice)}</span>";
             // Mismatches the pre-flight hello found, before any message fails on them.
             error += string.Concat(p.PreflightProblems.Select(x => $"<br><span class=\"bad\">Pre-flight: {E(x.Cause)}</span><br><span class=\"advice\">{E(x.Advice)}</span>"));
+            if (p.ReconciledAt is not null)
+            {
+                error += p.HistoryMatchesThrough.Length > 0
+                    ? $"<br><span class=\"ok\">History matches through {E(p.HistoryMatchesThrough)}</span>"
+                    : $"<br><span class=\"bad\">History differs: {E(p.HistoryDifferences.FirstOrDefault() ?? "")}</span>";
+            }
             html.Append($"<tr><td data-label=\"Partner\"><strong>{E(p.Participant)}</strong><br><span class=\"meta\">{E(p.Address)}</span></td>"
                 + $"<td data-label=\"Reachable\">{reach}</td><td data-label=\"Circuit\">{E(Circuit(p.CircuitState))}</td>"
                 + $"<td data-label=\"Backlog\">{p.Backlog}</td><td data-label=\"Oldest pending\">{Ago(p.OldestPendingAt, now)}</td>"

@@ -56,6 +56,14 @@ public sealed class ReconciliationTests
         var after = await ReconcileAsync(net, "ZA", "BE");
         Assert.Empty(after.GetProperty("differences").EnumerateArray());
         Assert.Equal(3, after.GetProperty("messagesCompared").GetInt32());
+
+        // Status and the metric say so.
+        var status = await net["ZA"].Client.Operations.GetNodeStatusAsync(new GetNodeStatusRequest());
+        var link = Assert.Single(status.Partners, p => p.Participant == "BE");
+        Assert.Equal(after.GetProperty("throughDate").GetString(), link.HistoryMatchesThrough);
+        Assert.Empty(link.HistoryDifferences);
+        using var http = new HttpClient();
+        Assert.Equal(0, Operations.MetricsTests.Sample(await http.GetStringAsync(status.MetricsUrl), "kpnode_history_differences"));
     }
 
     private static string MessageIdOf(CertificateRecord record) =>
