@@ -46,7 +46,7 @@ public sealed class HostileInputSweepTests : IAsyncLifetime
         string Pki(string code, string file) => Path.Combine(_net.PkiDir(code), file);
 
         // BE's node certificate on ZA's Peer endpoint; ZA's operator on its Local endpoint (Local and Operations APIs).
-        var peer = await CallAsync(_net["ZA"].Host!.PeerPort, Pki("BE", "node.crt"), Pki("BE", "node.key"), PeerExchangeService.Descriptor);
+        var peer = await CallAsync(_net["ZA"].Host!.PeerPort, Pki("BE", "node.crt"), Pki("BE", "node.key"), PeerExchangeService.Descriptor, HistoryService.Descriptor);
         var local = await CallAsync(_net["ZA"].Host!.LocalPort, Pki("ZA", "operator.crt"), Pki("ZA", "operator.key"),
             LocalApiService.Descriptor, OperationsService.Descriptor);
 
