@@ -50,7 +50,7 @@ internal static class PrintCommands
             {
                 Output.Line($"Wrote [bold]{Output.Text(file.FullName)}[/]: certificate {Output.Text(signed.Record.Certificate.Number)}, "
                             + $"QR version {qr.Version} ({qr.Modules} modules of {moduleMm} mm, {qr.SideMillimetres:0} mm square, ECC level M).");
-                Output.Line($"Check its QR code offline with 'kpnode verify --qr TOKEN --root {Output.Text(Path.GetRelativePath(Environment.CurrentDirectory, Path.Combine(node.Options.PkiDirectory, PkiFiles.RootCertificate)))}'.");
+                Output.Line($"Check its QR code offline with 'kpnode verify --qr TOKEN --root {Output.Text(Shown(Path.Combine(node.Options.PkiDirectory, PkiFiles.RootCertificate)))}'.");
             }
 
             return 0;
@@ -86,6 +86,34 @@ internal static class PrintCommands
             }
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The demo's step: the exporter prints <paramref name="number"/> into <paramref name="directory"/>, and the token its QR code
+    /// carries is verified against <paramref name="rootPath"/> alone, as a border officer would; false when it does not verify.
+    /// </summary>
+    internal static async Task<bool> DemoStepAsync(LocalApiClient exporter, string number, string rootPath, string directory, Action<string> step, CancellationToken ct)
+    {
+        var signed = await exporter.Printing.SignCertificateTokenAsync(new SignCertificateTokenRequest { CertificateNumber = number }, cancellationToken: ct);
+        var (pdf, qr) = CertificatePdf.Render(signed.Record,
+            new PrintedEvidence(signed.Token, signed.SignerSubject, signed.SignedAt.ToDateTimeOffset(), signed.PayloadSha256));
+        var file = Path.Combine(directory, number + ".pdf");
+        await File.WriteAllBytesAsync(file, pdf, ct);
+        step($"ZA printed {Markup.Escape(number)} to [link]{Markup.Escape(file)}[/]: QR version {qr.Version}, {qr.Modules} modules of "
+             + $"{qr.ModuleMillimetres.ToString("0.00", CultureInfo.InvariantCulture)} mm, {signed.Token.Length} characters signed by ZA's document-signing key");
+        using var root = PkiFiles.LoadRoot(rootPath);
+        var verdict = CertificateToken.Verify(signed.Token, [root]);
+        step(verdict.IsValid
+            ? $"Its QR token verifies offline against ZA's root alone: {Markup.Escape(verdict.Claims!.Summary)}"
+            : $"[red]Its QR token does not verify: {Markup.Escape(verdict.Reason)}[/]");
+        return verdict.IsValid;
+    }
+
+    // A path under the current folder as typed from there, any other in full.
+    private static string Shown(string path)
+    {
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) ? Path.GetFullPath(path) : relative;
     }
 
     private static readonly Dictionary<string, string> ByNumber = new(StringComparer.Ordinal) { ["certificateNumber"] = "" };
