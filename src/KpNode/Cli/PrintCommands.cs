@@ -99,7 +99,8 @@ internal static class PrintCommands
             new PrintedEvidence(signed.Token, signed.SignerSubject, signed.SignedAt.ToDateTimeOffset(), signed.PayloadSha256));
         var file = Path.Combine(directory, number + ".pdf");
         await File.WriteAllBytesAsync(file, pdf, ct);
-        step($"ZA printed {Markup.Escape(number)} to [link]{Markup.Escape(file)}[/]: QR version {qr.Version}, {qr.Modules} modules of "
+        // The file's name only: a full temporary path would not wrap at 80 columns.
+        step($"ZA printed {Markup.Escape(number)} to {Markup.Escape(Path.GetFileName(file))} beside the demo's configs: QR version {qr.Version}, {qr.Modules} modules of "
              + $"{qr.ModuleMillimetres.ToString("0.00", CultureInfo.InvariantCulture)} mm, {signed.Token.Length} characters signed by ZA's document-signing key");
         using var root = PkiFiles.LoadRoot(rootPath);
         var verdict = CertificateToken.Verify(signed.Token, [root]);
