@@ -20,7 +20,8 @@ internal static class PrintCommands
         var number = new Argument<string>("NUMBER") { Description = "Number of a certificate this node issued, e.g. ZA-2026-000001" };
         var output = new Option<FileInfo>("--out", "-o") { Description = "The PDF file to write, e.g. ZA-2026-000001.pdf", Required = true };
         var json = KpNodeCli.JsonOption();
-        var command = new Command("print", "Render a certificate this node issued as a PDF with its signed QR code") { config, number, output, json };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the QR token, for scripts: T=$(kpnode cert print ... --quiet)" };
+        var command = new Command("print", "Render a certificate this node issued as a PDF with its signed QR code") { config, number, output, json, quiet };
         command.SetAction((parse, ct) => KpNodeCli.Guard(() => Refusals.AsTyped(ByNumber, async () =>
         {
             var node = NodeConfig.Load(parse.GetRequiredValue(config).FullName);
@@ -45,6 +46,10 @@ internal static class PrintCommands
                     ["qrSideMillimetres"] = qr.SideMillimetres,
                     ["signer"] = signed.SignerSubject,
                 }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            }
+            else if (parse.GetValue(quiet))
+            {
+                Console.Out.WriteLine(signed.Token);
             }
             else
             {
