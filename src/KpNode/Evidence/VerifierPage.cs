@@ -180,7 +180,7 @@ function verdict(ok, text) {
 async function run() {
   try {
     const { claims, root } = await verify(document.getElementById("token").value);
-    verdict(true, "VALID: certificate " + claims.number + " signed by " + root.participant + " (" + root.subject + ")");
+    verdict(true, "VALID: certificate " + claims.number + " signed by " + root.participant + "'s document-signing key, under its root " + root.subject + " (" + root.fingerprint.slice(0, 19) + "…)");
   } catch (e) {
     verdict(false, "REFUSED: " + (e instanceof Refusal ? e.message : "the token cannot be checked (" + e + ")"));
   }
