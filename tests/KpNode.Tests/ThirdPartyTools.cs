@@ -22,6 +22,16 @@ internal static class ThirdPartyTools
 
     public static Task RequireOpenSslAsync() => RequireAsync("openssl", () => Task.FromResult(File.Exists(OpenSsl)));
 
+    public const string PdfToPpm = "/usr/bin/pdftoppm";
+
+    public const string ZbarImg = "/usr/bin/zbarimg";
+
+    /// <summary>Debian poppler-utils' pdftoppm, to render a PDF as a reader would.</summary>
+    public static Task RequirePopplerAsync() => RequireAsync("poppler-utils", () => Task.FromResult(File.Exists(PdfToPpm)));
+
+    /// <summary>Debian zbar-tools' zbarimg: a QR decoder that is not ours.</summary>
+    public static Task RequireZbarAsync() => RequireAsync("zbar-tools", () => Task.FromResult(File.Exists(ZbarImg)));
+
     public static Task RequireChromiumAsync() => RequireAsync("chromium", () => Task.FromResult(File.Exists(Chromium)));
 
     public static Task RequirePythonGrpcAsync() => RequireAsync("python3-grpcio", async () =>

@@ -147,7 +147,11 @@ internal static class DemoCommand
         Heading("[bold]6. ZA revokes its old signing key; every partner is told[/]");
         await RevokeAsync(network, retired.OldSerial, Step, ct);
 
-        var ok = await SummaryAsync(network, shipments, ct);
+        Heading("[bold]7. A printed certificate, its QR code checked offline[/]");
+        var printed = await PrintCommands.DemoStepAsync(network["ZA"].Client, shipments[0].Number,
+            Path.Combine(network["ZA"].Config.Options.PkiDirectory, PkiFiles.RootCertificate), network.Root, Step, ct);
+
+        var ok = await SummaryAsync(network, shipments, ct) && printed;
         if (keepRunning)
         {
             KeepRunningHelp(network);
@@ -347,6 +351,7 @@ internal static class DemoCommand
         Output.Line($"  kpnode cert show   --config {Markup.Escape(za)} {Markup.Escape("ZA-" + DateTime.UtcNow.Year + "-000001")}");
         Output.Line($"  kpnode cert issue  --config {Markup.Escape(za)} --file node-config/examples/za-to-be.json");
         Output.Line($"  kpnode status      --config {Markup.Escape(za)}");
+        Output.Line($"  kpnode cert print  --config {Markup.Escape(za)} {Markup.Escape("ZA-" + DateTime.UtcNow.Year + "-000001")} --out ZA-{DateTime.UtcNow.Year}-000001.pdf");
         Output.Line("[grey](with 'dotnet run --project src/KpNode --' in place of 'kpnode')[/]");
     }
 

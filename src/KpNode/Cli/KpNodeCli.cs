@@ -25,6 +25,8 @@ internal static class KpNodeCli
             PartnerCommands.Create(),
             OutboxCommands.Create(),
             StoreCommands.Create(),
+            // verify --qr; merged into the bundle verifier's VerifyCommand by main.
+            QrVerifyCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)

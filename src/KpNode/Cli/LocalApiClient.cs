@@ -21,6 +21,7 @@ internal sealed class LocalApiClient : IDisposable
         _channel = channel;
         Address = address;
         Api = new LocalApiService.LocalApiServiceClient(channel);
+        Printing = new PrintingService.PrintingServiceClient(channel);
         Operations = new OperationsService.OperationsServiceClient(channel);
         Health = new Grpc.Health.V1.Health.HealthClient(channel);
     }
@@ -28,6 +29,9 @@ internal sealed class LocalApiClient : IDisposable
     public Uri Address { get; }
 
     public LocalApiService.LocalApiServiceClient Api { get; }
+
+    /// <summary>The printable certificate's QR token.</summary>
+    public PrintingService.PrintingServiceClient Printing { get; }
 
     /// <summary>Status with causes, peer ping and retry-now, on the same connection.</summary>
     public OperationsService.OperationsServiceClient Operations { get; }

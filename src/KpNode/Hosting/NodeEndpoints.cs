@@ -18,6 +18,7 @@ internal static class NodeEndpoints
         app.MapGrpcService<HistoryApi>().ServedOn(Listener.Peer);
         app.MapGrpcService<LocalApiEndpoint>().ServedOn(Listener.Local);
         app.MapGrpcService<OperationsApi>().ServedOn(Listener.Local);
+        app.MapGrpcService<PrintingEndpoint>().ServedOn(Listener.Local);
         app.MapGrpcReflectionService().ServedOn(Listener.Local).RequireAuthorization(Callers.OperatorPolicy);
         // Health answers any caller a listener's handshake admitted: partners on the Peer port, operators on the Local one.
         app.MapGrpcHealthChecksService().ServedOn(Listener.Peer, Listener.Local);

@@ -13,7 +13,7 @@ public sealed class ListenerTests
     private static readonly Marshaller<byte[]> Bytes = Marshallers.Create(b => b, b => b);
 
     /// <summary>Every method of the operator-only services, read from the generated descriptors, so a new one is covered too.</summary>
-    private static readonly ServiceDescriptor[] OperatorServices = [LocalApiService.Descriptor, OperationsService.Descriptor];
+    private static readonly ServiceDescriptor[] OperatorServices = [LocalApiService.Descriptor, OperationsService.Descriptor, PrintingService.Descriptor];
 
     [Fact]
     public async Task No_Local_or_Operations_method_answers_a_partner_on_the_Peer_port_and_none_touches_the_store()
