@@ -24,6 +24,7 @@ internal static class KpNodeCli
             PartnerCommands.Create(),
             OutboxCommands.Create(),
             StoreCommands.Create(),
+            AuditCommands.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
