@@ -1,22 +1,83 @@
 using System.CommandLine;
-using System.Text.Json;
+using System.Globalization;
+using Google.Protobuf.WellKnownTypes;
 using KpNode.Configuration;
-using KpNode.Evidence;
 using KpNode.Integrity;
+using KpNode.LocalApi;
 using KpNode.Storage;
 using KpNode.Trust;
+using KpNode.Wire.V1;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using Spectre.Console;
 
 namespace KpNode.Cli;
 
-/// <summary><c>kpnode audit verify --data DIR</c>: the audit chain re-computed and every stored envelope and receipt re-verified, offline.</summary>
+/// <summary>
+/// <c>kpnode audit show</c> and <c>kpnode audit verify</c> on the running node through the Local API, and
+/// <c>kpnode audit verify --data DIR</c> offline on a stopped node's store.
+/// </summary>
 internal static class AuditCommands
 {
     /// <summary>Exit code: the chain is broken or a stored envelope does not verify.</summary>
     internal const int BreakFound = 3;
 
-    public static Command Create() => new("audit", "The node's audit log: verify its chain and the evidence it records") { Verify() };
+    public static Command Create() => new("audit", "The node's audit log: list its entries, verify its chain and the evidence it records") { Show(), Verify() };
+
+    private static Command Show()
+    {
+        var config = KpNodeCli.ConfigOption();
+        var json = KpNodeCli.JsonOption();
+        var action = new Option<string>("--action") { Description = "Only entries of this action, e.g. certificate.issued" };
+        var subject = new Option<string>("--subject") { Description = "Only entries about this subject, e.g. a certificate number" };
+        var since = new Option<string>("--since") { Description = "Only entries at or after this UTC date or time (2026-11-01, 2026-11-01T12:00)" };
+        var until = new Option<string>("--until") { Description = "Only entries before this UTC date or time" };
+        var limit = KpNodeCli.WholeNumberOption("--limit", "At most this many entries, the newest that match", 100);
+        var command = new Command("show", "List the audit log's entries, oldest first, with filters (the running node, through its Local API)")
+        { config, action, subject, since, until, limit, json };
+        command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
+        {
+            if (parse.GetValue(limit) < 1)
+                return KpNodeCli.Fail("--limit: give a number of entries, 1 or more.");
+            using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
+            var request = new ListAuditEntriesRequest
+            {
+                Action = parse.GetValue(action) ?? "",
+                Subject = parse.GetValue(subject) ?? "",
+                Limit = parse.GetValue(limit),
+            };
+            foreach (var (name, value, set) in new (string, string?, Action<Timestamp>)[]
+            {
+                ("--since", parse.GetValue(since), t => request.Since = t), ("--until", parse.GetValue(until), t => request.Until = t),
+            })
+            {
+                if (value is null)
+                    continue;
+                if (!DateTime.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+                    return KpNodeCli.Fail($"{name}: '{value}' is not a date or time; write it like 2026-11-01 or 2026-11-01T12:00 (UTC).");
+                set(Timestamp.FromDateTime(at));
+            }
+
+            var response = await client.Audit.ListAuditEntriesAsync(request, cancellationToken: ct);
+            if (parse.GetValue(json))
+            {
+                Output.Json(response);
+                return 0;
+            }
+
+            var table = new Table().Column("#", right: true).Column("At (UTC)").Column("Action").Column("Subject")
+                .Column("Actor", priority: 1).Column("Detail", priority: 2, freeText: true);
+            foreach (var e in response.Entries)
+            {
+                table.Row(e.Id.ToString(CultureInfo.InvariantCulture), e.At.ToDateTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                    e.Action, e.Subject, e.Actor, e.Detail);
+            }
+
+            table.Write();
+            Output.Line(Markup.Escape($"{response.Entries.Count} entries" + (response.Truncated ? $" (the newest that match; more matched, raise --limit)" : "")));
+            return 0;
+        }));
+        return command;
+    }
 
     private static Command Verify()
     {
@@ -24,23 +85,42 @@ internal static class AuditCommands
         var json = KpNodeCli.JsonOption();
         var data = new Option<DirectoryInfo>("--data")
         {
-            Description = "Data directory of a stopped node (default: Node:DataDirectory of the config); the partner roots come from the config",
+            Description = "Verify the store in this data directory of a stopped node, offline (the partner roots come from the config)",
         };
         var command = new Command("verify",
-            "Re-compute the audit chain and re-verify every stored envelope and receipt of a stopped node's store. "
-            + $"Exit codes: 0 intact, {BreakFound} a break or a damaged record found, {KpNodeCli.ConfigurationUnusable} the config cannot be used or the node is running, 1 another failure")
+            "Re-compute the audit chain and re-verify every stored envelope and receipt: on the running node, or with --data DIR on a stopped one. "
+            + $"Exit codes: 0 intact, {BreakFound} a break or a damaged record found, {KpNodeCli.ConfigurationUnusable} the config cannot be used "
+            + "(or, with --data, the node is running), 1 another failure")
         { config, data, json };
-        command.SetAction((parse, ct) => KpNodeCli.Guard(() =>
+        command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
         {
             var nodeConfig = NodeConfig.Load(parse.GetRequiredValue(config).FullName);
-            var directory = parse.GetValue(data)?.FullName ?? nodeConfig.Options.DataDirectory;
-            return Task.FromResult(RunOffline(nodeConfig, directory, parse.GetValue(json), ct));
+            VerifyAuditResponse result;
+            if (parse.GetValue(data) is { } directory)
+            {
+                if (Offline(nodeConfig, directory.FullName, ct, out var offline) is { } failed)
+                    return failed;
+                result = offline!;
+            }
+            else
+            {
+                using var client = LocalApiClient.Connect(nodeConfig);
+                result = await client.Audit.VerifyAuditAsync(new VerifyAuditRequest(), cancellationToken: ct);
+            }
+
+            if (parse.GetValue(json))
+                Output.Json(result);
+            else
+                WriteText(result);
+            return result.Intact ? 0 : BreakFound;
         }));
         return command;
     }
 
-    private static int RunOffline(NodeConfig config, string directory, bool json, CancellationToken ct)
+    // The offline verification, the data directory locked as the node would lock it; an exit code when it cannot run.
+    private static int? Offline(NodeConfig config, string directory, CancellationToken ct, out VerifyAuditResponse? result)
     {
+        result = null;
         DataDirectoryLock held;
         try
         {
@@ -48,7 +128,7 @@ internal static class AuditCommands
         }
         catch (DataDirectoryInUseException e)
         {
-            return KpNodeCli.Fail($"{e.Message}: the node is running. Stop it first, or verify through its Local API, then run this again.",
+            return KpNodeCli.Fail($"{e.Message}: the node is running. Verify it through its Local API (leave out --data), or stop it first.",
                 KpNodeCli.ConfigurationUnusable);
         }
 
@@ -57,88 +137,31 @@ internal static class AuditCommands
         if (!File.Exists(dataPath))
             return KpNodeCli.Fail($"There is no store at {dataPath} (give the data directory of a stopped node with --data DIR).", KpNodeCli.ConfigurationUnusable);
 
-        var result = Verify(config, dataPath, ct);
-        if (json)
-            WriteJson(result);
-        else
-            WriteText(result);
-        return result.Intact ? 0 : BreakFound;
-    }
-
-    /// <summary>The offline verification of the store at <paramref name="dataPath"/> (its directory locked by the caller).</summary>
-    internal static AuditVerification Verify(NodeConfig config, string dataPath, CancellationToken ct)
-    {
         using var credentials = new NodeCredentials(PkiFiles.Load(config.Options.PkiDirectory), config.Options.PkiDirectory);
         var evidence = new StoredEvidence(new EnvelopeVerifier(new TrustChain()), credentials, Partners.Load(config), TimeProvider.System);
         using var store = NodeStore.Open(dataPath, TimeProvider.System);
-        var chain = store.VerifyAuditChain();
-        var problems = new List<AuditProblem>();
-        var named = new HashSet<string>(StringComparer.Ordinal);
-        var check = new StoreCheck(store, evidence, new StoreIntegrity(), Options.Create(new OperationsOptions()), NullLogger<StoreCheck>.Instance);
-        var done = check.Run(d =>
-        {
-            // Unverifiable records (e.g. signed under a root no longer configured) are not breaks of the evidence.
-            if (!d.Unverifiable && named.Add(d.Record))
-                problems.Add(new AuditProblem(d.Record, d.Problem));
-        }, _ => { }, ct);
-        problems.AddRange(AuditCoverage.Check(store, ct).Problems);
-        return new AuditVerification(chain, new EnvelopeCheck(done.Messages, done.Certificates), problems);
+        result = AuditApi.ToResponse(AuditVerifyRun.Verify(store, evidence, new StoreIntegrity(), NullLogger<StoreCheck>.Instance, ct));
+        return null;
     }
 
-    private static void WriteText(AuditVerification result)
+    private static void WriteText(VerifyAuditResponse result)
     {
-        Console.Out.WriteLine($"Audit chain: {result.Chain.EntriesChecked} entries checked, "
-            + (result.Chain.IsIntact ? "intact." : $"BROKEN at entry {result.Chain.BrokenEntryId} ({result.Chain.Fault}): {result.Chain.Detail}"));
-        Console.Out.WriteLine($"Envelopes: {result.Envelopes.Messages} messages (envelope and receipt) and {result.Envelopes.Certificates} certificates re-verified.");
+        var chain = result.Chain;
+        Output.Line(Markup.Escape($"Audit chain: {chain.EntriesChecked} entries checked, "
+            + (chain.Intact ? "intact." : $"BROKEN at entry {chain.BrokenEntryId}: {chain.Detail}")));
+        Output.Line(Markup.Escape($"Envelopes: {result.MessagesChecked} messages (envelope and receipt) and {result.CertificatesChecked} certificates re-verified."));
         if (result.Intact)
         {
-            Console.Out.WriteLine("Every entry links and every envelope verifies.");
+            Output.Line("[green]Every entry links and every envelope verifies.[/]");
             return;
         }
 
-        Console.Out.WriteLine($"{result.Problems.Count} problem(s), first break first:");
+        Output.Line($"[red]{result.Problems.Count} problem(s), the first break first:[/]");
         foreach (var p in result.Problems)
         {
-            Console.Out.WriteLine($"  {p.Record}: {p.Problem}");
+            Output.Line(Markup.Escape($"  {p.Record}: {p.Problem}"));
         }
 
-        Console.Out.WriteLine("What to do: keep this store as evidence, and restore from a backup that verifies ('kpnode store check' names every damaged record).");
-    }
-
-    private static void WriteJson(AuditVerification result)
-    {
-        using var stream = Console.OpenStandardOutput();
-        using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        writer.WriteStartObject();
-        writer.WriteBoolean("intact", result.Intact);
-        writer.WriteStartObject("chain");
-        writer.WriteBoolean("intact", result.Chain.IsIntact);
-        writer.WriteNumber("entriesChecked", result.Chain.EntriesChecked);
-        if (result.Chain.BrokenEntryId is { } broken)
-            writer.WriteNumber("brokenEntryId", broken);
-        if (result.Chain.Fault is { } fault)
-            writer.WriteString("fault", fault.ToString());
-        if (result.Chain.Detail is { } detail)
-            writer.WriteString("detail", detail);
-        writer.WriteEndObject();
-        writer.WriteStartObject("envelopes");
-        writer.WriteNumber("messagesChecked", result.Envelopes.Messages);
-        writer.WriteNumber("certificatesChecked", result.Envelopes.Certificates);
-        writer.WriteEndObject();
-        if (result.FirstBreak is { } first)
-            writer.WriteString("firstBreak", $"{first.Record}: {first.Problem}");
-        writer.WriteStartArray("problems");
-        foreach (var p in result.Problems)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("record", p.Record);
-            writer.WriteString("problem", p.Problem);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
-        writer.WriteEndObject();
-        writer.Flush();
-        stream.WriteByte((byte)'\n');
+        Output.Line("What to do: keep this store as evidence, and restore from a backup that verifies ('kpnode store check' names every damaged record).");
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using KpNode.Storage;
 using KpNode.Tests.Cli;
@@ -19,9 +20,9 @@ public sealed class AuditVerifyTests
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
         using var json = JsonDocument.Parse(run.Stdout);
         Assert.True(json.RootElement.GetProperty("intact").GetBoolean());
-        Assert.True(json.RootElement.GetProperty("chain").GetProperty("entriesChecked").GetInt64() >= 2);
-        Assert.Equal(2, json.RootElement.GetProperty("envelopes").GetProperty("messagesChecked").GetInt64());
-        Assert.Equal(2, json.RootElement.GetProperty("envelopes").GetProperty("certificatesChecked").GetInt64());
+        Assert.True(long.Parse(json.RootElement.GetProperty("chain").GetProperty("entriesChecked").GetString()!, CultureInfo.InvariantCulture) >= 2);
+        Assert.Equal("2", json.RootElement.GetProperty("messagesChecked").GetString());
+        Assert.Equal("2", json.RootElement.GetProperty("certificatesChecked").GetString());
         Assert.Equal(0, json.RootElement.GetProperty("problems").GetArrayLength());
     }
 
@@ -65,7 +66,7 @@ public sealed class AuditVerifyTests
         var run = await VerifyAsync(network, json: false);
 
         Assert.True(run.ExitCode == 3, run.Stdout + run.Stderr);
-        Assert.Contains("BROKEN at entry 2 (HashMismatch)", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("BROKEN at entry 2: ", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("audit entry 2: ", run.Stdout, StringComparison.Ordinal);
     }
 
