@@ -27,6 +27,7 @@ internal static class KpNodeCli
             StoreCommands.Create(),
             // verify --qr; merged into the bundle verifier's VerifyCommand by main.
             QrVerifyCommand.Create(),
+            AuditCommands.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)

@@ -23,6 +23,7 @@ internal sealed class LocalApiClient : IDisposable
         Api = new LocalApiService.LocalApiServiceClient(channel);
         Printing = new PrintingService.PrintingServiceClient(channel);
         Operations = new OperationsService.OperationsServiceClient(channel);
+        Audit = new AuditService.AuditServiceClient(channel);
         Health = new Grpc.Health.V1.Health.HealthClient(channel);
     }
 
@@ -35,6 +36,8 @@ internal sealed class LocalApiClient : IDisposable
 
     /// <summary>Status with causes, peer ping and retry-now, on the same connection.</summary>
     public OperationsService.OperationsServiceClient Operations { get; }
+
+    public AuditService.AuditServiceClient Audit { get; }
 
     /// <summary>The standard grpc.health.v1 service, as any health checker sees it.</summary>
     public Grpc.Health.V1.Health.HealthClient Health { get; }

@@ -17,7 +17,8 @@ internal static class StatusCommand
         var command = new Command("status", "Show the node's health, certificates by status, each partner's backlog and last error (explained), and expiring certificates") { config, json };
         command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
         {
-            using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
+            var nodeConfig = NodeConfig.Load(parse.GetRequiredValue(config).FullName);
+            using var client = LocalApiClient.Connect(nodeConfig);
             var status = await client.Operations.GetNodeStatusAsync(new GetNodeStatusRequest(), cancellationToken: ct);
             if (parse.GetValue(json))
             {
@@ -29,6 +30,7 @@ internal static class StatusCommand
             Output.Line($"Node [bold]{Markup.Escape(status.Participant)}[/] (kpnode {Markup.Escape(status.Version)}), up {StatusPage.Uptime(now - status.StartedAt.ToDateTimeOffset())}, store {status.StoreSizeBytes / 1024.0:F0} KiB, "
                 + (status.Healthy ? "[green]healthy[/]" : $"[red]NOT healthy: {Markup.Escape(status.HealthDetail)}[/]"));
             Output.Line($"[grey]Status page {Markup.Escape(status.StatusPageUrl)}, metrics {Markup.Escape(status.MetricsUrl)}[/]");
+            Output.Line($"Retention: every certificate, message, receipt and audit entry is kept at least {nodeConfig.Options.RetentionYears} years (Node:RetentionYears); nothing is deleted");
 
             string Days(CredentialKind kind) => string.Join(", ", status.Credentials.Where(c => c.Kind == kind)
                 .Select(c => kind == CredentialKind.PartnerRoot ? $"{c.Owner} {c.DaysLeft} d" : $"{c.DaysLeft} d"));

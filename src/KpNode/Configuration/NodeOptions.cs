@@ -58,6 +58,12 @@ internal sealed class NodeOptions
     /// is down gives up the messages past their deliver-by time.
     /// </summary>
     public TimeSpan ExpiryCheckInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Years the node keeps every certificate, message, receipt and audit entry (KPCS: at least 3; US and AU: 5);
+    /// nothing is deleted within it.
+    /// </summary>
+    public int RetentionYears { get; set; } = 5;
 }
 
 /// <summary>National restrictions that apply to trade with every partner.</summary>

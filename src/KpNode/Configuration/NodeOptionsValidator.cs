@@ -99,6 +99,11 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             yield return $"{ConfigKeys.Key(N, "ExpiryCheckInterval")}: must be at least 0.1 s";
         }
 
+        if (o.RetentionYears is < 3 or > 100)
+        {
+            yield return $"{ConfigKeys.Key(N, "RetentionYears")}: {o.RetentionYears} is outside 3..100 (the KPCS requires records kept at least 3 years; US and AU require 5)";
+        }
+
         foreach (var problem in CheckPartners(o))
         {
             yield return problem;
