@@ -150,6 +150,13 @@ internal static class AuditCommands
         Output.Line(Markup.Escape($"Audit chain: {chain.EntriesChecked} entries checked, "
             + (chain.Intact ? "intact." : $"BROKEN at entry {chain.BrokenEntryId}: {chain.Detail}")));
         Output.Line(Markup.Escape($"Envelopes: {result.MessagesChecked} messages (envelope and receipt) and {result.CertificatesChecked} certificates re-verified."));
+        foreach (var head in result.PartnerHeads)
+        {
+            Output.Line(head.Matches
+                ? Markup.Escape($"Head held by {head.Partner}: entry {head.Sequence}, signed {Output.Time(head.SignedAt)}, matches our chain.")
+                : Markup.Escape($"Head held by {head.Partner}: {head.Detail}"));
+        }
+
         if (result.Intact)
         {
             Output.Line("[green]Every entry links and every envelope verifies.[/]");

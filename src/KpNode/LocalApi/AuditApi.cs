@@ -12,7 +12,8 @@ namespace KpNode.LocalApi;
 
 /// <summary>The audit log for operators on the Local endpoint: entries with filters, and the whole verification.</summary>
 [Authorize(Policy = Callers.OperatorPolicy)]
-internal sealed class AuditApi(OperatorGate gate, INodeStore store, StoredEvidence evidence, StoreIntegrity integrity, ILogger<StoreCheck> checkLogger)
+internal sealed class AuditApi(
+    OperatorGate gate, INodeStore store, StoredEvidence evidence, StoreIntegrity integrity, HeldAuditHeads heads, ILogger<StoreCheck> checkLogger)
     : AuditService.AuditServiceBase
 {
     private const int Batch = 1000;
@@ -62,7 +63,29 @@ internal sealed class AuditApi(OperatorGate gate, INodeStore store, StoredEviden
         gate.RequireOperator(context);
         // Off the request thread: it walks every record of the store.
         var result = await Task.Run(() => AuditVerifyRun.Verify(store, evidence, integrity, checkLogger, context.CancellationToken), context.CancellationToken);
-        return ToResponse(result);
+        var response = ToResponse(result);
+        // What our chain must still hold: the heads partners were given. A mismatch is a break our own walk cannot see.
+        foreach (var head in await heads.CheckAsync(context.CancellationToken))
+        {
+            response.PartnerHeads.Add(new PartnerHeldHead
+            {
+                Partner = head.Partner,
+                Sequence = head.Sequence,
+                Hash = head.Hash,
+                Matches = head.Agrees,
+                SignedAt = head.SignedAt is { } at ? Timestamp.FromDateTimeOffset(at) : null,
+                Detail = head.Problem.Length > 0 ? head.Problem : head.Error,
+            });
+            if (head.Problem.Length > 0)
+            {
+                response.Problems.Add(new Wire.V1.AuditProblem { Record = $"audit head held by {head.Partner}", Problem = head.Problem });
+                response.Intact = false;
+                if (response.FirstBreak.Length == 0)
+                    response.FirstBreak = $"audit head held by {head.Partner}: {head.Problem}";
+            }
+        }
+
+        return response;
     }
 
     internal static VerifyAuditResponse ToResponse(AuditVerification result)

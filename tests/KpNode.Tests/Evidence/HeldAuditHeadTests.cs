@@ -63,6 +63,11 @@ public sealed class HeldAuditHeadTests
         Assert.False(check.Agrees);
         Assert.Contains($"audit head {held.Sequence}", check.Problem, StringComparison.Ordinal);
         Assert.Contains(tampering == "truncated" ? "truncated" : "rewritten", check.Problem, StringComparison.Ordinal);
+
+        // What an operator runs: kpnode audit verify on the running node reports the break, naming BE's head.
+        var verify = await KpNodeProcess.RunAsync("audit", "verify", "--config", net["ZA"].Config.FilePath);
+        Assert.True(verify.ExitCode == 3, verify.Stdout + verify.Stderr);
+        Assert.Contains($"audit head held by BE: BE holds our signed audit head {held.Sequence}", verify.Stdout, StringComparison.Ordinal);
     }
 
     private static Task<IReadOnlyList<HeldHeadCheck>> HeadsAsync(TestNetwork net) =>
