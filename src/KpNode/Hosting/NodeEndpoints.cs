@@ -17,6 +17,7 @@ internal static class NodeEndpoints
         app.MapGrpcService<PeerExchangeApi>().ServedOn(Listener.Peer);
         app.MapGrpcService<LocalApiEndpoint>().ServedOn(Listener.Local);
         app.MapGrpcService<OperationsApi>().ServedOn(Listener.Local);
+        app.MapGrpcService<EvidenceApi>().ServedOn(Listener.Local);
         app.MapGrpcReflectionService().ServedOn(Listener.Local).RequireAuthorization(Callers.OperatorPolicy);
         // Health answers any caller a listener's handshake admitted: partners on the Peer port, operators on the Local one.
         app.MapGrpcHealthChecksService().ServedOn(Listener.Peer, Listener.Local);
