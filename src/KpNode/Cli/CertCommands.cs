@@ -10,7 +10,7 @@ internal static class CertCommands
 {
     public static Command Create() => new("cert", "Issue, confirm, void, check and inspect KP certificates")
     {
-        Issue(), Show(), List(), Confirm(), Void(), Check(), PrintCommands.Print(), PrintCommands.Verifier(),
+        Issue(), Show(), List(), Confirm(), Void(), Check(), PrintCommands.Print(), PrintCommands.Verifier(), EvidenceCommands.Export(),
     };
 
     private static Command Issue()

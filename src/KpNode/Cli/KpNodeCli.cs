@@ -25,8 +25,7 @@ internal static class KpNodeCli
             PartnerCommands.Create(),
             OutboxCommands.Create(),
             StoreCommands.Create(),
-            // verify --qr; merged into the bundle verifier's VerifyCommand by main.
-            QrVerifyCommand.Create(),
+            EvidenceCommands.Verify(),
             AuditCommands.Create(),
         };
         var parse = root.Parse(args);

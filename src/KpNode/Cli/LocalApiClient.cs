@@ -24,6 +24,7 @@ internal sealed class LocalApiClient : IDisposable
         Printing = new PrintingService.PrintingServiceClient(channel);
         Operations = new OperationsService.OperationsServiceClient(channel);
         Audit = new AuditService.AuditServiceClient(channel);
+        Evidence = new EvidenceService.EvidenceServiceClient(channel);
         Health = new Grpc.Health.V1.Health.HealthClient(channel);
     }
 
@@ -38,6 +39,8 @@ internal sealed class LocalApiClient : IDisposable
     public OperationsService.OperationsServiceClient Operations { get; }
 
     public AuditService.AuditServiceClient Audit { get; }
+
+    public EvidenceService.EvidenceServiceClient Evidence { get; }
 
     /// <summary>The standard grpc.health.v1 service, as any health checker sees it.</summary>
     public Grpc.Health.V1.Health.HealthClient Health { get; }

@@ -13,20 +13,6 @@ internal static class QrVerifyCommand
     /// <summary>Exit code of a token that does not verify (1 stays for a command that could not run).</summary>
     internal const int Refused = 3;
 
-    /// <summary>
-    /// A stand-alone <c>verify</c> with <c>--qr</c> only, until it is merged into the bundle verifier's command
-    /// (which then calls <see cref="RunAsync"/> when <c>--qr</c> is given).
-    /// </summary>
-    public static Command Create()
-    {
-        var qr = new Option<string>("--qr") { Description = "The token from a printed certificate's QR code (KP1:...), e.g. from 'zbarimg --raw'", Required = true };
-        var roots = RootOption();
-        var json = KpNodeCli.JsonOption();
-        var command = new Command("verify", "Verify a printed certificate's QR token offline against the exporter's root") { qr, roots, json };
-        command.SetAction((parse, ct) => RunAsync(parse.GetRequiredValue(qr), parse.GetValue(roots) ?? [], parse.GetValue(json), ct));
-        return command;
-    }
-
     internal static Option<FileInfo[]> RootOption() => new("--root")
     {
         Description = "A participant's root certificate (PEM or DER) to trust; repeat for several. Nothing else is trusted.",

@@ -77,7 +77,7 @@ internal sealed class BundleExport(IStoreReader store, string participant, IRead
     private List<AuditEntry> ReadAudit(Func<AuditEntry, bool> audited)
     {
         var entries = new List<AuditEntry>();
-        for (long from = 1; ; )
+        for (long from = 1; ;)
         {
             var page = store.ReadAudit(from, AuditPage);
             entries.AddRange(page.Where(audited));

@@ -1,11 +1,9 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
 using KpNode.Storage;
 using KpNode.Trust;
-using KpNode.Wire;
 using KpNode.Wire.V1;
 
 namespace KpNode.Evidence;
