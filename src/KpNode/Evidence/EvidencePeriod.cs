@@ -9,6 +9,8 @@ internal sealed record EvidencePeriod(string Label, DateTime From, DateTime Unti
     public static EvidencePeriod? Parse(string? text)
     {
         text = text?.Trim() ?? "";
+        if (text.Length >= 4 && int.TryParse(text.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var y) && y is < 2000 or > 9998)
+            return null;
         var quarter = Regex.Match(text, @"^(\d{4})Q([1-4])$");
         if (quarter.Success)
         {
@@ -33,7 +35,8 @@ internal sealed record EvidencePeriod(string Label, DateTime From, DateTime Unti
         return null;
     }
 
-    private static int Year(Match match) => Math.Max(1, int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture));
+    // A KP record is from this century; a year past 9998 has no end of period DateTime can hold.
+    private static int Year(Match match) => Math.Clamp(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), 2000, 9998);
 
     public bool Contains(DateTime at) => at >= From && at < Until;
 }

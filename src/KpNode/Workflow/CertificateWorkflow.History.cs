@@ -23,16 +23,8 @@ internal sealed record HistoryPeriod(DateOnly? From, DateOnly Through)
     public bool Holds(DateOnly day) => (From is null || day >= From) && day <= Through;
 
     /// <summary>A review period as people write it: 2026Q4, 2026-11 or 2026; null when it is none of these.</summary>
-    public static HistoryPeriod? Parse(string text)
-    {
-        if (TradeStatistics.ParsePeriod(text) is { } quarter)
-            return new(quarter.First, quarter.Last);
-        if (DateOnly.TryParseExact(text + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var month) && text.Length == 7)
-            return new(month, month.AddMonths(1).AddDays(-1));
-        if (text.Length == 4 && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var year) && year is >= 2000 and <= 9998)
-            return new(new DateOnly(year, 1, 1), new DateOnly(year, 12, 31));
-        return null;
-    }
+    public static HistoryPeriod? Parse(string text) =>
+        Evidence.EvidencePeriod.Parse(text) is { } p ? new(DateOnly.FromDateTime(p.From), DateOnly.FromDateTime(p.Until).AddDays(-1)) : null;
 }
 
 internal sealed partial class CertificateWorkflow
