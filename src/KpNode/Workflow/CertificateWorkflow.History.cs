@@ -89,20 +89,9 @@ internal sealed partial class CertificateWorkflow
     public HistoryDigest KeepPartnerDigest(Partner partner, Envelope envelope)
     {
         var now = time.GetUtcNow();
-        VerifiedEnvelope verified;
-        try
-        {
-            verified = verifier.Verify(envelope, partner.Anchors, now);
-        }
-        catch (EnvelopeVerificationException e)
-        {
-            throw new WorkflowException(FailureKind.Unauthenticated, $"digest: {e.Message}");
-        }
-
+        var verified = VerifyFromPartner(partner, envelope, now, "digest");
         if (verified.PayloadType != PayloadTypes.HistoryDigest)
             throw WorkflowException.Invalid("digest.payloadType", $"'{verified.PayloadType}' is not a history digest");
-        if (verified.SignerParticipant != partner.Code)
-            throw new WorkflowException(FailureKind.PermissionDenied, $"digest: signed by {verified.SignerParticipant}, not by {partner.Code}");
         HistoryDigest digest;
         try
         {

@@ -53,21 +53,7 @@ internal sealed partial class CertificateWorkflow
         }
 
         var now = restoring?.ReceivedAt ?? time.GetUtcNow();
-        VerifiedEnvelope verified;
-        try
-        {
-            verified = verifier.Verify(envelope, partner.Anchors, now);
-        }
-        catch (EnvelopeVerificationException e)
-        {
-            throw new WorkflowException(FailureKind.Unauthenticated, $"envelope: {e.Message}");
-        }
-
-        if (verified.SignerParticipant != partner.Code)
-        {
-            throw new WorkflowException(FailureKind.PermissionDenied,
-                $"envelope: signed by {verified.SignerParticipant} but delivered by {partner.Code}; a partner may deliver only messages it signed itself");
-        }
+        var verified = VerifyFromPartner(partner, envelope, now, "envelope");
 
         // Judged at the time of receipt, which our receipt will state. A notice is exempt: the root's signature on its CRL is its authority.
         if (verified.PayloadType != PayloadTypes.RevocationNotice && PartnerRevocation(partner, verified.SignerCertificate, now) is { } revocation)
@@ -140,6 +126,28 @@ internal sealed partial class CertificateWorkflow
             throw new WorkflowException(FailureKind.Conflict, $"message {header.MessageId}: not restored: {judgedOtherwise}");
         return answer ?? throw new WorkflowException(FailureKind.Conflict,
             $"header.messageId: message {header.MessageId} was already delivered with different content; a message id is never reused");
+    }
+
+    /// <summary>An envelope <paramref name="partner"/> sent, verified against its roots at <paramref name="at"/> and signed by it; <paramref name="field"/> names it in a refusal.</summary>
+    private VerifiedEnvelope VerifyFromPartner(Partner partner, Envelope envelope, DateTimeOffset at, string field)
+    {
+        VerifiedEnvelope verified;
+        try
+        {
+            verified = verifier.Verify(envelope, partner.Anchors, at);
+        }
+        catch (EnvelopeVerificationException e)
+        {
+            throw new WorkflowException(FailureKind.Unauthenticated, $"{field}: {e.Message}");
+        }
+
+        if (verified.SignerParticipant != partner.Code)
+        {
+            throw new WorkflowException(FailureKind.PermissionDenied,
+                $"{field}: signed by {verified.SignerParticipant} but delivered by {partner.Code}; a partner may deliver only messages it signed itself");
+        }
+
+        return verified;
     }
 
     private void CheckHeader(MessageHeader? header, Partner partner)
