@@ -25,7 +25,46 @@ internal static class StoreMapper
             serialize: value => new BsonValue(AsUtc(value)),
             deserialize: bson => AsUtc(bson.AsDateTime));
 
+        // LiteDB publishes a type's entity mapper before it has filled in its members (to allow recursive types), so a
+        // thread that reads a type for the first time alongside another can map it with members missing, e.g. an event
+        // read back with no status. Built here, before the store is shared, every type is complete when first read.
+        foreach (var type in MappedTypes(DocumentTypes))
+        {
+            _ = EntityMethod.MakeGenericMethod(type).Invoke(mapper, null);
+        }
+
         return mapper;
+    }
+
+    /// <summary>The type of every collection's documents.</summary>
+    internal static readonly Type[] DocumentTypes =
+    [
+        typeof(CertificateDocument), typeof(Domain.PartnerMessage), typeof(AuditEntry), typeof(SequenceDocument), typeof(SignerDocument),
+        typeof(RevocationListDocument), typeof(PartnerHistoryDocument),
+    ];
+
+    private static readonly System.Reflection.MethodInfo EntityMethod = typeof(BsonMapper).GetMethod(nameof(BsonMapper.Entity))!;
+
+    /// <summary>The document types and every class of ours they hold, in properties or in collections.</summary>
+    internal static IReadOnlyCollection<Type> MappedTypes(IEnumerable<Type> roots)
+    {
+        var found = new HashSet<Type>();
+        var pending = new Stack<Type>(roots);
+        while (pending.TryPop(out var type))
+        {
+            if (type.Assembly != typeof(StoreMapper).Assembly || !type.IsClass || !found.Add(type))
+                continue;
+            foreach (var property in type.GetProperties())
+            {
+                var held = property.PropertyType;
+                var element = held.IsArray ? held.GetElementType()
+                    : held.IsGenericType ? held.GetGenericArguments().LastOrDefault() : held;
+                if (element is not null)
+                    pending.Push(element);
+            }
+        }
+
+        return found;
     }
 
     public static DateTime AsUtc(DateTime value) => value.Kind switch
