@@ -137,14 +137,20 @@ internal static class AuditCommands
         if (!File.Exists(dataPath))
             return KpNodeCli.Fail($"There is no store at {dataPath} (give the data directory of a stopped node with --data DIR).", KpNodeCli.ConfigurationUnusable);
 
-        using var credentials = new NodeCredentials(PkiFiles.Load(config.Options.PkiDirectory), config.Options.PkiDirectory);
-        var evidence = new StoredEvidence(new EnvelopeVerifier(new TrustChain()), credentials, Partners.Load(config), TimeProvider.System);
         using var store = NodeStore.Open(dataPath, TimeProvider.System);
-        result = AuditApi.ToResponse(AuditVerifyRun.Verify(store, evidence, new StoreIntegrity(), NullLogger<StoreCheck>.Instance, ct));
+        result = VerifyStopped(config, store, ct);
         return null;
     }
 
-    private static void WriteText(VerifyAuditResponse result)
+    /// <summary>The whole verification of a store no node has open, trusting the roots the config names.</summary>
+    internal static VerifyAuditResponse VerifyStopped(NodeConfig config, INodeStore store, CancellationToken ct)
+    {
+        using var credentials = new NodeCredentials(PkiFiles.Load(config.Options.PkiDirectory), config.Options.PkiDirectory);
+        var evidence = new StoredEvidence(new EnvelopeVerifier(new TrustChain()), credentials, Partners.Load(config), TimeProvider.System);
+        return AuditApi.ToResponse(AuditVerifyRun.Verify(store, evidence, new StoreIntegrity(), NullLogger<StoreCheck>.Instance, ct));
+    }
+
+    internal static void WriteText(VerifyAuditResponse result)
     {
         var chain = result.Chain;
         Output.Line(Markup.Escape($"Audit chain: {chain.EntriesChecked} entries checked, "

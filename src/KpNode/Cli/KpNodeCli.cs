@@ -27,6 +27,8 @@ internal static class KpNodeCli
             StoreCommands.Create(),
             EvidenceCommands.Verify(),
             AuditCommands.Create(),
+            BackupCommands.Backup(),
+            BackupCommands.Restore(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)

@@ -25,6 +25,7 @@ internal sealed class LocalApiClient : IDisposable
         Operations = new OperationsService.OperationsServiceClient(channel);
         Audit = new AuditService.AuditServiceClient(channel);
         Evidence = new EvidenceService.EvidenceServiceClient(channel);
+        Backup = new BackupService.BackupServiceClient(channel);
         Health = new Grpc.Health.V1.Health.HealthClient(channel);
     }
 
@@ -41,6 +42,8 @@ internal sealed class LocalApiClient : IDisposable
     public AuditService.AuditServiceClient Audit { get; }
 
     public EvidenceService.EvidenceServiceClient Evidence { get; }
+
+    public BackupService.BackupServiceClient Backup { get; }
 
     /// <summary>The standard grpc.health.v1 service, as any health checker sees it.</summary>
     public Grpc.Health.V1.Health.HealthClient Health { get; }

@@ -14,6 +14,16 @@ internal static class Output
     // Printable's \uXXXX is a JSON escape too, so a bidi override in a partner's string stays valid JSON, only visible.
     public static void Json(IMessage message) => Console.Out.WriteLine(Printable.Of(Formatter.Format(message), int.MaxValue, keepLineBreaks: true));
 
+    private static readonly System.Text.Json.JsonSerializerOptions Records = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>A report that is not a protobuf message (what an offline command found), as camelCase JSON like the protobuf ones.</summary>
+    public static void JsonRecord<T>(T report) => Console.Out.WriteLine(Printable.Of(System.Text.Json.JsonSerializer.Serialize(report, Records), int.MaxValue, keepLineBreaks: true));
+
     /// <summary>Text from outside (a partner, the node) as markup: control and bidi characters escaped visibly, cut to a bound, markup escaped.</summary>
     public static string Text(string? text) => Markup.Escape(Printable.Of(text));
 

@@ -27,6 +27,12 @@ internal interface INodeStore : IStoreReader
     /// <summary>Walks the whole audit log, recomputing every hash and link.</summary>
     AuditChainCheck VerifyAuditChain();
 
+    /// <summary>
+    /// Copies the whole store, as of one instant, into a new file at <paramref name="targetPath"/> while writes go on;
+    /// blocks the calling thread until the copy is durable.
+    /// </summary>
+    BackupCut Backup(string targetPath, CancellationToken ct);
+
     /// <summary>What the store's group commits and fsyncs have done since it opened.</summary>
     StoreActivity Activity { get; }
 

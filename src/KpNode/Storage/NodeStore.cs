@@ -75,10 +75,8 @@ internal sealed partial class NodeStore : INodeStore, IDisposable
         ArgumentNullException.ThrowIfNull(time);
 
         var dataPath = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(dataPath)!;
-        Directory.CreateDirectory(folder);
-        // LiteDB's own naming of the write-ahead log: "kpnode.db" -> "kpnode-log.db".
-        var logPath = Path.Combine(folder, Path.GetFileNameWithoutExtension(dataPath) + "-log" + Path.GetExtension(dataPath));
+        Directory.CreateDirectory(Path.GetDirectoryName(dataPath)!);
+        var logPath = LogPathOf(dataPath);
 
         var mapper = StoreMapper.Create();
         var db = OpenDatabase(dataPath, mapper);
