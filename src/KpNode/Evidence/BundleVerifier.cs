@@ -239,9 +239,9 @@ internal sealed class BundleVerifier(IReadOnlyCollection<X509Certificate2> roots
         passed.Add("receipt");
     }
 
-    // Authenticity statements (authenticity/ID.dsse.json): each is its issuer's own signed word, checked at the time it
-    // says it answered. When the bundle holds the verified signed issue of the certificate a statement is about, the
-    // statement must be signed by that certificate's issuer; otherwise it stands on its signature and names its number.
+    // Authenticity statements (authenticity/ID.dsse.json): each is its signer's own word, checked at the time it says it
+    // answered. When the bundle holds the verified signed issue of the certificate a statement is about, a verdict on it
+    // must be signed by that certificate's issuer; another participant may only say it knows no such certificate.
     private List<BundleVerdict> CheckAuthenticityStatements(string directory, IReadOnlyList<BundleVerdict> messageVerdicts)
     {
         var issuers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -266,9 +266,11 @@ internal sealed class BundleVerifier(IReadOnlyCollection<X509Certificate2> roots
         CheckPayloadJson(file[..^EnvelopeSuffix.Length] + ".payload.json", statement, passed);
         if (issuers.TryGetValue(statement.CertificateNumber, out var issuer))
         {
-            if (issuer != statement.Issuer)
-                throw new BundleCheckException("reference", $"is about certificate {statement.CertificateNumber}, which {issuer} issued, but is signed by {statement.Issuer}");
-            passed.Add("reference");
+            if (issuer == statement.Issuer)
+                passed.Add("reference");
+            else if (statement.Verdict != AuthenticityVerdict.Unknown)
+                throw new BundleCheckException("reference",
+                    $"is {statement.Issuer}'s verdict {statement.Verdict} on certificate {statement.CertificateNumber}, which {issuer} issued, not {statement.Issuer}");
         }
     }
 

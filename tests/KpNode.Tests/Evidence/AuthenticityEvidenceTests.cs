@@ -85,6 +85,22 @@ public sealed class AuthenticityEvidenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_participant_that_did_not_issue_the_certificate_may_only_say_it_knows_none_and_that_answer_verifies_too()
+    {
+        // ZA asks BE about ZA's own certificate: BE signs "unknown", which ZA keeps beside its signed issue.
+        var asked = await KpNodeProcess.RunAsync("cert", "check", "--config", _net["ZA"].Config.FilePath, "--issuer", "BE", _number);
+        Assert.True(asked.ExitCode == 7, asked.Stdout + asked.Stderr);
+        var bundle = await ExportAsync("ZA", "other-issuer", _number);
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(bundle, "authenticity"), "*.dsse.json").Length);
+
+        var (code, result, text) = await VerifyAsync(bundle);
+        Assert.True(code == 0, text);
+        var statements = result.GetProperty("items").EnumerateArray().Where(i => i.GetProperty("item").GetString()!.StartsWith("authenticity/", StringComparison.Ordinal)).ToList();
+        // Only ZA's statement is held to the certificate; BE's stands on BE's signature.
+        Assert.Equal(1, statements.Count(i => i.GetProperty("passed").EnumerateArray().Any(p => p.GetString() == "reference")));
+    }
+
+    [Fact]
     public async Task A_period_export_holds_the_statements_signed_in_it()
     {
         var quarter = $"{DateTime.UtcNow.Year}Q{(DateTime.UtcNow.Month - 1) / 3 + 1}";
