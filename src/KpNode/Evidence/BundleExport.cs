@@ -10,27 +10,31 @@ namespace KpNode.Evidence;
 
 /// <summary>
 /// Builds an evidence bundle from the store: for each certificate its messages (issue, confirmation, void) with their
-/// receipts, the roots and CRLs of the participants involved, and the audit entries that concern it or the period.
+/// receipts, the issuers' signed authenticity statements about it, the roots and CRLs of the participants involved, and
+/// the audit entries that concern it or the period.
 /// </summary>
 internal sealed class BundleExport(IStoreReader store, string participant, IReadOnlyCollection<X509Certificate2> ourRoots,
     Func<string, IReadOnlyCollection<X509Certificate2>?> partnerRoots)
 {
     private const int AuditPage = 1000;
 
-    /// <summary>The bundle for one certificate; null when no such certificate is held.</summary>
+    /// <summary>The bundle for one certificate; null when neither the certificate nor a statement about it is held.</summary>
     public EvidenceBundle? ForCertificate(string number)
     {
         var held = store.FindCertificate(number);
-        if (held is null)
+        // An importer may have asked about a certificate it never received: the issuer's answer is still evidence.
+        var statements = store.AuthenticityStatementsAbout(number);
+        if (held is null && statements.Count == 0)
             return null;
-        return Build([held], entry => entry.Subject == number);
+        return Build(held is null ? [] : [held], statements, entry => entry.Subject == number);
     }
 
-    /// <summary>Every certificate issued in the period (date of issue) and every audit entry written in it.</summary>
+    /// <summary>Every certificate issued in the period (date of issue), every authenticity statement signed or received and every audit entry written in it.</summary>
     public EvidenceBundle ForPeriod(EvidencePeriod period) =>
-        Build(store.IssuedBetween(period.From, period.Until), entry => period.Contains(entry.At.ToUniversalTime()));
+        Build(store.IssuedBetween(period.From, period.Until), store.AuthenticityStatementsBetween(period.From, period.Until),
+            entry => period.Contains(entry.At.ToUniversalTime()));
 
-    private EvidenceBundle Build(IReadOnlyList<HeldCertificate> certificates, Func<AuditEntry, bool> audited)
+    private EvidenceBundle Build(IReadOnlyList<HeldCertificate> certificates, IReadOnlyList<StoredAuthenticityStatement> statements, Func<AuditEntry, bool> audited)
     {
         var bundle = new EvidenceBundle();
         var participants = new SortedSet<string>(StringComparer.Ordinal) { participant };
@@ -42,6 +46,13 @@ internal sealed class BundleExport(IStoreReader store, string participant, IRead
                 if (store.FindMessage(id) is { } message)
                     AddMessage(bundle, message);
             }
+        }
+
+        foreach (var statement in statements)
+        {
+            // The statement is the issuer's: its root is the one it chains to.
+            participants.Add(statement.Role == AuthenticityRole.Asked ? statement.Partner : participant);
+            AddStatement(bundle, statement);
         }
 
         foreach (var code in participants)
@@ -72,6 +83,14 @@ internal sealed class BundleExport(IStoreReader store, string participant, IRead
             if (PayloadJson.Decode(receipt.PayloadType, receipt.Payload.Span) is { } decoded)
                 bundle.Add($"messages/{message.Id}.receipt.payload.json", PayloadJson.Write(decoded), EvidenceBundle.Kinds.ReceiptPayload);
         }
+    }
+
+    private static void AddStatement(EvidenceBundle bundle, StoredAuthenticityStatement statement)
+    {
+        var envelope = Envelope.Parser.ParseFrom(statement.Envelope);
+        bundle.Add($"authenticity/{statement.Id}.dsse.json", DsseJson.Write(envelope), EvidenceBundle.Kinds.AuthenticityEnvelope);
+        if (PayloadJson.Decode(envelope.PayloadType, envelope.Payload.Span) is { } payload)
+            bundle.Add($"authenticity/{statement.Id}.payload.json", PayloadJson.Write(payload), EvidenceBundle.Kinds.AuthenticityPayload);
     }
 
     private List<AuditEntry> ReadAudit(Func<AuditEntry, bool> audited)
@@ -154,6 +173,8 @@ internal sealed class BundleExport(IStoreReader store, string participant, IRead
         messages/ID.payload.json       the payload decoded (protobuf JSON of kp.v1 messages).
         messages/ID.receipt.dsse.json  the receiver's signed receipt: payloadSha256 is the
             SHA-256 of the acknowledged envelope's payload bytes; receivedAt is when it arrived.
+        authenticity/ID.dsse.json      an issuer's signed answer to "is this certificate genuine?"
+            (kp.v1.AuthenticityStatement, signed at its answeredAt), beside ID.payload.json.
         roots/XX.crt   participant roots (PEM). Hints only: trust roots you obtained yourself.
         crls/XX.crl    revocation lists (PEM), each signed by its participant's root.
         audit/         audit log entries and how their hashes are computed.

@@ -67,6 +67,7 @@ internal sealed class BundleVerifier(IReadOnlyCollection<X509Certificate2> roots
                     $"names certificate {number}, whose signed issue is not in the bundle");
         }
 
+        verdicts.AddRange(CheckAuthenticityStatements(directory, verdicts));
         var audit = Path.Combine(directory, "audit", "entries.json");
         if (File.Exists(audit))
             verdicts.Add(Item("audit/entries.json", passed => CheckAudit(audit, passed)));
@@ -236,6 +237,41 @@ internal sealed class BundleVerifier(IReadOnlyCollection<X509Certificate2> roots
         if (!SHA256.HashData(acknowledged.Payload.Span).AsSpan().SequenceEqual(receipt.PayloadSha256.Span))
             throw new BundleCheckException("receipt", $"payload_sha256 {Convert.ToHexStringLower(receipt.PayloadSha256.Span)} is not the SHA-256 of the payload of {Path.GetFileName(messageFile)}");
         passed.Add("receipt");
+    }
+
+    // Authenticity statements (authenticity/ID.dsse.json): each is its signer's own word, checked at the time it says it
+    // answered. When the bundle holds the verified signed issue of the certificate a statement is about, a verdict on it
+    // must be signed by that certificate's issuer; another participant may only say it knows no such certificate.
+    private List<BundleVerdict> CheckAuthenticityStatements(string directory, IReadOnlyList<BundleVerdict> messageVerdicts)
+    {
+        var issuers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var verdict in messageVerdicts.Where(v => v.Verified && v.Item.StartsWith("messages/", StringComparison.Ordinal)
+            && v.Item.EndsWith(EnvelopeSuffix, StringComparison.Ordinal) && !v.Item.EndsWith(ReceiptSuffix, StringComparison.Ordinal)))
+        {
+            if (Decode(ReadEnvelope(File.ReadAllBytes(Path.Combine(directory, verdict.Item)))) is CertificateIssued { Certificate: { } certificate } issued)
+                issuers[certificate.Number] = issued.Header?.Sender ?? "";
+        }
+
+        return [.. Files(directory, "authenticity", EnvelopeSuffix).Select(file =>
+            Item(Relative(directory, file), passed => CheckAuthenticityStatement(file, issuers, passed)))];
+    }
+
+    private void CheckAuthenticityStatement(string file, IReadOnlyDictionary<string, string> issuers, List<string> passed)
+    {
+        var envelope = ReadEnvelope(File.ReadAllBytes(file));
+        if (Decode(envelope) is not AuthenticityStatement statement)
+            throw new BundleCheckException("structure", $"the envelope is a {envelope.PayloadType}, not an authenticity statement");
+        var at = PayloadJson.SignedAt(statement) ?? throw new BundleCheckException("structure", "the statement carries no answered_at");
+        Verify(envelope, statement, at, passed);
+        CheckPayloadJson(file[..^EnvelopeSuffix.Length] + ".payload.json", statement, passed);
+        if (issuers.TryGetValue(statement.CertificateNumber, out var issuer))
+        {
+            if (issuer == statement.Issuer)
+                passed.Add("reference");
+            else if (statement.Verdict != AuthenticityVerdict.Unknown)
+                throw new BundleCheckException("reference",
+                    $"is {statement.Issuer}'s verdict {statement.Verdict} on certificate {statement.CertificateNumber}, which {issuer} issued, not {statement.Issuer}");
+        }
     }
 
     private void Verify(Envelope envelope, IMessage payload, DateTimeOffset at, List<string> passed)

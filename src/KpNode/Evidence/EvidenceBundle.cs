@@ -79,6 +79,8 @@ internal sealed class EvidenceBundle
             Kinds.Payload => $"the payload of message {id}, decoded to JSON (protobuf JSON mapping), for reading",
             Kinds.ReceiptEnvelope => $"the signed receipt for message {id} as a DSSE JSON envelope",
             Kinds.ReceiptPayload => $"the payload of the receipt for message {id}, decoded to JSON, for reading",
+            Kinds.AuthenticityEnvelope => $"the issuer's signed authenticity statement {id} as a DSSE JSON envelope",
+            Kinds.AuthenticityPayload => $"the payload of authenticity statement {id}, decoded to JSON, for reading",
             Kinds.Root => $"root certificate(s) of participant {id} (PEM): a hint; trust only roots obtained independently",
             Kinds.Crl => $"revocation list of participant {id} (PEM), signed by that participant's root",
             Kinds.Audit => "audit log entries with every field their hash covers; see audit/README.txt",
@@ -95,6 +97,8 @@ internal sealed class EvidenceBundle
         public const string Payload = "payload";
         public const string ReceiptEnvelope = "receipt-envelope";
         public const string ReceiptPayload = "receipt-payload";
+        public const string AuthenticityEnvelope = "authenticity-envelope";
+        public const string AuthenticityPayload = "authenticity-payload";
         public const string Root = "root";
         public const string Crl = "crl";
         public const string Audit = "audit-entries";
@@ -103,7 +107,7 @@ internal sealed class EvidenceBundle
 
         public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
         {
-            Envelope, Payload, ReceiptEnvelope, ReceiptPayload, Root, Crl, Audit, AuditReadme, Readme,
+            Envelope, Payload, ReceiptEnvelope, ReceiptPayload, AuthenticityEnvelope, AuthenticityPayload, Root, Crl, Audit, AuditReadme, Readme,
         };
     }
 }

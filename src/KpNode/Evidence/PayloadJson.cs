@@ -22,13 +22,14 @@ internal static class PayloadJson
 
     public static byte[] Write(IMessage message) => System.Text.Encoding.UTF8.GetBytes(Formatter.Format(message) + "\n");
 
-    /// <summary>When the signer says it signed: the header's created_at, or a receipt's received_at.</summary>
+    /// <summary>When the signer says it signed: the header's created_at, a receipt's received_at, a statement's answered_at.</summary>
     public static DateTimeOffset? SignedAt(IMessage message) => message switch
     {
         CertificateIssued m => m.Header?.CreatedAt?.ToDateTimeOffset(),
         CertificateVoided m => m.Header?.CreatedAt?.ToDateTimeOffset(),
         ImportConfirmation m => m.Header?.CreatedAt?.ToDateTimeOffset(),
         Receipt m => m.ReceivedAt?.ToDateTimeOffset(),
+        AuthenticityStatement m => m.AnsweredAt?.ToDateTimeOffset(),
         _ => null,
     };
 
@@ -38,6 +39,7 @@ internal static class PayloadJson
         CertificateVoided m => m.Header?.Sender,
         ImportConfirmation m => m.Header?.Sender,
         Receipt m => m.Receiver,
+        AuthenticityStatement m => m.Issuer,
         _ => null,
     };
 }

@@ -89,6 +89,17 @@ internal sealed class StoreCheck(INodeStore store, StoredEvidence evidence, Stor
                     evidence.Certificate(held, store.FindMessage, followUps: true);
             }, () => Progress(false), ref certificates, ct);
             phases.Add($"{certificates} of {certificateTotal} certificates {Stopwatch.GetElapsedTime(phase).TotalSeconds:F1} s");
+
+            // Kept authenticity statements: not counted in the progress, which names the three kinds of record above.
+            phase = Stopwatch.GetTimestamp();
+            long statements = 0;
+            var (statementKeys, statementTotal) = Keys(store.AuthenticityStatementIdsAfter, sample, ct);
+            Check(statementKeys, id => $"authenticity statement {id}", id =>
+            {
+                if (store.FindAuthenticityStatement(id) is { } statement)
+                    evidence.Statement(statement);
+            }, () => { }, ref statements, ct);
+            phases.Add($"{statements} of {statementTotal} authenticity statements {Stopwatch.GetElapsedTime(phase).TotalSeconds:F1} s");
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && ct.IsCancellationRequested)
         {

@@ -125,6 +125,20 @@ internal static class StoreRebuild
         certificates += rebuilt.Count;
         var sequences = KeepSequences(old, fresh, seen);
         KeepRevocationLists(old, fresh, dropped);
+        long statements = 0;
+        Walk(old.AuthenticityStatementIdsAfter, id =>
+        {
+            var statement = old.FindAuthenticityStatement(id);
+            if (statement is not null)
+                evidence.Statement(statement);
+            return statement;
+        }, batch => fresh.Write(w =>
+        {
+            foreach (var s in batch)
+                w.InsertAuthenticityStatement(s);
+            return statements += batch.Count;
+        }), dropped, _ => { });
+        progress($"{statements} authenticity statements kept");
         var (auditKept, brokenAt, lastHash) = CopyAudit(old, fresh);
         var detail = string.Create(CultureInfo.InvariantCulture,
             $"rebuilt from {Path.GetFileName(damagedFile)}: kept {messages} messages, {certificates} certificates ({rebuilt.Count} rebuilt from their signed messages"

@@ -86,6 +86,34 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, NodeCredentials 
         return payload.Payload.ToArray();
     }
 
+    /// <summary>
+    /// Checks a kept authenticity statement: its envelope verifies, at the time it says it answered, as signed by its
+    /// issuer (us when we answered, the partner when we asked), and it is the statement the record says it is.
+    /// </summary>
+    public AuthenticityStatement Statement(StoredAuthenticityStatement kept)
+    {
+        var record = $"authenticity statement {kept.Id} about certificate {kept.CertificateNumber}";
+        var (issuer, asker) = kept.Role == AuthenticityRole.Answered ? (Us, kept.Partner) : (kept.Partner, Us);
+        AuthenticityStatement claimed;
+        try
+        {
+            var envelope = Envelope.Parser.ParseFrom(kept.Envelope);
+            claimed = envelope.PayloadType == PayloadTypes.AuthenticityStatement ? AuthenticityStatement.Parser.ParseFrom(envelope.Payload)
+                : throw new DamagedRecordException(record, $"its envelope carries a {envelope.PayloadType}");
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new DamagedRecordException(record, $"its envelope is not a valid authenticity statement ({e.Message})");
+        }
+
+        var signed = Verified(record, "envelope", kept.Envelope, issuer, claimed.AnsweredAt?.ToDateTime()
+            ?? throw new DamagedRecordException(record, "its statement states no time of answer"));
+        var statement = AuthenticityStatement.Parser.ParseFrom(signed.Payload.Span);
+        if (statement.CertificateNumber != kept.CertificateNumber || statement.Issuer != issuer || statement.AskedBy != asker)
+            throw new DamagedRecordException(record, $"its envelope is {statement.Issuer}'s statement on {Printable.Of(statement.CertificateNumber, CertificateRules.MaxCodeLength)} for {statement.AskedBy}");
+        return statement;
+    }
+
     // The time of receipt a receipt states; verified with the receipt itself, in CheckReceipt.
     private static DateTime? ReceiptTime(byte[] receiptEnvelope)
     {

@@ -56,6 +56,12 @@ internal interface INodeStore : IStoreReader
 
     /// <summary>For the store check: up to <paramref name="max"/> message ids after <paramref name="after"/> (null: from the first), from the index alone.</summary>
     IReadOnlyList<string> MessageIdsAfter(string? after, int max);
+
+    /// <summary>For the store check: up to <paramref name="max"/> authenticity statement ids after <paramref name="after"/> (null: from the first), from the index alone.</summary>
+    IReadOnlyList<string> AuthenticityStatementIdsAfter(string? after, int max);
+
+    /// <summary>For the store check: one kept authenticity statement by its id, or null.</summary>
+    StoredAuthenticityStatement? FindAuthenticityStatement(string id);
 }
 
 /// <summary>A partner's pending outbound messages in figures: how many, the oldest, and the next attempt due.</summary>
@@ -109,6 +115,12 @@ internal interface IStoreReader
 
     /// <summary>Every message exchanged with <paramref name="partner"/> that has its receipt, either way: the shared history.</summary>
     IReadOnlyList<PartnerMessage> SharedMessages(string partner);
+
+    /// <summary>Every authenticity statement kept about certificate <paramref name="number"/>, signed or received, oldest first.</summary>
+    IReadOnlyList<StoredAuthenticityStatement> AuthenticityStatementsAbout(string number);
+
+    /// <summary>Every authenticity statement signed or received in [<paramref name="from"/>, <paramref name="until"/>), oldest first.</summary>
+    IReadOnlyList<StoredAuthenticityStatement> AuthenticityStatementsBetween(DateTime from, DateTime until);
 }
 
 /// <summary>What a transaction started by <see cref="INodeStore.Write{T}"/> may do; valid only until that call returns.</summary>
@@ -140,4 +152,8 @@ internal interface IStoreWriter : IStoreReader
 
     /// <summary>Replaces what the node keeps of its history with the partner.</summary>
     void PutPartnerHistory(StoredPartnerHistory history);
+
+    /// <summary>Keeps a signed authenticity statement as evidence, its envelope byte for byte.</summary>
+    /// <exception cref="DuplicateKeyException">A statement with that id is already stored.</exception>
+    void InsertAuthenticityStatement(StoredAuthenticityStatement statement);
 }

@@ -40,6 +40,8 @@ internal sealed partial class NodeStore
         public ILiteCollection<SignerDocument> Signers { get; } = db.GetCollection<SignerDocument>(SignersCollection);
         public ILiteCollection<RevocationListDocument> RevocationLists { get; } = db.GetCollection<RevocationListDocument>(RevocationListsCollection);
         public ILiteCollection<PartnerHistoryDocument> PartnerHistories { get; } = db.GetCollection<PartnerHistoryDocument>(PartnerHistoriesCollection);
+        public ILiteCollection<AuthenticityStatementDocument> AuthenticityStatements { get; } =
+            db.GetCollection<AuthenticityStatementDocument>(AuthenticityStatementsCollection);
     }
 
     internal OpenFile CurrentFile => _file;

@@ -51,6 +51,10 @@ internal sealed partial class NodeStore
         Messages.EnsureIndex(DirectionStatusPartnerIndexName, DirectionStatusPartnerIndex);
         foreach (var obsolete in ObsoleteMessageIndexes)
             Messages.DropIndex(obsolete);
+
+        // Authenticity statements: a certificate's export reads those about it, a period's those kept in it.
+        AuthenticityStatements.EnsureIndex(x => x.CertificateNumber);
+        AuthenticityStatements.EnsureIndex(x => x.At);
     }
 
     private bool HasIndex(string collection, string name) =>

@@ -142,6 +142,20 @@ internal sealed class StoreWriter(NodeStore store, NodeStore.OpenFile file) : IS
         Wrote = true;
     }
 
+    public void InsertAuthenticityStatement(StoredAuthenticityStatement statement)
+    {
+        ArgumentNullException.ThrowIfNull(statement);
+        ArgumentException.ThrowIfNullOrWhiteSpace(statement.Id, nameof(statement) + "." + nameof(statement.Id));
+        EnsureOpen();
+        var document = AuthenticityStatementDocument.From(statement, store.Packing.Pack(statement.Envelope, StoreSigner));
+        Insert(file.AuthenticityStatements, NodeStore.AuthenticityStatementsCollection, statement.Id, document);
+    }
+
+    public IReadOnlyList<StoredAuthenticityStatement> AuthenticityStatementsAbout(string number) => Read(() => store.AuthenticityStatementsAbout(number));
+
+    public IReadOnlyList<StoredAuthenticityStatement> AuthenticityStatementsBetween(DateTime from, DateTime until) =>
+        Read(() => store.AuthenticityStatementsBetween(from, until));
+
     public StoredPartnerHistory? FindPartnerHistory(string partner) => Read(() => store.FindPartnerHistory(partner));
 
     public IReadOnlyList<PartnerMessage> SharedMessages(string partner) => Read(() => store.SharedMessages(partner));

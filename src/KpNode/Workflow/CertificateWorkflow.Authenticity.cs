@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Grpc.Core;
 using KpNode.Domain;
+using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Wire;
 using KpNode.Wire.V1;
@@ -14,14 +15,15 @@ internal sealed partial class CertificateWorkflow
     /// <summary>
     /// As the issuer: a signed statement on whether one of our certificates is genuine today, read from the signed
     /// certificate itself. Only the importer named on it learns anything; anyone else is told "unknown", so trade data
-    /// does not leak. Every question and its answer is audited before the answer leaves.
+    /// does not leak. Every question is audited, and the statement kept as evidence, before the answer leaves.
     /// </summary>
     public async Task<Envelope> AnswerAuthenticityAsync(Partner asker, AuthenticityQuestion question, CancellationToken ct)
     {
         var number = question.CertificateNumber ?? "";
-        // A partner's text in our audit log: a number is 14 characters, so anything much longer is cut.
-        var subject = number.Length > 40 ? number[..40] + "…" : number;
-        var judgement = await store.WriteDurableAsync(w =>
+        // A partner's text in our audit log and our evidence: a number is 14 characters, so anything much longer is cut,
+        // in the statement too (no certificate has such a number, so the answer is "unknown" either way).
+        var subject = number.Length > CertificateRules.MaxCodeLength ? number[..CertificateRules.MaxCodeLength] + "…" : number;
+        var (judgement, signed) = await store.WriteDurableAsync(w =>
         {
             var held = number.Length == 0 ? null : w.FindCertificate(number);
             // What we sign is judged from the signed certificate and a status its messages bear out, never from derived fields.
@@ -29,12 +31,15 @@ internal sealed partial class CertificateWorkflow
                 ? CertificateMapping.ToDraft(evidence.Certificate(held, w.FindMessage))
                 : null;
             var judged = question.JudgeAs(held, content, asker.Code, Today);
+            // Signed inside the write that keeps it: a statement we signed leaves only once it is on record.
+            var now = time.GetUtcNow();
+            var envelope = signer.Sign(PayloadTypes.AuthenticityStatement, AuthenticityMapping.ToStatement(judged, subject, Us, asker.Code, now).ToByteArray());
+            w.InsertAuthenticityStatement(new StoredAuthenticityStatement(ids.Next(), AuthenticityRole.Answered, asker.Code, subject, now.UtcDateTime, envelope.ToByteArray()));
             w.Audit(asker.Code, "authenticity.answered", subject, Described(judged));
-            return judged;
+            return (judged, envelope);
         }, ct);
         Diagnostics.Log.AuthenticityAnswered(logger, subject, asker.Code, judgement.Verdict.ToString());
-        var statement = AuthenticityMapping.ToStatement(judgement, number, Us, asker.Code, time.GetUtcNow());
-        return signer.Sign(PayloadTypes.AuthenticityStatement, statement.ToByteArray());
+        return signed;
     }
 
     private static string Described(AuthenticityJudgement j) =>
@@ -49,6 +54,12 @@ internal sealed partial class CertificateWorkflow
         if (request.Problems() is { Count: > 0 } problems)
         {
             throw WorkflowException.Invalid(problems, "The question");
+        }
+
+        // The issuer cuts a longer number in its statement (see AnswerAuthenticityAsync), and no certificate has one.
+        if (request.CertificateNumber.Length > CertificateRules.MaxCodeLength)
+        {
+            throw WorkflowException.Invalid("certificateNumber", $"longer than any certificate number ({CertificateRules.MaxCodeLength} characters at most)");
         }
 
         var issuer = partners.Find(issuerCode) ?? throw WorkflowException.Invalid("issuer",
@@ -66,10 +77,18 @@ internal sealed partial class CertificateWorkflow
 
         var statement = answer.Statement;
         var verdict = StatusMapping.ToDomain(statement.Verdict);
-        await store.WriteDurableAsync(w => w.Audit(actor.AuditName, "authenticity.asked", request.CertificateNumber,
-            $"asked {issuer.Code}: {verdict?.ToString() ?? "no verdict this node knows"}"
-            + (statement.Detail.Length > 0 ? $": {statement.Detail}" : "")
-            + (statement.Mismatches.Count > 0 ? "; " + string.Join("; ", statement.Mismatches) : "")), ct);
+        // The verified statement is kept, with the audit line, as the issuer's signed word for an auditor.
+        var received = answer.Signed.ToByteArray();
+        var at = time.GetUtcNow().UtcDateTime;
+        await store.WriteDurableAsync(w =>
+        {
+            w.InsertAuthenticityStatement(new StoredAuthenticityStatement(ids.Next(), AuthenticityRole.Asked, issuer.Code, request.CertificateNumber, at, received));
+            return w.Audit(actor.AuditName, "authenticity.asked", request.CertificateNumber,
+                $"asked {issuer.Code}: {verdict?.ToString() ?? "no verdict this node knows"}"
+                + (statement.Detail.Length > 0 ? $": {statement.Detail}" : "")
+                + (statement.Mismatches.Count > 0 ? "; " + string.Join("; ", statement.Mismatches) : ""));
+        }, ct);
+        Diagnostics.Log.AuthenticityStatementKept(logger, request.CertificateNumber, issuer.Code, received.Length);
         return answer;
     }
 
