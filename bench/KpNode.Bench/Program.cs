@@ -9,6 +9,7 @@ const string Usage = """
     usage: dotnet run -c Release --project bench/KpNode.Bench -- <command> [options]
       exchange [--certificates N] [--concurrency C] [--rate R] [--steady-seconds S] [--raw-seconds S] [--in-flight M] [--warm-up N] [--json]
       store    [--certificates N] [--batch B] [--keep DIR | --reuse DIR] [--json]
+      backup   --reuse DIR [--writers W] [--pause-ms P] [--baseline-seconds S] [--json]   (DIR filled by store --keep DIR)
       backlog  [--certificates N] [--concurrency C] [--down-seconds S] [--in-flight M] [--json]
       micro    [BenchmarkDotNet arguments, e.g. --filter '*' --job short]
     """;
@@ -28,6 +29,7 @@ try
         "store" => await StoreBench.RunAsync(new BenchArgs(rest)),
         StoreProbe.Command => await StoreProbe.RunAsync(new BenchArgs(rest)),
         "backlog" => await BacklogBench.RunAsync(new BenchArgs(rest)),
+        "backup" => await BackupBench.RunAsync(new BenchArgs(rest)),
         "micro" => Micro(rest),
         _ => Fail($"unknown command '{args[0]}'"),
     };

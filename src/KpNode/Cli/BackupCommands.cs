@@ -140,6 +140,7 @@ internal static class BackupCommands
 
         var now = DateTimeOffset.UtcNow;
         List<string> problems;
+        var advanced = new List<string>();
         using (var store = NodeStore.Open(workPath, TimeProvider.System))
         {
             var verified = AuditCommands.VerifyStopped(config, store, ct);
@@ -152,8 +153,19 @@ internal static class BackupCommands
                 problems.Add($"audit log: ends at entry {head.Sequence}, but the backup was taken through entry {described.AuditHeadId} ({described.AuditHeadHash[..16]}…)");
             if (problems.Count == 0)
             {
+                // Numbers issued after the backup must not be issued again: the replaced store, where readable, knows them.
+                foreach (var (key, value) in StoreRestore.SequencesOf(directory) ?? new Dictionary<string, long>())
+                {
+                    if (store.SequenceValue(key) is not { } restored || restored < value)
+                    {
+                        store.SetSequence(key, value);
+                        advanced.Add($"{key} {value}");
+                    }
+                }
+
                 store.Write(w => w.Audit("restore", "store.restored", $"backup as of {described.TakenAt:O}",
-                    $"from {file.Name}, audit head {described.AuditHeadId}; the replaced store is kept under {StoreRestore.ReplacedFolder}/"));
+                    $"from {file.Name}, audit head {described.AuditHeadId}; the replaced store is kept under {StoreRestore.ReplacedFolder}/"
+                    + (advanced.Count > 0 ? $"; numbering carried on from it: {string.Join(", ", advanced)}" : "")));
             }
         }
 
@@ -168,7 +180,7 @@ internal static class BackupCommands
         var messages = described.Documents.GetValueOrDefault(NodeStore.MessagesCollection);
         if (json)
         {
-            Output.JsonRecord(new RestoreReport(file.FullName, directory, described.TakenAt, described.AuditHeadId, certificates, messages, kept));
+            Output.JsonRecord(new RestoreReport(file.FullName, directory, described.TakenAt, described.AuditHeadId, certificates, messages, kept, advanced));
             return 0;
         }
 
@@ -177,6 +189,8 @@ internal static class BackupCommands
             + $"the audit chain through entry {described.AuditHeadId} and every envelope verified."));
         if (kept is not null)
             AnsiConsole.MarkupLine(Markup.Escape($"The store it replaced is kept as {kept}."));
+        if (advanced.Count > 0)
+            AnsiConsole.MarkupLine(Markup.Escape($"Numbering carries on from the replaced store, so no number is issued twice: {string.Join(", ", advanced)}."));
         var partners = Partners.Load(config).All.Select(p => p.Code).ToList();
         AnsiConsole.MarkupLine(Markup.Escape("Start the node, then recover what partners hold since the backup: "
             + (partners.Count == 0 ? "kpnode reconcile PARTNER" : string.Join("; ", partners.Select(p => $"kpnode reconcile {p} --config {config.FilePath}")))));
@@ -200,7 +214,8 @@ internal static class BackupCommands
 
     private static long Count(Dictionary<string, long> documents, string collection) => documents.GetValueOrDefault(collection);
 
-    private sealed record RestoreReport(string Backup, string DataDirectory, DateTimeOffset TakenAt, long AuditHeadId, long Certificates, long Messages, string? ReplacedStoreKeptAs);
+    private sealed record RestoreReport(string Backup, string DataDirectory, DateTimeOffset TakenAt, long AuditHeadId, long Certificates, long Messages, string? ReplacedStoreKeptAs,
+        IReadOnlyList<string> NumberingCarriedOn);
 
     private sealed record RestoreRefusal(string Backup, IReadOnlyList<string> Problems);
 }

@@ -51,6 +51,27 @@ internal static class StoreRestore
     }
 
     /// <summary>
+    /// The numbering sequences of the store a restore replaces, read without changing it; null when there is none, or it
+    /// cannot be read (then only partners' copies tell which numbers were issued after the backup).
+    /// </summary>
+    public static IReadOnlyDictionary<string, long>? SequencesOf(string dataDirectory)
+    {
+        var live = Path.Combine(dataDirectory, StoreFileName);
+        if (!File.Exists(live))
+            return null;
+        try
+        {
+            using var db = new LiteDatabase(new ConnectionString { Filename = live, Connection = ConnectionType.Direct, ReadOnly = true });
+            return db.GetCollection(NodeStore.SequencesCollection).FindAll()
+                .ToDictionary(d => d["_id"].AsString, d => d["Value"].AsInt64, StringComparer.Ordinal);
+        }
+        catch (Exception e) when (e is LiteException or IOException or InvalidCastException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Puts the verified working file in place as the store, keeping the store it replaces (with its log) under
     /// <c>replaced/</c>; returns where that was kept, or null when there was none.
     /// </summary>

@@ -83,6 +83,35 @@ public sealed class BackupRestoreTests
     }
 
     [Fact]
+    public async Task An_exporter_restored_from_an_older_backup_never_issues_a_number_twice_and_reconciliation_names_what_it_lacks()
+    {
+        await using var net = await TestNetwork.StartAsync("ZA", "BE");
+        await net.DeliverAsync("ZA", "BE");
+        var backupFile = Path.Combine(net.Root, "backups", "za.kpbackup");
+        var backup = await KpNodeProcess.RunAsync("backup", "--config", net["ZA"].Config.FilePath, "--out", backupFile);
+        Assert.True(backup.ExitCode == 0, backup.Stderr + backup.Stdout);
+        var after = new[] { await net.DeliverAsync("ZA", "BE"), await net.DeliverAsync("ZA", "BE") };
+
+        await net["ZA"].StopAsync();
+        var restore = await KpNodeProcess.RunAsync("restore", backupFile, "--config", net["ZA"].Config.FilePath, "--json");
+        Assert.True(restore.ExitCode == 0, restore.Stderr + restore.Stdout);
+        var carried = Assert.Single(JsonDocument.Parse(restore.Stdout).RootElement.GetProperty("numberingCarriedOn").EnumerateArray());
+        Assert.EndsWith(" " + after[1][^6..].TrimStart('0'), carried.GetString(), StringComparison.Ordinal);
+
+        // The next certificate takes the number after the last one BE holds, so BE accepts it.
+        await net["ZA"].StartAsync();
+        var next = await net.DeliverAsync("ZA", "BE");
+        Assert.True(string.CompareOrdinal(next, after[1]) > 0, $"{next} after {after[1]}");
+
+        // The two certificates issued after the backup are ZA's own: BE's copies are named, not silently missing.
+        var reconcile = await KpNodeProcess.RunAsync("reconcile", "BE", "--config", net["ZA"].Config.FilePath, "--json");
+        Assert.True(reconcile.ExitCode == 1, reconcile.Stdout + reconcile.Stderr);
+        var lacking = JsonDocument.Parse(reconcile.Stdout).RootElement.GetProperty("differences").EnumerateArray()
+            .Where(d => d.GetProperty("kind").GetString() == "HISTORY_DIFFERENCE_KIND_WE_LACK").Select(d => d.GetProperty("certificateNumber").GetString()).ToList();
+        Assert.Equal(after.Order(), lacking.Order());
+    }
+
+    [Fact]
     public async Task A_backup_that_does_not_verify_is_refused_and_the_store_stays_as_it_was()
     {
         await using var net = await TestNetwork.StartAsync("ZA", "BE");
