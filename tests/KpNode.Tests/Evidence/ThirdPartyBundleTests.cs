@@ -38,7 +38,12 @@ public sealed class ThirdPartyBundleTests(ExportedPeriodBundle exported) : IClas
         var envelopes = Directory.GetFiles(Path.Combine(exported.Bundle, "messages"), "*.dsse.json");
         Assert.Equal(8, envelopes.Length);
         foreach (var file in envelopes)
+        {
             Assert.Contains($"OK {ExportedPeriodBundle.Relative(exported.Bundle, file)}\n", output);
+            // Plain base64 and payload types, no \u002B escapes: what grep, sed and base64 read as they are.
+            Assert.DoesNotContain("\\u", await File.ReadAllTextAsync(file));
+        }
+
         Assert.DoesNotContain("FAILED", output);
     }
 
