@@ -37,6 +37,10 @@ internal static class ThirdPartyTools
     public static Task RequirePythonGrpcAsync() => RequireAsync("python3-grpcio", async () =>
         File.Exists(Python) && (await RunAsync(Python, ["-c", "import grpc"], TimeSpan.FromSeconds(30))).ExitCode == 0);
 
+    /// <summary>Debian python3-cryptography: an ECDSA implementation that is not ours, for DSSE signatures.</summary>
+    public static Task RequirePythonCryptographyAsync() => RequireAsync("python3-cryptography", async () =>
+        File.Exists(Python) && (await RunAsync(Python, ["-c", "import cryptography.x509"], TimeSpan.FromSeconds(30))).ExitCode == 0);
+
     private static Task RequireAsync(string package, Func<Task<bool>> present)
     {
         lock (Installs)

@@ -17,7 +17,7 @@ internal static class EvidenceCommands
     {
         var config = KpNodeCli.ConfigOption();
         var number = new Argument<string?>("number") { Description = "The certificate's number (or give --period)", Arity = ArgumentArity.ZeroOrOne };
-        var period = new Option<string?>("--period") { Description = "Every certificate of a period, with the audit log: 2026Q4, 2026-11 or 2026" };
+        var period = new Option<string?>("--period") { Description = "Every certificate of a period, with the audit log: 2026Q4, 2026-11 or 2026 (default, with no number: the current quarter)" };
         var output = new Option<DirectoryInfo>("--out") { Description = "The directory to write the bundle into (created; must be empty)", Required = true };
         var command = new Command("export", "Write the evidence of a certificate or a period as a bundle anyone can check: DSSE JSON envelopes, decoded payloads, roots, CRLs, audit entries, a manifest")
         {
@@ -27,8 +27,9 @@ internal static class EvidenceCommands
         {
             var n = parse.GetValue(number);
             var p = parse.GetValue(period);
-            if ((n is null) == (p is null))
+            if (n is not null && p is not null)
                 return KpNodeCli.Fail("give either a certificate number or --period (e.g. --period 2026Q4), not both");
+            p ??= n is null ? StatsCommand.CurrentQuarter(DateTime.UtcNow) : null;
             var dir = parse.GetRequiredValue(output);
             if (dir.Exists && dir.EnumerateFileSystemInfos().Any())
                 return KpNodeCli.Fail($"--out: {dir.FullName} is not empty; name a new directory");

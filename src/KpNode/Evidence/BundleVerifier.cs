@@ -64,7 +64,7 @@ internal sealed class BundleVerifier(IReadOnlyCollection<X509Certificate2> roots
             var index = verdicts.FindIndex(v => v.Item == item);
             if (verdicts[index].Verified && !issuedNumbers.Contains(number))
                 verdicts[index] = BundleVerdict.Fail(item, verdicts[index].Passed, "reference",
-                    $"names certificate {number}, whose signed issue is not in the bundle");
+                    $"names certificate {number}, whose signed issue is not in the bundle or does not verify");
         }
 
         verdicts.AddRange(CheckAuthenticityStatements(directory, verdicts));
@@ -154,14 +154,18 @@ internal sealed class BundleVerifier(IReadOnlyCollection<X509Certificate2> roots
         {
             list = RevocationList.Parse(PemDer(File.ReadAllText(file), "X509 CRL"));
         }
-        catch (Exception e) when (e is RevocationListException or FormatException or CryptographicException)
+        catch (Exception e) when (e is RevocationListException or FormatException or CryptographicException or ArgumentException)
         {
             throw new BundleCheckException("crl", $"not a readable X.509 CRL ({e.Message})");
         }
 
         passed.Add("crl");
-        if (!roots.Any(list.IsSignedBy))
-            throw new BundleCheckException("crl signature", $"the CRL issued by '{list.Issuer.Name}' is not signed by any root named with --root");
+        var signedBy = roots.FirstOrDefault(list.IsSignedBy)
+            ?? throw new BundleCheckException("crl signature", $"the CRL issued by '{list.Issuer.Name}' is not signed by any root named with --root");
+        // Another participant's genuine list filed under this name would leave this participant's revocations out unnoticed.
+        var code = Path.GetFileNameWithoutExtension(file);
+        if (ParticipantIdentity.FromCertificate(signedBy) is { } owner && owner != code)
+            throw new BundleCheckException("crl signature", $"{code}.crl holds {owner}'s revocation list (signed by {owner}'s root), not {code}'s");
         passed.Add("crl signature");
         _crls.Add(list);
     }
@@ -330,29 +334,42 @@ internal sealed class BundleVerifier(IReadOnlyCollection<X509Certificate2> roots
 
         using (document)
         {
-            AuditEntry? previous = null;
-            foreach (var item in document.RootElement.GetProperty("entries").EnumerateArray())
+            try
             {
-                var entry = new AuditEntry
-                {
-                    Id = item.GetProperty("id").GetInt64(),
-                    At = new DateTime(item.GetProperty("atTicks").GetInt64(), DateTimeKind.Utc),
-                    Actor = item.GetProperty("actor").GetString() ?? "",
-                    Action = item.GetProperty("action").GetString() ?? "",
-                    Subject = item.GetProperty("subject").GetString() ?? "",
-                    Detail = item.GetProperty("detail").GetString() ?? "",
-                    PreviousHash = item.GetProperty("previousHash").GetString() ?? "",
-                    Hash = item.GetProperty("hash").GetString() ?? "",
-                };
-                if (entry.ComputeHash() != entry.Hash)
-                    throw new BundleCheckException("audit", $"entry {entry.Id}: its fields do not hash to its hash {entry.Hash}");
-                if (previous is not null && previous.Id + 1 == entry.Id && previous.Hash != entry.PreviousHash)
-                    throw new BundleCheckException("audit", $"entry {entry.Id} does not link to entry {previous.Id}");
-                previous = entry;
+                CheckAuditChain(document.RootElement);
+            }
+            catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or ArgumentOutOfRangeException)
+            {
+                // A renamed field or a value of the wrong type is an altered file, not a crash of the verifier.
+                throw new BundleCheckException("audit", $"not the audit entries a bundle carries ({e.Message})");
             }
         }
 
         passed.Add("audit");
+    }
+
+    private static void CheckAuditChain(JsonElement root)
+    {
+        AuditEntry? previous = null;
+        foreach (var item in root.GetProperty("entries").EnumerateArray())
+        {
+            var entry = new AuditEntry
+            {
+                Id = item.GetProperty("id").GetInt64(),
+                At = new DateTime(item.GetProperty("atTicks").GetInt64(), DateTimeKind.Utc),
+                Actor = item.GetProperty("actor").GetString() ?? "",
+                Action = item.GetProperty("action").GetString() ?? "",
+                Subject = item.GetProperty("subject").GetString() ?? "",
+                Detail = item.GetProperty("detail").GetString() ?? "",
+                PreviousHash = item.GetProperty("previousHash").GetString() ?? "",
+                Hash = item.GetProperty("hash").GetString() ?? "",
+            };
+            if (entry.ComputeHash() != entry.Hash)
+                throw new BundleCheckException("audit", $"entry {entry.Id}: its fields do not hash to its hash {entry.Hash}");
+            if (previous is not null && previous.Id + 1 == entry.Id && previous.Hash != entry.PreviousHash)
+                throw new BundleCheckException("audit", $"entry {entry.Id} does not link to entry {previous.Id}");
+            previous = entry;
+        }
     }
 
     private static Envelope ReadEnvelope(byte[] bytes)
@@ -361,7 +378,7 @@ internal sealed class BundleVerifier(IReadOnlyCollection<X509Certificate2> roots
         {
             return DsseJson.Read(bytes);
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or InvalidOperationException)
         {
             throw new BundleCheckException("structure", $"not a DSSE JSON envelope: {e.Message}");
         }

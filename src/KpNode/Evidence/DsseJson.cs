@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Google.Protobuf;
 using KpNode.Wire.V1;
@@ -14,7 +15,8 @@ internal static class DsseJson
     public static byte[] Write(Envelope envelope)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        // Relaxed escaping: the default writes '+' as \u002B, in payloadType and in the base64, which text tools then misread.
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("payloadType", envelope.PayloadType);
