@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace KpNode.Cli;
 
-/// <summary><c>kpnode reconcile PARTNER</c>: compare the history shared with a partner, restore what we lost of its messages, report the rest.</summary>
+/// <summary><c>kpnode reconcile PARTNER</c>: compare the history shared with a partner, restore what we lost of its messages and of our certificates to it, report the rest.</summary>
 internal static class ReconcileCommand
 {
     public static Command Create()
@@ -14,7 +14,7 @@ internal static class ReconcileCommand
         var json = KpNodeCli.JsonOption();
         var partner = new Argument<string>("partner") { Description = "The partner's participant code, e.g. BE" };
         var period = new Option<string>("--period") { Description = "2026Q4, 2026-11 or 2026 (default: the whole history through today)" };
-        var command = new Command("reconcile", "Compare the history shared with a partner day by day (signed digests), restore what this node lost of the partner's messages, and report every other difference")
+        var command = new Command("reconcile", "Compare the history shared with a partner day by day (signed digests), restore what this node lost of the partner's messages and of the certificates it issued to the partner, and report every other difference")
         {
             config, partner, period, json,
         };
@@ -46,7 +46,7 @@ internal static class ReconcileCommand
 
             AnsiConsole.MarkupLine($"[red]History with {Markup.Escape(r.Partner)} differs {Markup.Escape(span)}[/]: {r.Differences.Count - restored} message(s) not restored"
                 + (restored > 0 ? $", {restored} restored" : "") + ".");
-            AnsiConsole.MarkupLine($"What to do: a message {Markup.Escape(r.Partner)} lacks is restored by its own reconciliation; one we lack of our own comes back from a backup (kpnode restore); compare both sides' exports for any other.");
+            AnsiConsole.MarkupLine($"What to do: a message {Markup.Escape(r.Partner)} lacks is restored by its own reconciliation; a void or confirmation of ours we lack comes back from a backup or the replaced store (kpnode restore); compare both sides' exports for any other.");
             return 1;
         })));
         return command;

@@ -75,6 +75,23 @@ internal sealed class HeldAuditHeads(
             : !string.Equals(entry.Hash, digest.AuditHash, StringComparison.Ordinal)
                 ? $"{partner} holds our signed audit head {sequence} with hash {digest.AuditHash}{when}, but our entry {sequence} hashes to {entry.Hash}: the log was rewritten"
                 : "";
+        if (problem.Length > 0 && LastRestore() is { } restore)
+            problem += $"; our store was restored from a backup ({restore.Subject}, audit entry {restore.Id} on {TrustChain.Format(new DateTimeOffset(restore.At, TimeSpan.Zero))}): "
+                + "the entries since that backup are in the store it replaced, kept in the data directory's replaced/ folder";
         return new HeldHeadCheck(partner, sequence, digest.AuditHash, at, problem, "");
+    }
+
+    // A restore explains a held head our chain no longer has, but does not excuse it: the entry names where the rest is.
+    private AuditEntry? LastRestore()
+    {
+        AuditEntry? last = null;
+        for (long from = 1; ;)
+        {
+            var entries = store.ReadAudit(from, 1000);
+            last = entries.LastOrDefault(e => e.Action == "store.restored") ?? last;
+            if (entries.Count < 1000)
+                return last;
+            from = entries[^1].Id + 1;
+        }
     }
 }

@@ -147,11 +147,12 @@ internal sealed class HistoryReconciliation(
             var held = listed.Entries.GroupBy(e => e.MessageId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
             foreach (var (id, entry) in held.Where(h => !mine.ContainsKey(h.Key)))
             {
-                if (entry.Sender == partner.Code)
+                // A certificate we issued comes back with the partner's receipt; any other message of ours only from our own copies.
+                if (entry.Sender == partner.Code || entry.PayloadType == Wire.PayloadTypes.CertificateIssued)
                     toRestore.Add(entry);
                 else
                     response.Differences.Add(Difference(HistoryDifferenceKind.WeLack, entry, day,
-                        $"{partner.Code} holds our message {id} ({Kind(entry)} of {entry.CertificateNumber}) and we do not: restore it from a backup"));
+                        $"{partner.Code} holds our message {id} ({Kind(entry)} of {entry.CertificateNumber}) and we do not: restore it from a backup or the replaced store"));
             }
 
             foreach (var (id, entry) in mine.Where(m => !held.ContainsKey(m.Key)))
@@ -184,17 +185,22 @@ internal sealed class HistoryReconciliation(
             var fetched = await client.FetchMessageAsync(new FetchMessageRequest { MessageId = entry.MessageId }, deadline: Deadline(), cancellationToken: ct);
             if (fetched.Envelope is null || fetched.Receipt is null)
                 throw new WorkflowException(FailureKind.Invalid, "the partner sent no envelope or no receipt");
-            await workflow.RestoreFromPartnerAsync(partner, fetched.Envelope, fetched.Receipt, ct);
+            var ours = entry.Sender != partner.Code;
+            if (ours)
+                await workflow.RestoreOwnFromPartnerAsync(partner, fetched.Envelope, fetched.Receipt, ct);
+            else
+                await workflow.RestoreFromPartnerAsync(partner, fetched.Envelope, fetched.Receipt, ct);
             Log.HistoryRestored(logger, entry.MessageId, entry.CertificateNumber, partner.Code);
-            var restored = Difference(HistoryDifferenceKind.WeLack, entry, day,
-                $"we had lost {partner.Code}'s message {entry.MessageId} ({Kind(entry)} of {entry.CertificateNumber}): restored from its copy");
+            var restored = Difference(HistoryDifferenceKind.WeLack, entry, day, ours
+                ? $"we had lost our message {entry.MessageId} ({Kind(entry)} of {entry.CertificateNumber}): restored from {partner.Code}'s copy with its receipt"
+                : $"we had lost {partner.Code}'s message {entry.MessageId} ({Kind(entry)} of {entry.CertificateNumber}): restored from its copy");
             restored.Restored = true;
             return restored;
         }
         catch (Exception e) when (e is WorkflowException or RpcException)
         {
             return Difference(HistoryDifferenceKind.WeLack, entry, day,
-                $"we lack {partner.Code}'s message {entry.MessageId} ({Kind(entry)} of {entry.CertificateNumber}) and could not restore it: {e.Message}");
+                $"we lack {(entry.Sender == partner.Code ? partner.Code + "'s" : "our")} message {entry.MessageId} ({Kind(entry)} of {entry.CertificateNumber}) and could not restore it: {e.Message}");
         }
     }
 

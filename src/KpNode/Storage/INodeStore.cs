@@ -144,6 +144,9 @@ internal interface IStoreWriter : IStoreReader
     /// <summary>Increments the counter named <paramref name="key"/> and returns the new value; the first call returns 1.</summary>
     long NextSequence(string key);
 
+    /// <summary>Raises the counter named <paramref name="key"/> to at least <paramref name="value"/>, so that the next number follows it.</summary>
+    void RaiseSequence(string key, long value);
+
     /// <summary>Keeps <paramref name="list"/> as its participant's current revocation list, replacing the one held.</summary>
     void PutRevocationList(StoredRevocationList list);
 

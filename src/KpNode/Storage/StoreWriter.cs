@@ -118,6 +118,23 @@ internal sealed class StoreWriter(NodeStore store, NodeStore.OpenFile file) : IS
         });
     }
 
+    public void RaiseSequence(string key, long value)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        EnsureOpen();
+
+        Engine(() =>
+        {
+            var sequence = store.Reading($"sequence {key}", () => file.Sequences.FindById(key)) ?? new SequenceDocument { Id = key };
+            if (sequence.Value >= value)
+                return 0;
+            sequence.Value = value;
+            file.Sequences.Upsert(sequence);
+            Wrote = true;
+            return 0;
+        });
+    }
+
     public void PutRevocationList(StoredRevocationList list)
     {
         ArgumentNullException.ThrowIfNull(list);

@@ -83,7 +83,7 @@ public sealed class BackupRestoreTests
     }
 
     [Fact]
-    public async Task An_exporter_restored_from_an_older_backup_never_issues_a_number_twice_and_reconciliation_names_what_it_lacks()
+    public async Task An_exporter_restored_from_an_older_backup_takes_its_certificates_back_from_the_importer_and_never_issues_a_number_twice()
     {
         await using var net = await TestNetwork.StartAsync("ZA", "BE");
         await net.DeliverAsync("ZA", "BE");
@@ -91,6 +91,11 @@ public sealed class BackupRestoreTests
         var backup = await KpNodeProcess.RunAsync("backup", "--config", net["ZA"].Config.FilePath, "--out", backupFile);
         Assert.True(backup.ExitCode == 0, backup.Stderr + backup.Stdout);
         var after = new[] { await net.DeliverAsync("ZA", "BE"), await net.DeliverAsync("ZA", "BE") };
+        await net.ConfirmAsync("BE", after[0]);
+        await net.WaitForAsync("ZA", after[0], r => r.Status == CertificateStatus.Confirmed);
+        // BE now holds ZA's signed audit head, past the backup.
+        var before = await KpNodeProcess.RunAsync("reconcile", "BE", "--config", net["ZA"].Config.FilePath);
+        Assert.True(before.ExitCode == 0, before.Stdout + before.Stderr);
 
         await net["ZA"].StopAsync();
         var restore = await KpNodeProcess.RunAsync("restore", backupFile, "--config", net["ZA"].Config.FilePath, "--json");
@@ -98,17 +103,26 @@ public sealed class BackupRestoreTests
         var carried = Assert.Single(JsonDocument.Parse(restore.Stdout).RootElement.GetProperty("numberingCarriedOn").EnumerateArray());
         Assert.EndsWith(" " + after[1][^6..].TrimStart('0'), carried.GetString(), StringComparison.Ordinal);
 
-        // The next certificate takes the number after the last one BE holds, so BE accepts it.
+        // Before any reconciliation, the next certificate takes the number after the last one BE holds, so BE accepts it.
         await net["ZA"].StartAsync();
+        Assert.Null(await net.FindAsync("ZA", after[0]));
+        // The history since the backup is gone from ZA's chain: the head BE holds says so, and the restore is named.
+        var heads = await KpNodeProcess.RunAsync("audit", "verify", "--config", net["ZA"].Config.FilePath);
+        Assert.True(heads.ExitCode == 3, heads.Stdout + heads.Stderr);
+        Assert.Contains("our store was restored from a backup", Words(heads.Stdout), StringComparison.Ordinal);
         var next = await net.DeliverAsync("ZA", "BE");
         Assert.True(string.CompareOrdinal(next, after[1]) > 0, $"{next} after {after[1]}");
 
-        // The two certificates issued after the backup are ZA's own: BE's copies are named, not silently missing.
+        // Our certificates come back from BE's copies (our signature and BE's receipt), then BE's confirmation of the first.
         var reconcile = await KpNodeProcess.RunAsync("reconcile", "BE", "--config", net["ZA"].Config.FilePath, "--json");
-        Assert.True(reconcile.ExitCode == 1, reconcile.Stdout + reconcile.Stderr);
-        var lacking = JsonDocument.Parse(reconcile.Stdout).RootElement.GetProperty("differences").EnumerateArray()
-            .Where(d => d.GetProperty("kind").GetString() == "HISTORY_DIFFERENCE_KIND_WE_LACK").Select(d => d.GetProperty("certificateNumber").GetString()).ToList();
-        Assert.Equal(after.Order(), lacking.Order());
+        Assert.True(reconcile.ExitCode == 0, reconcile.Stdout + reconcile.Stderr);
+        var restored = JsonDocument.Parse(reconcile.Stdout).RootElement.GetProperty("differences").EnumerateArray()
+            .Where(d => d.GetProperty("restored").GetBoolean()).Select(d => d.GetProperty("certificateNumber").GetString()).ToList();
+        Assert.Equal([after[0], after[0], after[1]], restored.Order(StringComparer.Ordinal));
+        Assert.Equal(CertificateStatus.Confirmed, (await net.FindAsync("ZA", after[0]))!.Status);
+        Assert.Equal(CertificateStatus.Delivered, (await net.FindAsync("ZA", after[1]))!.Status);
+        var fromBe = await KpNodeProcess.RunAsync("reconcile", "ZA", "--config", net["BE"].Config.FilePath);
+        Assert.True(fromBe.ExitCode == 0, fromBe.Stdout + fromBe.Stderr);
     }
 
     [Fact]
