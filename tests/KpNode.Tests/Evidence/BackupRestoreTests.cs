@@ -4,6 +4,7 @@ using KpNode.Tests.Cli;
 using KpNode.Tests.Exchange;
 using KpNode.Wire.V1;
 using LiteDB;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KpNode.Tests.Evidence;
 
@@ -123,6 +124,49 @@ public sealed class BackupRestoreTests
         Assert.Equal(CertificateStatus.Delivered, (await net.FindAsync("ZA", after[1]))!.Status);
         var fromBe = await KpNodeProcess.RunAsync("reconcile", "ZA", "--config", net["BE"].Config.FilePath);
         Assert.True(fromBe.ExitCode == 0, fromBe.Stdout + fromBe.Stderr);
+    }
+
+    [Fact]
+    public async Task A_certificate_is_taken_back_only_as_we_signed_it_and_with_the_partners_receipt_for_exactly_that_message()
+    {
+        await using var net = await TestNetwork.StartAsync("ZA", "BE");
+        var other = await net.DeliverAsync("ZA", "BE");
+        var lost = await net.DeliverAsync("ZA", "BE");
+        var held = (await net.FindAsync("ZA", lost))!;
+        var otherReceipt = Envelope.Parser.ParseFrom((await net.FindAsync("ZA", other))!.ReceiptEnvelope);
+        var envelope = Envelope.Parser.ParseFrom(held.CertificateEnvelope);
+        var receipt = Envelope.Parser.ParseFrom(held.ReceiptEnvelope);
+        var messageId = CertificateIssued.Parser.ParseFrom(envelope.Payload).Header.MessageId;
+        await net["ZA"].StopAsync();
+        using (var db = Open(Path.Combine(net["ZA"].Config.Options.DataDirectory, "kpnode.db")))
+        {
+            Assert.True(db.GetCollection("messages").Delete(messageId));
+            Assert.True(db.GetCollection("certificates").Delete(lost));
+        }
+
+        await net["ZA"].StartAsync();
+        var services = net["ZA"].Host!.Services;
+        var workflow = services.GetRequiredService<KpNode.Workflow.CertificateWorkflow>();
+        var be = services.GetRequiredService<KpNode.Trust.Partners>().Find("BE")!;
+
+        // The same payload signed by BE's own signing key: BE cannot make us hold a certificate we did not sign.
+        using (var beSigner = new KpNode.Trust.EnvelopeSigner(net.Credentials("BE").DocumentSigning))
+        {
+            var forged = beSigner.Sign(envelope.PayloadType, envelope.Payload.Span);
+            var e = await Assert.ThrowsAsync<KpNode.Workflow.WorkflowException>(() => workflow.RestoreOwnFromPartnerAsync(be, forged, receipt, CancellationToken.None));
+            Assert.Contains("not ours as signed", e.Message, StringComparison.Ordinal);
+        }
+
+        // Our genuine envelope with BE's receipt for another message.
+        var mismatch = await Assert.ThrowsAsync<KpNode.Workflow.WorkflowException>(() => workflow.RestoreOwnFromPartnerAsync(be, envelope, otherReceipt, CancellationToken.None));
+        Assert.Contains("receipt", mismatch.Message, StringComparison.Ordinal);
+        Assert.Null(await net.FindAsync("ZA", lost));
+
+        await workflow.RestoreOwnFromPartnerAsync(be, envelope, receipt, CancellationToken.None);
+        var back = (await net.FindAsync("ZA", lost))!;
+        Assert.Equal(CertificateStatus.Delivered, back.Status);
+        Assert.Equal(held.CertificateEnvelope, back.CertificateEnvelope);
+        Assert.Equal(held.ReceiptEnvelope, back.ReceiptEnvelope);
     }
 
     [Fact]
