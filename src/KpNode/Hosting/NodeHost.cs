@@ -199,7 +199,10 @@ internal sealed class NodeHost : IAsyncDisposable
     {
         try
         {
-            return DataDirectoryLock.Acquire(config.Options.DataDirectory);
+            var held = DataDirectoryLock.Acquire(config.Options.DataDirectory);
+            // With the lock held no backup or restore of this store runs: what one left behind is only a working copy.
+            NodeStore.RemoveInterruptedCopies(config.Options.DataDirectory);
+            return held;
         }
         catch (DataDirectoryInUseException e)
         {

@@ -17,13 +17,12 @@ namespace KpNode.LocalApi;
 internal sealed class BackupApi(OperatorGate gate, INodeStore store, NodeConfig config, ILogger<BackupApi> logger) : BackupService.BackupServiceBase
 {
     private const int ChunkBytes = 256 * 1024;
-    internal const string WorkFolder = "backup-in-progress";
 
     public override async Task TakeBackup(TakeBackupRequest request, IServerStreamWriter<TakeBackupResponse> responseStream, ServerCallContext context)
     {
         var actor = gate.RequireOperator(context);
         var ct = context.CancellationToken;
-        var folder = Path.Combine(config.Options.DataDirectory, WorkFolder);
+        var folder = Path.Combine(config.Options.DataDirectory, NodeStore.BackupWorkFolder);
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, $"kpnode-{Guid.NewGuid():N}.db");
         try

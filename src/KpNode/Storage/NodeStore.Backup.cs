@@ -118,6 +118,30 @@ internal sealed partial class NodeStore
         DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(targetPath))!);
     }
 
+    /// <summary>Where the node writes a backup before it streams it, inside its data directory.</summary>
+    internal const string BackupWorkFolder = "backup-in-progress";
+
+    /// <summary>
+    /// Removes what an interrupted backup or restore left in <paramref name="dataDirectory"/>; only for the holder of the
+    /// directory's lock, when neither can be running.
+    /// </summary>
+    internal static void RemoveInterruptedCopies(string dataDirectory)
+    {
+        foreach (var folder in new[] { BackupWorkFolder, StoreRestore.WorkFolder })
+        {
+            var path = Path.Combine(dataDirectory, folder);
+            try
+            {
+                if (Directory.Exists(path))
+                    Directory.Delete(path, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Only space is lost: the next backup or restore writes under a name of its own, or clears the folder.
+            }
+        }
+    }
+
     /// <summary>The description a backup file carries, or null when the file is not a KpNode backup.</summary>
     internal static BackupCut? ReadBackupDescription(LiteDatabase backup)
     {

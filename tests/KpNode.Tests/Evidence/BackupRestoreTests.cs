@@ -170,6 +170,24 @@ public sealed class BackupRestoreTests
     }
 
     [Fact]
+    public async Task A_node_starting_removes_the_working_copies_an_interrupted_backup_or_restore_left()
+    {
+        await using var net = await TestNetwork.StartAsync("ZA");
+        await net["ZA"].StopAsync();
+        var data = net["ZA"].Config.Options.DataDirectory;
+        var leftovers = new[] { Path.Combine(data, "backup-in-progress", "kpnode-0123.db"), Path.Combine(data, "restore-in-progress", "kpnode.db") };
+        foreach (var file in leftovers)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllBytes(file, new byte[4096]);
+        }
+
+        await net["ZA"].StartAsync();
+        Assert.All(leftovers, f => Assert.False(Directory.Exists(Path.GetDirectoryName(f)), f));
+        Assert.True(File.Exists(Path.Combine(data, "kpnode.db")));
+    }
+
+    [Fact]
     public async Task A_backup_that_does_not_verify_is_refused_and_the_store_stays_as_it_was()
     {
         await using var net = await TestNetwork.StartAsync("ZA", "BE");
