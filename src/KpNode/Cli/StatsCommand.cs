@@ -43,7 +43,7 @@ internal static class StatsCommand
         return command;
     }
 
-    internal static string CurrentQuarter(DateTime today) => $"{today.Year}Q{((today.Month - 1) / 3) + 1}";
+    internal static string CurrentQuarter(DateTime today) => Domain.ReportingPeriod.QuarterOf(DateOnly.FromDateTime(today)).Label;
 
     private static void Table(GetStatisticsResponse s)
     {

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace KpNode.Domain;
 
 /// <summary>Whether trade left this participant or came in.</summary>
@@ -30,18 +28,9 @@ internal sealed record TradeReport(
 /// </summary>
 internal static class TradeStatistics
 {
-    /// <summary>Parses "2026Q3" into its first and last day; null when it is not a quarter.</summary>
-    public static (DateOnly First, DateOnly Last)? ParsePeriod(string period)
-    {
-        if (period.Length != 6 || period[4] != 'Q' || !int.TryParse(period.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var year)
-            || year < 2000 || year > KpDate.Latest.Year || period[5] is < '1' or > '4')
-        {
-            return null;
-        }
-
-        var first = new DateOnly(year, (period[5] - '1') * 3 + 1, 1);
-        return (first, first.AddMonths(3).AddDays(-1));
-    }
+    /// <summary>Parses "2026Q3" into its first and last day; null when it is not a quarter a certificate can fall in.</summary>
+    public static (DateOnly First, DateOnly Last)? ParsePeriod(string period) =>
+        ReportingPeriod.Parse(period) is { IsQuarter: true } quarter && quarter.Last <= KpDate.Latest ? (quarter.First, quarter.Last) : null;
 
     public static TradeReport Compute(string participant, string period, DateOnly first, DateOnly last, IEnumerable<HeldCertificate> certificates)
     {

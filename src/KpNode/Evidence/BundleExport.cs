@@ -30,7 +30,7 @@ internal sealed class BundleExport(IStoreReader store, string participant, IRead
     }
 
     /// <summary>Every certificate issued in the period (date of issue), every authenticity statement signed or received and every audit entry written in it.</summary>
-    public EvidenceBundle ForPeriod(EvidencePeriod period) =>
+    public EvidenceBundle ForPeriod(ReportingPeriod period) =>
         Build(store.IssuedBetween(period.From, period.Until), store.AuthenticityStatementsBetween(period.From, period.Until),
             entry => period.Contains(entry.At.ToUniversalTime()));
 

@@ -32,7 +32,7 @@ internal sealed class EvidenceApi(OperatorGate gate, INodeStore store, NodeConfi
                     ?? throw ApiErrors.Refuse(StatusCode.NotFound, $"certificateNumber: no certificate {request.CertificateNumber} is held by this node (try 'kpnode cert list')");
                 break;
             case ExportEvidenceRequest.SubjectOneofCase.Period:
-                var period = EvidencePeriod.Parse(request.Period)
+                var period = Domain.ReportingPeriod.Parse(request.Period)
                     ?? throw ApiErrors.Invalid("period", $"'{request.Period}' is not a period written like 2026Q4, 2026-11 or 2026");
                 subject = period.Label;
                 bundle = export.ForPeriod(period);

@@ -24,7 +24,7 @@ internal sealed record HistoryPeriod(DateOnly? From, DateOnly Through)
 
     /// <summary>A review period as people write it: 2026Q4, 2026-11 or 2026; null when it is none of these.</summary>
     public static HistoryPeriod? Parse(string text) =>
-        Evidence.EvidencePeriod.Parse(text) is { } p ? new(DateOnly.FromDateTime(p.From), DateOnly.FromDateTime(p.Until).AddDays(-1)) : null;
+        ReportingPeriod.Parse(text) is { } p ? new(p.First, p.Last) : null;
 }
 
 internal sealed partial class CertificateWorkflow
