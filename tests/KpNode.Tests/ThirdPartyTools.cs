@@ -89,8 +89,18 @@ internal static class ThirdPartyTools
 
     private static async Task AptAsync(string[] args, string line)
     {
-        var (exit, _, stderr) = await RunAsync("apt-get", args, TimeSpan.FromMinutes(8), ("DEBIAN_FRONTEND", "noninteractive"));
-        Assert.True(exit == 0, $"apt-get {string.Join(' ', args)} failed ({exit}): {stderr.Trim()}; install by hand with '{line}'");
+        // apt-get writes to a file, not to our pipes: a daemon a package's install script starts would hold a pipe open forever.
+        var log = Path.Combine(Path.GetTempPath(), $"kpnode-tests-apt-{Guid.NewGuid():N}.log");
+        try
+        {
+            var (exit, _, _) = await RunAsync("sh", ["-c", "exec apt-get \"$@\" </dev/null >\"$0\" 2>&1", log, .. args],
+                TimeSpan.FromMinutes(8), ("DEBIAN_FRONTEND", "noninteractive"));
+            Assert.True(exit == 0, $"apt-get {string.Join(' ', args)} failed ({exit}): {File.ReadAllText(log).Trim()}; install by hand with '{line}'");
+        }
+        finally
+        {
+            File.Delete(log);
+        }
     }
 
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string program, IEnumerable<string> args,
@@ -126,6 +136,6 @@ internal static class ThirdPartyTools
             throw new TimeoutException($"{program} did not finish within {timeout}");
         }
 
-        return (process.ExitCode, await stdout, await stderr);
+        return (process.ExitCode, await ChildOutput.OfExitedAsync(program, stdout), await ChildOutput.OfExitedAsync(program, stderr));
     }
 }

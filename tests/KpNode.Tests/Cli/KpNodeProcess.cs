@@ -37,8 +37,17 @@ internal static class KpNodeProcess
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(timeout.Token);
-        return new Result(process.ExitCode, await stdout, await stderr);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"kpnode {string.Join(' ', args)} did not finish within 120 s");
+        }
+
+        return new Result(process.ExitCode, await ChildOutput.OfExitedAsync("kpnode", stdout), await ChildOutput.OfExitedAsync("kpnode", stderr));
     }
 
     /// <summary>The repository's root, found from the test binary's folder.</summary>

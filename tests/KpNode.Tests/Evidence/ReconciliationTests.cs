@@ -18,6 +18,9 @@ public sealed class ReconciliationTests
             await net.WaitForAsync("ZA", number, r => r.Status == CertificateStatus.Delivered);
         await net.ConfirmAsync("BE", kept.Certificate.Number);
         await net.WaitForAsync("ZA", kept.Certificate.Number, r => r.Status == CertificateStatus.Confirmed);
+        // The confirmation is shared history at BE once BE holds ZA's receipt for it, a moment after ZA stored it.
+        await Eventually.WaitAsync(async () => Assert.Single((await net["BE"].Client.Operations.GetNodeStatusAsync(new GetNodeStatusRequest())).Partners).Backlog,
+            backlog => backlog == 0, TimeSpan.FromSeconds(30), backlog => $"BE's backlog to ZA is {backlog}");
 
         var before = await ReconcileAsync(net, "BE", "ZA");
         Assert.True(before.GetProperty("matches").GetBoolean(), before.ToString());

@@ -203,6 +203,7 @@ public sealed class TamperedStoreTests : IAsyncLifetime
     // One call on ZA's Peer API as partner BE, through python3-grpcio; its one-line answer.
     private async Task<string> RawPeerCallAsync(string method, IMessage request)
     {
+        await ThirdPartyTools.RequirePythonGrpcAsync();
         var file = Path.Combine(_net.Root, $"calls-{Guid.NewGuid():N}.txt");
         await File.WriteAllTextAsync(file, $"{method} {Convert.ToHexString(request.ToByteArray())}\n");
         string Pki(string code, string name) => Path.Combine(_net.PkiDir(code), name);
