@@ -32,6 +32,38 @@ internal static class ThirdPartyTools
     /// <summary>Debian zbar-tools' zbarimg: a QR decoder that is not ours.</summary>
     public static Task RequireZbarAsync() => RequireAsync("zbar-tools", () => Task.FromResult(File.Exists(ZbarImg)));
 
+    public const string Curl = "/usr/bin/curl";
+
+    public static Task RequireCurlAsync() => RequireAsync("curl", () => Task.FromResult(File.Exists(Curl)));
+
+    /// <summary>npm's @apidevtools/swagger-parser, an OpenAPI 3.0 validator that is not ours, in a folder of its own.</summary>
+    public static readonly string NpmTools = Path.Combine(Path.GetTempPath(), "kpnode-tests-npm");
+
+    private const string SwaggerParser = "@apidevtools/swagger-parser@13.1.0";
+
+    public static Task RequireSwaggerParserAsync()
+    {
+        lock (Installs)
+        {
+            if (!Installs.TryGetValue(SwaggerParser, out var install))
+            {
+                install = NpmInstallAsync(SwaggerParser, Path.Combine(NpmTools, "node_modules", "@apidevtools", "swagger-parser", "package.json"));
+                Installs[SwaggerParser] = install;
+            }
+
+            return install;
+        }
+    }
+
+    private static async Task NpmInstallAsync(string package, string installed)
+    {
+        if (File.Exists(installed))
+            return;
+        Directory.CreateDirectory(NpmTools);
+        var (exit, _, stderr) = await RunAsync("npm", ["install", "--silent", "--no-audit", "--no-fund", "--prefix", NpmTools, package], TimeSpan.FromMinutes(5));
+        Assert.True(exit == 0 && File.Exists(installed), $"npm install {package} failed ({exit}): {stderr.Trim()}; install it by hand with 'npm install --prefix {NpmTools} {package}'");
+    }
+
     public static Task RequireChromiumAsync() => RequireAsync("chromium", () => Task.FromResult(File.Exists(Chromium)));
 
     public static Task RequirePythonGrpcAsync() => RequireAsync("python3-grpcio", async () =>

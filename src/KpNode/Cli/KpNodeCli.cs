@@ -20,6 +20,7 @@ internal static class KpNodeCli
             StatusCommand.Create(),
             StatsCommand.Create(),
             HealthCommand.Create(),
+            OpenApiCommand.Create(),
             PeerCommands.Create(),
             ReconcileCommand.Create(),
             PartnerCommands.Create(),

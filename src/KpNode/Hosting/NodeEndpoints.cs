@@ -16,7 +16,11 @@ internal static class NodeEndpoints
 
         app.MapGrpcService<PeerExchangeApi>().ServedOn(Listener.Peer);
         app.MapGrpcService<HistoryApi>().ServedOn(Listener.Peer);
-        app.MapGrpcService<LocalApiEndpoint>().ServedOn(Listener.Local);
+        foreach (var service in JsonApi.MapTranscoded(app))
+            service.ServedOn(Listener.Local);
+        var document = new Lazy<string>(() => JsonApi.OpenApiDocument(app.Services));
+        app.MapGet(JsonApi.OpenApiPath, () => Results.Text(document.Value, "application/json"))
+            .ServedOn(Listener.Local).RequireAuthorization(Callers.OperatorPolicy);
         app.MapGrpcService<OperationsApi>().ServedOn(Listener.Local);
         app.MapGrpcService<PrintingEndpoint>().ServedOn(Listener.Local);
         app.MapGrpcService<AuditApi>().ServedOn(Listener.Local);

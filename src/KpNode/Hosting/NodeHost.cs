@@ -128,8 +128,10 @@ internal sealed class NodeHost : IAsyncDisposable
             var services = kestrel.ApplicationServices;
             var admitted = services.GetRequiredService<AdmittedCallers>();
             var listeners = services.GetRequiredService<NodeListeners>();
-            listeners.Peer = Listen(kestrel, config.PeerListen, credentials, admitted.Through(services.GetRequiredService<PeerGate>().Admit));
-            listeners.Local = Listen(kestrel, config.LocalListen, credentials, admitted.Through(services.GetRequiredService<OperatorGate>().Admit));
+            listeners.Peer = Listen(kestrel, config.PeerListen, HttpProtocols.Http2, credentials, admitted.Through(services.GetRequiredService<PeerGate>().Admit));
+            // HTTP/1.1 as well for the JSON API: national systems' HTTP clients (Python's urllib, curl --http1.1) speak it;
+            // gRPC clients still get HTTP/2 through ALPN.
+            listeners.Local = Listen(kestrel, config.LocalListen, HttpProtocols.Http1AndHttp2, credentials, admitted.Through(services.GetRequiredService<OperatorGate>().Admit));
         });
 
         var app = builder.Build();
@@ -164,7 +166,7 @@ internal sealed class NodeHost : IAsyncDisposable
         return host;
     }
 
-    private static ListenOptions Listen(KestrelServerOptions kestrel, ListenAddress address, NodeCredentials credentials,
+    private static ListenOptions Listen(KestrelServerOptions kestrel, ListenAddress address, HttpProtocols protocols, NodeCredentials credentials,
         Func<System.Security.Cryptography.X509Certificates.X509Certificate2, bool> acceptClient)
     {
         ListenOptions? captured = null;
@@ -173,7 +175,7 @@ internal sealed class NodeHost : IAsyncDisposable
         kestrel.Listen(ip, address.Port, listen =>
         {
             captured = listen;
-            listen.Protocols = HttpProtocols.Http2;
+            listen.Protocols = protocols;
             // Before TLS: the gates' handshake callback then knows whose connection it judges.
             listen.Use(next => connection =>
             {

@@ -79,6 +79,7 @@ internal static class NodeServices
         services.AddSingleton<OperatorGate>();
         // Pages of the Local API can be larger than any one message a partner may send.
         services.AddGrpc().AddServiceOptions<LocalApiEndpoint>(o => o.MaxSendMessageSize = 32 * 1024 * 1024);
+        services.AddJsonApiDocument();
         return services;
     }
 
@@ -91,7 +92,7 @@ internal static class NodeServices
             o.MaxSendMessageSize = config.Options.MaxMessageBytes;
             o.Interceptors.Add<WorkflowErrors>();
             o.Interceptors.Add<HealthPerListener>();
-        });
+        }).AddJsonTranscoding(JsonApi.Configure);
         return services;
     }
 

@@ -18,6 +18,7 @@ public sealed class ReadmeByHandTests
     [Fact]
     public async Task The_by_hand_section_runs_as_written_in_order_on_any_day()
     {
+        await ThirdPartyTools.RequireCurlAsync(); // the JSON API steps
         var blocks = ShBlocks(await File.ReadAllTextAsync(Path.Combine(KpNodeProcess.RepoRoot(), "README.md")));
         Assert.True(blocks.Count >= 2, "the by-hand section has its sh blocks");
         var script = string.Join("\n", blocks);
@@ -49,6 +50,9 @@ public sealed class ReadmeByHandTests
             Assert.Matches(@"ZA-\d{4}-\d{6} is now Confirmed", output);
             Assert.Matches(@"ZA-\d{4}-\d{6} is Voided", output);
             Assert.Contains("GENUINE", output);
+            // The JSON API: a record read with curl, and a refused draft's field violations.
+            Assert.Matches("\"number\":\"ZA-\\d{4}-\\d{6}\"", output);
+            Assert.Contains("\"@type\":\"type.googleapis.com/google.rpc.BadRequest\",\"fieldViolations\":[{\"field\":\"", output);
             Assert.Contains("participant,period,flow,partner,hs_code", output);
             // The rotation: the root key never in the node's folder, the new key used by the running node.
             Assert.False(File.Exists(Path.Combine(root.FullName, "node-config", "pki", "za", "root.key")), "ZA's root key is not in the node's folder");
