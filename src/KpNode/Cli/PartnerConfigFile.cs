@@ -83,8 +83,12 @@ internal static class PartnerConfigFile
         };
         try
         {
-            // The roots in the card's order: the node trusts the first for now (the old root during a rollover).
-            File.WriteAllText(pending[0].Temp, string.Concat(card.Roots.Select(r => r.ExportCertificatePem() + "\n")));
+            // The roots in the card's order (the node trusts the first for now: the old root during a rollover), then
+            // the earlier roots the card no longer names: what the partner signed under them must still verify.
+            var earlier = File.Exists(rootPath)
+                ? Roots(rootPath).Where(r => !card.Roots.Any(c => c.RawDataMemory.Span.SequenceEqual(r.RawDataMemory.Span))).ToList()
+                : [];
+            File.WriteAllText(pending[0].Temp, string.Concat(card.Roots.Concat(earlier).Select(r => r.ExportCertificatePem() + "\n")));
             File.WriteAllBytes(pending[1].Temp, envelope);
             File.WriteAllText(pending[2].Temp, document.ToJsonString(Indented) + "\n");
             // Checked as the node will load it, with the root just written under its temporary name.

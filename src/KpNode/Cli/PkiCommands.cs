@@ -58,6 +58,7 @@ internal static class PkiCommands
         return new Command("pki", "Manage the participant's certificates")
         {
             init, PkiRotationCommands.Request(), PkiRotationCommands.Sign(), PkiRotationCommands.Install(), PkiRotationCommands.Reload(),
+            PkiRolloverCommand.Create(),
             PkiRevocationCommands.Revoke(), PkiRevocationCommands.Publish(), PartnerCommands.Fingerprint(),
         };
     }

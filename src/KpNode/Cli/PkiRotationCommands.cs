@@ -290,7 +290,7 @@ internal static class PkiRotationCommands
 
     private static string Day(DateTime t) => t.ToUniversalTime().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    private static void Pairs(params (string Key, string Value)[] rows)
+    internal static void Pairs(params (string Key, string Value)[] rows)
     {
         var table = new Table().Column("").Column("", freeText: true);
         foreach (var (key, value) in rows)
@@ -298,7 +298,7 @@ internal static class PkiRotationCommands
         table.Write(header: false);
     }
 
-    private static void WriteJson(JsonObject json) => Console.Out.WriteLine(json.ToJsonString(Indented));
+    internal static void WriteJson(JsonObject json) => Console.Out.WriteLine(json.ToJsonString(Indented));
 
     /// <summary>The pki commands' own failures next to those <see cref="KpNodeCli.Guard"/> knows: a refused request and a wrong option.</summary>
     internal static Task<int> Run(Func<int> body) => KpNodeCli.Guard(() =>

@@ -20,7 +20,7 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, NodeCredentials 
 {
     private const int VerifiedLimit = 50_000;
 
-    private readonly IReadOnlyCollection<System.Security.Cryptography.X509Certificates.X509Certificate2> _ownAnchors = [credentials.Root];
+    private readonly IReadOnlyCollection<System.Security.Cryptography.X509Certificates.X509Certificate2> _ownAnchors = credentials.Anchors;
     // Envelopes (by signer, time and SHA-256 of their bytes) whose signature verified in this process.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _verified = new(StringComparer.Ordinal);
 

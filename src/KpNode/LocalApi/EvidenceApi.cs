@@ -21,7 +21,7 @@ internal sealed class EvidenceApi(OperatorGate gate, INodeStore store, NodeConfi
     public override async Task ExportEvidence(ExportEvidenceRequest request, IServerStreamWriter<ExportEvidenceResponse> responseStream, ServerCallContext context)
     {
         var actor = gate.RequireOperator(context);
-        var export = new BundleExport(store, config.Participant, [credentials.Root], code => partners.Find(code)?.Anchors);
+        var export = new BundleExport(store, config.Participant, credentials.Anchors, code => partners.Find(code)?.Anchors);
         EvidenceBundle bundle;
         string subject;
         switch (request.SubjectCase)

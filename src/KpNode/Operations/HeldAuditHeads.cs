@@ -54,7 +54,7 @@ internal sealed class HeldAuditHeads(
         {
             var payload = HistoryDigest.Parser.ParseFrom(digestEnvelope.Payload);
             var signedAt = payload.Header?.CreatedAt?.ToDateTimeOffset() ?? time.GetUtcNow();
-            var verified = verifier.Verify(digestEnvelope, [credentials.Root], signedAt);
+            var verified = verifier.Verify(digestEnvelope, credentials.Anchors, signedAt);
             if (verified.PayloadType != PayloadTypes.HistoryDigest || verified.SignerParticipant != credentials.Participant)
                 return new HeldHeadCheck(partner, 0, "", null, "", $"what {partner} holds is not a history digest we signed");
             digest = payload;

@@ -29,12 +29,16 @@ internal sealed class NodeCredentials : IDisposable
         _pkiDirectory = pkiDirectory;
         Participant = initial.Participant;
         Root = initial.Root;
+        Anchors = initial.Anchors;
     }
 
     public string Participant { get; }
 
     /// <summary>Our trust anchor; a new root is a rollover, not a reload.</summary>
     public X509Certificate2 Root { get; }
+
+    /// <summary>Our root and the earlier ones a rollover kept: what our own stored evidence may chain to.</summary>
+    public IReadOnlyList<X509Certificate2> Anchors { get; }
 
     /// <summary>The leaves in use now; read it once per use, as a set.</summary>
     public ParticipantCredentials Current => _current;

@@ -23,6 +23,12 @@ internal sealed class ParticipantCredentials : IDisposable
     public required X509Certificate2 DocumentSigning { get; init; }
     public required X509Certificate2 Operator { get; init; }
 
+    /// <summary>Our earlier roots, newest first (previous-roots.crt after a rollover): anchors only for what was signed under them.</summary>
+    public IReadOnlyList<X509Certificate2> PreviousRoots { get; init; } = [];
+
+    /// <summary>Every root our own evidence may chain to: the current one first, then the earlier ones.</summary>
+    public IReadOnlyList<X509Certificate2> Anchors => [Root, .. PreviousRoots];
+
     /// <summary>
     /// A fresh copy of the node certificate, re-imported through PKCS#12: a certificate assembled
     /// from PEM holds an ephemeral key that TLS server stacks may not accept. The caller owns it.
@@ -36,6 +42,8 @@ internal sealed class ParticipantCredentials : IDisposable
         NodeTls.Dispose();
         DocumentSigning.Dispose();
         Operator.Dispose();
+        foreach (var root in PreviousRoots)
+            root.Dispose();
     }
 }
 
@@ -43,6 +51,9 @@ internal sealed class ParticipantCredentials : IDisposable
 internal static class PkiFiles
 {
     public const string RootCertificate = "root.crt";
+
+    /// <summary>Our earlier roots after a root rollover, newest first; partners keep them too, for what was signed under them.</summary>
+    public const string PreviousRoots = "previous-roots.crt";
     public const string RootKey = "root.key";
     public const string NodeCertificate = "node.crt";
     public const string NodeKey = "node.key";
@@ -160,7 +171,10 @@ internal static class PkiFiles
                         $"belongs to participant {other}, but {NodeCertificate} belongs to {participant}; the directory mixes two PKIs.");
             }
 
-            return new ParticipantCredentials { Participant = participant, Root = root, NodeTls = node, DocumentSigning = signing, Operator = op };
+            var previousPath = Path.Combine(dir, PreviousRoots);
+            var previous = File.Exists(previousPath) ? LoadRoots(previousPath, participant) : [];
+            loaded.AddRange(previous);
+            return new ParticipantCredentials { Participant = participant, Root = root, NodeTls = node, DocumentSigning = signing, Operator = op, PreviousRoots = previous };
         }
         catch
         {

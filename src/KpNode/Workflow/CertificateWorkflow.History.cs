@@ -143,7 +143,7 @@ internal sealed partial class CertificateWorkflow
         VerifiedEnvelope verified;
         try
         {
-            verified = verifier.Verify(receiptEnvelope, [credentials.Root], now);
+            verified = verifier.Verify(receiptEnvelope, credentials.Anchors, now);
         }
         catch (EnvelopeVerificationException)
         {
@@ -151,7 +151,7 @@ internal sealed partial class CertificateWorkflow
             var stated = Receipt.Parser.ParseFrom(receiptEnvelope.Payload).ReceivedAt?.ToDateTimeOffset() ?? now;
             try
             {
-                verified = verifier.Verify(receiptEnvelope, [credentials.Root], stated);
+                verified = verifier.Verify(receiptEnvelope, credentials.Anchors, stated);
             }
             catch (EnvelopeVerificationException e)
             {

@@ -34,7 +34,7 @@ internal sealed partial class CertificateWorkflow
         var at = stated.ReceivedAt?.ToDateTimeOffset() ?? time.GetUtcNow();
         try
         {
-            verified = verifier.Verify(envelope, [credentials.Root], at);
+            verified = verifier.Verify(envelope, credentials.Anchors, at);
         }
         catch (EnvelopeVerificationException e)
         {

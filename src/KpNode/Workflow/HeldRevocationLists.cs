@@ -13,7 +13,7 @@ internal static class HeldRevocationLists
         foreach (var stored in store.AllRevocationLists())
         {
             IReadOnlyCollection<System.Security.Cryptography.X509Certificates.X509Certificate2>? roots =
-                stored.Participant == credentials.Participant ? [credentials.Root] : partners.Find(stored.Participant)?.Anchors;
+                stored.Participant == credentials.Participant ? credentials.Anchors : partners.Find(stored.Participant)?.Anchors;
             if (roots is null)
                 continue; // a partner no longer configured: nothing of its is accepted anyway
             try
