@@ -34,6 +34,10 @@ internal sealed class EventsApi(OperatorGate gate, INodeStore store, IHostApplic
             while (true)
             {
                 var entries = store.ReadAudit(after + 1, Page);
+                // Only what is on stable storage goes out: a cursor given must never be taken back by a power loss and
+                // reused for another entry (most writes are durable already; a link's change is not).
+                if (entries.Count > 0)
+                    await store.FlushAsync(ct);
                 foreach (var entry in entries)
                 {
                     if (EventProjection.Project(entry, PartnerOf) is { } projected)

@@ -174,6 +174,35 @@ public sealed class EventStreamTests
         Assert.Contains("origin ZA", refused.Text);
     }
 
+    [Fact]
+    public async Task Past_expiry_a_delivered_certificate_is_expired_at_both_nodes_and_one_never_delivered_is_undeliverable()
+    {
+        KeyValuePair<string, string?>[] fastChecks = [new("Node:ExpiryCheckInterval", "00:00:00.200")];
+        await using var net = await TestNetwork.StartAsync(["ZA", "BE"], fastChecks);
+        var clocks = new Dictionary<string, ShiftedTime> { ["ZA"] = new(), ["BE"] = new() };
+        foreach (var (code, clock) in clocks)
+            await net.RestartAsync(code, fastChecks, clock);
+        net["ZA"].Logs.ExpectErrors(e => e.Id.Id == 1302); // "Gave up delivering"
+        var delivered = await net.DeliverAsync("ZA", "BE");
+        await net["BE"].StopAsync();
+        var undelivered = (await net.IssueAsync("ZA", "BE")).Certificate.Number;
+        using var za = new Watcher(net["ZA"]);
+
+        clocks["ZA"].Offset = TimeSpan.FromDays(70);
+        // In whichever order the expiry check takes them.
+        await za.ReadUntilAsync(_ => za.Read.Any(e => Is(e, EventKind.CertificateExpired, delivered)) && za.Read.Any(e => Is(e, EventKind.CertificateUndeliverable, undelivered)),
+            $"says {delivered} expired and {undelivered} is undeliverable");
+        clocks["BE"].Offset = TimeSpan.FromDays(70);
+        await net["BE"].StartAsync(clocks["BE"]);
+        using var be = new Watcher(net["BE"]);
+        var expired = (await be.ReadUntilAsync(e => Is(e, EventKind.CertificateExpired, delivered), $"says {delivered} expired"))[^1];
+
+        Assert.Equal((CertificateStatus.Expired, "ZA"), (expired.Status, expired.Partner));
+        Assert.Equal((CertificateStatus.Undeliverable, "BE"), za.Read.Single(e => e.CertificateNumber == undelivered && e.Kind == EventKind.CertificateUndeliverable) is var u
+            ? (u.Status, u.Partner) : default);
+        Assert.DoesNotContain(za.Read, e => Is(e, EventKind.CertificateExpired, undelivered));
+    }
+
     [Theory]
     [InlineData("yesterday")]
     [InlineData("-1")]

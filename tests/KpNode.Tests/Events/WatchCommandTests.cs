@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Google.Protobuf;
+using KpNode.Hosting;
 using KpNode.Tests.Cli;
 using KpNode.Tests.Exchange;
 using KpNode.Wire.V1;
@@ -61,5 +63,34 @@ public sealed class WatchCommandTests
         Assert.Equal(1, watched.ExitCode);
         Assert.Contains("The node went away", watched.Stderr);
         Assert.Contains($"kpnode watch --config {config} --after {cursor}", watched.Stderr);
+    }
+
+    [Fact]
+    public async Task Watch_stopped_with_ctrl_c_exits_0()
+    {
+        await using var net = await TestNetwork.StartAsync("ZA", "BE");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { typeof(NodeHost).Assembly.Location, "watch", "--config", net["BE"].Config.FilePath })
+            start.ArgumentList.Add(a);
+        using var watch = Process.Start(start)!;
+        var stdout = watch.StandardOutput.ReadToEndAsync();
+        var stderr = watch.StandardError.ReadToEndAsync();
+        try
+        {
+            await net["BE"].Logs.WaitForAsync(r => r.Id.Id == 1791);
+            // What the terminal sends on Ctrl-C.
+            using (var interrupt = Process.Start("kill", ["-INT", watch.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                await interrupt.WaitForExitAsync();
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await watch.WaitForExitAsync(bound.Token);
+        }
+        finally
+        {
+            if (!watch.HasExited)
+                watch.Kill(entireProcessTree: true);
+        }
+
+        Assert.True(watch.ExitCode == 0, await ChildOutput.OfExitedAsync("kpnode", stdout) + await ChildOutput.OfExitedAsync("kpnode", stderr));
+        await net["BE"].Logs.WaitForAsync(r => r.Id.Id == 1792);
     }
 }
