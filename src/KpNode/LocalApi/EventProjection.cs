@@ -37,8 +37,8 @@ internal static partial class EventProjection
                 Enum.Parse<DomainStatus>(entry.Action["import.".Length..], ignoreCase: true), partnerOf(entry.Subject),
                 $"{entry.Action["import.".Length..]} by {entry.Actor}: {detail}"),
             "certificate.voided" => (EventKind.CertificateVoided, DomainStatus.Voided, partnerOf(entry.Subject), $"voided by {entry.Actor}: {detail}"),
-            // Before certificate.undeliverable was written, an expiry never delivered said so only in its reason.
-            "certificate.expired" when detail.StartsWith("Delivery given up", StringComparison.Ordinal) =>
+            // Before certificate.undeliverable was written, an expiry never delivered said so only in its reason (HeldCertificate.Expire).
+            "certificate.expired" when detail.StartsWith("never delivered to ", StringComparison.Ordinal) =>
                 (EventKind.CertificateUndeliverable, DomainStatus.Undeliverable, partnerOf(entry.Subject), detail),
             "certificate.expired" => (EventKind.CertificateExpired, DomainStatus.Expired, partnerOf(entry.Subject), Or(detail, "expired")),
             "certificate.undeliverable" => (EventKind.CertificateUndeliverable, DomainStatus.Undeliverable, partnerOf(entry.Subject), detail),

@@ -105,7 +105,7 @@ internal sealed partial class PartnerLane
         if (!DeliveryErrors.IsRefusal(failure.Cause) && Interlocked.CompareExchange(ref _linkDown, seen, null) is null)
         {
             Log.LinkDown(_logger, _partner.Code, error, _options.ProbeInterval);
-            // The transition only, never each failed attempt: a durable entry, so watchers of the event stream see it.
+            // The transition only, never each failed attempt: an audit entry, so the event stream reports it under a cursor.
             _store.Write(w => w.Audit("outbox", "partner.link-down", _partner.Code, error));
         }
     }

@@ -15,9 +15,9 @@ public sealed class EventProjectionTests
     public void An_expiry_is_expired_and_one_never_delivered_is_undeliverable_also_as_written_before_the_undeliverable_action()
     {
         Assert.Equal((EventKind.CertificateExpired, CertificateStatus.Expired, "BE"),
-            Project("expiry", "certificate.expired", "ZA-2026-000001", "") is { } e ? (e.Kind, e.Status, e.Partner) : default);
-        Assert.Equal(EventKind.CertificateUndeliverable, Project("expiry", "certificate.undeliverable", "ZA-2026-000001", "Delivery given up: x")?.Kind);
-        Assert.Equal(EventKind.CertificateUndeliverable, Project("expiry", "certificate.expired", "ZA-2026-000001", "Delivery given up: the certificate expired")?.Kind);
+            Project("expiry", "certificate.expired", "ZA-2026-000001", "expired on 2026-12-01 without import confirmation") is { } e ? (e.Kind, e.Status, e.Partner) : default);
+        Assert.Equal(EventKind.CertificateUndeliverable, Project("expiry", "certificate.undeliverable", "ZA-2026-000001", "never delivered to BE; expired on 2026-12-01 without import confirmation")?.Kind);
+        Assert.Equal(EventKind.CertificateUndeliverable, Project("expiry", "certificate.expired", "ZA-2026-000001", "never delivered to BE; expired on 2026-12-01 without import confirmation")?.Kind);
     }
 
     [Fact]
