@@ -28,6 +28,7 @@ internal static class KpNodeCli
             StoreCommands.Create(),
             EvidenceCommands.Verify(),
             AuditCommands.Create(),
+            WatchCommand.Create(),
             BackupCommands.Backup(),
             BackupCommands.Restore(),
         };

@@ -26,6 +26,7 @@ internal sealed class LocalApiClient : IDisposable
         Audit = new AuditService.AuditServiceClient(channel);
         Evidence = new EvidenceService.EvidenceServiceClient(channel);
         Backup = new BackupService.BackupServiceClient(channel);
+        Events = new EventService.EventServiceClient(channel);
         Health = new Grpc.Health.V1.Health.HealthClient(channel);
     }
 
@@ -44,6 +45,9 @@ internal sealed class LocalApiClient : IDisposable
     public EvidenceService.EvidenceServiceClient Evidence { get; }
 
     public BackupService.BackupServiceClient Backup { get; }
+
+    /// <summary>The event stream (WatchEvents).</summary>
+    public EventService.EventServiceClient Events { get; }
 
     /// <summary>The standard grpc.health.v1 service, as any health checker sees it.</summary>
     public Grpc.Health.V1.Health.HealthClient Health { get; }

@@ -73,6 +73,7 @@ internal sealed class OutboxRepair(
                 }
             }
 
+            var before = certificate?.Status;
             if (certificate is not null)
             {
                 certificate.DeliveryCancelled(message.Id, KindOf(message.PayloadType), text, now);
@@ -82,6 +83,8 @@ internal sealed class OutboxRepair(
             w.Audit(op, "message.cancelled", message.CertificateNumber,
                 $"message {message.Id} ({KindOf(message.PayloadType)}) to {message.Partner}: {reason}; last failure: {lastFailure}"
                 + (also.Count > 0 ? $"; also cancelled {string.Join(", ", also)}" : ""));
+            if (certificate is { Status: Domain.CertificateStatus.Undeliverable } && before != Domain.CertificateStatus.Undeliverable)
+                w.Audit(op, "certificate.undeliverable", certificate.Number, certificate.StatusReason ?? text);
             return (message, also, certificate?.Status);
         }, ct);
 

@@ -105,6 +105,8 @@ internal sealed partial class PartnerLane
         if (!DeliveryErrors.IsRefusal(failure.Cause) && Interlocked.CompareExchange(ref _linkDown, seen, null) is null)
         {
             Log.LinkDown(_logger, _partner.Code, error, _options.ProbeInterval);
+            // The transition only, never each failed attempt: an audit entry, so the event stream reports it under a cursor.
+            _store.Write(w => w.Audit("outbox", "partner.link-down", _partner.Code, error));
         }
     }
 
@@ -161,12 +163,13 @@ internal sealed partial class PartnerLane
             current.LastError = reason;
             current.CompletedAt = now;
             w.UpdateMessage(current);
+            w.Audit("outbox", "delivery.given-up", current.CertificateNumber, $"message {current.Id}: {reason}");
             if (w.FindCertificate(current.CertificateNumber) is { } cert && cert.MissedDeliveryDeadline(current.Id, reason, now))
             {
                 w.UpdateCertificate(cert);
+                w.Audit("outbox", "certificate.undeliverable", cert.Number, cert.StatusReason ?? reason);
             }
 
-            w.Audit("outbox", "delivery.given-up", current.CertificateNumber, $"message {current.Id}: {reason}");
             return 0;
         }, ct);
         Log.DeliveryGivenUp(_logger, message.CertificateNumber, _partner.Code, reason);

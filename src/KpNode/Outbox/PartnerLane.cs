@@ -257,6 +257,8 @@ internal sealed partial class PartnerLane
                 if (Interlocked.Exchange(ref _linkDown, null) is { } down)
                 {
                     Log.DeliveriesResumed(_logger, _partner.Code, (now - down.At).TotalSeconds);
+                    var downFor = TimeSpan.FromSeconds(Math.Round((now - down.At).TotalSeconds));
+                    await _store.WriteDurableAsync(w => w.Audit("outbox", "partner.link-up", _partner.Code, $"deliveries resume after {downFor} down"), stopping);
                 }
             }
 

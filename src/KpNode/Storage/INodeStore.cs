@@ -27,6 +27,16 @@ internal interface INodeStore : IStoreReader
     /// <summary>Walks the whole audit log, recomputing every hash and link.</summary>
     AuditChainCheck VerifyAuditChain();
 
+    /// <summary>The id of the audit log's last committed entry, from the index alone; 0 when the log is empty.</summary>
+    long LastAuditId();
+
+    /// <summary>
+    /// Completes once a commit has appended an audit entry after <paramref name="id"/> (at once if one of this process
+    /// already has): read the log from there then. A commit before this call that the caller has not read is the
+    /// caller's to read first.
+    /// </summary>
+    Task WaitForAuditAfterAsync(long id, CancellationToken ct);
+
     /// <summary>
     /// Copies the whole store, as of one instant, into a new file at <paramref name="targetPath"/> while writes go on;
     /// blocks the calling thread until the copy is durable.

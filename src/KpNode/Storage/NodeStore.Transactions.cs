@@ -120,6 +120,8 @@ internal sealed partial class NodeStore
         if (writer.AuditTail is { } tail)
             _auditTail = tail;
         Packing.Committed(writer.NewSigners);
+        if (writer.AuditTail is { } appended)
+            AuditCommitted(appended.Id);
         if (writer.Wrote)
         {
             // LiteDB checkpoints inside Commit, copying the log into the data file and

@@ -14,9 +14,10 @@ internal sealed partial class CertificateWorkflow
     public const int MaxDeliveredEnvelopeBytes = 64 * 1024;
 
     /// <summary>A business judgement on a delivered message, the lifecycle's decision already taken; <see cref="Apply"/> stores it once the receipt is signed.</summary>
-    private sealed record Judgement(ReceiptOutcome Outcome, ReceiptReason Reason, string Text, Action<IStoreWriter>? Apply = null)
+    /// <remarks><paramref name="Note"/> is what an accepted message changed that the audit entry names, e.g. which revocation list.</remarks>
+    private sealed record Judgement(ReceiptOutcome Outcome, ReceiptReason Reason, string Text, Action<IStoreWriter>? Apply = null, string Note = "")
     {
-        public static Judgement Accept(Action<IStoreWriter> apply) => new(ReceiptOutcome.Accepted, ReceiptReason.Unspecified, "", apply);
+        public static Judgement Accept(Action<IStoreWriter> apply, string note = "") => new(ReceiptOutcome.Accepted, ReceiptReason.Unspecified, "", apply, note);
 
         // Bounded and escaped: it goes into our signed receipt, our audit log and the partner's screens.
         public static Judgement Reject(ReceiptReason reason, string text) => new(ReceiptOutcome.Rejected, reason, Printable.Of(text, MaxReceiptReasonLength));
@@ -116,7 +117,7 @@ internal sealed partial class CertificateWorkflow
                 LastError = accepted ? null : judgement.Text,
             });
             w.Audit(partner.Code, $"{KindOf(verified.PayloadType).Word}.{(accepted ? "accepted" : "refused")}", inbound.CertificateNumber,
-                $"message {header.MessageId}" + (accepted ? "" : $"; {judgement.Reason}: {judgement.Text}")
+                $"message {header.MessageId}" + (accepted ? Accepted(w, inbound.CertificateNumber, judgement.Note) : $"; {judgement.Reason}: {judgement.Text}")
                 + (restoring is null ? "" : $"; restored from {partner.Code}'s copy with our receipt of {TrustChain.Format(now)}"));
             return new DeliveryAnswer(Envelope.Parser.ParseFrom(receipt), accepted);
         }, ct);
@@ -127,6 +128,11 @@ internal sealed partial class CertificateWorkflow
         return answer ?? throw new WorkflowException(FailureKind.Conflict,
             $"header.messageId: message {header.MessageId} was already delivered with different content; a message id is never reused");
     }
+
+    // What an accepted message left, in its audit entry: the certificate's new status ("; now Discrepancy"), which the
+    // event stream reports (LocalApi/EventProjection), and the judgement's note.
+    private static string Accepted(IStoreWriter w, string number, string note) =>
+        (number.Length > 0 && w.FindCertificate(number) is { } cert ? $"; now {cert.Status}" : "") + (note.Length > 0 ? $"; {note}" : "");
 
     /// <summary>An envelope <paramref name="partner"/> sent, verified against its roots at <paramref name="at"/> and signed by it; <paramref name="field"/> names it in a refusal.</summary>
     private VerifiedEnvelope VerifyFromPartner(Partner partner, Envelope envelope, DateTimeOffset at, string field)

@@ -120,7 +120,8 @@ internal sealed partial class CertificateWorkflow
                     $"crlDer: {Us} holds {partner.Code}'s revocation list {held.Number}; list {number} is not newer and changes nothing");
             }
 
-            return Judgement.Accept(w2 => w2.PutRevocationList(new StoredRevocationList(partner.Code, number, list.Der, now, notice.Header.MessageId)));
+            return Judgement.Accept(w2 => w2.PutRevocationList(new StoredRevocationList(partner.Code, number, list.Der, now, notice.Header.MessageId)),
+                note: $"revocation list {number}, {list.Entries.Count} revoked");
         }, AfterCommit: () =>
         {
             if (revoked.ListOf(partner.Code) is { } before && before.Number >= list.Number)

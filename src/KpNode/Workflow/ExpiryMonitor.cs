@@ -96,7 +96,8 @@ internal sealed class ExpiryMonitor(NodeConfig config, INodeStore store, TimePro
         }
 
         w.UpdateCertificate(cert);
-        w.Audit("expiry", "certificate.expired", cert.Number, cert.StatusReason ?? "");
+        // certificate.expired or certificate.undeliverable: the event stream tells the two apart by the action.
+        w.Audit("expiry", "certificate." + status.ToString().ToLowerInvariant(), cert.Number, cert.StatusReason ?? "");
         return true;
     }
 }
