@@ -26,7 +26,6 @@ internal static class NodeEndpoints
         app.MapGrpcService<AuditApi>().ServedOn(Listener.Local);
         app.MapGrpcService<EvidenceApi>().ServedOn(Listener.Local);
         app.MapGrpcService<BackupApi>().ServedOn(Listener.Local);
-        app.MapGrpcService<EventsApi>().ServedOn(Listener.Local);
         app.MapGrpcReflectionService().ServedOn(Listener.Local).RequireAuthorization(Callers.OperatorPolicy);
         // Health answers any caller a listener's handshake admitted: partners on the Peer port, operators on the Local one.
         app.MapGrpcHealthChecksService().ServedOn(Listener.Peer, Listener.Local);

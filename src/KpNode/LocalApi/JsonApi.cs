@@ -74,5 +74,5 @@ internal static class JsonApi
 
     /// <summary>Every Local service whose methods carry HTTP annotations; the node maps them with its listener and policies.</summary>
     public static IReadOnlyList<GrpcServiceEndpointConventionBuilder> MapTranscoded(IEndpointRouteBuilder endpoints) =>
-        [endpoints.MapGrpcService<LocalApiEndpoint>()];
+        [endpoints.MapGrpcService<LocalApiEndpoint>(), endpoints.MapGrpcService<EventsApi>()];
 }

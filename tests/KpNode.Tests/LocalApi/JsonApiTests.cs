@@ -71,6 +71,26 @@ public sealed class JsonApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Python_follows_the_event_stream_over_http_live_and_resumes_after_its_last_cursor()
+    {
+        var first = new[] { await _net.DeliverAsync("ZA", "BE"), await _net.DeliverAsync("ZA", "BE") };
+        var seen = await EventsAsync("BE", "", 2);
+        Assert.Equal(first, seen.Select(e => e.GetProperty("certificateNumber").GetString()));
+        Assert.All(seen, e => Assert.Equal("EVENT_KIND_CERTIFICATE_RECEIVED", e.GetProperty("kind").GetString()));
+
+        // Following from the last cursor: the stream stays open and the next arrival comes as it happens.
+        var last = seen[^1].GetProperty("cursor").GetString()!;
+        var following = EventsAsync("BE", last, 1);
+        await Eventually.WaitAsync(() => _net["BE"].Logs.Entries.Any(e => e.Id.Id == 1791 && e.Message.EndsWith($"after cursor {last}", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the HTTP watch to be open at BE");
+        var third = await _net.DeliverAsync("ZA", "BE");
+        var next = Assert.Single(await following);
+        Assert.Equal(third, next.GetProperty("certificateNumber").GetString());
+        Assert.True(long.Parse(next.GetProperty("cursor").GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+            > long.Parse(last, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task A_refused_draft_gets_a_json_status_naming_each_violated_field_and_nothing_is_stored()
     {
         var bad = Path.Combine(_net.Root, "bad-draft.json");
@@ -141,6 +161,18 @@ public sealed class JsonApiTests : IAsyncLifetime
              Path.Combine(ThirdPartyTools.NpmTools, "node_modules", "@apidevtools", "swagger-parser"), committed], TimeSpan.FromMinutes(1));
         Assert.True(validate.ExitCode == 0, validate.Stderr);
         Assert.StartsWith("valid 3.0", validate.Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>The first <paramref name="count"/> events of GET /v1/events?afterCursor=, read by Python's urllib.</summary>
+    private async Task<List<JsonElement>> EventsAsync(string code, string after, int count)
+    {
+        var pki = _net.PkiDir(code);
+        var run = await ThirdPartyTools.RunAsync(ThirdPartyTools.Python,
+            [Path.Combine(KpNodeProcess.RepoRoot(), "tests", "clients", "json_events.py"), $"https://localhost:{_net[code].Host!.LocalPort}/v1/events?afterCursor={after}",
+             Path.Combine(pki, "root.crt"), Path.Combine(pki, "operator.crt"), Path.Combine(pki, "operator.key"), count.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            TimeSpan.FromMinutes(1));
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        return run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("event").Clone()).ToList();
     }
 
     private string[] Tls(string code, string identity, string? of = null)
