@@ -3,6 +3,8 @@ using Grpc.Core;
 using KpNode.Configuration;
 using KpNode.Diagnostics;
 using KpNode.Exchange;
+using KpNode.Integrity;
+using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Wire.V1;
 using KpNode.Workflow;
@@ -18,7 +20,7 @@ namespace KpNode.Operations;
 /// digest shows it holds something else than we do.
 /// </summary>
 internal sealed class HistoryReconciliation(
-    CertificateWorkflow workflow, PeerChannels channels, Partners partners, IOptions<DeliveryOptions> delivery,
+    CertificateWorkflow workflow, PeerChannels channels, Partners partners, StoreIntegrity integrity, IOptions<DeliveryOptions> delivery,
     IOptions<OperationsOptions> options, TimeProvider time, ILogger<HistoryReconciliation> logger)
     : BackgroundService
 {
@@ -88,6 +90,13 @@ internal sealed class HistoryReconciliation(
         }
         catch (Exception e) when (!ct.IsCancellationRequested && e is RpcException or WorkflowException)
         {
+            Log.HistoryReconcileFailed(logger, partner, e.Message, options.Value.ReconcileInterval);
+        }
+        catch (DamagedRecordException e) when (!ct.IsCancellationRequested)
+        {
+            // No digest is signed over a record that does not verify; health names it, as a call touching it would.
+            if (integrity.Report(e))
+                Log.DamagedRecord(logger, e);
             Log.HistoryReconcileFailed(logger, partner, e.Message, options.Value.ReconcileInterval);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -233,6 +233,10 @@ internal sealed class PartnerPreflight(
             problems.Add(Problem("revocation-list", $"{them} holds our revocation list {hello.CallerCrlNumber}, not {(long)ours.Number}",
                 $"{them} still accepts what our newer list revokes until our notice arrives: 'kpnode outbox list' shows it"));
 
+        if (hello.Health == PeerHealth.NotServing)
+            problems.Add(Problem("health", $"{them}'s node says it is not serving: its own health checks fail (a damaged or unreadable store)",
+                $"what touches its damaged records is refused until it is mended; ask {them}'s operator to run 'kpnode status' and 'kpnode store check' on their node"));
+
         if (hello.CallerStanding == CallerStanding.Suspended)
             problems.Add(Problem("standing", $"{them}'s trade policy currently refuses our certificates (we are Suspended there)",
                 $"certificates to {them} will be refused until {them} readmits us; settle it with {them}'s authority"));

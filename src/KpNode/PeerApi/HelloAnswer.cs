@@ -6,14 +6,18 @@ using KpNode.Operations;
 using KpNode.Trust;
 using KpNode.Wire.V1;
 using KpNode.Workflow;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace KpNode.PeerApi;
 
 /// <summary>What this node tells a partner in the pre-flight hello: what it speaks and uses, and what it holds about the caller.</summary>
-internal sealed class HelloAnswer(NodeConfig config, NodeCredentials credentials, RevokedKeys revoked, TimeProvider time)
+internal sealed class HelloAnswer(
+    NodeConfig config, NodeCredentials credentials, RevokedKeys revoked, HealthCheckService health, TimeProvider time)
 {
-    public Hello For(Partner caller, ByteString nonce)
+    public async Task<Hello> ForAsync(Partner caller, ByteString nonce, CancellationToken ct)
     {
+        // The same checks as Ping, grpc.health.v1 and 'kpnode health': a partner must not see a healthy node that is not.
+        var serving = (await health.CheckHealthAsync(ct)).Status == HealthStatus.Healthy;
         var leaves = credentials.Current;
         var hello = new Hello
         {
@@ -26,6 +30,7 @@ internal sealed class HelloAnswer(NodeConfig config, NodeCredentials credentials
             SigningCertificate = Leaf(leaves.DocumentSigning),
             CrlNumber = (long)(revoked.ListOf(config.Participant)?.Number ?? 0),
             MaxMessageBytes = config.Options.MaxMessageBytes,
+            Health = serving ? PeerHealth.Serving : PeerHealth.NotServing,
             CallerStanding = caller.Policy.Standing switch
             {
                 PartnerStanding.Suspended => CallerStanding.Suspended,

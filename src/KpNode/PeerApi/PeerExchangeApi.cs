@@ -59,7 +59,7 @@ internal sealed class PeerExchangeApi(
             : new GetRevocationListResponse());
     }
 
-    public override Task<HelloResponse> Hello(HelloRequest request, ServerCallContext context)
+    public override async Task<HelloResponse> Hello(HelloRequest request, ServerCallContext context)
     {
         var partner = gate.RequirePartner(context);
         if (request.Nonce.Length is 0 or > 64)
@@ -67,7 +67,8 @@ internal sealed class PeerExchangeApi(
             throw ApiErrors.Invalid("nonce", "1 to 64 random bytes required");
         }
 
-        return Task.FromResult(new HelloResponse { Hello = signer.Sign(PayloadTypes.Hello, hello.For(partner, request.Nonce).ToByteArray()) });
+        var answer = await hello.ForAsync(partner, request.Nonce, context.CancellationToken);
+        return new HelloResponse { Hello = signer.Sign(PayloadTypes.Hello, answer.ToByteArray()) };
     }
 
     public override async Task<PingResponse> Ping(PingRequest request, ServerCallContext context)

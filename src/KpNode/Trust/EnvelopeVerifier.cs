@@ -18,15 +18,19 @@ internal enum VerificationCheck
 /// <summary>An envelope was refused; <see cref="Check"/> says which step and the message says why.</summary>
 internal sealed class EnvelopeVerificationException : Exception
 {
-    public EnvelopeVerificationException(VerificationCheck check, string reason, TrustFailure? trustFailure = null)
+    public EnvelopeVerificationException(VerificationCheck check, string reason, TrustFailure? trustFailure = null, string field = "")
         : base($"envelope refused by the {Name(check)} check: {reason}")
     {
         Check = check;
         Reason = reason;
         TrustFailure = trustFailure;
+        Field = field;
     }
 
     public VerificationCheck Check { get; }
+
+    /// <summary>For a structure failure, the envelope field that breaks the rule (e.g. <c>signatures[0].x5c[1]</c>); else empty.</summary>
+    public string Field { get; }
 
     private static string Name(VerificationCheck check) => check switch
     {
@@ -77,13 +81,13 @@ internal sealed class EnvelopeVerifier(TrustChain trustChain)
     {
         ArgumentNullException.ThrowIfNull(trustAnchors);
         if (envelope is null)
-            throw Refuse(VerificationCheck.Structure, "no envelope was supplied.");
+            throw Malformed("", "no envelope was supplied.");
         if (envelope.Payload.IsEmpty)
-            throw Refuse(VerificationCheck.Structure, "the payload is empty.");
+            throw Malformed("payload", "the payload is empty.");
         if (string.IsNullOrWhiteSpace(envelope.PayloadType))
-            throw Refuse(VerificationCheck.Structure, "the payload type is empty.");
+            throw Malformed("payloadType", "the payload type is empty.");
         if (envelope.Signatures.Count == 0)
-            throw Refuse(VerificationCheck.Structure, "the envelope carries no signature.");
+            throw Malformed("signatures", "the envelope carries no signature.");
         CheckOneSignaturePerSigner(envelope);
 
         var pae = Pae.Encode(envelope.PayloadType, envelope.Payload.Span);
@@ -92,14 +96,14 @@ internal sealed class EnvelopeVerifier(TrustChain trustChain)
         {
             try
             {
-                var verified = VerifySignature(envelope.Signatures[i], pae, trustAnchors, at);
+                var verified = VerifySignature(envelope.Signatures[i], $"signatures[{i}]", pae, trustAnchors, at);
                 first ??= verified;
             }
             // Every signature present must verify: a stored envelope is evidence, and evidence must not carry garbage.
             catch (EnvelopeVerificationException e) when (envelope.Signatures.Count > 1)
             {
                 throw new EnvelopeVerificationException(e.Check,
-                    $"signature {i + 1} of {envelope.Signatures.Count} did not verify, and every signature an envelope carries must: {e.Reason}", e.TrustFailure);
+                    $"signature {i + 1} of {envelope.Signatures.Count} did not verify, and every signature an envelope carries must: {e.Reason}", e.TrustFailure, e.Field);
             }
         }
         var (participant, signer) = first!.Value;
@@ -119,22 +123,22 @@ internal sealed class EnvelopeVerifier(TrustChain trustChain)
             for (var c = 0; c < x5c.Count; c++)
             {
                 if (!certificates.Add(Domain.DerFingerprint.Of(x5c[c].Span)))
-                    throw Refuse(VerificationCheck.Structure, $"the certificate chain (x5c) of signature {i + 1} lists the same certificate twice (x5c[{c}]); each certificate is listed once.");
+                    throw Malformed($"signatures[{i}].x5c[{c}]", $"the certificate chain (x5c) of signature {i + 1} lists the same certificate twice (x5c[{c}]); each certificate is listed once.");
             }
             if (!signers.Add(Domain.DerFingerprint.Of(x5c[0].Span)))
-                throw Refuse(VerificationCheck.Structure, $"signatures {i + 1} and an earlier one are by the same signer certificate; an envelope carries one signature per signer.");
+                throw Malformed($"signatures[{i}]", $"signature {i + 1} and an earlier one are by the same signer certificate; an envelope carries one signature per signer.");
         }
     }
 
     private (string Participant, X509Certificate2 Signer) VerifySignature(
-        Signature signature, byte[] pae, IReadOnlyCollection<X509Certificate2> trustAnchors, DateTimeOffset at)
+        Signature signature, string field, byte[] pae, IReadOnlyCollection<X509Certificate2> trustAnchors, DateTimeOffset at)
     {
         if (signature.Sig.IsEmpty)
-            throw Refuse(VerificationCheck.Structure, "the signature value is empty.");
+            throw Malformed($"{field}.sig", "the signature value is empty.");
         if (signature.X5C.Count == 0)
-            throw Refuse(VerificationCheck.Structure, "the signature carries no certificate chain (x5c).");
+            throw Malformed($"{field}.x5c", "the signature carries no certificate chain (x5c).");
         if (signature.X5C.Count > MaxChainCertificates)
-            throw Refuse(VerificationCheck.Structure, $"the certificate chain (x5c) has {signature.X5C.Count} certificates; at most {MaxChainCertificates} are accepted.");
+            throw Malformed($"{field}.x5c", $"the certificate chain (x5c) has {signature.X5C.Count} certificates; at most {MaxChainCertificates} are accepted.");
 
         // Certificates seen in an envelope that verified before are shared, parsed; the others are parsed
         // here and join the shared set only if this envelope verifies, so refused input never stays.
@@ -160,14 +164,14 @@ internal sealed class EnvelopeVerifier(TrustChain trustChain)
                 }
                 catch (CryptographicException e)
                 {
-                    throw Refuse(VerificationCheck.Structure, $"x5c[{i}] is not a DER X.509 certificate ({e.Message}).");
+                    throw Malformed($"{field}.x5c[{i}]", $"x5c[{i}] is not a DER X.509 certificate ({e.Message}).");
                 }
             }
             var signer = chain[0];
             // keyid is only a hint in DSSE, but one that contradicts x5c means the envelope was assembled wrongly.
             var keyId = Domain.DerFingerprint.Of(signature.X5C[0].Span);
             if (signature.Keyid.Length > 0 && !string.Equals(signature.Keyid, keyId, StringComparison.Ordinal))
-                throw Refuse(VerificationCheck.Structure, $"the keyid {signature.Keyid} does not match the signer certificate in x5c[0] ({keyId}).");
+                throw Malformed($"{field}.keyid", $"the keyid {signature.Keyid} does not match the signer certificate in x5c[0] ({keyId}).");
 
             var result = trustChain.Validate(signer, chain[1..], KeyPurpose.DocumentSigning, at, trustAnchors, SignerDescription);
             if (!result.IsTrusted)
@@ -220,4 +224,7 @@ internal sealed class EnvelopeVerifier(TrustChain trustChain)
     };
 
     private static EnvelopeVerificationException Refuse(VerificationCheck check, string reason) => new(check, reason);
+
+    // A rule of the envelope's form, not of trust: the sender assembled it wrongly, whoever signed it.
+    private static EnvelopeVerificationException Malformed(string field, string reason) => new(VerificationCheck.Structure, reason, field: field);
 }

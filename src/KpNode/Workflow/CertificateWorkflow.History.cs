@@ -29,7 +29,11 @@ internal sealed record HistoryPeriod(DateOnly? From, DateOnly Through)
 
 internal sealed partial class CertificateWorkflow
 {
-    /// <summary>The messages shared with <paramref name="partner"/> in <paramref name="period"/>, as this node holds them.</summary>
+    /// <summary>
+    /// The messages shared with <paramref name="partner"/> in <paramref name="period"/>, as this node holds them, each
+    /// verified first: a record that does not verify is a <see cref="DamagedRecordException"/> naming it, never part of
+    /// a digest we sign.
+    /// </summary>
     public IReadOnlyList<SharedHistoryEntry> HistoryWith(string partner, HistoryPeriod period) =>
         store.SharedMessages(partner).Select(m => Entry(m, partner)).Where(e => period.Holds(DayOf(e))).ToList();
 
@@ -50,16 +54,17 @@ internal sealed partial class CertificateWorkflow
 
     public static DateOnly DayOf(SharedHistoryEntry entry) => DateOnly.FromDateTime(entry.CreatedAt.ToDateTime());
 
+    // From the signed bytes alone: the stored hash and fields are derived, and someone with the file can change them.
     private SharedHistoryEntry Entry(PartnerMessage message, string partner)
     {
-        var envelope = Envelope.Parser.ParseFrom(message.Envelope);
-        var header = HeaderOnly.Parser.ParseFrom(envelope.Payload).Header ?? new MessageHeader();
+        var payload = evidence.Message(message);
+        var header = HeaderOnly.Parser.ParseFrom(payload).Header ?? new MessageHeader();
         return new SharedHistoryEntry
         {
             MessageId = message.Id,
             Sender = message.Direction == MessageDirection.Outbound ? Us : partner,
             PayloadType = message.PayloadType,
-            PayloadSha256 = ByteString.CopyFrom(message.PayloadSha256),
+            PayloadSha256 = ByteString.CopyFrom(SHA256.HashData(payload)),
             ReceiptSha256 = ByteString.CopyFrom(SHA256.HashData(message.ReceiptEnvelope ?? [])),
             CertificateNumber = message.CertificateNumber,
             CreatedAt = header.CreatedAt ?? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.SpecifyKind(message.CreatedAt, DateTimeKind.Utc)),
@@ -124,12 +129,16 @@ internal sealed partial class CertificateWorkflow
     public Envelope? HeldDigestOf(string partner) =>
         store.FindPartnerHistory(partner) is { HeldDigest.Length: > 0 } held ? Envelope.Parser.ParseFrom(held.HeldDigest) : null;
 
-    /// <summary>A message of the history shared with <paramref name="partner"/>, for the partner to restore what it lost.</summary>
+    /// <summary>
+    /// A message of the history shared with <paramref name="partner"/>, for the partner to restore what it lost; served
+    /// only once its envelope and receipt verify (else a <see cref="DamagedRecordException"/> naming it).
+    /// </summary>
     public (Envelope Envelope, Envelope Receipt) SharedMessage(string partner, string messageId)
     {
         if (store.FindMessage(messageId) is not { ReceiptEnvelope: { } receipt } message || message.Partner != partner
             || message.Status is not (MessageStatus.Delivered or MessageStatus.Rejected or MessageStatus.Received))
             throw new WorkflowException(FailureKind.NotFound, $"messageId: no message {messageId} in the history shared with {partner}");
+        evidence.Message(message);
         return (Envelope.Parser.ParseFrom(message.Envelope), Envelope.Parser.ParseFrom(receipt));
     }
 

@@ -142,6 +142,12 @@ internal sealed partial class CertificateWorkflow
         {
             verified = verifier.Verify(envelope, partner.Anchors, at);
         }
+        // An envelope assembled wrongly (a repeated certificate or signer, an empty field) is bad input, whoever signed
+        // it; only a signature or chain that fails is a failed proof of identity.
+        catch (EnvelopeVerificationException e) when (e.Check == VerificationCheck.Structure)
+        {
+            throw WorkflowException.Invalid(e.Field.Length == 0 ? field : $"{field}.{e.Field}", e.Reason);
+        }
         catch (EnvelopeVerificationException e)
         {
             throw new WorkflowException(FailureKind.Unauthenticated, $"{field}: {e.Message}");

@@ -116,6 +116,41 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task A_draft_breaking_hundreds_of_rules_is_refused_by_cert_issue_with_the_first_fifty_listed_and_the_rest_counted()
+    {
+        await using var net = await TestNetwork.StartAsync("ZA", "BE");
+        var broken = KpNode.Cli.DemoDrafts.Draft("ZA", "BE");
+        var line = broken.HsLines[0];
+        // Within the bound on HS lines, two broken rules a line: more than a 64 KB header would carry, listed in full.
+        for (var i = broken.HsLines.Count; i < KpNode.Domain.CertificateRules.MaxHsLines; i++)
+            broken.HsLines.Add(new HsLine { HsCode = line.HsCode, CaratsHundredths = 0, ValueUsdCents = -1 });
+        var duplicated = KpNode.Cli.DemoDrafts.Draft("ZA", "BE");
+        // The 200 duplicate lines of the report: past the bound, refused by that one rule.
+        for (var i = duplicated.HsLines.Count; i < 250; i++)
+            duplicated.HsLines.Add(line.Clone());
+
+        var many = await IssueAsync(net, broken);
+        Assert.True(many.ExitCode == 1, many.Stdout + many.Stderr);
+        Assert.Contains("The node refused: The certificate breaks", many.Stderr, StringComparison.Ordinal);
+        Assert.Matches(@"- and \d+ more of the same rules", many.Stderr);
+        // The first fifty violations and the line that counts the rest.
+        Assert.Equal(51, many.Stderr.Split('\n').Count(l => l.TrimStart().StartsWith("- ", StringComparison.Ordinal)));
+        var past = await IssueAsync(net, duplicated);
+        Assert.True(past.ExitCode == 1, past.Stdout + past.Stderr);
+        Assert.Contains("The node refused", past.Stderr, StringComparison.Ordinal);
+        Assert.Contains("hsLines: 250 HS lines is more than the 50", past.Stderr, StringComparison.Ordinal);
+        Assert.Empty((await net["ZA"].Client.Api.ListCertificatesAsync(new ListCertificatesRequest())).Records);
+
+        static async Task<(int ExitCode, string Stdout, string Stderr)> IssueAsync(TestNetwork net, Certificate draft)
+        {
+            var file = Path.Combine(net.Root, $"draft-{Guid.NewGuid():N}.json");
+            await File.WriteAllTextAsync(file, JsonFormatter.Default.Format(draft));
+            var run = await KpNodeProcess.RunAsync("cert", "issue", "--config", net["ZA"].Config.FilePath, "--file", file);
+            return (run.ExitCode, run.Stdout, run.Stderr);
+        }
+    }
+
+    [Fact]
     public async Task A_draft_that_is_not_protobuf_json_is_refused_before_anything_is_sent()
     {
         await using var net = await TestNetwork.StartAsync("ZA", "BE");

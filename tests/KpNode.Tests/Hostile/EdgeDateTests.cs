@@ -85,6 +85,7 @@ public sealed class EdgeDateTests : IAsyncLifetime
 
         var receipt = Receipt.Parser.ParseFrom(response.Receipt.Payload);
         Assert.Equal(ReceiptOutcome.Rejected, receipt.Outcome);
-        Assert.Contains("out of range", receipt.ReasonText);
+        Assert.Contains($"dateOfIssue: the date of issue '{date}'", receipt.ReasonText, StringComparison.Ordinal);
+        Assert.Contains("out of range", receipt.ReasonText, StringComparison.Ordinal);
     }
 }

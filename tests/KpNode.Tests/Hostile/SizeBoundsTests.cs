@@ -27,7 +27,7 @@ public sealed class SizeBoundsTests : IAsyncLifetime
         var store = _net.Store("BE");
         var before = store.FileSizeBytes;
 
-        for (var i = 0; i < 100; i++)
+        DeliverRequest Oversized()
         {
             var message = HostileInputs.Issued("ZA", "BE");
             // Every line valid on its own, so only the count is wrong.
@@ -36,16 +36,41 @@ public sealed class SizeBoundsTests : IAsyncLifetime
                 message.Certificate.HsLines.Add(new KpNode.Wire.V1.HsLine { HsCode = "7102.10", CaratsHundredths = 1, ValueUsdCents = 1 });
             message.Certificate.CaratsHundredths = lines;
             message.Certificate.ValueUsdCents = lines;
-            var e = await Assert.ThrowsAsync<RpcException>(() => peer.DeliverAsync(new DeliverRequest
-            {
-                Envelope = signer.Sign(PayloadTypes.CertificateIssued, message.ToByteArray()),
-            }).ResponseAsync);
+            return new DeliverRequest { Envelope = signer.Sign(PayloadTypes.CertificateIssued, message.ToByteArray()) };
+        }
+
+        for (var i = 0; i < 50; i++)
+        {
+            var e = await Assert.ThrowsAsync<RpcException>(() => peer.DeliverAsync(Oversized()).ResponseAsync);
             Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
             Assert.Contains(field, e.Status.Detail, StringComparison.Ordinal);
         }
 
+        // The other half by a gRPC stack that is not ours, its bytes as built here.
+        var answers = await RawDeliveriesAsync(Enumerable.Range(0, 50).Select(_ => Oversized()));
+        Assert.Equal(50, answers.Count);
+        Assert.All(answers, a =>
+        {
+            Assert.StartsWith("INVALID_ARGUMENT ", a, StringComparison.Ordinal);
+            Assert.Contains(field, a, StringComparison.Ordinal);
+        });
+
         Assert.InRange(store.FileSizeBytes - before, -8192, 8192);
         Assert.Empty(store.ReadAudit(0, 10));
+    }
+
+    // Each request's bytes on BE's Peer API as partner ZA, through python3-grpcio, in one run; one answer line each.
+    private async Task<IReadOnlyList<string>> RawDeliveriesAsync(IEnumerable<DeliverRequest> requests)
+    {
+        await ThirdPartyTools.RequirePythonGrpcAsync();
+        var file = Path.Combine(_net.Root, $"calls-{Guid.NewGuid():N}.txt");
+        await File.WriteAllLinesAsync(file, requests.Select(r => $"/kp.v1.PeerExchangeService/Deliver {Convert.ToHexString(r.ToByteArray())}"));
+        string Pki(string code, string name) => Path.Combine(_net.PkiDir(code), name);
+        var run = await ThirdPartyTools.RunAsync(ThirdPartyTools.Python,
+            [Path.Combine(KpNode.Tests.Cli.KpNodeProcess.RepoRoot(), "tests", "clients", "grpc_raw_calls.py"), $"127.0.0.1:{_net["BE"].Host!.PeerPort}",
+             Pki("BE", "root.crt"), Pki("ZA", "node.crt"), Pki("ZA", "node.key"), file], TimeSpan.FromMinutes(3));
+        Assert.True(run.ExitCode == 0, $"{run.Stdout}\n{run.Stderr}");
+        return run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
     [Fact]

@@ -127,6 +127,51 @@ public sealed class TamperedStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_changed_byte_in_a_sent_envelope_is_neither_signed_into_a_history_digest_nor_served_to_the_partner()
+    {
+        var agreed = await KpNodeProcess.RunAsync("reconcile", "--config", _net["ZA"].Config.FilePath, "BE");
+        Assert.True(agreed.ExitCode == 0, agreed.Stdout + agreed.Stderr);
+        var held = _net.Store("BE").FindPartnerHistory("ZA")!.HeldDigest;
+        _net["ZA"].Logs.ExpectErrors(r => r.Id.Id is 1701 or 1702);
+        var name = (await _net.FindAsync("ZA", _tampered))!.Certificate.Importer.Name;
+        string tampered = "", intact = "";
+        await RestartAsync("ZA", db =>
+        {
+            var messages = db.GetCollection(KpNode.Storage.NodeStore.MessagesCollection);
+            var document = messages.FindOne(Query.EQ("CertificateNumber", _tampered));
+            tampered = document["_id"].AsString;
+            intact = messages.FindOne(Query.EQ("CertificateNumber", _intact))["_id"].AsString;
+            // The stored hash and fields stay as they were: only a digest from the signed bytes sees the change.
+            var envelope = document["Envelope"].AsBinary;
+            var at = envelope.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(name));
+            Assert.True(at > 0, "the importer's name is in the stored envelope");
+            envelope[at] ^= 0x01;
+            document["Envelope"] = envelope;
+            Assert.True(messages.Update(document));
+        });
+
+        // Our own reconciliation: refused naming the record, before any digest is signed or sent.
+        var ours = await KpNodeProcess.RunAsync("reconcile", "--config", _net["ZA"].Config.FilePath, "BE");
+        Assert.True(ours.ExitCode != 0, ours.Stdout + ours.Stderr);
+        Assert.Contains($"message {tampered}", ours.Stderr + ours.Stdout, StringComparison.Ordinal);
+        // The partner's: BE's digest reaches ZA, and ZA answers DATA_LOSS instead of a digest of its own.
+        var theirs = await KpNodeProcess.RunAsync("reconcile", "--config", _net["BE"].Config.FilePath, "ZA");
+        Assert.True(theirs.ExitCode != 0, theirs.Stdout + theirs.Stderr);
+        Assert.Contains($"message {tampered}", theirs.Stderr + theirs.Stdout, StringComparison.Ordinal);
+        Assert.Equal(held, _net.Store("BE").FindPartnerHistory("ZA")!.HeldDigest);
+
+        // The partner fetching the message to restore it, by a gRPC stack that is not ours: DATA_LOSS, the other one served.
+        var fetched = await RawPeerCallAsync("/kp.v1.HistoryService/FetchMessage", new FetchMessageRequest { MessageId = tampered });
+        Assert.StartsWith("DATA_LOSS ", fetched, StringComparison.Ordinal);
+        Assert.Contains(tampered, fetched, StringComparison.Ordinal);
+        Assert.StartsWith("OK ", await RawPeerCallAsync("/kp.v1.HistoryService/FetchMessage", new FetchMessageRequest { MessageId = intact }), StringComparison.Ordinal);
+
+        // Named once, however many calls touched it.
+        var damage = await DamageNamedAsync("ZA", $"message {tampered}");
+        Assert.Contains("does not verify", damage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_changed_payload_hash_in_a_partners_receipt_is_named_at_start()
     {
         _net["ZA"].Logs.ExpectErrors(r => r.Id.Id is 1701 or 1702);

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Grpc.Core;
 using KpNode.Cli;
@@ -7,6 +8,7 @@ using KpNode.Tests.Exchange;
 using KpNode.Trust;
 using KpNode.Wire;
 using KpNode.Wire.V1;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KpNode.Tests.Storage;
 
@@ -120,6 +122,43 @@ public sealed class DamagedStoreTests
         var issued = await network.DeliverAsync("ZA", "BE");
         Assert.DoesNotContain(issued, numbers);
     }
+
+    [Fact]
+    public async Task A_partner_whose_store_is_damaged_says_so_in_its_preflight_hello_and_our_status_shows_it()
+    {
+        await using var network = await TestNetwork.StartAsync("ZA", "BE");
+        var victim = await network.DeliverAsync("ZA", "BE");
+        await network["BE"].Logs.WaitForAsync(r => r.Id.Id == 1733 && r.Message.Contains("ZA", StringComparison.Ordinal));
+        Assert.Empty((await LinkAsync(network, "BE", "ZA"))["preflightProblems"]!.AsArray());
+
+        await DamageAsync(network, victim, (bytes, document) => bytes[FieldType(bytes, document, "CaratsHundredths")] = 0x02);
+        // BE greets ZA again at its start: ZA's hello now carries ZA's own health checks.
+        await network.RestartAsync("BE", []);
+        await network["BE"].Logs.WaitForAsync(r => r.Id.Id == 1734 && r.Message.Contains("ZA's node says it is not serving", StringComparison.Ordinal));
+
+        var problem = Assert.Single((await LinkAsync(network, "BE", "ZA"))["preflightProblems"]!.AsArray());
+        Assert.Equal("health", problem!["kind"]!.GetValue<string>());
+        Assert.Equal("ZA's node says it is not serving: its own health checks fail (a damaged or unreadable store)", problem["cause"]!.GetValue<string>());
+        Assert.Contains("kpnode store check", problem["advice"]!.GetValue<string>(), StringComparison.Ordinal);
+        using var http = new HttpClient();
+        var page = await http.GetStringAsync(OperationsUrl(network["BE"]) + "/");
+        Assert.Contains("node says it is not serving", page, StringComparison.Ordinal);
+        var metrics = await http.GetStringAsync(OperationsUrl(network["BE"]) + "/metrics");
+        Assert.Matches("kpnode_partner_preflight_problems\\{[^}]*partner=\"ZA\"[^}]*\\} 1", metrics);
+        // ZA, damaged, still greets BE: a healthy partner shows no problem.
+        await network["ZA"].Logs.WaitForAsync(r => r.Id.Id == 1733 && r.Message.Contains("BE", StringComparison.Ordinal));
+        Assert.Empty((await LinkAsync(network, "ZA", "BE"))["preflightProblems"]!.AsArray());
+    }
+
+    // <paramref name="from"/>'s partner link as 'kpnode status --json' prints it.
+    private static async Task<JsonNode> LinkAsync(TestNetwork network, string from, string partner)
+    {
+        var status = await KpNodeProcess.RunAsync("status", "--config", network[from].Config.FilePath, "--json");
+        Assert.True(status.ExitCode is 0 or 1, status.Stderr);
+        return JsonNode.Parse(status.Stdout)!["partners"]!.AsArray().Single(p => p!["participant"]!.GetValue<string>() == partner)!;
+    }
+
+    private static string OperationsUrl(TestNode node) => node.Host!.Services.GetRequiredService<KpNode.Operations.OperationsEndpoint>().Url;
 
     // Stops the node, damages its file where the certificate's document is, and starts it again.
     private static async Task DamageAsync(TestNetwork network, string number, Action<byte[], int> damage)
