@@ -61,15 +61,18 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, NodeCredentials 
     /// <remarks>
     /// Each signature is judged at the time it was made, as the other party attests it: an envelope with a receipt at
     /// the receipt's signed time of receipt (the receiver's countersignature binds the payload's SHA-256 to it), the
-    /// receipt at that time too, an envelope without one at the time of verification. A signer certificate that
-    /// expired since still proves what it signed while it was valid.
+    /// receipt at that time too; one of ours still waiting for its receipt at the time its own signed header states
+    /// (we made it: the question here is whether the record is intact, not whether a partner would take it today),
+    /// any other at the time of verification. A signer certificate that expired since still proves what it signed
+    /// while it was valid.
     /// </remarks>
     public byte[] Message(PartnerMessage message)
     {
         var record = Name(message);
         var outbound = message.Direction == MessageDirection.Outbound;
         var received = message.ReceiptEnvelope is { } receiptBytes ? ReceiptTime(receiptBytes) : null;
-        var payload = Verified(record, "envelope", message.Envelope, outbound ? Us : message.Partner, received);
+        var signedAt = received ?? (outbound ? OwnSigningTime(message.Envelope) : null);
+        var payload = Verified(record, "envelope", message.Envelope, outbound ? Us : message.Partner, signedAt);
         if (payload.PayloadType != message.PayloadType)
             throw new DamagedRecordException(record, $"it is stored as a {message.PayloadType} but its envelope carries a {payload.PayloadType}");
         if (!CryptographicOperations.FixedTimeEquals(payload.PayloadSha256, message.PayloadSha256))
@@ -112,6 +115,19 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, NodeCredentials 
         if (statement.CertificateNumber != kept.CertificateNumber || statement.Issuer != issuer || statement.AskedBy != asker)
             throw new DamagedRecordException(record, $"its envelope is {statement.Issuer}'s statement on {Printable.Of(statement.CertificateNumber, CertificateRules.MaxCodeLength)} for {statement.AskedBy}");
         return statement;
+    }
+
+    // The time our own header states; the signature checked at that time covers it, so an altered time fails the check.
+    private static DateTime? OwnSigningTime(byte[] envelopeBytes)
+    {
+        try
+        {
+            return HeaderOnly.Parser.ParseFrom(Envelope.Parser.ParseFrom(envelopeBytes).Payload).Header?.CreatedAt?.ToDateTime();
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return null; // Verified names what is wrong with it
+        }
     }
 
     // The time of receipt a receipt states; verified with the receipt itself, in CheckReceipt.

@@ -49,4 +49,23 @@ public sealed class SigningTimeTests
         Assert.Contains("expired", stuck[0].LastError, StringComparison.OrdinalIgnoreCase);
         Assert.Null(await net.FindAsync("BE", number));
     }
+
+    [Fact]
+    public async Task A_message_still_waiting_for_its_receipt_when_its_signing_certificate_expires_is_judged_at_the_time_we_signed_it_not_as_damage()
+    {
+        await using var net = await TestNetwork.StartAsync("ZA", "BE");
+        OutboxRepairTests.RenewSigning(net, TimeSpan.FromDays(1));
+        await net.RestartAsync("ZA", []);
+        await net["BE"].StopAsync();
+        var waiting = (await net.IssueAsync("ZA", "BE")).Certificate.Number;
+
+        // Two days on, BE still down: the signing certificate of the message in the outbox has expired.
+        net["ZA"].Logs.ExpectErrors(r => r.Id.Id == 1401);
+        await net.RestartAsync("ZA", [], new ShiftedTime { Offset = TimeSpan.FromDays(2) });
+        var integrity = (StoreIntegrity)net["ZA"].Host!.Services.GetService(typeof(StoreIntegrity))!;
+        var state = await Eventually.WaitAsync(() => Task.FromResult(integrity.State), s => s.Check is { Finished: true }, TimeSpan.FromSeconds(30),
+            s => $"ZA's store check did not finish: {s?.Check}");
+        Assert.True(state.Intact, state.Describe());
+        Assert.Equal(CertificateStatus.Issued, (await net.FindAsync("ZA", waiting))!.Status);
+    }
 }
