@@ -25,7 +25,7 @@ public sealed class PartnerReloadTests : IDisposable
 
     public void Dispose() => _temp.Delete(recursive: true);
 
-    private static async Task<KpNodeProcess.Result> Kpnode(params string[] args)
+    internal static async Task<KpNodeProcess.Result> Kpnode(params string[] args)
     {
         var result = await KpNodeProcess.RunAsync(args);
         Assert.True(result.ExitCode == 0, $"kpnode {string.Join(' ', args)} exited {result.ExitCode}:\n{result.Stdout}\n{result.Stderr}");
@@ -33,7 +33,7 @@ public sealed class PartnerReloadTests : IDisposable
     }
 
     /// <summary><paramref name="code"/>'s config rewritten without its entries for <paramref name="others"/>, and the node restarted on it.</summary>
-    private static async Task WithoutPartnersAsync(TestNetwork net, string code, params string[] others)
+    internal static async Task WithoutPartnersAsync(TestNetwork net, string code, params string[] others)
     {
         await net[code].StopAsync();
         var path = net[code].Config.FilePath;
@@ -47,9 +47,12 @@ public sealed class PartnerReloadTests : IDisposable
     }
 
     /// <summary>Gives <paramref name="from"/>'s card to <paramref name="to"/> as people do: card, fingerprint over the phone, `partner add`.</summary>
-    private async Task<KpNodeProcess.Result> AddCardAsync(TestNetwork net, string from, string to)
+    private Task<KpNodeProcess.Result> AddCardAsync(TestNetwork net, string from, string to) => AddCardAsync(net, _temp.FullName, from, to);
+
+    /// <summary>The same, the card written in <paramref name="dir"/>.</summary>
+    internal static async Task<KpNodeProcess.Result> AddCardAsync(TestNetwork net, string dir, string from, string to)
     {
-        var card = Path.Combine(_temp.FullName, $"{from.ToLowerInvariant()}.card");
+        var card = Path.Combine(dir, $"{from.ToLowerInvariant()}.card");
         await Kpnode("partner", "card", "--root-key", Path.Combine(net.PkiDir(from), "root.key"), "--config", net[from].Config.FilePath, "--out", card);
         var fingerprint = JsonNode.Parse((await Kpnode("pki", "fingerprint", "--pki", net.PkiDir(from), "--json")).Stdout)!["sha256"]!.GetValue<string>();
         return await Kpnode("partner", "add", card, "--fingerprint", fingerprint, "--config", net[to].Config.FilePath);
@@ -78,7 +81,7 @@ public sealed class PartnerReloadTests : IDisposable
         return number;
     }
 
-    private static List<PartnerMessage> OutboundTo(TestNetwork net, string code, string partner)
+    internal static List<PartnerMessage> OutboundTo(TestNetwork net, string code, string partner)
     {
         var store = net.Store(code);
         return [.. store.MessageIdsAfter(null, 100_000).Select(store.FindMessage)
