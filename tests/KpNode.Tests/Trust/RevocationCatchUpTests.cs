@@ -4,6 +4,7 @@ using KpNode.Tests.Exchange;
 using KpNode.Tests.Hostile;
 using KpNode.Trust;
 using KpNode.Wire;
+using KpNode.Wire.V1;
 using MessageStatus = KpNode.Domain.MessageStatus;
 
 namespace KpNode.Tests.Trust;
@@ -53,6 +54,10 @@ public sealed class RevocationCatchUpTests : IDisposable
         await RevocationExchangeTests.WaitUntilHeldAsync(net, "AE", "ZA", 1);
         var notice = await DeliveredNoticeAsync(net, "AE");
         Assert.Contains(net.Store("ZA").ReadAudit(0, 10_000), a => a.Action == "revocation.notice-queued" && a.Detail.Contains("AE", StringComparison.Ordinal));
+        // Each side's status says so: ZA's notice to AE delivered, AE holding ZA's list.
+        var toAe = (await net["ZA"].Client.Operations.GetNodeStatusAsync(new GetNodeStatusRequest())).Partners.Single(p => p.Participant == "AE");
+        Assert.Equal((1, RevocationNoticeState.Delivered), (toAe.RevocationNoticeCrlNumber, toAe.RevocationNoticeState));
+        Assert.Equal(1, (await net["AE"].Client.Operations.GetNodeStatusAsync(new GetNodeStatusRequest())).Partners.Single(p => p.Participant == "ZA").HeldCrlNumber);
 
         // AE refuses what the revoked key signs.
         var later = HostileInputs.Issued("ZA", "AE");
