@@ -47,6 +47,7 @@ internal sealed class NodeStatusReport(
             Warning = e.Warning,
             Advice = e.Advice,
             RenewCommand = e.RenewCommand,
+            RenewSteps = { e.RenewSteps },
         }));
 
         // A broken store still gets a report: identity, health and expiry say what is wrong. A store with damaged
