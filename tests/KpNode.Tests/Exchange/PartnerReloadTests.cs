@@ -267,4 +267,34 @@ public sealed class PartnerReloadTests : IDisposable
         Assert.Same(lane, net.Lane("ZA", "BE"));
         Assert.Equal(3, net.Store("ZA").ReadAudit(0, 10_000).Count(a => a.Action == "partners.reloaded"));
     }
+
+    [Fact]
+    public async Task A_running_node_takes_a_partners_newer_card_with_a_new_endpoint_at_once_and_keeps_delivering_on_the_lane_it_had()
+    {
+        await using var net = await TestNetwork.StartAsync("ZA", "BE");
+        await net.DeliverAsync("ZA", "BE");
+        var lane = net.Lane("ZA", "BE");
+        var partners = net["ZA"].Host!.Services.GetRequiredService<Partners>();
+        var before = partners.Find("BE")!.Address.OriginalString;
+        // BE's Peer API named another way its TLS certificate also covers: a new endpoint that still reaches BE's node.
+        var moved = before.Replace("localhost", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/');
+        Assert.NotEqual(before.TrimEnd('/'), moved);
+
+        // BE writes its newer card, signed by the root ZA already trusts; ZA takes it through the real CLI, no phone call.
+        var card = Path.Combine(_temp.FullName, "be-moved.card");
+        await Kpnode("partner", "card", "--root-key", Path.Combine(net.PkiDir("BE"), "root.key"), "--config", net["BE"].Config.FilePath,
+            "--endpoint", moved, "--out", card);
+        var updated = JsonNode.Parse((await Kpnode("partner", "update", card, "--config", net["ZA"].Config.FilePath, "--json")).Stdout)!;
+        Assert.Equal("now", updated["takesEffect"]!.GetValue<string>());
+        Assert.Equal("changed", updated["nodeChange"]!.GetValue<string>());
+
+        // The running node dials the new endpoint, on the lane (and its state) it had, and BE's receipts keep coming.
+        Assert.Equal(moved, partners.Find("BE")!.Address.OriginalString.TrimEnd('/'));
+        var status = await net["ZA"].Client.Operations.GetNodeStatusAsync(new GetNodeStatusRequest());
+        Assert.Equal(moved, status.Partners.Single().Address.TrimEnd('/'));
+        for (var i = 0; i < 3; i++)
+            await net.DeliverAsync("ZA", "BE");
+        Assert.Same(lane, net.Lane("ZA", "BE"));
+        Assert.Contains(net.Store("ZA").ReadAudit(0, 10_000), a => a.Action == "partners.reloaded" && a.Detail.Contains($"-> {moved}", StringComparison.Ordinal));
+    }
 }
