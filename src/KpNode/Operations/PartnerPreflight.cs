@@ -249,7 +249,7 @@ internal sealed class PartnerPreflight(
         return store.FindMessage(id)?.Status switch
         {
             MessageStatus.Pending => $"notice {id} waits in the outbox ('kpnode outbox list --partner {them}' shows it)",
-            MessageStatus.Delivered => $"{them} has signed the receipt of notice {id}, after this hello; its next hello shows the list",
+            MessageStatus.Delivered => $"{them} has since signed the receipt of notice {id}: its next hello shows the list",
             var status => $"notice {id} was {status?.ToString() ?? "lost from the store"}, not taken; settle it with {them}'s operator, then publish a newer list ('kpnode pki revoke', 'kpnode pki publish')",
         };
     }
