@@ -11,7 +11,7 @@ namespace KpNode.Cli;
 /// <c>kpnode demo</c>: three participants' nodes on loopback exchange signed certificates over mutual TLS,
 /// one goes down to show store-and-forward, and every step is printed as it happens.
 /// </summary>
-internal static class DemoCommand
+internal static partial class DemoCommand
 {
     private static readonly (string Code, string Authority)[] Participants =
     [
@@ -142,10 +142,13 @@ internal static class DemoCommand
 
         Heading("[bold]5. A new signing key for ZA, the root key offline, no restart[/]");
         var retired = await RotateSigningKeyAsync(network, Step, ct);
-        shipments.Add(retired.Shipment);
+        if (retired is null)
+            return 1;
+        shipments.Add(retired.Value.Shipment);
 
         Heading("[bold]6. ZA revokes its old signing key; every partner is told[/]");
-        await RevokeAsync(network, retired.OldSerial, Step, ct);
+        if (!await RevokeAsync(network, retired.Value.OldSerial, Step, ct))
+            return 1;
 
         Heading("[bold]7. A printed certificate, its QR code checked offline[/]");
         var printed = await PrintCommands.DemoStepAsync(network["ZA"].Client, shipments[0].Number,
@@ -200,72 +203,6 @@ internal static class DemoCommand
         var atExporter = await WaitForAsync(network[s.From], s.Number, r => r.Status == status, ct);
         step($"{s.From} verified {s.To}'s signed import confirmation: {Output.StatusMarkup(atExporter.Status)}"
             + (atExporter.StatusReason.Length > 0 ? $" ({Markup.Escape(atExporter.StatusReason)})" : ""));
-    }
-
-    /// <summary>pki request, sign, install and reload, as an operator runs them, then a certificate signed with the new key.</summary>
-    private static async Task<(Shipment Shipment, string OldSerial)> RotateSigningKeyAsync(DemoNetwork network, Action<string> step, CancellationToken ct)
-    {
-        var dir = network["ZA"].Config.Options.PkiDirectory;
-        var before = PkiFiles.LoadCertificate(Path.Combine(dir, PkiFiles.SigningCertificate));
-        var request = PkiRotation.Request(dir, new LeafProfile("ZA", LeafKind.DocumentSigning, []), null);
-        step($"ZA made a new signing key on its node and a request for it ({PkiRotation.PendingFolder}/{Markup.Escape(Path.GetFileName(request))}); the key never leaves the node");
-        var rootPath = Path.Combine(dir, PkiFiles.RootCertificate);
-        using (var root = PkiFiles.LoadRootWithKey(rootPath, Path.Combine(dir, PkiFiles.RootKey)))
-        {
-            var signed = PkiRotation.Sign(await File.ReadAllBytesAsync(request, ct), request, root, rootPath, DateTimeOffset.UtcNow, null);
-            using var certificate = signed.Certificate;
-            await File.WriteAllTextAsync(Path.ChangeExtension(request, ".crt"), certificate.ExportCertificatePem(), ct);
-        }
-
-        step("ZA's root signed it where the root key is kept (in a real deployment another machine, or a USB key)");
-        var installed = PkiRotation.Install(dir, Path.ChangeExtension(request, ".crt"), DateTimeOffset.UtcNow);
-        step($"ZA installed it (the previous pair is kept in {Markup.Escape(Path.GetFileName(Path.GetDirectoryName(installed.RetiredCertificatePath)!))}/) and reloaded its running node:");
-        var reload = await network["ZA"].Client.Operations.ReloadCredentialsAsync(new ReloadCredentialsRequest(), cancellationToken: ct);
-        var signing = reload.Credentials.Single(c => c.Kind == CredentialKind.DocumentSigning);
-        step($"  signing certificate {Markup.Escape(Serial(signing.PreviousSerial))} -> [bold]{Markup.Escape(Serial(signing.Serial))}[/], without a restart; BE changes nothing");
-        var shipment = await IssueAsync(network, "ZA", "BE", step, ct);
-        await AwaitDeliveryAsync(network, shipment, step, ct);
-        var held = await WaitForAsync(network["BE"], shipment.Number, _ => true, ct);
-        var signer = Envelope.Parser.ParseFrom(held.CertificateEnvelope).Signatures[0].X5C[0];
-        using var used = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(signer.Span);
-        step(used.SerialNumber == signing.Serial && used.SerialNumber != before.SerialNumber
-            ? $"BE verified {Markup.Escape(shipment.Number)}, signed with the new key"
-            : $"[red]BE holds {Markup.Escape(shipment.Number)} signed by {Markup.Escape(used.SerialNumber)}, not the new key[/]");
-        var oldSerial = before.SerialNumber;
-        before.Dispose();
-        return (shipment, oldSerial);
-    }
-
-    /// <summary>pki revoke (the root's CRL) and pki publish, then the signed notices delivered to both partners.</summary>
-    private static async Task RevokeAsync(DemoNetwork network, string serial, Action<string> step, CancellationToken ct)
-    {
-        var dir = network["ZA"].Config.Options.PkiDirectory;
-        RevocationList list;
-        using (var root = PkiFiles.LoadRootWithKey(Path.Combine(dir, PkiFiles.RootCertificate), Path.Combine(dir, PkiFiles.RootKey)))
-        {
-            var now = DateTimeOffset.UtcNow;
-            list = RevocationListIssuer.Revoke(root, null, "crl.pem", RevocationListIssuer.ParseSerial(serial),
-                System.Security.Cryptography.X509Certificates.X509RevocationReason.Superseded, now, now);
-        }
-
-        step($"ZA's root signed revocation list {(long)list.Number} (an X.509 CRL): the old signing key {Markup.Escape(Serial(serial))} is superseded from now");
-        var published = await network["ZA"].Client.Api.PublishRevocationListAsync(
-            new PublishRevocationListRequest { Crl = Google.Protobuf.ByteString.CopyFrom(list.Der) }, cancellationToken: ct);
-        step($"ZA's node enforces it and queued a signed revocation notice for {Markup.Escape(string.Join(" and ", published.NotifiedPartners))}");
-        var deadline = DateTime.UtcNow + StepTimeout;
-        while ((await network["ZA"].Client.Operations.ListOutboxAsync(new ListOutboxRequest(), cancellationToken: ct)).Messages.Count > 0)
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"ZA's revocation notices were not delivered within {StepTimeout.TotalSeconds:F0} s");
-            await Task.Delay(50, ct);
-        }
-
-        foreach (var partner in published.NotifiedPartners)
-        {
-            var status = await network[partner].Client.Operations.GetNodeStatusAsync(new GetNodeStatusRequest(), cancellationToken: ct);
-            step($"{partner} verified the notice against ZA's root and answered with a signed receipt; it refuses what that key signs from now on, "
-                + $"and what it signed before still verifies ({status.RecordsSignedByRevokedKeys} records held signed after the revocation)");
-        }
     }
 
     private static string Serial(string serial) => serial.Length > 12 ? serial[..12] + "…" : serial;

@@ -91,6 +91,14 @@ internal static class StatusCommand
                 }
             }
 
+            // Our revocation list's notice where it did not arrive: the partner still accepts what the list revokes.
+            foreach (var p in status.Partners.Where(p => p.RevocationNoticeState is RevocationNoticeState.Rejected or RevocationNoticeState.NotDelivered))
+            {
+                Output.Line($"[bold]{Markup.Escape(p.Participant)}[/] (revocation): [red]our revocation list {p.RevocationNoticeCrlNumber} was "
+                    + $"{(p.RevocationNoticeState == RevocationNoticeState.Rejected ? "rejected" : "not delivered")}[/]; "
+                    + $"{Markup.Escape(p.Participant)} still accepts what it revokes: settle it with {Markup.Escape(p.Participant)}'s operator, then publish a newer list ('kpnode pki revoke', 'kpnode pki publish')");
+            }
+
             // The last reconciliation with each partner: how far the shared history agrees.
             foreach (var p in status.Partners.Where(p => p.ReconciledAt is not null))
             {

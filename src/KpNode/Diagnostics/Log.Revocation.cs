@@ -1,6 +1,6 @@
 namespace KpNode.Diagnostics;
 
-/// <summary>Revocation lists published, received and enforced (events 1710-1719).</summary>
+/// <summary>Revocation lists published, received and enforced (events 1710-1719, 1810-1819).</summary>
 internal static partial class Log
 {
     [LoggerMessage(1710, LogLevel.Information, "Published revocation list {Number} of {Participant} ({Entries} revoked); notice queued for {Partners}")]
@@ -17,4 +17,7 @@ internal static partial class Log
 
     [LoggerMessage(1714, LogLevel.Error, "Our signing certificate is revoked: {Revocation}; install a new one with 'kpnode pki request --purpose signing'")]
     public static partial void OwnSigningCertificateRevoked(ILogger logger, string revocation);
+
+    [LoggerMessage(1810, LogLevel.Information, "Revocation list {Number} of {Participant} had not been sent to {Partners}: notice queued")]
+    public static partial void RevocationNoticeQueuedForNewPartners(ILogger logger, string participant, long number, string partners);
 }

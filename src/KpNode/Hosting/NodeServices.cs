@@ -43,6 +43,7 @@ internal static class NodeServices
         services
             .AddSingleton<MessageIds>()
             .AddSingleton<CertificateWorkflow>()
+            .AddHostedService<RevocationNoticeCatchUp>()
             .AddHostedService<ExpiryMonitor>();
 
     /// <summary>The Peer API and the channels to partners; a partner's call tells its outbox lane it is up.</summary>

@@ -18,8 +18,11 @@ internal enum CredentialRole
 
 /// <summary>When one certificate expires, and whether that is close enough to warn about.</summary>
 internal sealed record ExpiryEntry(
-    CredentialRole Role, string Owner, string Subject, DateTimeOffset NotAfter, TimeSpan Remaining, bool Warning, string Advice, string RenewCommand)
+    CredentialRole Role, string Owner, string Subject, DateTimeOffset NotAfter, TimeSpan Remaining, bool Warning, string Advice, IReadOnlyList<string> RenewSteps)
 {
+    /// <summary>The step that starts the renewal, on the node; empty when it is not renewed by commands on this node.</summary>
+    public string RenewCommand => RenewSteps.Count > 0 ? RenewSteps[0] : "";
+
     /// <summary>Whole days left, rounded down; negative once expired.</summary>
     public int DaysLeft => (int)Math.Floor(Remaining.TotalDays);
 
@@ -27,42 +30,68 @@ internal sealed record ExpiryEntry(
 }
 
 /// <summary>Checks our root, TLS, signing and operator certificates and every partner root against Node:Operations:ExpiryWarningDays.</summary>
-internal sealed class ExpiryCheck(NodeCredentials node, Partners partners, IOptions<OperationsOptions> options, TimeProvider time)
+internal sealed class ExpiryCheck(NodeCredentials node, Partners partners, NodeConfig config, IOptions<OperationsOptions> options, TimeProvider time)
 {
+    /// <summary>What stands for the root key's path when it is not beside the node's PKI (kept offline, as it should be).</summary>
+    internal const string RootKeyPlaceholder = "ROOT_KEY";
+
     public IReadOnlyList<ExpiryEntry> Check()
     {
         var now = time.GetUtcNow();
         var window = TimeSpan.FromDays(options.Value.ExpiryWarningDays);
         var credentials = node.Current;
         var us = credentials.Participant;
-        var pki = Quote(node.PkiDirectory);
+        var configFile = Quote(config.FilePath);
         var entries = new List<ExpiryEntry>
         {
-            Entry(CredentialRole.Root, us, node.Root, "",
-                "Our root expires: create a new PKI well ahead, send every partner the new root.crt out of band, and switch once all have configured it."),
+            Entry(CredentialRole.Root, us, node.Root, [],
+                $"Our root expires: make a new root well ahead and announce it with a card signed by both roots "
+                + $"('kpnode partner card --root-key OLD --root-key NEW --config {configFile} --out FILE'), which each partner takes with "
+                + "'kpnode partner update FILE'; switch to the new root once every partner has taken it."),
             Leaf(CredentialRole.NodeTls, LeafKind.NodeTls, credentials.NodeTls, "node TLS", ""),
             Leaf(CredentialRole.DocumentSigning, LeafKind.DocumentSigning, credentials.DocumentSigning, "document-signing", ""),
             Leaf(CredentialRole.Operator, LeafKind.Operator, credentials.Operator, "operator", " The CLI and the container health check use it."),
         };
-        entries.AddRange(partners.All.OrderBy(p => p.Code, StringComparer.Ordinal).Select(p => Entry(CredentialRole.PartnerRoot, p.Code, p.Root, "",
-            $"{p.Code}'s root expires: ask {p.Code} for its new root.crt and update {ConfigKeys.Partner(p.Code, "RootCertificate")}.")));
+        entries.AddRange(partners.All.OrderBy(p => p.Code, StringComparer.Ordinal).Select(p => Entry(CredentialRole.PartnerRoot, p.Code, p.Root, [],
+            $"{p.Code}'s root expires: ask {p.Code} for its new card (signed by its old and new root) and run "
+            + $"'kpnode partner update FILE --config {configFile}'; the running node takes it at once.")));
         return entries;
 
         ExpiryEntry Leaf(CredentialRole role, LeafKind kind, X509Certificate2 certificate, string what, string more)
         {
-            var renew = RenewCommand(kind, certificate, pki);
-            return Entry(role, us, certificate, renew,
-                $"Renew the {what} certificate: run '{renew}' on the node, 'kpnode pki sign' where the root key is kept, then "
-                + $"'kpnode pki install' and 'kpnode pki reload' on the node (no restart; partners need no change).{more}");
+            var steps = RenewSteps(kind, certificate, node.PkiDirectory, config.FilePath);
+            return Entry(role, us, certificate, steps,
+                $"Renew the {what} certificate (no restart; partners need no change): run '{steps[0]}' on the node; "
+                + $"'{steps[1]}' where the root key is kept (the request copied there, the certificate it writes copied back); "
+                + $"then '{steps[2]}' and '{steps[3]}' on the node.{more}");
         }
 
-        ExpiryEntry Entry(CredentialRole role, string owner, X509Certificate2 certificate, string renew, string advice)
+        ExpiryEntry Entry(CredentialRole role, string owner, X509Certificate2 certificate, IReadOnlyList<string> steps, string advice)
         {
             var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
             var remaining = notAfter - now;
             var warning = remaining <= window;
-            return new ExpiryEntry(role, owner, certificate.Subject, notAfter, remaining, warning, warning ? advice : "", renew);
+            return new ExpiryEntry(role, owner, certificate.Subject, notAfter, remaining, warning, warning ? advice : "", steps);
         }
+    }
+
+    /// <summary>
+    /// Renewing <paramref name="certificate"/>, every command in order as README's rotation block runs them: request on the
+    /// node, sign where the root key is (its path when the key lies beside the PKI, else <see cref="RootKeyPlaceholder"/>),
+    /// install and reload on the node.
+    /// </summary>
+    internal static IReadOnlyList<string> RenewSteps(LeafKind kind, X509Certificate2 certificate, string pkiDirectory, string configFile)
+    {
+        var pki = Quote(pkiDirectory);
+        var rootKey = Path.Combine(pkiDirectory, PkiFiles.RootKey);
+        var request = PkiRotation.PendingRequestPath(pkiDirectory, kind);
+        return
+        [
+            RenewCommand(kind, certificate, pki),
+            $"kpnode pki sign --root-key {(File.Exists(rootKey) ? Quote(rootKey) : RootKeyPlaceholder)} {Quote(request)}",
+            $"kpnode pki install {Quote(Path.ChangeExtension(request, ".crt"))} --pki {pki}",
+            $"kpnode pki reload --config {Quote(configFile)}",
+        ];
     }
 
     /// <summary>The <c>pki request</c> that asks for a successor to <paramref name="certificate"/> with the same names.</summary>

@@ -47,6 +47,7 @@ internal sealed class NodeStatusReport(
             Warning = e.Warning,
             Advice = e.Advice,
             RenewCommand = e.RenewCommand,
+            RenewSteps = { e.RenewSteps },
         }));
 
         // A broken store still gets a report: identity, health and expiry say what is wrong. A store with damaged
@@ -138,6 +139,9 @@ internal sealed class NodeStatusReport(
             link.HistoryDifferences.AddRange(history.Differences);
         }
 
+        if (readStore)
+            SetRevocation(link);
+
         Set(lane.LastSuccessAt, t => link.LastSuccessAt = t);
         Set(seen?.At, t => link.LastFailureAt = t);
         Set(lane.LastContactAt, t => link.LastContactAt = t);
@@ -163,6 +167,22 @@ internal sealed class NodeStatusReport(
         }
 
         return link;
+    }
+
+    // The partner's list we hold, and whether our current list reached it: so one status on each side shows a revocation arrived.
+    private void SetRevocation(PartnerLink link)
+    {
+        link.HeldCrlNumber = store.FindRevocationList(link.Participant)?.Number ?? 0;
+        if (store.FindRevocationList(config.Participant) is not { } ours || !ours.NoticesSent.TryGetValue(link.Participant, out var id))
+            return;
+        link.RevocationNoticeCrlNumber = ours.Number;
+        link.RevocationNoticeState = store.FindMessage(id)?.Status switch
+        {
+            Domain.MessageStatus.Pending => RevocationNoticeState.Pending,
+            Domain.MessageStatus.Delivered => RevocationNoticeState.Delivered,
+            Domain.MessageStatus.Rejected => RevocationNoticeState.Rejected,
+            _ => RevocationNoticeState.NotDelivered,
+        };
     }
 
     private DeliveryFailure? LastStoredError(string partner) =>

@@ -4,8 +4,10 @@ using Google.Protobuf;
 using Grpc.Core;
 using KpNode.Configuration;
 using KpNode.Diagnostics;
+using KpNode.Domain;
 using KpNode.Exchange;
 using KpNode.Outbox;
+using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Wire;
 using KpNode.Wire.V1;
@@ -26,7 +28,7 @@ internal sealed record PreflightResult(DateTimeOffset At, IReadOnlyList<Prefligh
 internal sealed class PartnerPreflight(
     PeerChannels channels, EnvelopeVerifier verifier, Partners partners, NodeCredentials credentials, RevokedKeys revokedKeys, NodeConfig config,
     IOptions<DeliveryOptions> delivery, IOptions<OperationsOptions> options, IHostApplicationLifetime lifetime, TimeProvider time,
-    ILogger<PartnerPreflight> logger)
+    INodeStore store, ILogger<PartnerPreflight> logger)
     : BackgroundService
 {
     /// <summary>The wire contract versions this build speaks.</summary>
@@ -231,7 +233,7 @@ internal sealed class PartnerPreflight(
 
         if (revokedKeys.ListOf(config.Participant) is { } ours && (long)ours.Number > hello.CallerCrlNumber)
             problems.Add(Problem("revocation-list", $"{them} holds our revocation list {hello.CallerCrlNumber}, not {(long)ours.Number}",
-                $"{them} still accepts what our newer list revokes until our notice arrives: 'kpnode outbox list' shows it"));
+                $"{them} still accepts what our newer list revokes until our notice arrives: {NoticeState(them)}"));
 
         if (hello.Health == PeerHealth.NotServing)
             problems.Add(Problem("health", $"{them}'s node says it is not serving: its own health checks fail (a damaged or unreadable store)",
@@ -241,6 +243,19 @@ internal sealed class PartnerPreflight(
             problems.Add(Problem("standing", $"{them}'s trade policy currently refuses our certificates (we are Suspended there)",
                 $"certificates to {them} will be refused until {them} readmits us; settle it with {them}'s authority"));
         return problems;
+    }
+
+    // Where our notice of our current list to the partner is, so the advice names what is true of it.
+    private string NoticeState(string them)
+    {
+        if (store.FindRevocationList(config.Participant) is not { } ours || !ours.NoticesSent.TryGetValue(them, out var id))
+            return $"no notice was queued for {them}; 'kpnode partner reload' queues it";
+        return store.FindMessage(id)?.Status switch
+        {
+            MessageStatus.Pending => $"notice {id} waits in the outbox ('kpnode outbox list --partner {them}' shows it)",
+            MessageStatus.Delivered => $"{them} has since signed the receipt of notice {id}: its next hello shows the list",
+            var status => $"notice {id} was {status?.ToString() ?? "lost from the store"}, not taken; settle it with {them}'s operator, then publish a newer list ('kpnode pki revoke', 'kpnode pki publish')",
+        };
     }
 
     private static PreflightProblem Problem(string kind, string cause, string advice) => new() { Kind = kind, Cause = cause, Advice = advice };

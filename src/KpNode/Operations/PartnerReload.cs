@@ -18,7 +18,7 @@ namespace KpNode.Operations;
 /// </summary>
 internal sealed class PartnerReload(
     NodeConfig config, Partners partners, OutboxDispatcher outbox, PeerChannels channels, INodeStore store, RevokedKeys revoked,
-    PartnerPreflight preflight, IOptions<DeliveryOptions> delivery, ILogger<PartnerReload> logger)
+    PartnerPreflight preflight, Workflow.CertificateWorkflow workflow, IOptions<DeliveryOptions> delivery, ILogger<PartnerReload> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -45,7 +45,7 @@ internal sealed class PartnerReload(
             }
 
             outcomes = Compare(loaded);
-            await ApplyAsync(outcomes);
+            await ApplyAsync(outcomes, op);
         }
         finally
         {
@@ -135,10 +135,13 @@ internal sealed class PartnerReload(
         return outcomes;
     }
 
-    private async Task ApplyAsync(List<Outcome> outcomes)
+    private async Task ApplyAsync(List<Outcome> outcomes, string op)
     {
         // One swap: from here every reader (Peer API gate, workflow, channels) sees the new set.
         partners.Replace(outcomes.Where(o => o.Change != PartnerReloadChange.Removed).Select(o => o.Partner));
+        // Before the hello: a partner never sent our current revocation list (added since it was published) is sent it now,
+        // and its hello then finds the notice queued. Not cancellable: the new set is already in use.
+        await workflow.SendOwnRevocationListToNewPartnersAsync(op, CancellationToken.None);
         foreach (var outcome in outcomes)
         {
             switch (outcome.Change)

@@ -36,8 +36,7 @@ internal sealed partial class CertificateWorkflow
 
         var number = (long)list.Number;
         var now = time.GetUtcNow();
-        var notified = partners.All.Select(p => p.Code).Order(StringComparer.Ordinal).ToList();
-        await store.WriteDurableAsync(w =>
+        var notified = await store.WriteDurableAsync(w =>
         {
             // Checked inside the write, so two publishers at once cannot both pass with the same number.
             if (w.FindRevocationList(Us) is { } held && held.Number >= number)
@@ -46,25 +45,84 @@ internal sealed partial class CertificateWorkflow
                     $"crl: this node already holds {Us}'s revocation list {held.Number}, and list {number} is not newer; revoke again with 'kpnode pki revoke' on the newest crl.pem (it writes list {held.Number + 1})");
             }
 
-            string? first = null;
-            foreach (var partner in notified)
-            {
-                var id = ids.Next();
-                first ??= id;
-                var notice = Notice(list, Header(id, partner, now));
-                QueueOutbound(w, partner, PayloadTypes.RevocationNotice, id, notice, "", now.UtcDateTime, now.UtcDateTime + RevocationNoticeDeliveryWindow);
-            }
-
-            w.PutRevocationList(new StoredRevocationList(Us, number, list.Der, now.UtcDateTime, first ?? ""));
+            // The partners as of the write: one added by a reload meanwhile is either in this set or caught up after it.
+            var notified = partners.All.Select(p => p.Code).Order(StringComparer.Ordinal).ToList();
+            var sent = QueueNotices(w, list, notified, now);
+            w.PutRevocationList(new StoredRevocationList(Us, number, list.Der, now.UtcDateTime, notified.Count > 0 ? sent[notified[0]] : "") { NoticesSent = sent });
             w.Audit(actor, "revocation.published", $"CRL {number}",
                 $"{list.Entries.Count} revoked: {string.Join(", ", list.Entries.Select(e => $"{e.Serial} from {TrustChain.Format(e.EffectiveAt)} ({e.ReasonName})"))}; notice to {string.Join(", ", notified)}");
-            return 0;
+            return notified;
         }, ct);
         revoked.Hold(Us, list);
         foreach (var partner in notified)
             delivery.MessageQueued(partner);
         Log.RevocationListPublished(logger, Us, number, list.Entries.Count, string.Join(", ", notified));
         return new Published(list, notified);
+    }
+
+    /// <summary>
+    /// Queues a notice of our current revocation list for every partner configured now that was never sent that list
+    /// (added after it was published, live or while the node was down), each once: the partners sent are recorded with
+    /// the list in the same transaction, so a restart or a second reload finds nothing left to send. Returns those partners.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> SendOwnRevocationListToNewPartnersAsync(string actor, CancellationToken ct)
+    {
+        if (store.FindRevocationList(Us) is not { } stored || partners.All.All(p => stored.NoticesSent.ContainsKey(p.Code)))
+            return [];
+        var now = time.GetUtcNow();
+        var (number, queued) = await store.WriteDurableAsync(w =>
+        {
+            // Read again inside the write: a publish or another catch-up may have committed since.
+            if (w.FindRevocationList(Us) is not { } held)
+                return (0L, (IReadOnlyList<string>)[]);
+            var missing = partners.All.Select(p => p.Code).Where(code => !held.NoticesSent.ContainsKey(code)).Order(StringComparer.Ordinal).ToList();
+            if (missing.Count == 0)
+                return (held.Number, missing);
+            if (OwnList(held) is not { } list)
+                return (held.Number, (IReadOnlyList<string>)[]);
+            var sent = new Dictionary<string, string>(held.NoticesSent, StringComparer.Ordinal);
+            foreach (var (partner, id) in QueueNotices(w, list, missing, now))
+                sent[partner] = id;
+            w.PutRevocationList(held with { NoticesSent = sent });
+            w.Audit(actor, "revocation.notice-queued", $"CRL {held.Number}",
+                $"notice to {string.Join(", ", missing)}, which had not been sent it (configured after it was published)");
+            return (held.Number, (IReadOnlyList<string>)missing);
+        }, ct);
+        foreach (var partner in queued)
+            delivery.MessageQueued(partner);
+        if (queued.Count > 0)
+            Log.RevocationNoticeQueuedForNewPartners(logger, Us, number, string.Join(", ", queued));
+        return queued;
+    }
+
+    // The list as enforced when it is the one stored; else verified again (a publish committed, not yet held). Null when our
+    // root no longer verifies it (logged at start): a list we do not enforce ourselves is not sent.
+    private RevocationList? OwnList(StoredRevocationList stored)
+    {
+        if (revoked.ListOf(Us) is { } held && (long)held.Number == stored.Number)
+            return held;
+        try
+        {
+            return RevocationList.Verified(stored.Der, credentials.Root, Us);
+        }
+        catch (RevocationListException)
+        {
+            return null;
+        }
+    }
+
+    private Dictionary<string, string> QueueNotices(IStoreWriter w, RevocationList list, IEnumerable<string> to, DateTimeOffset now)
+    {
+        var sent = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var partner in to)
+        {
+            var id = ids.Next();
+            QueueOutbound(w, partner, PayloadTypes.RevocationNotice, id, Notice(list, Header(id, partner, now)), "", now.UtcDateTime,
+                now.UtcDateTime + RevocationNoticeDeliveryWindow);
+            sent[partner] = id;
+        }
+
+        return sent;
     }
 
     /// <summary>Our current revocation list as signed by our root, or null when none was published.</summary>

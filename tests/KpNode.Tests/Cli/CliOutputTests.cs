@@ -281,6 +281,15 @@ public sealed class CliOutputTests
             Assert.True(demo.ExitCode == 0, demo.Stdout + demo.Stderr);
             Assert.All(demo.Stdout.Split('\n'), line => Assert.True(line.Length <= 80, $"{line.Length}: {line}"));
             Assert.Contains("All 8 certificates reached their importers", demo.Stdout.Replace("\n", " "));
+            // The trust steps print a success line only after checking it on the node that would know.
+            var prose = System.Text.RegularExpressions.Regex.Replace(demo.Stdout, @"\s+", " ");
+            Assert.Contains("5. A new signing key for ZA, the root key offline, no restart", prose);
+            Assert.Matches(@"signing certificate \S+ -> \S+, without a restart", prose);
+            Assert.Matches(@"BE verified ZA-\d{4}-\d+, signed with the new key", prose);
+            Assert.Contains("6. ZA revokes its old signing key; every partner is told", prose);
+            Assert.Contains("queued a signed revocation notice for AE and BE", prose);
+            foreach (var partner in new[] { "BE", "AE" })
+                Assert.Contains($"{partner} verified the notice against ZA's root and holds list 1; ZA verified {partner}'s signed receipt.", prose);
             Assert.Empty(tmp.GetDirectories("kpnode-demo-*"));
         }
         finally

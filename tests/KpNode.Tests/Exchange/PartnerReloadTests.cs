@@ -25,7 +25,7 @@ public sealed class PartnerReloadTests : IDisposable
 
     public void Dispose() => _temp.Delete(recursive: true);
 
-    private static async Task<KpNodeProcess.Result> Kpnode(params string[] args)
+    internal static async Task<KpNodeProcess.Result> Kpnode(params string[] args)
     {
         var result = await KpNodeProcess.RunAsync(args);
         Assert.True(result.ExitCode == 0, $"kpnode {string.Join(' ', args)} exited {result.ExitCode}:\n{result.Stdout}\n{result.Stderr}");
@@ -33,7 +33,7 @@ public sealed class PartnerReloadTests : IDisposable
     }
 
     /// <summary><paramref name="code"/>'s config rewritten without its entries for <paramref name="others"/>, and the node restarted on it.</summary>
-    private static async Task WithoutPartnersAsync(TestNetwork net, string code, params string[] others)
+    internal static async Task WithoutPartnersAsync(TestNetwork net, string code, params string[] others)
     {
         await net[code].StopAsync();
         var path = net[code].Config.FilePath;
@@ -47,9 +47,12 @@ public sealed class PartnerReloadTests : IDisposable
     }
 
     /// <summary>Gives <paramref name="from"/>'s card to <paramref name="to"/> as people do: card, fingerprint over the phone, `partner add`.</summary>
-    private async Task<KpNodeProcess.Result> AddCardAsync(TestNetwork net, string from, string to)
+    private Task<KpNodeProcess.Result> AddCardAsync(TestNetwork net, string from, string to) => AddCardAsync(net, _temp.FullName, from, to);
+
+    /// <summary>The same, the card written in <paramref name="dir"/>.</summary>
+    internal static async Task<KpNodeProcess.Result> AddCardAsync(TestNetwork net, string dir, string from, string to)
     {
-        var card = Path.Combine(_temp.FullName, $"{from.ToLowerInvariant()}.card");
+        var card = Path.Combine(dir, $"{from.ToLowerInvariant()}.card");
         await Kpnode("partner", "card", "--root-key", Path.Combine(net.PkiDir(from), "root.key"), "--config", net[from].Config.FilePath, "--out", card);
         var fingerprint = JsonNode.Parse((await Kpnode("pki", "fingerprint", "--pki", net.PkiDir(from), "--json")).Stdout)!["sha256"]!.GetValue<string>();
         return await Kpnode("partner", "add", card, "--fingerprint", fingerprint, "--config", net[to].Config.FilePath);
@@ -78,7 +81,7 @@ public sealed class PartnerReloadTests : IDisposable
         return number;
     }
 
-    private static List<PartnerMessage> OutboundTo(TestNetwork net, string code, string partner)
+    internal static List<PartnerMessage> OutboundTo(TestNetwork net, string code, string partner)
     {
         var store = net.Store(code);
         return [.. store.MessageIdsAfter(null, 100_000).Select(store.FindMessage)
@@ -263,5 +266,35 @@ public sealed class PartnerReloadTests : IDisposable
         await net.DeliverAsync("ZA", "BE");
         Assert.Same(lane, net.Lane("ZA", "BE"));
         Assert.Equal(3, net.Store("ZA").ReadAudit(0, 10_000).Count(a => a.Action == "partners.reloaded"));
+    }
+
+    [Fact]
+    public async Task A_running_node_takes_a_partners_newer_card_with_a_new_endpoint_at_once_and_keeps_delivering_on_the_lane_it_had()
+    {
+        await using var net = await TestNetwork.StartAsync("ZA", "BE");
+        await net.DeliverAsync("ZA", "BE");
+        var lane = net.Lane("ZA", "BE");
+        var partners = net["ZA"].Host!.Services.GetRequiredService<Partners>();
+        var before = partners.Find("BE")!.Address.OriginalString;
+        // BE's Peer API named another way its TLS certificate also covers: a new endpoint that still reaches BE's node.
+        var moved = before.Replace("localhost", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/');
+        Assert.NotEqual(before.TrimEnd('/'), moved);
+
+        // BE writes its newer card, signed by the root ZA already trusts; ZA takes it through the real CLI, no phone call.
+        var card = Path.Combine(_temp.FullName, "be-moved.card");
+        await Kpnode("partner", "card", "--root-key", Path.Combine(net.PkiDir("BE"), "root.key"), "--config", net["BE"].Config.FilePath,
+            "--endpoint", moved, "--out", card);
+        var updated = JsonNode.Parse((await Kpnode("partner", "update", card, "--config", net["ZA"].Config.FilePath, "--json")).Stdout)!;
+        Assert.Equal("now", updated["takesEffect"]!.GetValue<string>());
+        Assert.Equal("changed", updated["nodeChange"]!.GetValue<string>());
+
+        // The running node dials the new endpoint, on the lane (and its state) it had, and BE's receipts keep coming.
+        Assert.Equal(moved, partners.Find("BE")!.Address.OriginalString.TrimEnd('/'));
+        var status = await net["ZA"].Client.Operations.GetNodeStatusAsync(new GetNodeStatusRequest());
+        Assert.Equal(moved, status.Partners.Single().Address.TrimEnd('/'));
+        for (var i = 0; i < 3; i++)
+            await net.DeliverAsync("ZA", "BE");
+        Assert.Same(lane, net.Lane("ZA", "BE"));
+        Assert.Contains(net.Store("ZA").ReadAudit(0, 10_000), a => a.Action == "partners.reloaded" && a.Detail.Contains($"-> {moved}", StringComparison.Ordinal));
     }
 }

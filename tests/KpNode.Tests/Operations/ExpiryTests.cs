@@ -23,7 +23,11 @@ public sealed class ExpiryTests
             Assert.Equal(CredentialKind.Operator, warned.Kind);
             Assert.Equal("ZA", warned.Owner);
             Assert.InRange(warned.DaysLeft, 360, 366);
-            Assert.Contains($"run 'kpnode pki request --purpose operator --pki {za.Config.Options.PkiDirectory}' on the node", warned.Advice);
+            var pki = za.Config.Options.PkiDirectory;
+            Assert.Contains($"run 'kpnode pki request --purpose operator --pki {pki}' on the node", warned.Advice);
+            Assert.Contains($"'kpnode pki sign --root-key {Path.Combine(pki, "root.key")} {Path.Combine(pki, "pending", "operator.csr")}' where the root key is kept", warned.Advice);
+            Assert.Contains($"then 'kpnode pki install {Path.Combine(pki, "pending", "operator.crt")} --pki {pki}' and 'kpnode pki reload --config {za.Config.FilePath}' on the node", warned.Advice);
+            Assert.Equal(4, warned.RenewSteps.Count);
             Assert.Equal($"kpnode pki request --purpose operator --pki {za.Config.Options.PkiDirectory}", warned.RenewCommand);
             Assert.Equal(5, status.Credentials.Count);
 
@@ -52,13 +56,27 @@ public sealed class ExpiryTests
         var partners = (Partners)net["ZA"].Host!.Services.GetService(typeof(Partners))!;
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(366));
 
-        var entries = new ExpiryCheck(new NodeCredentials(credentials, net["ZA"].Config.Options.PkiDirectory), partners, Microsoft.Extensions.Options.Options.Create(net["ZA"].Config.Options.Operations), clock).Check();
+        var entries = new ExpiryCheck(new NodeCredentials(credentials, net["ZA"].Config.Options.PkiDirectory), partners, net["ZA"].Config, Microsoft.Extensions.Options.Options.Create(net["ZA"].Config.Options.Operations), clock).Check();
 
         Assert.Equal([CredentialRole.Root, CredentialRole.NodeTls, CredentialRole.DocumentSigning, CredentialRole.Operator, CredentialRole.PartnerRoot],
             entries.Select(e => e.Role));
         var op = entries.Single(e => e.Role == CredentialRole.Operator);
         Assert.True(op.Expired && op.Warning && op.DaysLeft < 0);
         Assert.False(entries.Single(e => e.Role == CredentialRole.NodeTls).Warning);
-        Assert.Equal("BE", entries.Single(e => e.Role == CredentialRole.PartnerRoot).Owner);
+        var partnerRoot = entries.Single(e => e.Role == CredentialRole.PartnerRoot);
+        Assert.Equal("BE", partnerRoot.Owner);
+
+        // Roots change by cards, never by editing a path in the config.
+        var config = net["ZA"].Config.FilePath;
+        var later = new ExpiryCheck(new NodeCredentials(credentials, net["ZA"].Config.Options.PkiDirectory), partners, net["ZA"].Config,
+            Microsoft.Extensions.Options.Options.Create(net["ZA"].Config.Options.Operations), new FakeTimeProvider(DateTimeOffset.UtcNow.AddYears(30))).Check();
+        var ours = later.Single(e => e.Role == CredentialRole.Root).Advice;
+        Assert.Contains($"'kpnode partner card --root-key OLD --root-key NEW --config {config} --out FILE'", ours);
+        Assert.Contains("'kpnode partner update FILE'", ours);
+        Assert.DoesNotContain("out of band", ours);
+        var theirs = later.Single(e => e.Role == CredentialRole.PartnerRoot).Advice;
+        Assert.Contains("ask BE for its new card", theirs);
+        Assert.Contains($"'kpnode partner update FILE --config {config}'", theirs);
+        Assert.DoesNotContain("RootCertificate", theirs);
     }
 }

@@ -32,7 +32,8 @@ public sealed class StatusPageTests
         // Expiry warnings, with advice.
         Assert.Contains("Certificates expiring", seen);
         Assert.Contains("operator certificate of ZA expires on", seen);
-        Assert.Contains("Renew the operator certificate: run 'kpnode pki request --purpose operator --pki", seen);
+        Assert.Contains("Renew the operator certificate (no restart; partners need no change): run 'kpnode pki request --purpose operator --pki", seen);
+        Assert.Contains("'kpnode pki reload --config", seen);
         // Counts and recent certificates.
         Assert.Contains("Status: Delivered Count: 1", seen);
         Assert.Contains("Status: Issued Count: 1", seen);

@@ -134,6 +134,21 @@ public sealed class LiveRotationTests
         Assert.Equal($"kpnode pki request --purpose signing --pki {dir}", renew[CredentialKind.DocumentSigning]);
         Assert.Equal($"kpnode pki request --purpose operator --pki {dir}", renew[CredentialKind.Operator]);
         Assert.Equal("", renew[CredentialKind.Root]);
+        // The whole renewal, as README's rotation block runs it, with this node's paths (the dev root key lies in its PKI folder).
+        var signing = status.Credentials.Single(c => c.Owner == "ZA" && c.Kind == CredentialKind.DocumentSigning);
+        var config = net["ZA"].Config.FilePath;
+        Assert.Equal(
+        [
+            $"kpnode pki request --purpose signing --pki {dir}",
+            $"kpnode pki sign --root-key {Path.Combine(dir, PkiFiles.RootKey)} {Path.Combine(dir, PkiRotation.PendingFolder, "signing.csr")}",
+            $"kpnode pki install {Path.Combine(dir, PkiRotation.PendingFolder, "signing.crt")} --pki {dir}",
+            $"kpnode pki reload --config {config}",
+        ], signing.RenewSteps);
+        // Kept offline, the root key is named by a placeholder the operator replaces.
+        var elsewhere = Path.Combine(net.Root, "pki-without-root-key");
+        const string placeholder = global::KpNode.Operations.ExpiryCheck.RootKeyPlaceholder;
+        Assert.Equal($"kpnode pki sign --root-key {placeholder} {Path.Combine(elsewhere, PkiRotation.PendingFolder, "tls.csr")}",
+            global::KpNode.Operations.ExpiryCheck.RenewSteps(LeafKind.NodeTls, Leaves(net, "ZA").NodeTls, elsewhere, config)[1]);
 
         var installedFrom = Leaves(net, "ZA").DocumentSigning.SerialNumber;
         var installed = Install(net, "ZA", LeafKind.DocumentSigning);

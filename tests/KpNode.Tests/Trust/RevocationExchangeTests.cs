@@ -21,7 +21,7 @@ public sealed class RevocationExchangeTests
     private static string RootKey(TestNetwork net, string code) => Path.Combine(net.PkiDir(code), "root.key");
 
     /// <summary>The CRL <paramref name="code"/>'s root signs revoking <paramref name="serials"/> (one list, numbered after <paramref name="current"/>).</summary>
-    private static RevocationList Revoke(TestNetwork net, string code, byte[]? current, X509RevocationReason reason, DateTimeOffset effective, params string[] serials)
+    internal static RevocationList Revoke(TestNetwork net, string code, byte[]? current, X509RevocationReason reason, DateTimeOffset effective, params string[] serials)
     {
         using var root = PkiFiles.LoadRootWithKey(Path.Combine(net.PkiDir(code), "root.crt"), RootKey(net, code));
         RevocationList list = null!;
@@ -34,11 +34,11 @@ public sealed class RevocationExchangeTests
         return list;
     }
 
-    private static Task<PublishRevocationListResponse> PublishAsync(TestNetwork net, string code, RevocationList list) =>
+    internal static Task<PublishRevocationListResponse> PublishAsync(TestNetwork net, string code, RevocationList list) =>
         net[code].Client.Api.PublishRevocationListAsync(new PublishRevocationListRequest { Crl = ByteString.CopyFrom(list.Der) }).ResponseAsync;
 
     // Stored and enforced: the node holds the list in memory only once the transaction that stored it committed.
-    private static Task WaitUntilHeldAsync(TestNetwork net, string holder, string of, long number) =>
+    internal static Task WaitUntilHeldAsync(TestNetwork net, string holder, string of, long number) =>
         Eventually.WaitAsync(
             () => Task.FromResult((Stored: net.Store(holder).FindRevocationList(of)?.Number,
                 Enforced: (long?)((RevokedKeys)net[holder].Host!.Services.GetService(typeof(RevokedKeys))!).ListOf(of)?.Number)),
@@ -46,17 +46,21 @@ public sealed class RevocationExchangeTests
             l => $"{holder} holds {of}'s list {l.Stored?.ToString() ?? "none"} and enforces {l.Enforced?.ToString() ?? "none"}, not {number}");
 
     /// <summary>A certificate ZA signs by hand with <paramref name="signing"/> and delivers to BE over the Peer API, as a node would.</summary>
-    private static async Task<DeliverResponse> DeliverByHandAsync(TestNetwork net, X509Certificate2 signing, X509Certificate2 nodeTls, IMessage payload, string payloadType)
+    private static Task<DeliverResponse> DeliverByHandAsync(TestNetwork net, X509Certificate2 signing, X509Certificate2 nodeTls, IMessage payload, string payloadType) =>
+        DeliverByHandAsync(net, "BE", signing, nodeTls, payload, payloadType);
+
+    /// <summary>The same, delivered to <paramref name="to"/>.</summary>
+    internal static async Task<DeliverResponse> DeliverByHandAsync(TestNetwork net, string to, X509Certificate2 signing, X509Certificate2 nodeTls, IMessage payload, string payloadType)
     {
         using var signer = new EnvelopeSigner(signing);
-        var peer = net.DialPeer("BE", nodeTls, net.RootOf("BE"));
+        var peer = net.DialPeer(to, nodeTls, net.RootOf(to));
         return await peer.DeliverAsync(new DeliverRequest { Envelope = signer.Sign(payloadType, payload.ToByteArray()) });
     }
 
     [Fact]
     public async Task A_revoked_signing_key_is_refused_by_the_partner_after_the_notice_across_a_restart_while_what_it_signed_before_still_verifies()
     {
-        await using var net = await TestNetwork.StartAsync("ZA", "BE");
+        await using var net = await TestNetwork.StartAsync("ZA", "BE", "AE");
         net["ZA"].Logs.ExpectErrors(r => r.Id.Id == 1714);
         var before = await net.DeliverAsync("ZA", "BE");
         using var za = net.Credentials("ZA");
@@ -69,14 +73,20 @@ public sealed class RevocationExchangeTests
         var published = await KpNodeProcess.RunAsync("pki", "publish", crl, "--config", net["ZA"].Config.FilePath, "--json");
         Assert.True(published.ExitCode == 0, published.Stdout + published.Stderr);
         Assert.Contains("\"BE\"", published.Stdout);
+        Assert.Contains("\"AE\"", published.Stdout);
 
-        // BE holds it, and ZA holds BE's signed receipt for the notice.
-        await WaitUntilHeldAsync(net, "BE", "ZA", 1);
+        // Each partner holds it, and ZA holds each one's signed receipt for the one notice it was sent.
         var ours = net.Store("ZA").FindRevocationList("ZA")!;
-        var notice = await Eventually.WaitAsync(() => Task.FromResult(net.Store("ZA").FindMessage(ours.MessageId)), m => m?.Status == KpNode.Domain.MessageStatus.Delivered,
-            TimeSpan.FromSeconds(30), m => $"the notice to BE is {m?.Status}: {m?.LastError}");
-        Assert.Equal(PayloadTypes.RevocationNotice, notice!.PayloadType);
-        Assert.NotNull(notice.ReceiptEnvelope);
+        Assert.Equal(["AE", "BE"], ours.NoticesSent.Keys.Order(StringComparer.Ordinal));
+        foreach (var partner in new[] { "BE", "AE" })
+        {
+            await WaitUntilHeldAsync(net, partner, "ZA", 1);
+            var notice = await Eventually.WaitAsync(() => Task.FromResult(net.Store("ZA").FindMessage(ours.NoticesSent[partner])), m => m?.Status == KpNode.Domain.MessageStatus.Delivered,
+                TimeSpan.FromSeconds(30), m => $"the notice to {partner} is {m?.Status}: {m?.LastError}");
+            Assert.Equal(PayloadTypes.RevocationNotice, notice!.PayloadType);
+            Assert.NotNull(notice.ReceiptEnvelope);
+            Assert.Single(PartnerReloadTests.OutboundTo(net, "ZA", partner), m => m.PayloadType == PayloadTypes.RevocationNotice);
+        }
 
         // A certificate signed now with the revoked key: refused, naming the certificate and its effective time, nothing stored.
         var later = HostileInputs.Issued("ZA", "BE");
