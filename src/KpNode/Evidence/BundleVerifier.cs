@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Google.Protobuf;
-using KpNode.Storage;
 using KpNode.Trust;
 using KpNode.Wire.V1;
 
@@ -70,7 +69,7 @@ internal sealed class BundleVerifier(IReadOnlyCollection<X509Certificate2> roots
         verdicts.AddRange(CheckAuthenticityStatements(directory, verdicts));
         var audit = Path.Combine(directory, "audit", "entries.json");
         if (File.Exists(audit))
-            verdicts.Add(Item("audit/entries.json", passed => CheckAudit(audit, passed)));
+            verdicts.Add(Item("audit/entries.json", passed => BundleAudit.Check(audit, passed)));
         return verdicts;
     }
 
@@ -318,58 +317,6 @@ internal sealed class BundleVerifier(IReadOnlyCollection<X509Certificate2> roots
         if (!File.ReadAllBytes(path).AsSpan().SequenceEqual(PayloadJson.Write(payload)))
             throw new BundleCheckException("payload json", $"{Path.GetFileName(path)} is not the decoding of the signed payload");
         passed.Add("payload json");
-    }
-
-    private static void CheckAudit(string path, List<string> passed)
-    {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllBytes(path));
-        }
-        catch (JsonException e)
-        {
-            throw new BundleCheckException("audit", $"not JSON ({e.Message})");
-        }
-
-        using (document)
-        {
-            try
-            {
-                CheckAuditChain(document.RootElement);
-            }
-            catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or ArgumentOutOfRangeException)
-            {
-                // A renamed field or a value of the wrong type is an altered file, not a crash of the verifier.
-                throw new BundleCheckException("audit", $"not the audit entries a bundle carries ({e.Message})");
-            }
-        }
-
-        passed.Add("audit");
-    }
-
-    private static void CheckAuditChain(JsonElement root)
-    {
-        AuditEntry? previous = null;
-        foreach (var item in root.GetProperty("entries").EnumerateArray())
-        {
-            var entry = new AuditEntry
-            {
-                Id = item.GetProperty("id").GetInt64(),
-                At = new DateTime(item.GetProperty("atTicks").GetInt64(), DateTimeKind.Utc),
-                Actor = item.GetProperty("actor").GetString() ?? "",
-                Action = item.GetProperty("action").GetString() ?? "",
-                Subject = item.GetProperty("subject").GetString() ?? "",
-                Detail = item.GetProperty("detail").GetString() ?? "",
-                PreviousHash = item.GetProperty("previousHash").GetString() ?? "",
-                Hash = item.GetProperty("hash").GetString() ?? "",
-            };
-            if (entry.ComputeHash() != entry.Hash)
-                throw new BundleCheckException("audit", $"entry {entry.Id}: its fields do not hash to its hash {entry.Hash}");
-            if (previous is not null && previous.Id + 1 == entry.Id && previous.Hash != entry.PreviousHash)
-                throw new BundleCheckException("audit", $"entry {entry.Id} does not link to entry {previous.Id}");
-            previous = entry;
-        }
     }
 
     private static Envelope ReadEnvelope(byte[] bytes)
