@@ -32,15 +32,15 @@ internal static class PkiRollover
         {
             var leaf = kind switch { LeafKind.NodeTls => current.NodeTls, LeafKind.DocumentSigning => current.DocumentSigning, _ => current.Operator };
             var stem = Path.Combine(retired, $"{purpose}-{leaf.SerialNumber}");
-            Keep(Path.Combine(dir, certificateName), stem + ".crt", PkiFiles.PublicFile);
-            Keep(Path.Combine(dir, keyName), stem + ".key", PkiFiles.OwnerOnlyFile);
+            PkiRotation.Keep(Path.Combine(dir, certificateName), stem + ".crt", PkiFiles.PublicFile);
+            PkiRotation.Keep(Path.Combine(dir, keyName), stem + ".key", PkiFiles.OwnerOnlyFile);
         }
 
         // The old root's key, where a development PKI keeps it beside root.crt, belongs to the old root: kept under
         // retired/ too (the old root may still sign a revocation list for its leaves), never beside the new root.
         var oldRootKey = Path.Combine(dir, PkiFiles.RootKey);
         if (File.Exists(oldRootKey))
-            Keep(oldRootKey, Path.Combine(retired, $"root-{current.Root.SerialNumber}.key"), PkiFiles.OwnerOnlyFile);
+            PkiRotation.Keep(oldRootKey, Path.Combine(retired, $"root-{current.Root.SerialNumber}.key"), PkiFiles.OwnerOnlyFile);
 
         // Every file written beside its final name, then renamed: the earlier roots first, so the old root is never lost.
         X509Certificate2[] previous = [current.Root, .. current.PreviousRoots];
@@ -68,13 +68,5 @@ internal static class PkiRollover
         if (files.All(f => f.Final != oldRootKey))
             File.Delete(oldRootKey); // the new root's key is kept elsewhere; the old one is under retired/
         return new Result(current.Participant, RootFingerprint.Of(current.Root), RootFingerprint.Of(next.Root), previous.Length);
-    }
-
-    private static void Keep(string source, string target, UnixFileMode mode)
-    {
-        var text = File.ReadAllText(source);
-        if (File.Exists(target) && File.ReadAllText(target) == text)
-            return;
-        PkiFiles.WriteNew(target, text.TrimEnd('\n'), mode);
     }
 }

@@ -160,7 +160,7 @@ internal static class PkiRotation
     }
 
     /// <summary>Copies a file to <paramref name="target"/> unless an identical copy is already there (an install run again).</summary>
-    private static void Keep(string source, string target, UnixFileMode mode)
+    internal static void Keep(string source, string target, UnixFileMode mode)
     {
         var text = File.ReadAllText(source);
         if (File.Exists(target) && File.ReadAllText(target) == text)
