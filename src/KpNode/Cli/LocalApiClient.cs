@@ -52,9 +52,22 @@ internal sealed class LocalApiClient : IDisposable
     /// <summary>The standard grpc.health.v1 service, as any health checker sees it.</summary>
     public Grpc.Health.V1.Health.HealthClient Health { get; }
 
+    /// <summary>A folder with root.crt, operator.crt and operator.key: the operator certificate to present instead of the node's PKI folder's.</summary>
+    public const string OperatorVariable = "KPNODE_OPERATOR";
+
     public static LocalApiClient Connect(NodeConfig config, int? localPortOverride = null)
     {
-        var (root, op) = PkiFiles.LoadOperator(config.Options.PkiDirectory);
+        var operatorDir = Environment.GetEnvironmentVariable(OperatorVariable) is { Length: > 0 } chosen ? chosen : config.Options.PkiDirectory;
+        X509Certificate2 root, op;
+        try
+        {
+            (root, op) = PkiFiles.LoadOperator(operatorDir);
+        }
+        catch (PkiFileException e) when (operatorDir != config.Options.PkiDirectory)
+        {
+            throw new PkiFileException(e.FilePath, $"{e.Message.Replace(e.FilePath + ": ", "", StringComparison.Ordinal)} ({OperatorVariable} names {operatorDir}: the folder of an operator's root.crt, operator.crt and operator.key)");
+        }
+
         var trust = new TrustChain();
         var address = config.LocalListen.ToUri(localPortOverride ?? config.LocalListen.Port);
         var handler = new SocketsHttpHandler

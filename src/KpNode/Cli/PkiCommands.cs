@@ -13,7 +13,8 @@ internal static class PkiCommands
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder for the PEM files (created; existing keys are never overwritten)", Required = true };
         var rootOut = new Option<DirectoryInfo>("--root-out") { Description = "Folder for the root's private key (created), e.g. a USB key: root.key is then never written into --out" };
         var dns = new Option<string[]>("--dns") { Description = "Extra DNS name for the node's TLS certificate (repeatable); localhost, 127.0.0.1 and ::1 are always included" };
-        var init = new Command("init", "Create a participant's root CA, node TLS, document-signing and operator certificates") { participant, output, rootOut, dns };
+        var office = new Option<string[]>("--office") { Description = "An issuing office with its own signing certificate (repeatable, e.g. BE-ANTWERP): list it under Node:Offices too" };
+        var init = new Command("init", "Create a participant's root CA, node TLS, document-signing and operator certificates") { participant, output, rootOut, dns, office };
         init.SetAction(parse => KpNodeCli.Guard(() =>
         {
             // "za" means ZA: codes are capital letters everywhere else (certificate numbers, configs, URIs).
@@ -30,7 +31,13 @@ internal static class PkiCommands
                 return Task.FromResult(KpNodeCli.Fail($"--root-out: {rootDir} is inside --out {dir}; the point is to keep the root key away from the node's files: choose a folder elsewhere (e.g. a USB key)"));
             }
 
-            using var pki = DevPki.Create(code, parse.GetValue(dns) ?? [], DateTimeOffset.UtcNow);
+            var offices = (parse.GetValue(office) ?? []).Select(o => o.Trim().ToUpperInvariant()).Distinct().ToList();
+            if (offices.FirstOrDefault(o => !ParticipantIdentity.IsValidOfficeCode(o)) is { } bad)
+            {
+                return Task.FromResult(KpNodeCli.Fail($"--office: '{Domain.Printable.Of(bad, 40)}' is not an office code (the member state's ISO code, '-', then capital letters, digits or '-', e.g. BE-ANTWERP)"));
+            }
+
+            using var pki = DevPki.Create(code, parse.GetValue(dns) ?? [], DateTimeOffset.UtcNow, offices: offices);
             PkiFiles.Write(dir, pki, rootDir);
             var table = new Table().Column("Certificate", freeText: true).Column("File").Column("Valid until").Column("Subject", priority: 1, freeText: true);
             foreach (var (name, cert, file) in new[]
@@ -42,6 +49,12 @@ internal static class PkiCommands
                      })
             {
                 table.Row(name, file, cert.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), cert.Subject);
+            }
+
+            foreach (var (code2, cert) in pki.OfficeSigning)
+            {
+                table.Row($"Document signing, office {code2}", $"{PkiFiles.OfficesFolder}/{code2}/signing.crt",
+                    cert.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), cert.Subject);
             }
 
             Output.Line($"Created the PKI of [bold]{Markup.Escape(code)}[/] in {Markup.Escape(dir)} (private keys *.key, mode 0600):");

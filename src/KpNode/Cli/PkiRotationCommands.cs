@@ -25,11 +25,16 @@ internal static class PkiRotationCommands
         var name = new Option<string>("--name") { Description = "operator only: the person's name as people read it, e.g. \"N. Dlamini\" (the certificate's CN)" };
         var id = new Option<string>("--id") { Description = "operator only: the id the node and its audit log know them by (A-Z a-z 0-9 . _ -); default made from --name, e.g. n.dlamini" };
         var dns = new Option<string[]>("--dns") { Description = "tls only: extra DNS name partners dial (repeatable); localhost, 127.0.0.1 and ::1 are always included" };
+        var office = new Option<string>("--office") { Description = "signing or operator: the issuing office it is for (one of Node:Offices, e.g. BE-ANTWERP); none: the whole participant" };
+        var role = new Option<string[]>("--role")
+        {
+            Description = $"operator only: what the operator may do (repeatable): {string.Join(", ", OperatorRoles.All.Select(OperatorRoles.Name))}; none: every role",
+        };
         var output = new Option<FileInfo>("--out", "-o") { Description = "Where to write the request (default: DIR/pending/PURPOSE.csr); never overwritten" };
         var json = KpNodeCli.JsonOption();
         var command = new Command("request", "Make a new key (kept in DIR/pending until installed) and a certificate signing request for it")
         {
-            purpose, pki, name, id, dns, output, json,
+            purpose, pki, name, id, dns, office, role, output, json,
         };
         command.SetAction(parse => Run(() =>
         {
@@ -42,6 +47,20 @@ internal static class PkiRotationCommands
                 throw new UsageException("--name and --id name an operator: use them with --purpose operator");
             if (kind != LeafKind.NodeTls && dnsNames.Length > 0)
                 throw new UsageException("--dns names the node for TLS: use it with --purpose tls");
+            var officeCode = parse.GetValue(office)?.Trim().ToUpperInvariant();
+            if (officeCode is not null && kind == LeafKind.NodeTls)
+                throw new UsageException("--office: the node's TLS certificate serves the whole participant; use --office with --purpose signing or operator");
+            if (officeCode is not null && !ParticipantIdentity.IsValidOfficeCode(officeCode))
+                throw new UsageException($"--office: '{Domain.Printable.Of(officeCode, 40)}' is not an office code (the member state's ISO code, '-', then capital letters, digits or '-', e.g. BE-ANTWERP)");
+            var roleNames = parse.GetValue(role) ?? [];
+            if (roleNames.Length > 0 && kind != LeafKind.Operator)
+                throw new UsageException("--role says what an operator may do: use it with --purpose operator");
+            var roles = new List<OperatorRole>();
+            foreach (var roleName in roleNames)
+            {
+                roles.Add(OperatorRoles.Parse(roleName)
+                    ?? throw new UsageException($"--role: '{Domain.Printable.Of(roleName, 40)}' is not a role; give one of {string.Join(", ", OperatorRoles.All.Select(OperatorRoles.Name))}"));
+            }
 
             var operatorName = CertificateAuthority.DefaultOperatorName;
             if (kind == LeafKind.Operator)
@@ -55,9 +74,9 @@ internal static class PkiRotationCommands
             }
 
             var participant = PkiRotation.ParticipantOf(dir);
-            var profile = new LeafProfile(participant, kind, dnsNames, operatorName, displayName);
+            var profile = new LeafProfile(participant, kind, dnsNames, operatorName, displayName, Office: officeCode, Roles: roles.Count > 0 ? [.. roles.Distinct()] : null);
             var requestPath = PkiRotation.Request(dir, profile, parse.GetValue(output)?.FullName);
-            var keyPath = PkiRotation.PendingKeyPath(dir, kind);
+            var keyPath = PkiRotation.PendingKeyPath(dir, kind, officeCode);
             var purposeName = LeafRequest.PurposeName(kind);
             var certificateFile = Path.ChangeExtension(Path.GetFileName(requestPath), ".crt");
             var sign = $"kpnode pki sign --root-key ROOT-DIR/{PkiFiles.RootKey} {Path.GetFileName(requestPath)}";
@@ -203,7 +222,7 @@ internal static class PkiRotationCommands
                 ("Key", installed.KeyPath),
                 ("Valid until", Day(installed.NotAfter.UtcDateTime)),
                 ("Serial", installed.Serial),
-                ("Previous", $"{installed.RetiredCertificatePath} (and .key; kept, never deleted)"));
+                ("Previous", installed.RetiredCertificatePath.Length == 0 ? "none (the first of its kind here)" : $"{installed.RetiredCertificatePath} (and .key; kept, never deleted)"));
             Output.Line(Markup.Escape(when));
             return 0;
         }));
@@ -255,8 +274,14 @@ internal static class PkiRotationCommands
         if (profile.Kind == LeafKind.NodeTls)
             names.AddRange(["127.0.0.1", "::1"]);
         names.Add(ParticipantIdentity.ParticipantUri(profile.Participant));
+        if (profile.Office is { Length: > 0 } office && profile.Kind != LeafKind.NodeTls)
+            names.Add(ParticipantIdentity.OfficeUri(office));
         if (profile.Kind == LeafKind.Operator)
+        {
             names.Add(ParticipantIdentity.OperatorUri(profile.OperatorName));
+            names.AddRange(profile.OperatorRoleList.Select(OperatorRoles.Uri));
+        }
+
         return names;
     }
 

@@ -16,6 +16,12 @@ internal sealed class NodeOptions
     /// <summary>Prefixes our certificate numbers may start with; the first numbers new certificates.</summary>
     public List<string> IssuingPrefixes { get; set; } = [];
 
+    /// <summary>
+    /// The participant's issuing offices when it has several (the EU's Union authorities): each numbers and signs its
+    /// own certificates. Empty: the participant issues as one authority, <see cref="ExportingAuthority"/>.
+    /// </summary>
+    public List<OfficeOptions> Offices { get; set; } = [];
+
     public string DataDirectory { get; set; } = "";
 
     /// <summary>Folder written by <c>kpnode pki init</c>: root, node TLS, signing and operator certificates.</summary>
@@ -66,6 +72,19 @@ internal sealed class NodeOptions
     public int RetentionYears { get; set; } = 5;
 }
 
+/// <summary>One issuing office of a participant: its code, its competent authority and the prefix of its certificate numbers.</summary>
+internal sealed class OfficeOptions
+{
+    /// <summary>BE-ANTWERP: the code its signing and operator certificates name (URI SAN kp:office:CODE).</summary>
+    public string Code { get; set; } = "";
+
+    /// <summary>The competent authority's name every certificate of this office carries.</summary>
+    public string ExportingAuthority { get; set; } = "";
+
+    /// <summary>The prefix of the office's certificate numbers (for the EU, the member state's ISO code); one of Node:IssuingPrefixes.</summary>
+    public string NumberPrefix { get; set; } = "";
+}
+
 /// <summary>National restrictions that apply to trade with every partner.</summary>
 internal sealed class TradePolicyOptions
 {
@@ -110,6 +129,12 @@ internal sealed class PartnerOptions
 
     /// <summary>The competent authority the partner announced; when set, its certificates must name exactly it (empty: not checked).</summary>
     public string ExportingAuthority { get; set; } = "";
+
+    /// <summary>
+    /// The partner's issuing offices, when it has several: a certificate signed by one of them must name that office's
+    /// authority and number prefix. Empty: any office the partner's root vouches for is accepted and shown.
+    /// </summary>
+    public List<OfficeOptions> Offices { get; set; } = [];
 }
 
 /// <summary>Timings of delivery to partners: Polly covers seconds, the durable outbox hours and days.</summary>

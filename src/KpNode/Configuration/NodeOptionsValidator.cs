@@ -47,6 +47,11 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             }
         }
 
+        foreach (var problem in CheckOffices(ConfigKeys.Key(N, "Offices"), o.Offices, o.IssuingPrefixes, $"{ConfigKeys.Key(N, "IssuingPrefixes")}"))
+        {
+            yield return problem;
+        }
+
         if (string.IsNullOrWhiteSpace(o.DataDirectory))
         {
             yield return $"{ConfigKeys.Key(N, "DataDirectory")}: required (where the node keeps its database)";
@@ -166,11 +171,62 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
                 yield return problem;
             }
 
+            foreach (var problem in CheckOffices(ConfigKeys.Partner(i, "Offices"), p.Offices, p.NumberPrefixes.Count > 0 ? p.NumberPrefixes : null,
+                         ConfigKeys.Partner(i, "NumberPrefixes")))
+            {
+                yield return problem;
+            }
+
             for (var j = 0; j < p.NumberPrefixes.Count; j++)
             {
                 if (!IsPrefix(p.NumberPrefixes[j]))
                 {
                     yield return $"{ConfigKeys.Partner(i, "NumberPrefixes")}:{j}: '{p.NumberPrefixes[j]}' is not a number prefix";
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A participant's offices: codes well-formed and unique, an authority each, and a number prefix of its own among
+    /// <paramref name="prefixes"/> (null: not listed, so not checked), so two offices can never number alike.
+    /// </summary>
+    private static IEnumerable<string> CheckOffices(string key, List<OfficeOptions> offices, List<string>? prefixes, string prefixesKey)
+    {
+        var codes = new HashSet<string>(StringComparer.Ordinal);
+        var usedPrefixes = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < offices.Count; i++)
+        {
+            var office = offices[i];
+            string K(string name) => $"{key}:{i}:{name}";
+            if (!OfficeCode.IsWellFormed(office.Code))
+            {
+                yield return $"{K("Code")}: '{office.Code}' is not an office code (the member state's ISO code, '-', then capital letters, digits or '-', e.g. BE-ANTWERP)";
+            }
+            else if (!codes.Add(office.Code))
+            {
+                yield return $"{K("Code")}: office {office.Code} is listed twice";
+            }
+
+            foreach (var problem in AuthorityProblems(K("ExportingAuthority"), office.ExportingAuthority, required: true))
+            {
+                yield return problem;
+            }
+
+            if (!IsPrefix(office.NumberPrefix))
+            {
+                yield return $"{K("NumberPrefix")}: '{office.NumberPrefix}' is not a number prefix (for the EU, the member state's ISO code, e.g. BE)";
+            }
+            else if (usedPrefixes.TryGetValue(office.NumberPrefix, out var other))
+            {
+                yield return $"{K("NumberPrefix")}: {office.NumberPrefix} is already office {other}'s; each office numbers with a prefix of its own";
+            }
+            else
+            {
+                usedPrefixes[office.NumberPrefix] = office.Code;
+                if (prefixes is not null && !prefixes.Contains(office.NumberPrefix))
+                {
+                    yield return $"{K("NumberPrefix")}: {office.NumberPrefix} is not among {prefixesKey}; add it there";
                 }
             }
         }

@@ -30,12 +30,29 @@ internal static class Callers
     /// <summary>The operator's name for people ("N. Dlamini"), from the certificate's CN; the id when the CN names no one.</summary>
     public const string OperatorDisplayNameClaim = "kp:operator-display-name";
 
+    /// <summary>The office an operator acts for (kp:office:CODE); absent for a participant-level operator, who acts for all.</summary>
+    public const string OfficeClaim = "kp:office";
+
+    /// <summary>One claim per role the operator certificate grants (kp:role:NAME); a certificate naming none grants every role.</summary>
+    public const string OperatorRoleClaim = "kp:operator-role";
+
     public static ClaimsPrincipal PartnerNode(string participant) => Principal(
         new(ParticipantClaim, participant), new(ClaimTypes.Role, PartnerNodeRole), new(ClaimTypes.Name, participant));
 
-    public static ClaimsPrincipal Operator(string participant, Actor op) => Principal(
+    public static ClaimsPrincipal Operator(string participant, Actor op, string? office = null, IReadOnlyList<Trust.OperatorRole>? roles = null) => Principal(
+    [
         new(ParticipantClaim, participant), new(OperatorClaim, op.Id), new(OperatorDisplayNameClaim, op.DisplayName),
-        new(ClaimTypes.Role, OperatorRole), new(ClaimTypes.Name, op.Id));
+        new(ClaimTypes.Role, OperatorRole), new(ClaimTypes.Name, op.Id),
+        .. office is null ? [] : new[] { new Claim(OfficeClaim, office) },
+        .. (roles is { Count: > 0 } ? roles : Trust.OperatorRoles.All).Select(r => new Claim(OperatorRoleClaim, Trust.OperatorRoles.Name(r))),
+    ]);
+
+    /// <summary>The office the operator acts for, or null for a participant-level operator (and for anyone else).</summary>
+    public static string? Office(this ClaimsPrincipal user) => user.FindFirst(OfficeClaim)?.Value;
+
+    /// <summary>The roles the operator's certificate grants.</summary>
+    public static IReadOnlyList<Trust.OperatorRole> OperatorRoles(this ClaimsPrincipal user) =>
+        [.. user.FindAll(OperatorRoleClaim).Select(c => Trust.OperatorRoles.Parse(c.Value)).OfType<Trust.OperatorRole>()];
 
     public static string? Participant(this ClaimsPrincipal user) => user.FindFirst(ParticipantClaim)?.Value;
 
@@ -46,5 +63,5 @@ internal static class Callers
 
     public static bool IsPartnerNode(this ClaimsPrincipal user) => user.IsInRole(PartnerNodeRole);
 
-    private static ClaimsPrincipal Principal(params Claim[] claims) => new(new ClaimsIdentity(claims, Scheme));
+    private static ClaimsPrincipal Principal(params IEnumerable<Claim> claims) => new(new ClaimsIdentity(claims, Scheme));
 }

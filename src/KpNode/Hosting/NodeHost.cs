@@ -237,7 +237,8 @@ internal sealed class NodeHost : IAsyncDisposable
                 [$"{ConfigKeys.Key(ConfigKeys.Node, "PkiDirectory")}: the certificates in {config.Options.PkiDirectory} belong to {named ?? "no participant"}, but {ConfigKeys.Key(ConfigKeys.Node, "Participant")} is {config.Participant}"]);
         }
 
-        var problems = OwnCredentials.Problems(credentials, config.Options.PkiDirectory, config.Participant, now);
+        var problems = OwnCredentials.Problems(credentials, config.Options.PkiDirectory, config.Participant, now)
+            .Concat(OwnCredentials.MissingOffices(credentials, config.Options.PkiDirectory, config.Options.Offices.Select(o => o.Code))).ToList();
         if (problems.Count > 0)
         {
             credentials.Dispose();

@@ -25,6 +25,11 @@ internal sealed class OperatorGate(
     public ClaimsPrincipal? Admit(X509Certificate2 certificate)
     {
         var (op, reason) = Identify(certificate);
+        if (op is not null && reason.Length == 0 && Scope(certificate) is { Problem: { } problem })
+        {
+            (op, reason) = (null, problem);
+        }
+
         if (op is null)
         {
             if (refusals.Refused("Local", reason))
@@ -35,7 +40,36 @@ internal sealed class OperatorGate(
             return null;
         }
 
-        return Callers.Operator(node.Value.Participant, op);
+        var scope = Scope(certificate);
+        return Callers.Operator(node.Value.Participant, op, scope.Office, scope.Roles);
+    }
+
+    /// <summary>
+    /// The office and roles the certificate names: an office must be one of Node:Offices (an office since removed acts
+    /// for nobody), and a role must be one KpNode knows (a certificate naming an unknown one grants nothing).
+    /// </summary>
+    private (string? Office, IReadOnlyList<OperatorRole>? Roles, string? Problem) Scope(X509Certificate2 certificate)
+    {
+        var roles = ParticipantIdentity.RolesFromCertificate(certificate);
+        if (roles is null)
+        {
+            return (null, null, $"the certificate names a role KpNode does not know (roles: {string.Join(", ", OperatorRoles.All.Select(OperatorRoles.Name))})");
+        }
+
+        var office = ParticipantIdentity.OfficeFromCertificate(certificate);
+        if (office is null && ParticipantIdentity.NamesAnyOffice(certificate))
+        {
+            return (null, null, "the certificate names a malformed or second office");
+        }
+
+        if (office is not null && node.Value.Offices.All(o => o.Code != office))
+        {
+            return (null, null, node.Value.Offices.Count == 0
+                ? $"the certificate names office {office}, but this node has no offices (Node:Offices)"
+                : $"the certificate names office {office}, which is not one of Node:Offices ({string.Join(", ", node.Value.Offices.Select(o => o.Code))})");
+        }
+
+        return (office, roles, null);
     }
 
     public (Actor? Operator, string Reason) Identify(X509Certificate2 certificate)

@@ -69,9 +69,12 @@ internal static class CertificateAuthority
         DateTimeOffset notAfter,
         IEnumerable<string>? extraDnsNames = null,
         string operatorName = DefaultOperatorName,
-        bool includeParticipantUri = true)
+        bool includeParticipantUri = true,
+        string? office = null,
+        IReadOnlyList<OperatorRole>? roles = null,
+        string? operatorDisplayName = null)
     {
-        var profile = new LeafProfile(participant, kind, [.. extraDnsNames ?? []], operatorName, IncludeParticipantUri: includeParticipantUri);
+        var profile = new LeafProfile(participant, kind, [.. extraDnsNames ?? []], operatorName, operatorDisplayName, includeParticipantUri, office, roles);
         using var key = NewKey();
         var request = new CertificateRequest(profile.Subject, key, Hash);
         foreach (var extension in profile.Extensions())

@@ -23,7 +23,7 @@ internal static class DevPki
     /// by default; a benchmark's store of past trade needs keys that were valid when that trade was signed).
     /// </summary>
     public static ParticipantCredentials Create(string participant, IEnumerable<string> extraDnsNames, DateTimeOffset now, TimeSpan? rootValidity = null,
-        TimeSpan? validSince = null)
+        TimeSpan? validSince = null, IEnumerable<string>? offices = null)
     {
         ParticipantIdentity.ParticipantUri(participant);
         var notBefore = now - (validSince ?? Backdate);
@@ -39,6 +39,8 @@ internal static class DevPki
             NodeTls = CertificateAuthority.IssueLeaf(root, participant, LeafKind.NodeTls, notBefore, Until(DefaultNotAfter(LeafKind.NodeTls, now)), extraDnsNames),
             DocumentSigning = CertificateAuthority.IssueLeaf(root, participant, LeafKind.DocumentSigning, notBefore, Until(DefaultNotAfter(LeafKind.DocumentSigning, now))),
             Operator = CertificateAuthority.IssueLeaf(root, participant, LeafKind.Operator, notBefore, Until(DefaultNotAfter(LeafKind.Operator, now))),
+            OfficeSigning = (offices ?? []).Distinct().ToDictionary(o => o, o => CertificateAuthority.IssueLeaf(
+                root, participant, LeafKind.DocumentSigning, notBefore, Until(DefaultNotAfter(LeafKind.DocumentSigning, now)), office: o)),
         };
     }
 }

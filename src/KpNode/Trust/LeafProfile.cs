@@ -15,8 +15,13 @@ internal sealed record LeafProfile(
     IReadOnlyList<string> ExtraDnsNames,
     string OperatorName = CertificateAuthority.DefaultOperatorName,
     string? OperatorDisplayName = null,
-    bool IncludeParticipantUri = true)
+    bool IncludeParticipantUri = true,
+    string? Office = null,
+    IReadOnlyList<OperatorRole>? Roles = null)
 {
+    /// <summary>The roles an operator certificate grants; none named means every role (the certificates made before roles existed).</summary>
+    public IReadOnlyList<OperatorRole> OperatorRoleList => Roles ?? [];
+
     /// <summary>The DNS names of a node TLS certificate: localhost first, then the extra names (no duplicates).</summary>
     public IReadOnlyList<string> DnsNames
     {
@@ -47,6 +52,8 @@ internal sealed record LeafProfile(
             var builder = new X500DistinguishedNameBuilder();
             builder.AddCommonName($"KP {Participant} {role}");
             builder.AddOrganizationName($"Kimberley Process participant {Participant}");
+            if (Office is { Length: > 0 })
+                builder.AddOrganizationalUnitName(Office);
             return builder.Build();
         }
     }
@@ -56,6 +63,8 @@ internal sealed record LeafProfile(
     {
         var participantUri = ParticipantIdentity.ParticipantUri(Participant);
         var uris = IncludeParticipantUri ? new List<string> { participantUri } : [];
+        if (Office is { Length: > 0 } office && Kind != LeafKind.NodeTls)
+            uris.Add(ParticipantIdentity.OfficeUri(office));
         var list = new List<X509Extension> { new X509BasicConstraintsExtension(false, false, 0, true) };
         switch (Kind)
         {
@@ -75,7 +84,7 @@ internal sealed record LeafProfile(
                 var operatorUri = ParticipantIdentity.OperatorUri(OperatorName);
                 list.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
                 list.Add(Eku(KeyPurpose.ClientAuth));
-                list.Add(SubjectAltNames([], [], [.. uris, operatorUri]));
+                list.Add(SubjectAltNames([], [], [.. uris, operatorUri, .. OperatorRoleList.Distinct().Select(OperatorRoles.Uri)]));
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "unknown leaf kind");

@@ -125,9 +125,34 @@ internal static class LeafRequest
             .Select(u => u[ParticipantIdentity.ParticipantUriPrefix.Length..]).Distinct().ToList();
         var operators = names.Uris.Where(u => u.StartsWith(ParticipantIdentity.OperatorUriPrefix, StringComparison.Ordinal))
             .Select(u => u[ParticipantIdentity.OperatorUriPrefix.Length..]).Distinct().ToList();
-        foreach (var other in names.Uris.Where(u => !u.StartsWith(ParticipantIdentity.ParticipantUriPrefix, StringComparison.Ordinal)
-                                                     && !u.StartsWith(ParticipantIdentity.OperatorUriPrefix, StringComparison.Ordinal)))
+        var offices = names.Uris.Where(u => u.StartsWith(ParticipantIdentity.OfficeUriPrefix, StringComparison.Ordinal))
+            .Select(u => u[ParticipantIdentity.OfficeUriPrefix.Length..]).Distinct().ToList();
+        var roleNames = names.Uris.Where(u => u.StartsWith(OperatorRoles.UriPrefix, StringComparison.Ordinal))
+            .Select(u => u[OperatorRoles.UriPrefix.Length..]).Distinct().ToList();
+        string[] known = [ParticipantIdentity.ParticipantUriPrefix, ParticipantIdentity.OperatorUriPrefix, ParticipantIdentity.OfficeUriPrefix, OperatorRoles.UriPrefix];
+        foreach (var other in names.Uris.Where(u => !known.Any(k => u.StartsWith(k, StringComparison.Ordinal))))
             problems.Add($"it asks for the URI '{Domain.Printable.Of(other, 100)}', which no KpNode certificate carries");
+
+        string? office = null;
+        if (offices.Count > 1)
+            problems.Add($"it names several offices ({string.Join(", ", offices.Select(o => Domain.Printable.Of(o, 40)))}); a certificate belongs to one office at most");
+        else if (offices.Count == 1 && !ParticipantIdentity.IsValidOfficeCode(offices[0]))
+            problems.Add($"'{Domain.Printable.Of(offices[0], 40)}' is not an office code (e.g. BE-ANTWERP)");
+        else if (offices.Count == 1 && kind == LeafKind.NodeTls)
+            problems.Add("a tls certificate names no office: the node serves the whole participant");
+        else if (offices.Count == 1)
+            office = offices[0];
+
+        var roles = new List<OperatorRole>();
+        foreach (var roleName in roleNames)
+        {
+            if (kind is not null && kind != LeafKind.Operator)
+                problems.Add($"a {PurposeName(kind.Value)} certificate carries no role; only an operator's does");
+            else if (OperatorRoles.Parse(roleName) is { } role && OperatorRoles.Name(role) == roleName)
+                roles.Add(role);
+            else
+                problems.Add($"'{Domain.Printable.Of(roleName, 40)}' is not a role (one of {string.Join(", ", OperatorRoles.All.Select(OperatorRoles.Name))})");
+        }
 
         string? participant = null;
         if (participants.Count == 0)
@@ -178,7 +203,7 @@ internal static class LeafRequest
         }
 
         var extra = names.Dns.Where(d => !string.Equals(d, "localhost", StringComparison.OrdinalIgnoreCase)).Select(d => d.ToLowerInvariant()).ToList();
-        return new LeafProfile(participant, kind.Value, extra, operatorName, display);
+        return new LeafProfile(participant, kind.Value, extra, operatorName, display, Office: office, Roles: roles.Count > 0 ? roles : null);
     }
 
     private static bool IsDnsName(string name) =>

@@ -9,6 +9,12 @@ namespace KpNode.Trust;
 /// </summary>
 internal static class OwnCredentials
 {
+    /// <summary>The configured offices that have no signing pair in the PKI folder, each with the commands that make one.</summary>
+    public static IReadOnlyList<string> MissingOffices(ParticipantCredentials credentials, string pkiDirectory, IEnumerable<string> offices) =>
+        [.. offices.Where(o => !credentials.OfficeSigning.ContainsKey(o)).Select(o =>
+            $"{Path.Combine(PkiFiles.OfficeDirectory(pkiDirectory, o), PkiFiles.SigningCertificate)} is missing: office {o} (Node:Offices) signs with its own key; "
+            + $"make it with 'kpnode pki request --purpose signing --office {o} --pki {pkiDirectory}', then 'kpnode pki sign' and 'kpnode pki install'")];
+
     /// <summary>Every rule broken, each naming the file, e.g. "…/pki/za/signing.crt does not chain to …/pki/za/root.crt: …".</summary>
     public static IReadOnlyList<string> Problems(ParticipantCredentials credentials, string pkiDirectory, string participant, DateTimeOffset now)
     {
@@ -26,6 +32,8 @@ internal static class OwnCredentials
         Check(credentials.NodeTls, PkiFiles.NodeCertificate, [KeyPurpose.ServerAuth, KeyPurpose.ClientAuth]);
         Check(credentials.DocumentSigning, PkiFiles.SigningCertificate, [KeyPurpose.DocumentSigning]);
         Check(credentials.Operator, PkiFiles.OperatorCertificate, [KeyPurpose.ClientAuth]);
+        foreach (var (office, signing) in credentials.OfficeSigning)
+            Check(signing, Path.Combine(PkiFiles.OfficesFolder, office, PkiFiles.SigningCertificate), [KeyPurpose.DocumentSigning]);
         return problems;
 
         void Check(X509Certificate2 leaf, string name, string[] purposes)

@@ -10,6 +10,9 @@ internal static class ParticipantIdentity
     public const string ParticipantUriPrefix = "kp:participant:";
     public const string OperatorUriPrefix = "kp:operator:";
 
+    /// <summary>An issuing office of the participant (the EU's Union authorities), on its signing and operator certificates.</summary>
+    public const string OfficeUriPrefix = "kp:office:";
+
     private const string SubjectAltNameOid = "2.5.29.17";
     private static readonly Asn1Tag UriTag = new(TagClass.ContextSpecific, 6);
 
@@ -34,6 +37,39 @@ internal static class ParticipantIdentity
     /// <summary>The operator name from the <c>kp:operator:</c> URI SAN of a Local API client certificate.</summary>
     public static string? OperatorFromCertificate(X509Certificate2 cert) =>
         SingleValue(cert, OperatorUriPrefix, IsValidOperatorName);
+
+    public static string OfficeUri(string office) =>
+        IsValidOfficeCode(office)
+            ? OfficeUriPrefix + office
+            : throw new ArgumentException($"'{office}' is not an office code (2 capital letters, then '-' and capital letters, digits or '-', e.g. BE-ANTWERP).", nameof(office));
+
+    /// <summary>The office named in the certificate's <c>kp:office:</c> URI SAN; null when none (or an ambiguous or malformed one).</summary>
+    public static string? OfficeFromCertificate(X509Certificate2 cert) =>
+        SingleValue(cert, OfficeUriPrefix, IsValidOfficeCode);
+
+    /// <summary>True when the certificate carries any <c>kp:office:</c> URI, well-formed or not: an office it names is never ignored.</summary>
+    public static bool NamesAnyOffice(X509Certificate2 cert) =>
+        SanUris(cert).Any(u => u.StartsWith(OfficeUriPrefix, StringComparison.Ordinal));
+
+    /// <summary>
+    /// The roles an operator certificate's <c>kp:role:</c> URIs grant; null when one of them names no role KpNode knows
+    /// (such a certificate grants nothing rather than less), empty when it names none.
+    /// </summary>
+    public static IReadOnlyList<OperatorRole>? RolesFromCertificate(X509Certificate2 cert)
+    {
+        var roles = new List<OperatorRole>();
+        foreach (var uri in SanUris(cert).Where(u => u.StartsWith(OperatorRoles.UriPrefix, StringComparison.Ordinal)))
+        {
+            if (OperatorRoles.All.FirstOrDefault(r => OperatorRoles.Uri(r) == uri) is not (> 0 and var role))
+                return null;
+            if (!roles.Contains(role))
+                roles.Add(role);
+        }
+
+        return roles;
+    }
+
+    public static bool IsValidOfficeCode(string? office) => Domain.OfficeCode.IsWellFormed(office);
 
     public static bool IsValidCode(string? code) => Domain.ParticipantCode.IsWellFormed(code);
 

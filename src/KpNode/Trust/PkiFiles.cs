@@ -23,6 +23,9 @@ internal sealed class ParticipantCredentials : IDisposable
     public required X509Certificate2 DocumentSigning { get; init; }
     public required X509Certificate2 Operator { get; init; }
 
+    /// <summary>Each office's own document-signing certificate (offices/CODE/signing.crt), by office code; empty without offices.</summary>
+    public IReadOnlyDictionary<string, X509Certificate2> OfficeSigning { get; init; } = new Dictionary<string, X509Certificate2>();
+
     /// <summary>Our earlier roots, newest first (previous-roots.crt after a rollover): anchors only for what was signed under them.</summary>
     public IReadOnlyList<X509Certificate2> PreviousRoots { get; init; } = [];
 
@@ -42,6 +45,8 @@ internal sealed class ParticipantCredentials : IDisposable
         NodeTls.Dispose();
         DocumentSigning.Dispose();
         Operator.Dispose();
+        foreach (var office in OfficeSigning.Values)
+            office.Dispose();
         foreach (var root in PreviousRoots)
             root.Dispose();
     }
@@ -61,6 +66,11 @@ internal static class PkiFiles
     public const string SigningKey = "signing.key";
     public const string OperatorCertificate = "operator.crt";
     public const string OperatorKey = "operator.key";
+
+    /// <summary>offices/CODE/ holds the signing pair of each issuing office (signing.crt, signing.key).</summary>
+    public const string OfficesFolder = "offices";
+
+    public static string OfficeDirectory(string dir, string office) => Path.Combine(dir, OfficesFolder, office);
 
     private static readonly string[] AllFiles =
         [RootCertificate, RootKey, NodeCertificate, NodeKey, SigningCertificate, SigningKey, OperatorCertificate, OperatorKey];
@@ -107,6 +117,12 @@ internal static class PkiFiles
         WritePair(dir, NodeCertificate, NodeKey, pki.NodeTls);
         WritePair(dir, SigningCertificate, SigningKey, pki.DocumentSigning);
         WritePair(dir, OperatorCertificate, OperatorKey, pki.Operator);
+        foreach (var (office, signing) in pki.OfficeSigning)
+        {
+            CreateOwnerOnlyDirectory(Path.Combine(dir, OfficesFolder));
+            CreateOwnerOnlyDirectory(OfficeDirectory(dir, office));
+            WritePair(OfficeDirectory(dir, office), SigningCertificate, SigningKey, signing);
+        }
     }
 
     /// <summary>Creates a folder only its owner can enter (on Unix), if it does not exist.</summary>
@@ -171,10 +187,37 @@ internal static class PkiFiles
                         $"belongs to participant {other}, but {NodeCertificate} belongs to {participant}; the directory mixes two PKIs.");
             }
 
+            var offices = new Dictionary<string, X509Certificate2>(StringComparer.Ordinal);
+            var officesDir = Path.Combine(dir, OfficesFolder);
+            foreach (var officeDir in Directory.Exists(officesDir) ? [.. Directory.GetDirectories(officesDir).Order(StringComparer.Ordinal)] : Array.Empty<string>())
+            {
+                var certificatePath = Path.Combine(officeDir, SigningCertificate);
+                if (!File.Exists(certificatePath))
+                    continue;
+                var officeSigning = LoadWithKey(certificatePath, Path.Combine(officeDir, SigningKey));
+                loaded.Add(officeSigning);
+                var office = Path.GetFileName(officeDir);
+                if (ParticipantOf(certificatePath, officeSigning) != participant)
+                    throw new PkiFileException(certificatePath, $"belongs to participant {ParticipantOf(certificatePath, officeSigning)}, but {NodeCertificate} belongs to {participant}; the directory mixes two PKIs.");
+                if (ParticipantIdentity.OfficeFromCertificate(officeSigning) != office)
+                    throw new PkiFileException(certificatePath,
+                        $"names office {ParticipantIdentity.OfficeFromCertificate(officeSigning) ?? "none"}, but it lies in the folder of office {office}; install it with 'kpnode pki install'.");
+                offices[office] = officeSigning;
+            }
+
             var previousPath = Path.Combine(dir, PreviousRoots);
             var previous = File.Exists(previousPath) ? LoadRoots(previousPath, participant) : [];
             loaded.AddRange(previous);
-            return new ParticipantCredentials { Participant = participant, Root = root, NodeTls = node, DocumentSigning = signing, Operator = op, PreviousRoots = previous };
+            return new ParticipantCredentials
+            {
+                Participant = participant,
+                Root = root,
+                NodeTls = node,
+                DocumentSigning = signing,
+                Operator = op,
+                OfficeSigning = offices,
+                PreviousRoots = previous,
+            };
         }
         catch
         {

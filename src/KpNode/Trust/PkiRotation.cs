@@ -14,9 +14,13 @@ internal static class PkiRotation
     public const string PendingFolder = "pending";
     public const string RetiredFolder = "retired";
 
-    public static string PendingKeyPath(string dir, LeafKind kind) => Path.Combine(dir, PendingFolder, LeafRequest.PurposeName(kind) + ".key");
+    public static string PendingKeyPath(string dir, LeafKind kind, string? office = null) => Path.Combine(dir, PendingFolder, PendingName(kind, office) + ".key");
 
-    public static string PendingRequestPath(string dir, LeafKind kind) => Path.Combine(dir, PendingFolder, LeafRequest.PurposeName(kind) + ".csr");
+    public static string PendingRequestPath(string dir, LeafKind kind, string? office = null) => Path.Combine(dir, PendingFolder, PendingName(kind, office) + ".csr");
+
+    // An office's signing request waits beside the participant's own: "signing-BE-ANTWERP".
+    private static string PendingName(LeafKind kind, string? office) =>
+        kind == LeafKind.DocumentSigning && office is { Length: > 0 } ? $"{LeafRequest.PurposeName(kind)}-{office}" : LeafRequest.PurposeName(kind);
 
     /// <summary>The participant a PKI folder belongs to, as its root.crt names it.</summary>
     public static string ParticipantOf(string dir)
@@ -30,8 +34,8 @@ internal static class PkiRotation
     /// <summary>Writes a new P-256 key as DIR/pending/&lt;purpose&gt;.key (0600, never overwritten) and its CSR; returns the CSR's path.</summary>
     public static string Request(string dir, LeafProfile profile, string? requestPath)
     {
-        var keyPath = PendingKeyPath(dir, profile.Kind);
-        requestPath ??= PendingRequestPath(dir, profile.Kind);
+        var keyPath = PendingKeyPath(dir, profile.Kind, profile.Office);
+        requestPath ??= PendingRequestPath(dir, profile.Kind, profile.Office);
         var purpose = LeafRequest.PurposeName(profile.Kind);
         if (File.Exists(keyPath))
             throw new PkiFileException(keyPath,
@@ -91,59 +95,88 @@ internal static class PkiRotation
         using var certificate = PkiFiles.LoadCertificate(certificatePath);
         var profile = LeafRequest.ProfileOf(certificate, certificatePath);
         var (purpose, kind, certificateName, keyName) = LeafRequest.Purposes.Single(p => p.Kind == profile.Kind);
+        var office = kind == LeafKind.DocumentSigning ? profile.Office : null;
         var rootPath = Path.Combine(dir, PkiFiles.RootCertificate);
-        using var current = PkiFiles.Load(dir);
-        var previous = kind switch
+        // An operator's own folder holds root.crt and the operator pair only: the CLI presents it (KPNODE_OPERATOR).
+        var operatorFolder = kind == LeafKind.Operator && !File.Exists(Path.Combine(dir, PkiFiles.NodeCertificate));
+        using var current = operatorFolder ? null : PkiFiles.Load(dir);
+        using var root = operatorFolder ? PkiFiles.LoadRoot(rootPath) : null;
+        var anchor = current?.Root ?? root!;
+        var participant = current?.Participant ?? ParticipantOf(dir);
+        if (profile.Participant != participant)
+            throw new PkiFileException(certificatePath, $"is a certificate of participant {profile.Participant}, but {dir} is {participant}'s folder.");
+        var finalDir = office is null ? dir : PkiFiles.OfficeDirectory(dir, office);
+        var finalCertificate = Path.Combine(finalDir, certificateName);
+        var finalKey = Path.Combine(finalDir, keyName);
+        X509Certificate2? previous = current is null ? null : kind switch
         {
             LeafKind.NodeTls => current.NodeTls,
+            LeafKind.DocumentSigning when office is not null => current.OfficeSigning.GetValueOrDefault(office),
             LeafKind.DocumentSigning => current.DocumentSigning,
             _ => current.Operator,
         };
-        if (previous.RawData.AsSpan().SequenceEqual(certificate.RawData))
-            throw new PkiFileException(certificatePath, $"is already installed as {Path.Combine(dir, certificateName)}; nothing to do.");
+        using var previousInFolder = operatorFolder && File.Exists(finalCertificate) ? PkiFiles.LoadCertificate(finalCertificate) : null;
+        previous ??= previousInFolder;
+        if (previous is not null && previous.RawData.AsSpan().SequenceEqual(certificate.RawData))
+            throw new PkiFileException(certificatePath, $"is already installed as {finalCertificate}; nothing to do.");
 
         var trust = new TrustChain();
         string[] ekus = kind == LeafKind.NodeTls ? [KeyPurpose.ServerAuth, KeyPurpose.ClientAuth] : kind == LeafKind.DocumentSigning ? [KeyPurpose.DocumentSigning] : [KeyPurpose.ClientAuth];
         foreach (var eku in ekus)
         {
-            var result = trust.Validate(certificate, [], eku, now, [current.Root], certificatePath);
+            var result = trust.Validate(certificate, [], eku, now, [anchor], certificatePath);
             if (!result.IsTrusted)
                 throw new PkiFileException(certificatePath, result.Failure == TrustFailure.UntrustedRoot
                     ? $"does not chain to {rootPath} (it was issued by '{certificate.Issuer}'); it was signed with another participant's or an older root."
                     : result.Message);
         }
 
-        var pendingKeyPath = PendingKeyPath(dir, kind);
+        var pendingKeyPath = PendingKeyPath(dir, kind, office);
+        var requestFlag = office is null ? $"--purpose {purpose}" : $"--purpose {purpose} --office {office}";
         if (!File.Exists(pendingKeyPath))
             throw new PkiFileException(certificatePath,
-                $"there is no pending {purpose} key ({pendingKeyPath}) for it: a certificate is installed only in the PKI folder whose 'kpnode pki request --purpose {purpose}' made its key.");
+                $"there is no pending {purpose} key ({pendingKeyPath}) for it: a certificate is installed only in the PKI folder whose 'kpnode pki request {requestFlag}' made its key.");
         using var key = PkiFiles.ReadKey(pendingKeyPath);
         if (!PkiFiles.Matches(certificate, key))
             throw new PkiFileException(certificatePath,
-                $"does not match the pending {purpose} key {pendingKeyPath}: it was issued for another request. Sign the request made with that key ({PendingRequestPath(dir, kind)}).");
+                $"does not match the pending {purpose} key {pendingKeyPath}: it was issued for another request. Sign the request made with that key ({PendingRequestPath(dir, kind, office)}).");
 
         using var leaf = certificate.CopyWithPrivateKey(key);
-        var candidate = new ParticipantCredentials
+        if (current is not null)
         {
-            Participant = current.Participant,
-            Root = current.Root,
-            NodeTls = kind == LeafKind.NodeTls ? leaf : current.NodeTls,
-            DocumentSigning = kind == LeafKind.DocumentSigning ? leaf : current.DocumentSigning,
-            Operator = kind == LeafKind.Operator ? leaf : current.Operator,
-        };
-        var problems = OwnCredentials.Problems(candidate, dir, current.Participant, now);
-        if (problems.Count > 0)
-            throw new PkiFileException(certificatePath, "installing it would leave a PKI the node refuses to start with: " + string.Join("; ", problems));
+            var offices = new Dictionary<string, X509Certificate2>(current.OfficeSigning, StringComparer.Ordinal);
+            if (office is not null)
+                offices[office] = leaf;
+            var candidate = new ParticipantCredentials
+            {
+                Participant = current.Participant,
+                Root = current.Root,
+                NodeTls = kind == LeafKind.NodeTls ? leaf : current.NodeTls,
+                DocumentSigning = kind == LeafKind.DocumentSigning && office is null ? leaf : current.DocumentSigning,
+                Operator = kind == LeafKind.Operator ? leaf : current.Operator,
+                OfficeSigning = offices,
+            };
+            var problems = OwnCredentials.Problems(candidate, dir, current.Participant, now);
+            if (problems.Count > 0)
+                throw new PkiFileException(certificatePath, "installing it would leave a PKI the node refuses to start with: " + string.Join("; ", problems));
+        }
 
         // The previous pair first: once it is safe under retired/, nothing that follows can lose it.
         var retired = Path.Combine(dir, RetiredFolder);
-        PkiFiles.CreateOwnerOnlyDirectory(retired);
-        var stem = Path.Combine(retired, $"{purpose}-{previous.SerialNumber}");
-        Keep(Path.Combine(dir, certificateName), stem + ".crt", PkiFiles.PublicFile);
-        Keep(Path.Combine(dir, keyName), stem + ".key", PkiFiles.OwnerOnlyFile);
+        var stem = Path.Combine(retired, office is null ? $"{purpose}-{previous?.SerialNumber}" : $"{purpose}-{office}-{previous?.SerialNumber}");
+        if (previous is not null)
+        {
+            PkiFiles.CreateOwnerOnlyDirectory(retired);
+            Keep(finalCertificate, stem + ".crt", PkiFiles.PublicFile);
+            Keep(finalKey, stem + ".key", PkiFiles.OwnerOnlyFile);
+        }
 
-        var finalCertificate = Path.Combine(dir, certificateName);
-        var finalKey = Path.Combine(dir, keyName);
+        if (office is not null)
+        {
+            PkiFiles.CreateOwnerOnlyDirectory(Path.Combine(dir, PkiFiles.OfficesFolder));
+            PkiFiles.CreateOwnerOnlyDirectory(finalDir);
+        }
+
         // Leftovers of an install that stopped before its renames are ours to replace: the pending key still exists.
         File.Delete(finalKey + PkiFiles.NewSuffix);
         File.Delete(finalCertificate + PkiFiles.NewSuffix);
@@ -154,9 +187,9 @@ internal static class PkiRotation
 
         // The key now lives in its place; the request is answered.
         File.Delete(pendingKeyPath);
-        File.Delete(PendingRequestPath(dir, kind));
-        return new Installed(kind, current.Participant, finalCertificate, finalKey, stem + ".crt", stem + ".key", certificate.Subject, certificate.SerialNumber,
-            new DateTimeOffset(certificate.NotAfter));
+        File.Delete(PendingRequestPath(dir, kind, office));
+        return new Installed(kind, participant, finalCertificate, finalKey, previous is null ? "" : stem + ".crt", previous is null ? "" : stem + ".key",
+            certificate.Subject, certificate.SerialNumber, new DateTimeOffset(certificate.NotAfter));
     }
 
     /// <summary>Copies a file to <paramref name="target"/> unless an identical copy is already there (an install run again).</summary>
