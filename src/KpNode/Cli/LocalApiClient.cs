@@ -55,9 +55,11 @@ internal sealed class LocalApiClient : IDisposable
     /// <summary>A folder with root.crt, operator.crt and operator.key: the operator certificate to present instead of the node's PKI folder's.</summary>
     public const string OperatorVariable = "KPNODE_OPERATOR";
 
-    public static LocalApiClient Connect(NodeConfig config, int? localPortOverride = null)
+    /// <summary>Connects as the operator of <paramref name="operatorDirectory"/>, else of KPNODE_OPERATOR, else of the node's PKI folder.</summary>
+    public static LocalApiClient Connect(NodeConfig config, int? localPortOverride = null, string? operatorDirectory = null)
     {
-        var operatorDir = Environment.GetEnvironmentVariable(OperatorVariable) is { Length: > 0 } chosen ? chosen : config.Options.PkiDirectory;
+        var operatorDir = operatorDirectory
+            ?? (Environment.GetEnvironmentVariable(OperatorVariable) is { Length: > 0 } chosen ? chosen : config.Options.PkiDirectory);
         X509Certificate2 root, op;
         try
         {
