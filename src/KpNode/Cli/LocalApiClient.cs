@@ -27,6 +27,7 @@ internal sealed class LocalApiClient : IDisposable
         Evidence = new EvidenceService.EvidenceServiceClient(channel);
         Backup = new BackupService.BackupServiceClient(channel);
         Events = new EventService.EventServiceClient(channel);
+        Approvals = new ApprovalService.ApprovalServiceClient(channel);
         Health = new Grpc.Health.V1.Health.HealthClient(channel);
     }
 
@@ -49,15 +50,20 @@ internal sealed class LocalApiClient : IDisposable
     /// <summary>The event stream (WatchEvents).</summary>
     public EventService.EventServiceClient Events { get; }
 
+    /// <summary>Four-eyes approvals.</summary>
+    public ApprovalService.ApprovalServiceClient Approvals { get; }
+
     /// <summary>The standard grpc.health.v1 service, as any health checker sees it.</summary>
     public Grpc.Health.V1.Health.HealthClient Health { get; }
 
     /// <summary>A folder with root.crt, operator.crt and operator.key: the operator certificate to present instead of the node's PKI folder's.</summary>
     public const string OperatorVariable = "KPNODE_OPERATOR";
 
-    public static LocalApiClient Connect(NodeConfig config, int? localPortOverride = null)
+    /// <summary>Connects as the operator of <paramref name="operatorDirectory"/>, else of KPNODE_OPERATOR, else of the node's PKI folder.</summary>
+    public static LocalApiClient Connect(NodeConfig config, int? localPortOverride = null, string? operatorDirectory = null)
     {
-        var operatorDir = Environment.GetEnvironmentVariable(OperatorVariable) is { Length: > 0 } chosen ? chosen : config.Options.PkiDirectory;
+        var operatorDir = operatorDirectory
+            ?? (Environment.GetEnvironmentVariable(OperatorVariable) is { Length: > 0 } chosen ? chosen : config.Options.PkiDirectory);
         X509Certificate2 root, op;
         try
         {

@@ -27,8 +27,10 @@ internal sealed partial class CertificateWorkflow
     /// <summary>
     /// Issues a certificate from a draft: all rules checked at once, then numbered, signed, stored with its outbox
     /// message. Returns both as stored, so the caller can show the signed envelope without reading it back.
+    /// <paramref name="alongside"/> writes in the same transaction, after the certificate (a four-eyes approval closing).
     /// </summary>
-    public async Task<(HeldCertificate Certificate, PartnerMessage Message)> IssueAsync(CertificateDraft submitted, Actor actor, CancellationToken ct)
+    public async Task<(HeldCertificate Certificate, PartnerMessage Message)> IssueAsync(CertificateDraft submitted, Actor actor, CancellationToken ct,
+        Action<IStoreWriter, HeldCertificate>? alongside = null)
     {
         var draft = WithDefaults(submitted);
         var result = CertificateRules.Validate(draft,
@@ -112,6 +114,7 @@ internal sealed partial class CertificateWorkflow
             }
 
             w.Audit(actor.AuditName, "certificate.issued", number, $"to {partner.Code}; message {messageId}; {certificate.Carats}; {certificate.Value}");
+            alongside?.Invoke(w, held);
             return (held, message);
         }, ct);
         delivery.MessageQueued(partner.Code);
@@ -189,7 +192,8 @@ internal sealed partial class CertificateWorkflow
     }
 
     /// <summary>Invalidates a certificate we issued and tells the importer, unless it never received it.</summary>
-    public async Task<HeldCertificate> VoidAsync(string number, string reason, Actor actor, CancellationToken ct)
+    public async Task<HeldCertificate> VoidAsync(string number, string reason, Actor actor, CancellationToken ct,
+        Action<IStoreWriter, HeldCertificate>? alongside = null)
     {
         if (string.IsNullOrWhiteSpace(number))
         {
@@ -227,6 +231,7 @@ internal sealed partial class CertificateWorkflow
             }, number, utcNow, utcNow + FollowUpDeliveryWindow, send: importerMayHoldIt);
             w.UpdateCertificate(cert);
             w.Audit(actor.AuditName, "certificate.voided", number, reason);
+            alongside?.Invoke(w, cert);
             return (Held: cert, Partner: importerMayHoldIt ? cert.Partner : (string?)null);
         }, ct);
         if (partner is not null)
