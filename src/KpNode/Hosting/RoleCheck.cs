@@ -67,7 +67,7 @@ internal sealed class RoleCheck(ILogger<RoleCheck> logger) : Interceptor
         Log.RoleRefused(logger, method, op.AuditName, OperatorRoles.Describe(required), grants);
         throw ApiErrors.RoleRequired(
             $"{method} needs {needs}; the certificate of {op.Id} grants {grants}"
-                + (required.Count == 0 ? "" : $" (an operator certificate with --role {OperatorRoles.Name(required[0])}: 'kpnode pki request --purpose operator --role …')"),
+                + (required.Count == 0 ? "" : $"; ask for an operator certificate naming it ('kpnode pki request --purpose operator --role {OperatorRoles.Name(required[0])}')"),
             method, required.Select(OperatorRoles.Name), granted.Select(OperatorRoles.Name));
     }
 }

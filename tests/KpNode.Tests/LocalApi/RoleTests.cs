@@ -4,7 +4,6 @@ using Grpc.Core;
 using KpNode.LocalApi;
 using KpNode.Tests.Cli;
 using KpNode.Tests.Exchange;
-using KpNode.Trust;
 using KpNode.Wire.V1;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
