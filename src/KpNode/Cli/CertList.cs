@@ -27,6 +27,7 @@ internal static class CertList
         ["exporter"] = "--exporter",
         ["importer"] = "--importer",
         ["sealNumber"] = "--seal",
+        ["office"] = "--office",
         ["partner"] = "--partner",
         ["status"] = "--status",
     };
@@ -40,6 +41,7 @@ internal static class CertList
         var exporter = new Option<string?>("--exporter") { Description = "Only certificates exported by this participant, e.g. ZA" };
         var importer = new Option<string?>("--importer") { Description = "Only certificates imported by this participant, e.g. BE" };
         var seal = new Option<string?>("--seal") { Description = "Only certificates naming this container or seal number, exactly (how a customs officer finds a shipment)" };
+        var office = new Option<string?>("--office") { Description = "One office's view, e.g. BE-ANTWERP: what it issued and everything received (an office's operator always has it)" };
         var from = new Option<string?>("--from") { Description = "Only certificates issued on or after this date, YYYY-MM-DD" };
         var to = new Option<string?>("--to") { Description = "Only certificates issued on or before this date, YYYY-MM-DD" };
         var oldest = new Option<bool>("--oldest-first") { Description = "Lowest numbers first (default: the newest first)" };
@@ -49,7 +51,7 @@ internal static class CertList
         var json = KpNodeCli.JsonOption();
         var command = new Command("list", "List certificates, the newest first, a page at a time (for scripts: --json, --all)")
         {
-            config, status, partner, number, exporter, importer, seal, from, to, oldest, limit, pageToken, all, json,
+            config, status, partner, number, exporter, importer, seal, office, from, to, oldest, limit, pageToken, all, json,
         };
         command.SetAction((parse, ct) => KpNodeCli.Guard(() => Refusals.AsTyped(OptionOf, async () =>
         {
@@ -61,6 +63,7 @@ internal static class CertList
                 Exporter = parse.GetValue(exporter) ?? "",
                 Importer = parse.GetValue(importer) ?? "",
                 SealNumber = parse.GetValue(seal) ?? "",
+                Office = parse.GetValue(office) ?? "",
                 IssuedFrom = parse.GetValue(from) ?? "",
                 IssuedTo = parse.GetValue(to) ?? "",
                 OldestFirst = parse.GetValue(oldest),

@@ -78,7 +78,7 @@ internal static partial class DemoCommand
             return false;
         }
 
-        step($"ZA's node enforces it and queued a signed revocation notice for {Markup.Escape(string.Join(" and ", published.NotifiedPartners))}");
+        step($"ZA's node enforces it and queued a signed revocation notice for {Markup.Escape(Listed(published.NotifiedPartners))}");
         foreach (var partner in partners)
         {
             var notice = await NoticeSettledAsync(network, partner, number, ct);

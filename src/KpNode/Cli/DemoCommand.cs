@@ -18,6 +18,7 @@ internal static partial class DemoCommand
         ("ZA", "South African Diamond and Precious Metals Regulator"),
         ("BE", "FPS Economy, Diamond Office Antwerp (EU Union authority)"),
         ("AE", "UAE Kimberley Process Office, Dubai Multi Commodities Centre"),
+        ("EU", "European Commission, for the Union authorities"),
     ];
 
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(60);
@@ -26,7 +27,7 @@ internal static partial class DemoCommand
     {
         var keepRunning = new Option<bool>("--keep-running") { Description = "Leave the network up afterwards and show how to use the CLI against it (implies --keep)" };
         var keep = new Option<bool>("--keep") { Description = "Keep the demo's temporary PKI, configs and stores (removed on exit otherwise)" };
-        var command = new Command("demo", "Run a demo network of three nodes (ZA, BE, AE) on loopback with a fresh development PKI") { keepRunning, keep };
+        var command = new Command("demo", "Run a demo network of four nodes (ZA, BE, AE, and the EU with two offices) on loopback with a fresh development PKI") { keepRunning, keep };
         command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
         {
             try
@@ -51,13 +52,13 @@ internal static partial class DemoCommand
         void Step(string markup) => Say($"[grey]{clock.Elapsed.TotalSeconds,7:F2}s[/]  {markup}", StepIndent);
 
         Heading("[bold]KpNode demo[/]: Kimberley Process certificates exchanged node to node");
-        Say("Three participants each run their own node. Certificates travel as signed envelopes over mutual TLS; "
+        Say("Four participants each run their own node. Certificates travel as signed envelopes over mutual TLS; "
             + "every delivery is answered by the importer's signed receipt. No central server.");
         Output.Line("");
 
-        await using var network = DemoNetwork.Create(Participants);
+        await using var network = DemoNetwork.Create(Participants, offices: Offices);
         network.Keep = keep;
-        Step($"Created a development PKI (root CA, node TLS, document-signing and operator certificates) for ZA, BE and AE in [link]{Markup.Escape(network.Root)}[/]");
+        Step($"Created a development PKI (root CA, node TLS, document-signing and operator certificates) for ZA, BE, AE and the EU (with a signing key per office) in [link]{Markup.Escape(network.Root)}[/]");
         foreach (var node in network.Nodes)
         {
             await node.StartAsync();
@@ -150,7 +151,12 @@ internal static partial class DemoCommand
         if (!await RevokeAsync(network, retired.Value.OldSerial, Step, ct))
             return 1;
 
-        Heading("[bold]7. A printed certificate, its QR code checked offline[/]");
+        Heading("[bold]7. The EU: one participant, an issuing office per Union authority[/]");
+        if (await OfficeAsync(network, Step, ct) is not { } office)
+            return 1;
+        shipments.Add(office);
+
+        Heading("[bold]8. A printed certificate, its QR code checked offline[/]");
         var printed = await PrintCommands.DemoStepAsync(network["ZA"].Client, shipments[0].Number,
             Path.Combine(network["ZA"].Config.Options.PkiDirectory, PkiFiles.RootCertificate), network.Root, Step, ct);
 
@@ -203,6 +209,13 @@ internal static partial class DemoCommand
         var atExporter = await WaitForAsync(network[s.From], s.Number, r => r.Status == status, ct);
         step($"{s.From} verified {s.To}'s signed import confirmation: {Output.StatusMarkup(atExporter.Status)}"
             + (atExporter.StatusReason.Length > 0 ? $" ({Markup.Escape(atExporter.StatusReason)})" : ""));
+    }
+
+    /// <summary>"AE, BE and EU".</summary>
+    private static string Listed(IEnumerable<string> items)
+    {
+        var list = items.ToList();
+        return list.Count <= 1 ? string.Concat(list) : string.Join(", ", list[..^1]) + " and " + list[^1];
     }
 
     private static string Serial(string serial) => serial.Length > 12 ? serial[..12] + "…" : serial;

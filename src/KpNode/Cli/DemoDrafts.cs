@@ -10,6 +10,7 @@ internal static class DemoDrafts
         ["ZA"] = new Party { Name = "Kgalagadi Rough Diamonds (Pty) Ltd", Address = "12 Diamond Road, Kimberley 8301", Country = "ZA" },
         ["BE"] = new Party { Name = "Schelde Diamond Trading NV", Address = "Hoveniersstraat 30, 2018 Antwerpen", Country = "BE" },
         ["AE"] = new Party { Name = "Gulf Rough Traders DMCC", Address = "Almas Tower, Jumeirah Lakes Towers, Dubai", Country = "AE" },
+        ["EU"] = new Party { Name = "Nahe Edelstein Handel GmbH", Address = "Hauptstraße 120, 55743 Idar-Oberstein", Country = "DE" },
     };
 
     private static int _variant;
@@ -36,7 +37,8 @@ internal static class DemoDrafts
         else
         {
             draft.MixedOrigin = true;
-            draft.ProvenanceCountry = from;
+            // The EU is not a country: its goods' provenance is the member state they leave from.
+            draft.ProvenanceCountry = from == "EU" ? Traders[from].Country : from;
         }
 
         draft.HsLines.Add(new HsLine { HsCode = "7102.31", CaratsHundredths = gem, ValueUsdCents = gem * 380 });

@@ -36,15 +36,23 @@ internal sealed class DemoNetwork : IAsyncDisposable
 
     public static DemoNetwork Create(
         IReadOnlyList<(string Code, string Authority)> participants, string? root = null,
-        IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+        IEnumerable<KeyValuePair<string, string?>>? overrides = null, IReadOnlyDictionary<string, IReadOnlyList<OfficeOptions>>? offices = null)
     {
+        IReadOnlyList<OfficeOptions> OfficesOf(string code) => offices?.GetValueOrDefault(code) ?? [];
+        JsonArray OfficesJson(string code) => new([.. OfficesOf(code).Select(o => (JsonNode)new JsonObject
+        {
+            ["Code"] = o.Code,
+            ["ExportingAuthority"] = o.ExportingAuthority,
+            ["NumberPrefix"] = o.NumberPrefix,
+        })]);
+        JsonArray Prefixes(string code) => OfficesOf(code) is { Count: > 0 } own ? new([.. own.Select(o => (JsonNode)o.NumberPrefix)]) : new(code);
         var ownsRoot = root is null;
         root ??= Path.Combine(Path.GetTempPath(), $"kpnode-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
         Directory.CreateDirectory(root);
         var ports = participants.ToDictionary(p => p.Code, _ => (Peer: FreePort(), Local: FreePort()));
         foreach (var (code, _) in participants)
         {
-            PkiFiles.Write(Path.Combine(root, "pki", code.ToLowerInvariant()), DevPki.Create(code, [], DateTimeOffset.UtcNow));
+            PkiFiles.Write(Path.Combine(root, "pki", code.ToLowerInvariant()), DevPki.Create(code, [], DateTimeOffset.UtcNow, offices: OfficesOf(code).Select(o => o.Code)));
         }
 
         var nodes = new Dictionary<string, DemoNode>();
@@ -56,7 +64,10 @@ internal sealed class DemoNetwork : IAsyncDisposable
                 ["Participant"] = p.Code,
                 ["Address"] = $"https://localhost:{ports[p.Code].Peer}",
                 ["RootCertificate"] = $"pki/{p.Code.ToLowerInvariant()}/root.crt",
-                ["ExportingAuthority"] = p.Authority,
+                // A partner with offices is known by each office's authority and prefix instead.
+                ["ExportingAuthority"] = OfficesOf(p.Code).Count > 0 ? "" : p.Authority,
+                ["NumberPrefixes"] = Prefixes(p.Code),
+                ["Offices"] = OfficesJson(p.Code),
             }).ToArray());
             var config = new JsonObject
             {
@@ -64,7 +75,8 @@ internal sealed class DemoNetwork : IAsyncDisposable
                 {
                     ["Participant"] = code,
                     ["ExportingAuthority"] = authority,
-                    ["IssuingPrefixes"] = new JsonArray(code),
+                    ["IssuingPrefixes"] = Prefixes(code),
+                    ["Offices"] = OfficesJson(code),
                     ["DataDirectory"] = $"data/{key}",
                     ["PkiDirectory"] = $"pki/{key}",
                     ["PeerEndpoint"] = $"127.0.0.1:{ports[code].Peer}",
@@ -85,6 +97,22 @@ internal sealed class DemoNetwork : IAsyncDisposable
         }
 
         return new DemoNetwork(root, nodes, ownsRoot);
+    }
+
+    /// <summary>
+    /// An operator's own folder (root.crt, operator.crt, operator.key) for one office of <paramref name="code"/>, issued by
+    /// its dev root: what <c>pki request --purpose operator --office</c>, <c>pki sign</c> and <c>pki install</c> make.
+    /// </summary>
+    public string OfficeOperator(string code, string office, string id, string displayName)
+    {
+        var pki = Path.Combine(Root, "pki", code.ToLowerInvariant());
+        var dir = Path.Combine(Root, "operators", id);
+        using var root = PkiFiles.LoadRootWithKey(Path.Combine(pki, PkiFiles.RootCertificate), Path.Combine(pki, PkiFiles.RootKey));
+        var now = DateTimeOffset.UtcNow;
+        using var leaf = CertificateAuthority.IssueLeaf(root, code, LeafKind.Operator, now - DevPki.Backdate, now.AddDays(30),
+            operatorName: id, office: office, operatorDisplayName: displayName);
+        PkiFiles.WriteOperator(dir, root, leaf);
+        return dir;
     }
 
     private static int _nextPort = -1;
@@ -162,6 +190,9 @@ internal sealed class DemoNode(string code, NodeConfig config) : IDisposable
     public NodeHost? Host { get; private set; }
 
     public LocalApiClient Client => _client ??= LocalApiClient.Connect(Config);
+
+    /// <summary>A Local API client presenting the operator certificate of <paramref name="operatorDirectory"/>; the caller disposes it.</summary>
+    public LocalApiClient ClientAs(string operatorDirectory) => LocalApiClient.Connect(Config, operatorDirectory: operatorDirectory);
 
     public async Task StartAsync(NodeHostSettings? settings = null)
     {

@@ -170,6 +170,7 @@ internal static class Output
         Row("Exporter", Text($"{c.Exporter?.Name}, {c.Exporter?.Address.Replace('\n', ' ')} ({c.Exporter?.Country})"));
         Row("Importer", Text($"{c.Importer?.Name}, {c.Importer?.Address.Replace('\n', ' ')} ({c.Importer?.Country})"));
         Row("Exporting authority", Text($"{c.ExportingAuthority} ({c.ExportingParticipant})"));
+        if (c.IssuingOffice.Length > 0) Row("Issuing office", Text($"{c.IssuingOffice} (its own signing key, under {c.ExportingParticipant}'s root)"));
         Row("Origin", Text(c.MixedOrigin ? "mixed origin" : string.Join(", ", c.OriginCountries)));
         if (c.ProvenanceCountry.Length > 0) Row("Provenance", Text(c.ProvenanceCountry));
         Row("Parcels", c.Parcels.ToString(CultureInfo.InvariantCulture));

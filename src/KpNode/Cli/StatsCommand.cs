@@ -13,18 +13,19 @@ internal static class StatsCommand
     {
         var config = KpNodeCli.ConfigOption();
         var period = new Option<string?>("--period") { Description = "Calendar quarter, e.g. 2026Q3 (default: the current quarter)" };
+        var office = new Option<string?>("--office") { Description = "One office's view, e.g. BE-ANTWERP: its exports and every import (an office's operator always has it)" };
         var format = new Option<string>("--format") { Description = "table (default) or csv; --json for the JSON", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "csv");
         var json = KpNodeCli.JsonOption();
         var command = new Command("stats", "Quarterly trade statistics: certificates, carats and US$ by partner and HS code, and exports never confirmed")
         {
-            config, period, format, json,
+            config, period, office, format, json,
         };
-        command.SetAction((parse, ct) => KpNodeCli.Guard(() => Refusals.AsTyped(new Dictionary<string, string> { ["period"] = "--period" }, async () =>
+        command.SetAction((parse, ct) => KpNodeCli.Guard(() => Refusals.AsTyped(new Dictionary<string, string> { ["period"] = "--period", ["office"] = "--office" }, async () =>
         {
             using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
             var quarter = parse.GetValue(period) ?? CurrentQuarter(DateTime.UtcNow);
-            var stats = await client.Api.GetStatisticsAsync(new GetStatisticsRequest { Period = quarter }, cancellationToken: ct);
+            var stats = await client.Api.GetStatisticsAsync(new GetStatisticsRequest { Period = quarter, Office = parse.GetValue(office) ?? "" }, cancellationToken: ct);
             if (parse.GetValue(json))
             {
                 Output.Json(stats);
@@ -47,7 +48,8 @@ internal static class StatsCommand
 
     private static void Table(GetStatisticsResponse s)
     {
-        Output.Line($"KP trade statistics of [bold]{Markup.Escape(s.Participant)}[/], {Markup.Escape(s.Period)} ({s.FirstDay} to {s.LastDay}), by date of issue");
+        Output.Line($"KP trade statistics of [bold]{Markup.Escape(s.Participant)}[/]{(s.Office.Length > 0 ? $" office {Markup.Escape(s.Office)} (its exports, every import)" : "")}, "
+            + $"{Markup.Escape(s.Period)} ({s.FirstDay} to {s.LastDay}), by date of issue");
         var table = new Table().Column("Flow").Column("Partner").Column("HS code").Column("Certificates", right: true)
             .Column("Carats", right: true).Column("Value", priority: 1, right: true);
         void Row(TradeRow r, string partner, string code, bool bold) => table.Row(
@@ -79,6 +81,19 @@ internal static class StatsCommand
         else
         {
             table.Write();
+        }
+
+        if (s.OfficeTotals.Count > 0)
+        {
+            Output.Line("Exports by issuing office:");
+            var offices = new Table().Column("Office").Column("Partner").Column("Certificates", right: true).Column("Carats", right: true)
+                .Column("Value", priority: 1, right: true);
+            foreach (var r in s.OfficeTotals)
+            {
+                offices.Row(r.Office, r.Partner, r.Certificates.ToString("N0", CultureInfo.InvariantCulture), Output.Carats(r.CaratsHundredths), Output.Dollars(r.ValueUsdCents));
+            }
+
+            offices.Write();
         }
 
         if (s.Unconfirmed.Count > 0)

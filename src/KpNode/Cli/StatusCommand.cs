@@ -56,6 +56,19 @@ internal static class StatusCommand
             counts.Row(new Cell("Total", "bold"), status.CertificateCounts.Sum(c => c.Count).ToString("N0", CultureInfo.InvariantCulture));
             counts.Write();
             Output.Line("");
+            if (status.Offices.Count > 0)
+            {
+                var offices = new Table().Column("Office").Column("Prefix").Column("Issued", right: true).Column("By status", freeText: true)
+                    .Column("Authority", priority: 1, freeText: true);
+                foreach (var o in status.Offices)
+                {
+                    offices.Row(o.Office, o.NumberPrefix, o.CertificateCounts.Sum(c => c.Count).ToString("N0", CultureInfo.InvariantCulture),
+                        string.Join(", ", o.CertificateCounts.Where(c => c.Count > 0).Select(c => $"{Wire.StatusMapping.Name(c.Status)} {c.Count}")), o.ExportingAuthority);
+                }
+
+                offices.Write();
+                Output.Line("");
+            }
 
             var partners = new Table().Column("Partner").Column("Reachable").Column("Backlog", right: true).Column("Last error", priority: 1, freeText: true)
                 .Column("Circuit", priority: 2).Column("Oldest pending", priority: 3).Column("Last success", priority: 4);

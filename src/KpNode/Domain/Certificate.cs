@@ -30,6 +30,9 @@ internal sealed record Certificate
     public string? Replaces { get; init; }
     public string? OriginZone { get; init; }
 
+    /// <summary>The issuing office of a participant with several (e.g. BE-ANTWERP); null otherwise.</summary>
+    public string? IssuingOffice { get; init; }
+
     // Written out because a record compares lists by reference, and two certificates with the
     // same origins and lines are the same certificate (e.g. after a trip over the wire).
     public bool Equals(Certificate? other) =>
@@ -54,7 +57,8 @@ internal sealed record Certificate
         && QualityCharacteristics == other.QualityCharacteristics
         && Remarks == other.Remarks
         && Replaces == other.Replaces
-        && OriginZone == other.OriginZone;
+        && OriginZone == other.OriginZone
+        && IssuingOffice == other.IssuingOffice;
 
     public override int GetHashCode() =>
         HashCode.Combine(Number, ExportingParticipant, ImportingParticipant, Carats, Value, DateOfIssue);

@@ -28,4 +28,7 @@ internal sealed record CertificateDraft
     public string? Remarks { get; init; }
     public string? Replaces { get; init; }
     public string? OriginZone { get; init; }
+
+    /// <summary>The issuing office of a participant with several (e.g. BE-ANTWERP); empty otherwise.</summary>
+    public string? IssuingOffice { get; init; }
 }

@@ -56,6 +56,8 @@ internal static partial class CertificateRules
         FreeText.CheckOptional("remarks", draft.Remarks, "the remarks", MaxRemarksLength, allowLineBreaks: true, violations);
         CheckReplaces(draft.Replaces, draft.Number, ctx, violations);
         FreeText.CheckOptional("originZone", draft.OriginZone, "the zone of origin", MaxOriginZoneLength, allowLineBreaks: false, violations);
+        if (!string.IsNullOrEmpty(draft.IssuingOffice) && !OfficeCode.IsWellFormed(draft.IssuingOffice))
+            violations.Add(new("issuingOffice", $"{Quote(draft.IssuingOffice)} is not an office code (the member state's ISO code, '-', then capital letters, digits or '-', e.g. BE-ANTWERP)"));
 
         if (violations.Count > 0 || issue is not { } dateOfIssue || expiry is not { } dateOfExpiry)
             return new ValidationResult(null, violations);
@@ -83,6 +85,7 @@ internal static partial class CertificateRules
             Remarks = NullIfEmpty(draft.Remarks),
             Replaces = NullIfEmpty(draft.Replaces),
             OriginZone = NullIfEmpty(draft.OriginZone),
+            IssuingOffice = NullIfEmpty(draft.IssuingOffice),
         };
         return new ValidationResult(certificate, []);
     }

@@ -8,7 +8,11 @@ internal enum TradeFlow
 }
 
 /// <summary>One line of trade statistics: certificates, carats and US$ of one flow, partner and HS code (empty when a total).</summary>
-internal sealed record TradeLine(TradeFlow Flow, string Partner, string HsCode, int Certificates, long CaratsHundredths, long ValueUsdCents);
+internal sealed record TradeLine(TradeFlow Flow, string Partner, string HsCode, int Certificates, long CaratsHundredths, long ValueUsdCents)
+{
+    /// <summary>The issuing office, in the office totals only.</summary>
+    public string Office { get; init; } = "";
+}
 
 /// <summary>A participant's trade statistics for one quarter, and the exports its importers never confirmed.</summary>
 internal sealed record TradeReport(
@@ -19,7 +23,14 @@ internal sealed record TradeReport(
     IReadOnlyList<TradeLine> Rows,
     IReadOnlyList<TradeLine> PartnerTotals,
     IReadOnlyList<TradeLine> FlowTotals,
-    IReadOnlyList<HeldCertificate> Unconfirmed);
+    IReadOnlyList<HeldCertificate> Unconfirmed)
+{
+    /// <summary>Exports by issuing office and partner (all HS codes); empty for a participant without offices.</summary>
+    public IReadOnlyList<TradeLine> OfficeTotals { get; init; } = [];
+
+    /// <summary>The office whose view this is (its exports, every import); null for the whole participant.</summary>
+    public string? Office { get; init; }
+}
 
 /// <summary>
 /// A participant's quarterly KP trade statistics from its own records: certificates, carats and US$ by flow,
@@ -32,12 +43,14 @@ internal static class TradeStatistics
     public static (DateOnly First, DateOnly Last)? ParsePeriod(string period) =>
         ReportingPeriod.Parse(period) is { IsQuarter: true } quarter && quarter.Last <= KpDate.Latest ? (quarter.First, quarter.Last) : null;
 
-    public static TradeReport Compute(string participant, string period, DateOnly first, DateOnly last, IEnumerable<HeldCertificate> certificates)
+    public static TradeReport Compute(string participant, string period, DateOnly first, DateOnly last, IEnumerable<HeldCertificate> certificates,
+        string? office = null)
     {
         var rows = new List<TradeLine>();
         var partnerTotals = new List<TradeLine>();
         var flowTotals = new List<TradeLine>();
-        var counted = certificates.Where(Counts).ToList();
+        var counted = certificates.Where(Counts)
+            .Where(c => office is null || c.Direction == CertificateDirection.Inbound || c.Summary.IssuingOffice == office).ToList();
         foreach (var byFlow in counted.GroupBy(Flow).OrderBy(g => g.Key))
         {
             foreach (var byPartner in byFlow.GroupBy(c => c.Partner).OrderBy(g => g.Key, StringComparer.Ordinal))
@@ -57,7 +70,10 @@ internal static class TradeStatistics
 
         var unconfirmed = counted.Where(c => c.Direction == CertificateDirection.Outbound
             && c.Status is CertificateStatus.Issued or CertificateStatus.Delivered or CertificateStatus.Expired).ToList();
-        return new TradeReport(participant, period, first, last, rows, partnerTotals, flowTotals, unconfirmed);
+        var officeTotals = counted.Where(c => c.Direction == CertificateDirection.Outbound && c.Summary.IssuingOffice is not null)
+            .GroupBy(c => (Office: c.Summary.IssuingOffice!, c.Partner)).OrderBy(g => g.Key.Office, StringComparer.Ordinal).ThenBy(g => g.Key.Partner, StringComparer.Ordinal)
+            .Select(g => Total(TradeFlow.Export, g.Key.Partner, g) with { Office = g.Key.Office }).ToList();
+        return new TradeReport(participant, period, first, last, rows, partnerTotals, flowTotals, unconfirmed) { OfficeTotals = officeTotals, Office = office };
     }
 
     private static bool Counts(HeldCertificate c) => c.Status is not

@@ -63,7 +63,9 @@ internal static class CertificatePdf
             origin += $" (zone: {c.OriginZone})";
         var fields = new List<(string Label, string Value)>
         {
-            ("Exporting (issuing) authority", $"{c.ExportingAuthority} ({c.ExportingParticipant})"),
+            ("Exporting (issuing) authority", c.IssuingOffice.Length > 0
+                ? $"{c.ExportingAuthority} ({c.ExportingParticipant}, office {c.IssuingOffice})"
+                : $"{c.ExportingAuthority} ({c.ExportingParticipant})"),
             ("Importing participant", c.ImportingParticipant),
             ("Country of origin", origin),
             ("Country of provenance", Or(c.ProvenanceCountry)),

@@ -58,7 +58,7 @@ internal static class Callers
 
     public static Actor? Operator(this ClaimsPrincipal user) =>
         user.IsInRole(OperatorRole) && user.FindFirst(OperatorClaim)?.Value is { } id
-            ? new Actor(id, user.FindFirst(OperatorDisplayNameClaim)?.Value ?? id)
+            ? new Actor(id, user.FindFirst(OperatorDisplayNameClaim)?.Value ?? id, user.Office())
             : null;
 
     public static bool IsPartnerNode(this ClaimsPrincipal user) => user.IsInRole(PartnerNodeRole);

@@ -32,7 +32,7 @@ internal static class NodeServices
             .AddSingleton<TrustChain>()
             .AddSingleton(sp => HeldRevocationLists.Load(sp.GetRequiredService<INodeStore>(), credentials, partners,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HeldRevocationLists))))
-            .AddSingleton(_ => new EnvelopeSigner(credentials.Current.DocumentSigning))
+            .AddSingleton(_ => new EnvelopeSigner(credentials.Current.DocumentSigning, offices: credentials.Current.OfficeSigning))
             .AddSingleton<EnvelopeVerifier>()
             .AddSingleton<StoredEvidence>()
             .AddSingleton<RevokedSignatures>()

@@ -321,6 +321,7 @@ internal sealed class StoredEvidence(EnvelopeVerifier verifier, NodeCredentials 
         Compare("originCountries", string.Join(",", stored.OriginCountries), string.Join(",", signed.OriginCountries));
         Compare("replaces", stored.Replaces, signed.Replaces);
         Compare("sealNumber", stored.SealNumber, signed.SealNumber);
+        Compare("issuingOffice", stored.IssuingOffice, signed.IssuingOffice);
         return differences;
     }
 

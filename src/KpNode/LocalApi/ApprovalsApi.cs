@@ -27,7 +27,7 @@ internal sealed class ApprovalsApi(OperatorGate gate, CertificateWorkflow workfl
     public override async Task<ApproveResponse> Approve(ApproveRequest request, ServerCallContext context)
     {
         var approver = gate.RequireOperator(context);
-        var (approval, held, message) = await workflow.ApproveAsync(request.ApprovalId, approver, context.GetHttpContext().User.Office(), context.CancellationToken);
+        var (approval, held, message) = await workflow.ApproveAsync(request.ApprovalId, approver, context.CancellationToken);
         var record = message is not null
             ? CertificateRecordMapping.ToRecord(held, CertificateRecordMapping.ReadCertificate(message), id => id == message.Id ? message : store.FindMessage(id), withEvidence: true)
             : CertificateRecordMapping.ToRecord(held, evidence.Certificate(held, store.FindMessage, followUps: true), store.FindMessage, withEvidence: true);
@@ -37,7 +37,7 @@ internal sealed class ApprovalsApi(OperatorGate gate, CertificateWorkflow workfl
     public override async Task<RejectResponse> Reject(RejectRequest request, ServerCallContext context)
     {
         var approver = gate.RequireOperator(context);
-        var approval = await workflow.RejectAsync(request.ApprovalId, request.Reason, approver, context.GetHttpContext().User.Office(), context.CancellationToken);
+        var approval = await workflow.RejectAsync(request.ApprovalId, request.Reason, approver, context.CancellationToken);
         return new RejectResponse { Approval = ToWire(approval) };
     }
 

@@ -16,7 +16,8 @@ internal static class CertificateListing
     public const int MaxPageSize = 1000;
 
     /// <summary>The store query for one page, asking for one certificate more than the page to learn whether another follows.</summary>
-    public static CertificateQuery ToQuery(ListCertificatesRequest request)
+    /// <summary>The query a listing asks for; <paramref name="callerOffice"/> (an office's operator) narrows it to that office's view.</summary>
+    public static CertificateQuery ToQuery(ListCertificatesRequest request, string? callerOffice = null)
     {
         var violations = new List<Domain.Violation>();
         if (request.PageSize is < 0 or > MaxPageSize)
@@ -28,6 +29,11 @@ internal static class CertificateListing
         var to = Date("issuedTo", request.IssuedTo, violations);
         if (from > to)
             violations.Add(new("issuedTo", $"{request.IssuedTo} is before issuedFrom {request.IssuedFrom}"));
+        var office = string.IsNullOrWhiteSpace(request.Office) ? callerOffice : request.Office.Trim().ToUpperInvariant();
+        if (callerOffice is not null && office != callerOffice)
+            violations.Add(new("office", $"you act for office {callerOffice} only: leave it empty or name {callerOffice}"));
+        else if (office is not null && !Domain.OfficeCode.IsWellFormed(office))
+            violations.Add(new("office", $"'{Domain.Printable.Of(office, 40)}' is not an office code (e.g. BE-ANTWERP)"));
         if (violations.Count > 0)
             throw ApiErrors.Refuse(Grpc.Core.StatusCode.InvalidArgument, string.Join("; ", violations.Select(v => $"{v.Field}: {v.Rule}")), violations);
 
@@ -44,7 +50,8 @@ internal static class CertificateListing
             IssuedFrom: from,
             IssuedTo: to,
             NewestFirst: !request.OldestFirst,
-            SealNumber: string.IsNullOrWhiteSpace(request.SealNumber) ? null : request.SealNumber.Trim());
+            SealNumber: string.IsNullOrWhiteSpace(request.SealNumber) ? null : request.SealNumber.Trim(),
+            Office: office);
     }
 
     public static string PageToken(string lastNumber) =>

@@ -30,7 +30,7 @@ internal sealed class LocalApiEndpoint(
         if (config.Options.FourEyes.Issuing)
         {
             // Checked as issuing checks it, then kept for a second officer: nothing numbered, signed or sent yet.
-            var approval = await workflow.SubmitIssueAsync(request.Draft, actor, context.GetHttpContext().User.Office(), context.CancellationToken);
+            var approval = await workflow.SubmitIssueAsync(request.Draft, actor, context.CancellationToken);
             return new IssueCertificateResponse { AwaitingApproval = approval.Id };
         }
 
@@ -47,7 +47,7 @@ internal sealed class LocalApiEndpoint(
         var actor = gate.RequireOperator(context);
         if (config.Options.FourEyes.Voiding)
         {
-            var approval = await workflow.SubmitVoidAsync(request.CertificateNumber, request.Reason, actor, context.GetHttpContext().User.Office(), context.CancellationToken);
+            var approval = await workflow.SubmitVoidAsync(request.CertificateNumber, request.Reason, actor, context.CancellationToken);
             return new VoidCertificateResponse { Record = Record(store.FindCertificate(approval.CertificateNumber!)!, withEvidence: true), AwaitingApproval = approval.Id };
         }
 
@@ -71,22 +71,24 @@ internal sealed class LocalApiEndpoint(
 
     public override Task<GetStatisticsResponse> GetStatistics(GetStatisticsRequest request, ServerCallContext context)
     {
-        gate.RequireOperator(context);
+        var actor = gate.RequireOperator(context);
         if (Domain.TradeStatistics.ParsePeriod(request.Period) is not var (first, last))
         {
             throw ApiErrors.Invalid("period", $"'{request.Period}' is not a calendar quarter written like 2026Q3");
         }
 
+        var office = ViewOf(actor, request.Office);
+
         var docs = store.IssuedBetween(first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), last.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
         // Counted only from records whose figures and status their signed messages bear out: statistics go to the KP.
         foreach (var held in docs)
             evidence.Certificate(held, store.FindMessage);
-        return Task.FromResult(StatisticsMapping.ToResponse(Domain.TradeStatistics.Compute(config.Participant, request.Period, first, last, docs)));
+        return Task.FromResult(StatisticsMapping.ToResponse(Domain.TradeStatistics.Compute(config.Participant, request.Period, first, last, docs, office)));
     }
 
     public override Task<GetCertificateResponse> GetCertificate(GetCertificateRequest request, ServerCallContext context)
     {
-        gate.RequireOperator(context);
+        var actor = gate.RequireOperator(context);
         if (string.IsNullOrWhiteSpace(request.CertificateNumber))
         {
             throw ApiErrors.Invalid("certificateNumber", "required");
@@ -94,13 +96,17 @@ internal sealed class LocalApiEndpoint(
 
         var doc = store.FindCertificate(request.CertificateNumber)
             ?? throw ApiErrors.Refuse(StatusCode.NotFound, $"certificateNumber: no certificate {request.CertificateNumber} is held by this node (try 'kpnode cert list')");
+        if (actor.Office is { } own && doc.Direction == Domain.CertificateDirection.Outbound && doc.Summary.IssuingOffice != own)
+        {
+            throw ApiErrors.Refuse(StatusCode.PermissionDenied,
+                $"certificateNumber: {doc.Number} was issued by {doc.Summary.IssuingOffice ?? config.Participant + " as a whole"}; you act for office {own}, which sees its own certificates and every one received");
+        }
         return Task.FromResult(new GetCertificateResponse { Record = Record(doc, withEvidence: true) });
     }
 
     public override Task<ListCertificatesResponse> ListCertificates(ListCertificatesRequest request, ServerCallContext context)
     {
-        gate.RequireOperator(context);
-        var query = CertificateListing.ToQuery(request);
+        var query = CertificateListing.ToQuery(request, gate.RequireOperator(context).Office);
         var docs = store.ListCertificates(query);
         var response = new ListCertificatesResponse();
         // A damaged record, unreadable or no longer matching its signatures, is left out and named; the rest is served.
@@ -141,6 +147,25 @@ internal sealed class LocalApiEndpoint(
     {
         gate.RequireOperator(context);
         return Task.FromResult(report.Summary());
+    }
+
+    /// <summary>The office whose view a call asks for: an office's operator has their own; anyone else the one named, or the whole participant.</summary>
+    private string? ViewOf(Domain.Actor actor, string named)
+    {
+        var office = string.IsNullOrWhiteSpace(named) ? actor.Office : named.Trim().ToUpperInvariant();
+        if (actor.Office is { } own && office != own)
+        {
+            throw ApiErrors.Invalid("office", $"you act for office {own} only: leave it empty or name {own}");
+        }
+
+        if (office is not null && config.Options.Offices.All(o => o.Code != office))
+        {
+            throw ApiErrors.Invalid("office", config.Options.Offices.Count == 0
+                ? $"this node has no offices (Node:Offices): leave it empty"
+                : $"'{Domain.Printable.Of(office, 40)}' is not one of this node's offices ({string.Join(", ", config.Options.Offices.Select(o => o.Code))})");
+        }
+
+        return office;
     }
 
     // Served only once verified: the signed certificate, and with the evidence the messages its status rests on.

@@ -43,6 +43,9 @@ internal sealed class CredentialReload(
                 signer.Use(current.DocumentSigning);
             }
 
+            // An office's key is switched whenever its certificate differs from the one in use.
+            signer.UseOffices(current.OfficeSigning);
+
             if (changes.Any(c => c.Kind == LeafKind.NodeTls && c.Changed))
             {
                 // A call started on an old channel has at most its attempt timeout; twice that leaves room for its answer.

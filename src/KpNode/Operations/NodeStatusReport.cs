@@ -68,6 +68,7 @@ internal sealed class NodeStatusReport(
             response.CertificateCounts.Add(new StatusCount { Status = (Wire.V1.CertificateStatus)(int)status, Count = count });
         }
 
+        response.Offices.AddRange(Offices());
         var take = recent <= 0 ? DefaultRecent : Math.Min(recent, MaxRecent);
         response.RecentCertificates.AddRange(store.RecentCertificates(take).Select(c => new RecentCertificate
         {
@@ -80,6 +81,14 @@ internal sealed class NodeStatusReport(
         }));
         return response;
     }
+
+    private IEnumerable<OfficeStatus> Offices() => config.Options.Offices.Select(o =>
+    {
+        var office = new OfficeStatus { Office = o.Code, ExportingAuthority = o.ExportingAuthority, NumberPrefix = o.NumberPrefix };
+        office.CertificateCounts.AddRange(store.CountIssuedByOffice(o.Code).OrderBy(kv => kv.Key)
+            .Select(kv => new StatusCount { Status = (Wire.V1.CertificateStatus)(int)kv.Key, Count = kv.Value }));
+        return office;
+    });
 
     /// <summary>The Local API's older summary (GetStatus): the same partner links, in its own message.</summary>
     public GetStatusResponse Summary()
@@ -96,6 +105,7 @@ internal sealed class NodeStatusReport(
             response.CertificateCounts.Add(new StatusCount { Status = (Wire.V1.CertificateStatus)(int)status, Count = count });
         }
 
+        response.Offices.AddRange(Offices());
         response.Partners.AddRange(Links(readStore: true).Select(link => new PartnerStatus
         {
             Participant = link.Participant,

@@ -92,6 +92,19 @@ internal static class StatusPage
         }
 
         html.Append($"<tr><td data-label=\"Status\"><strong>Total</strong></td><td data-label=\"Count\">{s.CertificateCounts.Sum(c => c.Count).ToString("N0", CultureInfo.InvariantCulture)}</td></tr>\n</tbody></table>\n");
+        if (s.Offices.Count > 0)
+        {
+            html.Append("<h2>Offices</h2>\n<table id=\"offices\"><thead><tr><th>Office</th><th>Authority</th><th>Prefix</th><th>Issued</th><th>By status</th></tr></thead><tbody>\n");
+            foreach (var o in s.Offices)
+            {
+                var byStatus = string.Join(", ", o.CertificateCounts.Where(c => c.Count > 0).Select(c => $"{StatusName(c.Status)} {c.Count.ToString("N0", CultureInfo.InvariantCulture)}"));
+                html.Append($"<tr><td data-label=\"Office\"><strong>{E(o.Office)}</strong></td><td data-label=\"Authority\">{E(o.ExportingAuthority)}</td>"
+                    + $"<td data-label=\"Prefix\">{E(o.NumberPrefix)}</td><td data-label=\"Issued\">{o.CertificateCounts.Sum(c => c.Count).ToString("N0", CultureInfo.InvariantCulture)}</td>"
+                    + $"<td data-label=\"By status\">{E(byStatus.Length == 0 ? "none yet" : byStatus)}</td></tr>\n");
+            }
+
+            html.Append("</tbody></table>\n");
+        }
 
         html.Append("<h2>Recent certificates</h2>\n");
         if (s.RecentCertificates.Count == 0)

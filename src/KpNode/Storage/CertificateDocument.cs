@@ -34,6 +34,8 @@ internal sealed class CertificateDocument
     public string? Replaces { get; set; }
     /// <summary>The certificate's seal number, indexed so that issuing finds a seal still in use.</summary>
     public string? SealNumber { get; set; }
+    /// <summary>The issuing office (of our participant or the partner's), null for a participant issuing as one authority.</summary>
+    public string? IssuingOffice { get; set; }
     public string? ReplacedBy { get; set; }
     public string? StatusReason { get; set; }
     public List<CertificateEventDocument> History { get; set; } = [];
@@ -66,6 +68,7 @@ internal sealed class CertificateDocument
             VoidMessageId = c.VoidMessageId,
             Replaces = s.Replaces,
             SealNumber = s.SealNumber,
+            IssuingOffice = s.IssuingOffice,
             ReplacedBy = c.ReplacedBy,
             StatusReason = c.StatusReason,
             History = c.History.Select(e => new CertificateEventDocument { At = e.At, Status = e.Status, Text = e.Text }).ToList(),
@@ -82,7 +85,7 @@ internal sealed class CertificateDocument
             Parcels, new Carats(CaratsHundredths), new UsDollars(ValueUsdCents),
             HsLines.Select(l => new HsLine(l.HsCode, new Carats(l.CaratsHundredths), new UsDollars(l.ValueUsdCents))).ToArray(),
             OriginCountries, Replaces)
-        { SealNumber = SealNumber },
+        { SealNumber = SealNumber, IssuingOffice = IssuingOffice },
         Direction, Partner, MessageId, CreatedAt, Status, StatusReason, ReplacedBy, ConfirmationMessageId, VoidMessageId, UpdatedAt,
         History.Select(e => new HistoryEntry(e.At, e.Status, e.Text)));
 

@@ -5,6 +5,7 @@ namespace KpNode.Storage;
 /// <summary>
 /// Filters and one page of a certificate listing, ordered by number (the highest first when <paramref name="NewestFirst"/>:
 /// each issuer numbers in order, so its newest come first); <paramref name="After"/> is the last number of the previous page.
+/// <paramref name="Office"/> is one office's view: what it issued, and everything received.
 /// </summary>
 internal sealed record CertificateQuery(
     CertificateStatus? Status,
@@ -18,4 +19,5 @@ internal sealed record CertificateQuery(
     DateOnly? IssuedFrom = null,
     DateOnly? IssuedTo = null,
     bool NewestFirst = false,
-    string? SealNumber = null);
+    string? SealNumber = null,
+    string? Office = null);

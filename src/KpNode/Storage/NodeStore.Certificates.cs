@@ -100,6 +100,8 @@ internal sealed partial class NodeStore
                 Add("$.ImportingParticipant = @{0}", query.Importer);
             if (query.SealNumber is not null)
                 Add("$.SealNumber = @{0}", query.SealNumber);
+            if (query.Office is not null)
+                Add("($.Direction = @{0} OR $.IssuingOffice = @{1})", store.Bson(CertificateDirection.Inbound), query.Office);
             if (query.IssuedFrom is { } from)
                 Add("$.DateOfIssue >= @{0}", store.Bson(from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)));
             if (query.IssuedTo is { } to)
@@ -182,6 +184,13 @@ internal sealed partial class NodeStore
                 .OrderBy(x => x.Id)
                 .ToEnumerable().Select(c => c.ToHeld()).ToList(),
             () => CertificatesOneByOne(d => d.DateOfIssue >= from && d.DateOfIssue < until, descending: false, after: null, int.MaxValue));
+    }
+
+    public IReadOnlyDictionary<CertificateStatus, long> CountIssuedByOffice(string office)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Reading("the certificates' office index", () => Certificates.Query().Where("$.IssuingOffice = @0", office)
+            .ToEnumerable().GroupBy(d => d.Status).ToDictionary(g => g.Key, g => (long)g.Count()));
     }
 
     public IReadOnlyDictionary<CertificateStatus, long> CountCertificatesByStatus()

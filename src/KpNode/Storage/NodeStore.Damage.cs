@@ -232,6 +232,7 @@ internal sealed partial class NodeStore
         && (q.Exporter is null || NumberOrder.Equals(d.ExportingParticipant, q.Exporter))
         && (q.Importer is null || NumberOrder.Equals(d.ImportingParticipant, q.Importer))
         && (q.SealNumber is null || NumberOrder.Equals(d.SealNumber, q.SealNumber))
+        && (q.Office is null || d.Direction == CertificateDirection.Inbound || d.IssuingOffice == q.Office)
         && (q.IssuedFrom is not { } from || d.DateOfIssue >= from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc))
         && (q.IssuedTo is not { } to || d.DateOfIssue <= to.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
 

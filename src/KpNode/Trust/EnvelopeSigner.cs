@@ -23,16 +23,58 @@ internal sealed class EnvelopeSigner : IDisposable
 
     private readonly List<SigningKey> _keys = [];
     private volatile SigningKey _current;
+    private volatile IReadOnlyDictionary<string, SigningKey> _offices = new Dictionary<string, SigningKey>();
 
     /// <summary>
     /// Refuses, at construction, a certificate that partners would refuse at verification, so a
     /// misconfigured node fails at start-up rather than at its first delivery.
     /// </summary>
-    public EnvelopeSigner(X509Certificate2 signingCertificate, IEnumerable<X509Certificate2>? intermediates = null)
+    public EnvelopeSigner(X509Certificate2 signingCertificate, IEnumerable<X509Certificate2>? intermediates = null,
+        IReadOnlyDictionary<string, X509Certificate2>? offices = null)
     {
         _current = Load(signingCertificate, intermediates, out var participant);
         _keys.Add(_current);
         Participant = participant;
+        if (offices is not null)
+            UseOffices(offices);
+    }
+
+    /// <summary>The offices this node signs for, each with its own key (the EU's Union authorities).</summary>
+    public IReadOnlyCollection<string> Offices => [.. _offices.Keys];
+
+    /// <summary>The certificate an office's envelopes carry.</summary>
+    public X509Certificate2? OfficeCertificate(string office) => _offices.GetValueOrDefault(office)?.Certificate;
+
+    /// <summary>
+    /// Signs each office's later envelopes with its certificate here; an office whose certificate is unchanged keeps its
+    /// key, and one no longer listed signs nothing more. Each must be a signing certificate of our participant naming that office.
+    /// </summary>
+    public void UseOffices(IReadOnlyDictionary<string, X509Certificate2> offices)
+    {
+        lock (_keys)
+        {
+            var next = new Dictionary<string, SigningKey>(StringComparer.Ordinal);
+            foreach (var (office, certificate) in offices)
+            {
+                if (_offices.TryGetValue(office, out var same) && same.Certificate.RawDataMemory.Span.SequenceEqual(certificate.RawDataMemory.Span))
+                {
+                    next[office] = same;
+                    continue;
+                }
+
+                var key = Load(certificate, null, out var participant);
+                if (participant != Participant || ParticipantIdentity.OfficeFromCertificate(certificate) != office)
+                {
+                    key.Dispose();
+                    throw new ArgumentException($"the signing certificate '{certificate.Subject}' is not office {office} of {Participant}.", nameof(offices));
+                }
+
+                _keys.Add(key);
+                next[office] = key;
+            }
+
+            _offices = next;
+        }
     }
 
     /// <summary>The certificate later envelopes carry.</summary>
@@ -63,14 +105,16 @@ internal sealed class EnvelopeSigner : IDisposable
         }
     }
 
-    public Envelope Sign(string payloadType, ReadOnlySpan<byte> payload)
+    /// <summary>Signs with the participant's key, or with <paramref name="office"/>'s own key when it names one.</summary>
+    public Envelope Sign(string payloadType, ReadOnlySpan<byte> payload, string? office = null)
     {
         if (string.IsNullOrWhiteSpace(payloadType))
             throw new ArgumentException("an envelope needs a payload type.", nameof(payloadType));
         if (payload.IsEmpty)
             throw new ArgumentException("an envelope needs a non-empty payload.", nameof(payload));
 
-        var key = _current;
+        var key = office is null ? _current
+            : _offices.GetValueOrDefault(office) ?? throw new InvalidOperationException($"office {office} has no signing key here (offices/{office}/signing.crt in the PKI folder).");
         var pae = Pae.Encode(payloadType, payload);
         byte[] signature;
         lock (key.KeyLock)

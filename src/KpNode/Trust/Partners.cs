@@ -5,8 +5,14 @@ using KpNode.Domain;
 namespace KpNode.Trust;
 
 /// <summary>A trading partner as configured: its code, where its node listens, and the root(s) we trust for it.</summary>
+/// <summary>One of a partner's issuing offices as we configured it: its certificates must name this authority and number prefix.</summary>
+internal sealed record PartnerOffice(string Code, string ExportingAuthority, string NumberPrefix);
+
 internal sealed record Partner(string Code, Uri Address, X509Certificate2 Root, IReadOnlyList<string> NumberPrefixes, PartnerPolicy Policy)
 {
+    /// <summary>The partner's offices (Node:Partners:N:Offices); empty: any office its root vouches for is accepted.</summary>
+    public IReadOnlyList<PartnerOffice> Offices { get; init; } = [];
+
     /// <summary>
     /// The anchors a message from this partner may chain to: its root, and during a root rollover (a root file holding
     /// the old and the new root, as <c>partner update</c> writes it) the new root as well.
@@ -38,7 +44,11 @@ internal sealed record Partner(string Code, Uri Address, X509Certificate2 Root, 
             differences.Add("trade policy");
         if (!string.Equals(ExportingAuthority, next.ExportingAuthority, StringComparison.Ordinal))
             differences.Add($"authority '{ExportingAuthority}' -> '{next.ExportingAuthority}'");
+        if (!Offices.SequenceEqual(next.Offices))
+            differences.Add($"offices {Listed(Offices)} -> {Listed(next.Offices)}");
         return differences;
+
+        static string Listed(IReadOnlyList<PartnerOffice> offices) => offices.Count == 0 ? "(none)" : string.Join(",", offices.Select(o => o.Code));
     }
 
     private static bool SameCertificates(IReadOnlyCollection<X509Certificate2> a, IReadOnlyCollection<X509Certificate2> b) =>
@@ -87,6 +97,7 @@ internal sealed class Partners
                 {
                     Anchors = roots,
                     ExportingAuthority = p.ExportingAuthority.Trim(),
+                    Offices = [.. p.Offices.Select(o => new PartnerOffice(o.Code, o.ExportingAuthority.Trim(), o.NumberPrefix))],
                     ConfigIndex = i,
                 });
             }

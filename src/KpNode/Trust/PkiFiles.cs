@@ -125,6 +125,14 @@ internal static class PkiFiles
         }
     }
 
+    /// <summary>An operator's own folder: the participant's root.crt and the operator pair, as the CLI reads it (KPNODE_OPERATOR).</summary>
+    public static void WriteOperator(string dir, X509Certificate2 root, X509Certificate2 operatorWithKey)
+    {
+        CreateOwnerOnlyDirectory(dir);
+        WriteNew(Path.Combine(dir, RootCertificate), root.ExportCertificatePem(), PublicFile);
+        WritePair(dir, OperatorCertificate, OperatorKey, operatorWithKey);
+    }
+
     /// <summary>Creates a folder only its owner can enter (on Unix), if it does not exist.</summary>
     internal static void CreateOwnerOnlyDirectory(string dir)
     {

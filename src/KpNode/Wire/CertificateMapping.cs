@@ -35,6 +35,7 @@ internal static class CertificateMapping
             Remarks = proto.Remarks,
             Replaces = proto.Replaces,
             OriginZone = proto.OriginZone,
+            IssuingOffice = proto.IssuingOffice,
         };
     }
 
@@ -53,6 +54,7 @@ internal static class CertificateMapping
             proto.OriginCountries.ToArray(), proto.Replaces.Length == 0 ? null : proto.Replaces)
         {
             SealNumber = proto.SealNumber.Length == 0 ? null : proto.SealNumber,
+            IssuingOffice = proto.IssuingOffice.Length == 0 ? null : proto.IssuingOffice,
         };
     }
 
@@ -81,6 +83,7 @@ internal static class CertificateMapping
             Remarks = c.Remarks ?? "",
             Replaces = c.Replaces ?? "",
             OriginZone = c.OriginZone ?? "",
+            IssuingOffice = c.IssuingOffice ?? "",
         };
         proto.OriginCountries.Add(c.OriginCountries);
         proto.HsLines.Add(c.HsLines.Select(l => new V1.HsLine

@@ -18,6 +18,8 @@ internal static class StatisticsMapping
         response.Rows.AddRange(report.Rows.Select(ToRow));
         response.PartnerTotals.AddRange(report.PartnerTotals.Select(ToRow));
         response.FlowTotals.AddRange(report.FlowTotals.Select(ToRow));
+        response.OfficeTotals.AddRange(report.OfficeTotals.Select(ToRow));
+        response.Office = report.Office ?? "";
         response.Unconfirmed.AddRange(report.Unconfirmed.Select(c => new V1.UnconfirmedCertificate
         {
             Number = c.Number,
@@ -37,6 +39,7 @@ internal static class StatisticsMapping
         Certificates = l.Certificates,
         CaratsHundredths = l.CaratsHundredths,
         ValueUsdCents = l.ValueUsdCents,
+        Office = l.Office,
     };
 
     /// <summary>The statistics as CSV in the layout of a KP statistics submission: one line per flow, partner and HS code.</summary>

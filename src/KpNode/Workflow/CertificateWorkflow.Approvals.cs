@@ -19,18 +19,18 @@ internal sealed partial class CertificateWorkflow
     public static string ApprovalId(long sequence) => "AP-" + sequence.ToString("D6", CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// Checks the draft as issuing would, every rule, and keeps it as a pending approval: nothing numbered, signed or
+    /// Checks the draft exactly as issuing does (<see cref="PrepareIssue"/>), every rule, and keeps it as a pending approval: nothing numbered, signed or
     /// sent. The approval keeps the draft exactly as submitted (its wire bytes) and issues from it.
     /// </summary>
-    public async Task<StoredApproval> SubmitIssueAsync(Wire.V1.Certificate draft, Actor actor, string? office, CancellationToken ct)
+    public async Task<StoredApproval> SubmitIssueAsync(Wire.V1.Certificate draft, Actor actor, CancellationToken ct)
     {
-        var (certificate, partner) = await RehearseIssueAsync(CertificateMapping.ToDraft(draft), actor, ct);
-        var summary = $"to {partner}: {certificate.Parcels} parcel{(certificate.Parcels == 1 ? "" : "s")}, {certificate.Carats}, {certificate.Value}";
-        return await SubmitAsync(ApprovalKind.Issue, actor, office, partner, summary, draft.ToByteArray(), number: null, reason: null, ct);
+        var (certificate, partner, _) = PrepareIssue(CertificateMapping.ToDraft(draft), actor);
+        var summary = $"to {partner.Code}: {certificate.Parcels} parcel{(certificate.Parcels == 1 ? "" : "s")}, {certificate.Carats}, {certificate.Value}";
+        return await SubmitAsync(ApprovalKind.Issue, actor, partner.Code, summary, draft.ToByteArray(), number: null, reason: null, ct);
     }
 
     /// <summary>Checks that the certificate may be voided now and keeps the void as a pending approval; nothing is voided or sent.</summary>
-    public async Task<StoredApproval> SubmitVoidAsync(string number, string reason, Actor actor, string? office, CancellationToken ct)
+    public async Task<StoredApproval> SubmitVoidAsync(string number, string reason, Actor actor, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(number))
             throw WorkflowException.Invalid("certificateNumber", "required");
@@ -41,10 +41,16 @@ internal sealed partial class CertificateWorkflow
         var cert = store.FindCertificate(number)
             ?? throw new WorkflowException(FailureKind.NotFound, $"certificateNumber: no certificate {number} is held by this node");
         evidence.Certificate(cert, store.FindMessage);
+        if (actor.Office is { } own && cert.Direction == CertificateDirection.Outbound && cert.Summary.IssuingOffice != own)
+        {
+            throw new WorkflowException(FailureKind.PermissionDenied,
+                $"certificateNumber: {number} was issued by {cert.Summary.IssuingOffice ?? Us + " as a whole"}, and you act for office {own} only: an operator of that office, or of the whole participant, voids it");
+        }
+
         // The same guard the void itself applies, on a copy: what it would refuse now is refused at submission.
         var probe = HeldCertificate.Rehydrate(cert.Summary, cert.Direction, cert.Partner, cert.MessageId, cert.CreatedAt, cert.Status,
             cert.StatusReason, cert.ReplacedBy, cert.ConfirmationMessageId, cert.VoidMessageId, cert.UpdatedAt, cert.History);
-        if (probe.Void(actor.DisplayName, reason, "", importerTold: false, time.GetUtcNow().UtcDateTime) is { } refusal)
+        if (probe.Void(actor.HistoryName, reason, "", importerTold: false, time.GetUtcNow().UtcDateTime) is { } refusal)
             throw Refused(refusal);
         if (store.ListApprovals(includeDecided: false).FirstOrDefault(a => a.Kind == ApprovalKind.Void && a.CertificateNumber == number) is { } already)
         {
@@ -52,16 +58,16 @@ internal sealed partial class CertificateWorkflow
                 $"certificateNumber: a void of {number} already awaits approval as {already.Id} (submitted by {Submitter(already).AuditName})");
         }
 
-        return await SubmitAsync(ApprovalKind.Void, actor, office, cert.Partner, reason, [], number, reason, ct);
+        return await SubmitAsync(ApprovalKind.Void, actor, cert.Partner, reason, [], number, reason, ct);
     }
 
-    private async Task<StoredApproval> SubmitAsync(ApprovalKind kind, Actor actor, string? office, string partner, string summary,
+    private async Task<StoredApproval> SubmitAsync(ApprovalKind kind, Actor actor, string partner, string summary,
         byte[] draft, string? number, string? reason, CancellationToken ct)
     {
         var approval = await store.WriteDurableAsync(w =>
         {
             var id = ApprovalId(w.NextSequence(ApprovalSequence));
-            var approval = new StoredApproval(id, kind, ApprovalState.Pending, actor.Id, actor.DisplayName, office, time.GetUtcNow().UtcDateTime,
+            var approval = new StoredApproval(id, kind, ApprovalState.Pending, actor.Id, actor.DisplayName, actor.Office, time.GetUtcNow().UtcDateTime,
                 partner, summary, draft, number, reason);
             w.PutApproval(approval);
             w.Audit(actor.AuditName, "approval.submitted", id, $"{KindName(kind)}{(number is null ? "" : " " + number)}: {summary}");
@@ -76,13 +82,14 @@ internal sealed partial class CertificateWorkflow
     /// approval closed, in one durable transaction. Both officers are named in the audit log and the certificate's history.
     /// </summary>
     public async Task<(StoredApproval Approval, HeldCertificate Certificate, PartnerMessage? Message)> ApproveAsync(
-        string id, Actor approver, string? office, CancellationToken ct)
+        string id, Actor approver, CancellationToken ct)
     {
-        var pending = PendingFor(id, approver, office, "approve");
+        var pending = PendingFor(id, approver, "approve");
         id = pending.Id;
         var submitter = Submitter(pending);
-        // Both names wherever the certificate's history names who did it: "Issued by N. Dlamini, approved by T. Mokoena".
-        var acting = new Actor(pending.SubmittedById, $"{pending.SubmittedByName}, approved by {approver.DisplayName}");
+        // Issued under the submitter's office rules, with both names wherever the certificate's history names who did
+        // it: "Issued by N. Dlamini, approved by T. Mokoena".
+        var acting = submitter with { DisplayName = $"{submitter.DisplayName}, approved by {approver.HistoryName}" };
         StoredApproval? closed = null;
         void Close(IStoreWriter w, HeldCertificate held)
         {
@@ -120,7 +127,7 @@ internal sealed partial class CertificateWorkflow
     }
 
     /// <summary>A second officer rejects, saying why: nothing is signed or sent, and the reason is in the audit log.</summary>
-    public async Task<StoredApproval> RejectAsync(string id, string reason, Actor approver, string? office, CancellationToken ct)
+    public async Task<StoredApproval> RejectAsync(string id, string reason, Actor approver, CancellationToken ct)
     {
         reason = reason.Trim();
         if (string.IsNullOrWhiteSpace(reason))
@@ -130,7 +137,7 @@ internal sealed partial class CertificateWorkflow
         if (problems.Count > 0)
             throw WorkflowException.Invalid(problems, "The rejection");
 
-        var pending = PendingFor(id, approver, office, "reject");
+        var pending = PendingFor(id, approver, "reject");
         id = pending.Id;
         var rejected = await store.WriteDurableAsync(w =>
         {
@@ -155,7 +162,7 @@ internal sealed partial class CertificateWorkflow
     }
 
     /// <summary>The pending approval <paramref name="approver"/> may decide, or the refusal saying why not.</summary>
-    private StoredApproval PendingFor(string id, Actor approver, string? office, string verb)
+    private StoredApproval PendingFor(string id, Actor approver, string verb)
     {
         if (string.IsNullOrWhiteSpace(id))
             throw WorkflowException.Invalid("approvalId", "required (e.g. AP-000012; 'kpnode cert approvals' lists them)");
@@ -174,7 +181,7 @@ internal sealed partial class CertificateWorkflow
                 $"{approval.Id} was submitted by {Submitter(approval).AuditName}: four-eyes means a second officer must {verb} it, with their own operator certificate");
         }
 
-        if (office is not null && approval.Office != office)
+        if (approver.Office is { } office && approval.Office != office)
         {
             throw new WorkflowException(FailureKind.PermissionDenied, approval.Office is null
                 ? $"{approval.Id} was submitted by a participant-level officer; an officer of office {office} cannot {verb} it (a participant-level approving officer can)"
@@ -184,31 +191,8 @@ internal sealed partial class CertificateWorkflow
         return approval;
     }
 
-    /// <summary>
-    /// Runs the issue itself and rolls it back: every rule, those checked inside the issuing transaction too (seal,
-    /// replacement, number), exactly as issuing checks them. Nothing is kept, no number is taken and nothing is queued.
-    /// </summary>
-    private async Task<(CertificateSummary Certificate, string Partner)> RehearseIssueAsync(CertificateDraft draft, Actor actor, CancellationToken ct)
-    {
-        try
-        {
-            await IssueAsync(draft, actor, ct, (_, held) => throw new Rehearsed(held));
-        }
-        catch (Rehearsed r)
-        {
-            return (r.Held.Summary, r.Held.Partner);
-        }
-
-        throw new InvalidOperationException("the rehearsed issue was kept");
-    }
-
-    private sealed class Rehearsed(HeldCertificate held) : Exception("rolled back")
-    {
-        public HeldCertificate Held { get; } = held;
-    }
-
     private static string KindName(ApprovalKind kind) => kind == ApprovalKind.Issue ? "issue" : "void";
 
     /// <summary>The officer who submitted it.</summary>
-    public static Actor Submitter(StoredApproval approval) => new(approval.SubmittedById, approval.SubmittedByName);
+    public static Actor Submitter(StoredApproval approval) => new(approval.SubmittedById, approval.SubmittedByName, approval.Office);
 }

@@ -33,14 +33,15 @@ internal sealed partial class CertificateWorkflow
             var utcNow = now.UtcDateTime;
             var messageId = ids.Next();
             var wasDetained = cert.Status == Domain.CertificateStatus.Detained;
-            if (cert.ConfirmImport(report, actor.DisplayName, messageId, utcNow) is { } refusal)
+            if (cert.ConfirmImport(report, actor.HistoryName, messageId, utcNow) is { } refusal)
             {
                 // An outcome that contradicts the figures is bad input; any other refusal is the certificate's state.
                 throw refusal.Field == "outcome" ? WorkflowException.Invalid([refusal], "The import confirmation") : Refused(refusal);
             }
 
             QueueOutbound(w, cert.Partner, PayloadTypes.ImportConfirmation, messageId,
-                ImportReportMapping.ToPayload(report, Header(messageId, cert.Partner, now)), number, utcNow, utcNow + FollowUpDeliveryWindow);
+                ImportReportMapping.ToPayload(report, Header(messageId, cert.Partner, now)), number, utcNow, utcNow + FollowUpDeliveryWindow,
+                office: actor.Office);
             w.UpdateCertificate(cert);
             w.Audit(actor.AuditName, "import." + cert.Status.ToString().ToLowerInvariant(), number,
                 (wasDetained ? "released from detention; " : "") + (cert.StatusReason ?? "figures match"));

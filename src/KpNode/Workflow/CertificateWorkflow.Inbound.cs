@@ -64,6 +64,7 @@ internal sealed partial class CertificateWorkflow
                 $"envelope: signed at {TrustChain.Format(now)} by a revoked key: {revocation.Describe()}; {partner.Code} must sign with a new signing certificate");
         }
 
+        CheckSignerOffice(partner, verified.SignerCertificate, "envelope");
         var inbound = Kinds.TryGetValue(verified.PayloadType, out var kind) && kind.Arrived is { } arrived
             ? arrived(this, partner, verified)
             : throw WorkflowException.Invalid("payloadType", $"'{verified.PayloadType}' is not a message this node accepts by Deliver");
@@ -187,10 +188,18 @@ internal sealed partial class CertificateWorkflow
         existing.Direction == MessageDirection.Inbound && CryptographicOperations.FixedTimeEquals(existing.PayloadSha256, digest);
 
     /// <summary>Exporter -> us: a new certificate. Only its exporter may send it, and only to us.</summary>
-    private Inbound CertificateArrived(Partner partner, CertificateIssued issued)
+    private Inbound CertificateArrived(Partner partner, CertificateIssued issued, string? signerOffice)
     {
         CheckHeader(issued.Header, partner);
         var certificate = issued.Certificate ?? new Wire.V1.Certificate();
+        if (certificate.IssuingOffice != (signerOffice ?? ""))
+        {
+            throw new WorkflowException(FailureKind.PermissionDenied, signerOffice is null
+                ? $"certificate.issuingOffice: the certificate names office {Printable.Of(certificate.IssuingOffice, 40)}, but {partner.Code}'s signing key for the whole participant signed it; an office's certificate is signed by that office's key"
+                : $"certificate.issuingOffice: the certificate names {(certificate.IssuingOffice.Length == 0 ? "no office" : "office " + Printable.Of(certificate.IssuingOffice, 40))}, but office {signerOffice} signed it");
+        }
+
+        var office = partner.Offices.FirstOrDefault(o => o.Code == signerOffice);
         if (certificate.ExportingParticipant != partner.Code)
         {
             throw new WorkflowException(FailureKind.PermissionDenied,
@@ -227,7 +236,19 @@ internal sealed partial class CertificateWorkflow
                 return Judgement.Reject(ReceiptReason.Expired, $"dateOfExpiry: the certificate expired on {KpDate.Text(valid.DateOfExpiry)}");
             }
 
-            if (AnnouncedAuthority(partner.Code) is { Length: > 0 } announced && valid.ExportingAuthority != announced)
+            if (office is not null && valid.ExportingAuthority != office.ExportingAuthority)
+            {
+                return Judgement.Reject(ReceiptReason.InvalidCertificate,
+                    $"exportingAuthority: '{valid.ExportingAuthority}' is not the competent authority of {partner.Code}'s office {office.Code}; it is '{office.ExportingAuthority}' ({PartnerOfficesKey(partner.Code)})");
+            }
+
+            if (office is not null && !valid.Number.StartsWith(office.NumberPrefix + "-", StringComparison.Ordinal))
+            {
+                return Judgement.Reject(ReceiptReason.InvalidCertificate,
+                    $"number: {valid.Number} does not begin with {office.NumberPrefix}, the number prefix of {partner.Code}'s office {office.Code} ({PartnerOfficesKey(partner.Code)})");
+            }
+
+            if (office is null && AnnouncedAuthority(partner.Code) is { Length: > 0 } announced && valid.ExportingAuthority != announced)
             {
                 return Judgement.Reject(ReceiptReason.InvalidCertificate,
                     $"exportingAuthority: '{valid.ExportingAuthority}' is not {partner.Code}'s competent authority; {partner.Code} announced '{announced}' ({PartnerAuthorityKey(partner.Code)})");
@@ -262,6 +283,28 @@ internal sealed partial class CertificateWorkflow
     /// </summary>
     private string AnnouncedAuthority(string partner) =>
         partners.Find(partner)?.ExportingAuthority ?? "";
+
+    private string PartnerOfficesKey(string partner) =>
+        Configuration.ConfigKeys.Partner(partners.Find(partner)?.ConfigIndex ?? -1, "Offices");
+
+    /// <summary>
+    /// An envelope signed by one of the partner's offices: the office must be well-formed and, when we configured the
+    /// partner's offices, one of them. Its root vouches for the office; our configuration says which offices we know.
+    /// </summary>
+    private void CheckSignerOffice(Partner partner, System.Security.Cryptography.X509Certificates.X509Certificate2 signer, string field)
+    {
+        var office = ParticipantIdentity.OfficeFromCertificate(signer);
+        if (office is null && ParticipantIdentity.NamesAnyOffice(signer))
+        {
+            throw new WorkflowException(FailureKind.PermissionDenied, $"{field}: the signing certificate names a malformed office or more than one");
+        }
+
+        if (office is not null && partner.Offices.Count > 0 && partner.Offices.All(o => o.Code != office))
+        {
+            throw new WorkflowException(FailureKind.PermissionDenied,
+                $"{field}: signed by office {office}, which is not one of {partner.Code}'s offices ({string.Join(", ", partner.Offices.Select(o => o.Code))}; {PartnerOfficesKey(partner.Code)})");
+        }
+    }
 
     private string PartnerAuthorityKey(string partner) =>
         Configuration.ConfigKeys.Partner(partners.Find(partner)?.ConfigIndex ?? -1, "ExportingAuthority");

@@ -1,5 +1,7 @@
+using KpNode.Configuration;
 using KpNode.Domain;
 using KpNode.Storage;
+using KpNode.Trust;
 using KpNode.Wire;
 using KpNode.Wire.V1;
 
@@ -24,23 +26,34 @@ internal sealed partial class CertificateWorkflow
         return problems.FirstOrDefault();
     }
 
+    /// <summary>A draft that passed every rule of issuing: the certificate (not yet numbered), its importer, and the issuing office (null without offices).</summary>
+    internal sealed record PreparedIssue(Domain.Certificate Certificate, Partner Partner, OfficeOptions? Office);
+
     /// <summary>
-    /// Issues a certificate from a draft: all rules checked at once, then numbered, signed, stored with its outbox
-    /// message. Returns both as stored, so the caller can show the signed envelope without reading it back.
-    /// <paramref name="alongside"/> writes in the same transaction, after the certificate (a four-eyes approval closing).
+    /// Checks a draft exactly as issuing does, every rule at once, for <paramref name="actor"/> (an office's operator
+    /// issues for that office only); throws <see cref="WorkflowException"/> with every violation. Nothing is written.
     /// </summary>
-    public async Task<(HeldCertificate Certificate, PartnerMessage Message)> IssueAsync(CertificateDraft submitted, Actor actor, CancellationToken ct,
-        Action<IStoreWriter, HeldCertificate>? alongside = null)
+    public PreparedIssue PrepareIssue(CertificateDraft submitted, Actor actor)
     {
-        var draft = WithDefaults(submitted);
+        var (office, officeProblem) = IssuingOffice(submitted.IssuingOffice, actor);
+        var draft = WithDefaults(submitted, office);
+        var authority = office?.ExportingAuthority ?? config.Options.ExportingAuthority;
+        var prefixes = office is null ? config.Options.IssuingPrefixes : [office.NumberPrefix];
         var result = CertificateRules.Validate(draft,
-            CertificateRulesContext.ForIssuing(Today, config.Options.IssuingPrefixes, config.Options.MaxValidityDays, config.Options.BackdatingDays) with { AdmittedParticipants = config.AdmittedParticipants });
+            CertificateRulesContext.ForIssuing(Today, prefixes, config.Options.MaxValidityDays, config.Options.BackdatingDays) with { AdmittedParticipants = config.AdmittedParticipants });
         var violations = result.Violations.ToList();
-        if (draft.ExportingAuthority != config.Options.ExportingAuthority)
+        if (officeProblem is not null)
+        {
+            violations.RemoveAll(v => v.Field == "issuingOffice");
+            violations.Add(officeProblem);
+        }
+
+        if (draft.ExportingAuthority != authority)
         {
             violations.RemoveAll(v => v.Field == "exportingAuthority");
-            violations.Add(new Violation("exportingAuthority",
-                $"must be {config.Options.ExportingAuthority} (this node's competent authority) or left empty"));
+            violations.Add(new Violation("exportingAuthority", office is null
+                ? $"must be {authority} (this node's competent authority) or left empty"
+                : $"must be {authority} (office {office.Code}'s competent authority) or left empty"));
         }
 
         if (draft.ExportingParticipant != Us)
@@ -69,6 +82,50 @@ internal sealed partial class CertificateWorkflow
             throw new WorkflowException(FailureKind.FailedPrecondition, refusal);
         }
 
+        return new PreparedIssue(validated, partner, office);
+    }
+
+    /// <summary>
+    /// The office a certificate is issued by: the one the draft names, or the operator's own; with offices configured
+    /// one must be named, and an office's operator may name only their own.
+    /// </summary>
+    private (OfficeOptions? Office, Violation? Problem) IssuingOffice(string? named, Actor actor)
+    {
+        const string field = "issuingOffice";
+        var offices = config.Options.Offices;
+        named = string.IsNullOrWhiteSpace(named) ? null : named.Trim();
+        if (offices.Count == 0)
+        {
+            return named is null ? (null, null)
+                : (null, new Violation(field, $"this node issues as one authority ({config.Options.ExportingAuthority}) and has no offices (Node:Offices): leave it empty"));
+        }
+
+        var code = named ?? actor.Office;
+        var listed = string.Join(", ", offices.Select(o => o.Code));
+        if (code is null)
+        {
+            return (null, new Violation(field, $"name the issuing office: one of {listed}"));
+        }
+
+        if (actor.Office is { } own && code != own)
+        {
+            return (null, new Violation(field, $"you act for office {own} only, not {code}: leave it empty or name {own}"));
+        }
+
+        return offices.FirstOrDefault(o => o.Code == code) is { } office
+            ? (office, null)
+            : (null, new Violation(field, $"'{code}' is not one of this node's offices ({listed})"));
+    }
+
+    /// <summary>
+    /// Issues a certificate from a draft: all rules checked at once, then numbered, signed, stored with its outbox
+    /// message. Returns both as stored, so the caller can show the signed envelope without reading it back.
+    /// <paramref name="alongside"/> writes in the same transaction, after the certificate (a four-eyes approval closing).
+    /// </summary>
+    public async Task<(HeldCertificate Certificate, PartnerMessage Message)> IssueAsync(CertificateDraft submitted, Actor actor, CancellationToken ct,
+        Action<IStoreWriter, HeldCertificate>? alongside = null)
+    {
+        var (validated, partner, office) = PrepareIssue(submitted, actor);
         var issued = await store.WriteDurableAsync(w =>
         {
             var now = time.GetUtcNow();
@@ -77,7 +134,7 @@ internal sealed partial class CertificateWorkflow
             {
                 // A national system may choose some numbers itself; the sequence steps over those rather than
                 // refuse a certificate that asked for any number.
-                var prefix = config.Options.IssuingPrefixes[0];
+                var prefix = office?.NumberPrefix ?? config.Options.IssuingPrefixes[0];
                 var year = validated.DateOfIssue.Year;
                 do
                 {
@@ -100,8 +157,8 @@ internal sealed partial class CertificateWorkflow
             {
                 Header = Header(messageId, partner.Code, now),
                 Certificate = CertificateMapping.ToProto(certificate),
-            }, number, utcNow, EndOfDay(certificate.DateOfExpiry));
-            var held = HeldCertificate.Issue(certificate, partner.Code, messageId, actor.DisplayName, utcNow);
+            }, number, utcNow, EndOfDay(certificate.DateOfExpiry), office: office?.Code);
+            var held = HeldCertificate.Issue(certificate, partner.Code, messageId, actor.HistoryName, utcNow);
             if (sealReusedFrom.Count > 0)
             {
                 held.NoteSealReused(certificate.SealNumber!, sealReusedFrom, utcNow);
@@ -149,8 +206,13 @@ internal sealed partial class CertificateWorkflow
         return earlier;
     }
 
-    private CertificateDraft WithDefaults(CertificateDraft draft)
+    private CertificateDraft WithDefaults(CertificateDraft draft, OfficeOptions? office)
     {
+        if (office is not null)
+        {
+            draft = draft with { IssuingOffice = office.Code };
+        }
+
         if (string.IsNullOrEmpty(draft.ExportingParticipant))
         {
             draft = draft with { ExportingParticipant = Us };
@@ -158,7 +220,7 @@ internal sealed partial class CertificateWorkflow
 
         if (string.IsNullOrEmpty(draft.ExportingAuthority))
         {
-            draft = draft with { ExportingAuthority = config.Options.ExportingAuthority };
+            draft = draft with { ExportingAuthority = office?.ExportingAuthority ?? config.Options.ExportingAuthority };
         }
 
         if (string.IsNullOrEmpty(draft.DateOfIssue))
@@ -211,12 +273,18 @@ internal sealed partial class CertificateWorkflow
             var cert = w.FindCertificate(number)
                 ?? throw new WorkflowException(FailureKind.NotFound, $"certificateNumber: no certificate {number} is held by this node");
             evidence.Certificate(cert, w.FindMessage);
+            if (actor.Office is { } own && cert.Direction == Domain.CertificateDirection.Outbound && cert.Summary.IssuingOffice != own)
+            {
+                throw new WorkflowException(FailureKind.PermissionDenied,
+                    $"certificateNumber: {number} was issued by {cert.Summary.IssuingOffice ?? Us + " as a whole"}, and you act for office {own} only: an operator of that office, or of the whole participant, voids it");
+            }
+
             var now = time.GetUtcNow();
             var utcNow = now.UtcDateTime;
             var importerMayHoldIt = cert.Direction == Domain.CertificateDirection.Outbound
                 && w.FindMessage(cert.MessageId) is { Status: MessageStatus.Pending or MessageStatus.Delivered };
             var messageId = ids.Next();
-            if (cert.Void(actor.DisplayName, reason, messageId, importerMayHoldIt, utcNow) is { } refusal)
+            if (cert.Void(actor.HistoryName, reason, messageId, importerMayHoldIt, utcNow) is { } refusal)
             {
                 throw Refused(refusal);
             }
@@ -228,7 +296,8 @@ internal sealed partial class CertificateWorkflow
                 CertificateNumber = number,
                 Reason = reason,
                 DateVoided = KpDate.Text(utcNow),
-            }, number, utcNow, utcNow + FollowUpDeliveryWindow, send: importerMayHoldIt);
+            }, number, utcNow, utcNow + FollowUpDeliveryWindow, send: importerMayHoldIt,
+                office: cert.Summary.IssuingOffice is { } o && signer.OfficeCertificate(o) is not null ? o : null);
             w.UpdateCertificate(cert);
             w.Audit(actor.AuditName, "certificate.voided", number, reason);
             alongside?.Invoke(w, cert);

@@ -17,7 +17,7 @@ internal sealed partial class CertificateWorkflow
     private static readonly FrozenDictionary<string, MessageKind> Kinds = new Dictionary<string, MessageKind>
     {
         [PayloadTypes.CertificateIssued] = new("certificate", "certificate",
-            (wf, partner, v) => wf.CertificateArrived(partner, Parse(CertificateIssued.Parser, v))),
+            (wf, partner, v) => wf.CertificateArrived(partner, Parse(CertificateIssued.Parser, v), ParticipantIdentity.OfficeFromCertificate(v.SignerCertificate))),
         [PayloadTypes.CertificateVoided] = new("void", "void",
             (wf, partner, v) => wf.VoidArrived(partner, Parse(CertificateVoided.Parser, v))),
         [PayloadTypes.ImportConfirmation] = new("confirmation", "import confirmation",

@@ -56,11 +56,11 @@ internal sealed partial class CertificateWorkflow(
     /// false as evidence only (<see cref="MessageStatus.NotSent"/>). Returns the message as written, its envelope whole.
     /// </summary>
     private PartnerMessage QueueOutbound(IStoreWriter w, string partner, string payloadType, string messageId, IMessage payload,
-        string certificateNumber, DateTime now, DateTime deliverBy, bool send = true)
+        string certificateNumber, DateTime now, DateTime deliverBy, bool send = true, string? office = null)
     {
         RefuseIfOwnKeyRevoked(payloadType);
         var payloadBytes = payload.ToByteArray();
-        var envelope = signer.Sign(payloadType, payloadBytes).ToByteArray();
+        var envelope = signer.Sign(payloadType, payloadBytes, office).ToByteArray();
         var message = new PartnerMessage
         {
             Id = messageId,

@@ -280,16 +280,20 @@ public sealed class CliOutputTests
             var demo = await KpNodeProcess.RunAsync(new Dictionary<string, string?> { ["COLUMNS"] = null, ["TMPDIR"] = tmp.FullName }, "demo");
             Assert.True(demo.ExitCode == 0, demo.Stdout + demo.Stderr);
             Assert.All(demo.Stdout.Split('\n'), line => Assert.True(line.Length <= 80, $"{line.Length}: {line}"));
-            Assert.Contains("All 8 certificates reached their importers", demo.Stdout.Replace("\n", " "));
+            Assert.Contains("All 9 certificates reached their importers", demo.Stdout.Replace("\n", " "));
             // The trust steps print a success line only after checking it on the node that would know.
             var prose = System.Text.RegularExpressions.Regex.Replace(demo.Stdout, @"\s+", " ");
             Assert.Contains("5. A new signing key for ZA, the root key offline, no restart", prose);
             Assert.Matches(@"signing certificate \S+ -> \S+, without a restart", prose);
             Assert.Matches(@"BE verified ZA-\d{4}-\d+, signed with the new key", prose);
             Assert.Contains("6. ZA revokes its old signing key; every partner is told", prose);
-            Assert.Contains("queued a signed revocation notice for AE and BE", prose);
-            foreach (var partner in new[] { "BE", "AE" })
+            Assert.Contains("queued a signed revocation notice for AE, BE and EU", prose);
+            foreach (var partner in new[] { "BE", "AE", "EU" })
                 Assert.Contains($"{partner} verified the notice against ZA's root and holds list 1; ZA verified {partner}'s signed receipt.", prose);
+            // The EU's office step: an office's certificate, verified as the office's at ZA, confirmed by ZA.
+            Assert.Contains("7. The EU: one participant, an issuing office per Union authority", prose);
+            Assert.Matches(@"EU office DE-IDAR-OBERSTEIN issued DE-\d{4}-\d+ to ZA", prose);
+            Assert.Matches(@"DE-\d{4}-\d+ EU → ZA Confirmed Confirmed signed by ZA, Accepted", prose);
             Assert.Empty(tmp.GetDirectories("kpnode-demo-*"));
         }
         finally

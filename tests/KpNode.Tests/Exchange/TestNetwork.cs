@@ -35,10 +35,11 @@ internal sealed class TestNetwork : IAsyncDisposable
     public static Task<TestNetwork> StartAsync(params string[] codes) => StartAsync(codes, null);
 
     /// <summary>Starts nodes for <paramref name="codes"/>; <paramref name="overrides"/> (e.g. Node:Delivery:FirstBackoff) apply to every node.</summary>
-    public static async Task<TestNetwork> StartAsync(string[] codes, IEnumerable<KeyValuePair<string, string?>>? overrides)
+    public static async Task<TestNetwork> StartAsync(string[] codes, IEnumerable<KeyValuePair<string, string?>>? overrides,
+        IReadOnlyDictionary<string, IReadOnlyList<OfficeOptions>>? offices = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "kpnode-tests", Guid.NewGuid().ToString("N"));
-        var network = new TestNetwork(DemoNetwork.Create(codes.Select(c => (c, $"KP authority of {c}")).ToArray(), root, overrides), codes);
+        var network = new TestNetwork(DemoNetwork.Create(codes.Select(c => (c, $"KP authority of {c}")).ToArray(), root, overrides, offices), codes);
         foreach (var code in codes)
         {
             await network[code].StartAsync();
@@ -65,6 +66,9 @@ internal sealed class TestNetwork : IAsyncDisposable
         _others.Add(node);
         return node;
     }
+
+    /// <summary>An operator folder (root.crt, operator.crt, operator.key) for one office of <paramref name="code"/>, issued by its root.</summary>
+    public string OfficeOperator(string code, string office, string id, string displayName) => _network.OfficeOperator(code, office, id, displayName);
 
     public string PkiDir(string code) => Path.Combine(Root, "pki", code.ToLowerInvariant());
 
