@@ -204,3 +204,52 @@ public sealed class FourEyesTests : IAsyncLifetime
     private static Dictionary<string, string?> Env(string operatorFolder) =>
         new() { ["COLUMNS"] = "200", [LocalApiClient.OperatorVariable] = operatorFolder };
 }
+
+/// <summary>Four-eyes at a participant with offices: an office's submission is approved in that office, or participant-wide.</summary>
+public sealed class FourEyesOfficeTests : IAsyncLifetime
+{
+    private static readonly IReadOnlyDictionary<string, IReadOnlyList<KpNode.Configuration.OfficeOptions>> Offices =
+        new Dictionary<string, IReadOnlyList<KpNode.Configuration.OfficeOptions>>
+        {
+            ["EU"] =
+            [
+                new() { Code = "DE-IDAR-OBERSTEIN", ExportingAuthority = "Hauptzollamt Koblenz (EU Union authority)", NumberPrefix = "DE" },
+                new() { Code = "CZ-PRAGUE", ExportingAuthority = "Generální ředitelství cel (EU Union authority)", NumberPrefix = "CZ" },
+            ],
+        };
+
+    private TestNetwork _net = null!;
+
+    public async Task InitializeAsync() =>
+        _net = await TestNetwork.StartAsync(["EU", "ZA"], [new("Node:FourEyes:Issuing", "true")], Offices);
+
+    public async Task DisposeAsync() => await _net.DisposeAsync();
+
+    [Fact]
+    public async Task An_office_officers_draft_is_approved_only_in_that_office_or_at_participant_level_and_numbered_by_the_office()
+    {
+        var submitter = TestOperators.CreateForOffice(_net, "EU", "DE-IDAR-OBERSTEIN", "k.weber", "K. Weber", IssuingOfficer);
+        var prague = TestOperators.CreateForOffice(_net, "EU", "CZ-PRAGUE", "j.novak", "J. Novák", ApprovingOfficer);
+        var idar = TestOperators.CreateForOffice(_net, "EU", "DE-IDAR-OBERSTEIN", "m.schmidt", "M. Schmidt", ApprovingOfficer);
+        string id;
+        using (var client = TestOperators.Connect(_net, "EU", submitter))
+        {
+            id = (await client.Api.IssueCertificateAsync(new IssueCertificateRequest { Draft = DemoDrafts.Draft("EU", "ZA") })).AwaitingApproval;
+        }
+
+        using (var client = TestOperators.Connect(_net, "EU", prague))
+        {
+            var e = await Assert.ThrowsAsync<RpcException>(async () => await client.Approvals.ApproveAsync(new ApproveRequest { ApprovalId = id }));
+            Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
+            Assert.Contains($"{id} is for office DE-IDAR-OBERSTEIN; an officer of office CZ-PRAGUE cannot approve it", e.Status.Detail, StringComparison.Ordinal);
+        }
+
+        using (var client = TestOperators.Connect(_net, "EU", idar))
+        {
+            var approved = await client.Approvals.ApproveAsync(new ApproveRequest { ApprovalId = id });
+            Assert.StartsWith("DE-", approved.Record.Certificate.Number, StringComparison.Ordinal);
+            Assert.Equal("DE-IDAR-OBERSTEIN", approved.Record.Certificate.IssuingOffice);
+            await _net.WaitForAsync("ZA", approved.Record.Certificate.Number, r => r.Status == CertificateStatus.Received);
+        }
+    }
+}

@@ -13,12 +13,16 @@ namespace KpNode.Tests.LocalApi;
 internal static class TestOperators
 {
     /// <summary>The folder of a new operator <paramref name="id"/> of <paramref name="code"/>'s root, granting <paramref name="roles"/>.</summary>
-    public static string Create(TestNetwork net, string code, string id, string displayName, params OperatorRole[] roles)
+    public static string Create(TestNetwork net, string code, string id, string displayName, params OperatorRole[] roles) =>
+        CreateForOffice(net, code, null, id, displayName, roles);
+
+    /// <summary>As <see cref="Create"/>, for an operator of <paramref name="office"/> (null: participant-level).</summary>
+    public static string CreateForOffice(TestNetwork net, string code, string? office, string id, string displayName, params OperatorRole[] roles)
     {
         using var pki = net.Credentials(code);
         var now = DateTimeOffset.UtcNow;
         using var cert = CertificateAuthority.IssueLeaf(pki.Root, code, LeafKind.Operator, now.AddMinutes(-5), now.AddDays(30),
-            operatorName: id, roles: roles, operatorDisplayName: displayName);
+            operatorName: id, office: office, roles: roles, operatorDisplayName: displayName);
         return Write(net, code, id, cert);
     }
 
