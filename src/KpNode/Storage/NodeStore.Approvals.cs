@@ -26,4 +26,11 @@ internal sealed partial class NodeStore
             return [.. pending, .. decided];
         });
     }
+
+    /// <summary>Every approval, pending or decided, for a rebuild of the store.</summary>
+    internal IReadOnlyList<StoredApproval> AllApprovals()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Reading("the approvals", () => Approvals.FindAll().Select(d => d.ToStored()).ToList());
+    }
 }

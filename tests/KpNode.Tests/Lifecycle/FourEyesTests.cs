@@ -151,6 +151,31 @@ public sealed class FourEyesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_rebuilt_store_keeps_what_awaits_approval_and_its_numbering()
+    {
+        var number = (await ApproveAsync(_approver, await SubmitAsync(_submitter))).Record.Certificate.Number;
+        await _net.WaitForAsync("ZA", number, r => r.Status == CertificateStatus.Delivered);
+        var pending = await SubmitAsync(_issuer);
+
+        var za = _net["ZA"];
+        await za.StopAsync();
+        using (var db = new LiteDB.LiteDatabase(new LiteDB.ConnectionString { Filename = Path.Combine(za.Config.Options.DataDirectory, "kpnode.db"), Connection = LiteDB.ConnectionType.Direct }))
+        {
+            var certificates = db.GetCollection(KpNode.Storage.NodeStore.CertificatesCollection);
+            var document = certificates.FindById(number);
+            document["Partner"] = "CN";
+            Assert.True(certificates.Update(document));
+        }
+
+        var rebuild = await KpNodeProcess.RunAsync("store", "check", "--config", za.Config.FilePath, "--rebuild");
+        Assert.True(rebuild.ExitCode == 4, rebuild.Stdout + rebuild.Stderr);
+        await za.StartAsync();
+        var kept = (await za.Client.Approvals.ListApprovalsAsync(new ListApprovalsRequest { IncludeDecided = true })).Approvals;
+        Assert.Equal([pending, "AP-000001"], kept.Select(a => a.Id));
+        Assert.Equal("AP-000003", await SubmitAsync(_submitter));
+    }
+
+    [Fact]
     public async Task A_void_waits_for_a_second_officer_and_the_importer_is_told_once_it_is_approved()
     {
         var number = (await ApproveAsync(_approver, await SubmitAsync(_submitter))).Record.Certificate.Number;
