@@ -71,7 +71,7 @@ internal sealed class LocalApiClient : IDisposable
         }
         catch (PkiFileException e) when (operatorDir != config.Options.PkiDirectory)
         {
-            throw new PkiFileException(e.FilePath, $"{e.Message.Replace(e.FilePath + ": ", "", StringComparison.Ordinal)} ({OperatorVariable} names {operatorDir}: the folder of an operator's root.crt, operator.crt and operator.key)");
+            throw new PkiFileException(e.FilePath, $"{e.Problem} ({OperatorVariable} names {operatorDir}: the folder of an operator's root.crt, operator.crt and operator.key)");
         }
 
         var trust = new TrustChain();

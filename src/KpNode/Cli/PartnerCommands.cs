@@ -111,7 +111,10 @@ internal static partial class PartnerCommands
 
                 var authorities = parse.GetValue(authority) is { Length: > 0 } named ? named : [node.Options.ExportingAuthority];
                 var card = new ParticipantCard(node.Participant, authorities, roots, Endpoints(node, parse.GetValue(endpoint) ?? []),
-                    ParticipantCard.OurProtocolVersions, ParticipantCard.OurPayloadTypes, TruncatedNow());
+                    ParticipantCard.OurProtocolVersions, ParticipantCard.OurPayloadTypes, TruncatedNow())
+                {
+                    Offices = [.. node.Options.Offices.Select(o => new PartnerOffice(o.Code, o.ExportingAuthority, o.NumberPrefix))],
+                };
                 PkiFiles.WriteNew(outPath, System.Text.Encoding.UTF8.GetString(ParticipantCardEnvelope.Sign(card, roots)), PkiFiles.PublicFile);
                 Output.Line($"Wrote the card of [bold]{Markup.Escape(node.Participant)}[/] to {Markup.Escape(outPath)}, signed by {(roots.Count == 1 ? "its root" : $"its {roots.Count} roots")}:");
                 Describe(card);
@@ -306,6 +309,8 @@ internal static partial class PartnerCommands
         var table = new Table().Column("").Column("", freeText: true);
         table.Row("Participant", card.Participant);
         table.Row("Authorities", string.Join("; ", card.Authorities));
+        foreach (var office in card.Offices)
+            table.Row("Office", $"{office.Code}: {office.ExportingAuthority} (numbers {office.NumberPrefix}-…)");
         foreach (var root in card.Roots)
             table.Row("Root", $"{RootFingerprint.Of(root)} (valid until {Day(root.NotAfter)})");
         table.Row("Peer API", string.Join(", ", card.PeerEndpoints.Select(e => e.ToString().TrimEnd('/'))));

@@ -70,11 +70,26 @@ internal static class PartnerConfigFile
         entry["Participant"] = card.Participant;
         entry["Address"] = card.PeerEndpoints[0].ToString().TrimEnd('/');
         entry["RootCertificate"] = Path.GetRelativePath(Path.GetDirectoryName(config.FilePath)!, rootPath).Replace('\\', '/');
-        // The authority is checked on every certificate only when the card names exactly one.
-        if (card.Authorities.Count == 1)
+        // The authority is checked on every certificate only when the card names exactly one; with offices, each
+        // office's authority and prefix are checked instead.
+        if (card.Authorities.Count == 1 && card.Offices.Count == 0)
             entry["ExportingAuthority"] = card.Authorities[0];
         else
             entry.Remove("ExportingAuthority");
+        if (card.Offices.Count > 0)
+        {
+            entry["Offices"] = new JsonArray([.. card.Offices.Select(o => (JsonNode)new JsonObject
+            {
+                ["Code"] = o.Code,
+                ["ExportingAuthority"] = o.ExportingAuthority,
+                ["NumberPrefix"] = o.NumberPrefix,
+            })]);
+            entry["NumberPrefixes"] = new JsonArray([.. card.Offices.Select(o => (JsonNode)o.NumberPrefix)]);
+        }
+        else
+        {
+            entry.Remove("Offices");
+        }
 
         // Written beside their final names and renamed last, so a failure leaves the node's files as they were.
         var pending = new List<(string Temp, string Final)>

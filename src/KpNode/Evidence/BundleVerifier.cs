@@ -296,6 +296,12 @@ internal sealed class BundleVerifier(IReadOnlyCollection<X509Certificate2> roots
         passed.AddRange(["signature", "chain", "validity"]);
         if (PayloadJson.Sender(payload) is { Length: > 0 } sender && sender != verified.SignerParticipant)
             throw new BundleCheckException("participant", $"signed by {verified.SignerParticipant}'s key, but the payload says it comes from {sender}");
+        // An office's certificate is signed by that office's own key, so the evidence shows which authority issued it.
+        if (payload is CertificateIssued { Certificate: { } issued } && issued.IssuingOffice != (ParticipantIdentity.OfficeFromCertificate(verified.SignerCertificate) ?? ""))
+            throw new BundleCheckException("participant",
+                $"names issuing office '{issued.IssuingOffice}', but it was signed by the key of {ParticipantIdentity.OfficeFromCertificate(verified.SignerCertificate) ?? verified.SignerParticipant + " as a whole"}");
+        if (payload is CertificateIssued { Certificate.IssuingOffice.Length: > 0 })
+            passed.Add("office");
         foreach (var signature in envelope.Signatures)
         {
             using var signer = X509CertificateLoader.LoadCertificate(signature.X5C[0].Span);

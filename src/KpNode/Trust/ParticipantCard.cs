@@ -20,6 +20,9 @@ internal sealed record ParticipantCard(
     IReadOnlyList<string> PayloadTypes,
     DateTimeOffset Date)
 {
+    /// <summary>The participant's issuing offices (the EU's Union authorities); empty for one that issues as one authority, and on older cards.</summary>
+    public IReadOnlyList<PartnerOffice> Offices { get; init; } = [];
+
     /// <summary>The DSSE payload type of a card; bound into the signed bytes, so no other signed document passes as one.</summary>
     public const string PayloadType = "application/vnd.kp.participant-card.v1+json";
 
@@ -49,6 +52,16 @@ internal sealed record ParticipantCard(
             ["payloadTypes"] = new JsonArray([.. PayloadTypes.Select(t => (JsonNode)t)]),
             ["date"] = Date.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
         };
+        if (Offices.Count > 0)
+        {
+            json["offices"] = new JsonArray([.. Offices.Select(o => (JsonNode)new JsonObject
+            {
+                ["code"] = o.Code,
+                ["authority"] = o.ExportingAuthority,
+                ["numberPrefix"] = o.NumberPrefix,
+            })]);
+        }
+
         return JsonSerializer.SerializeToUtf8Bytes(json, Indented);
     }
 
@@ -112,7 +125,37 @@ internal sealed record ParticipantCard(
                 DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out date))
             problems.Add($"date: '{Domain.Printable.Of(dateText, 40)}' is not a UTC time like 2026-12-03T12:00:00Z");
 
-        return problems.Count > 0 ? null : new ParticipantCard(participant!, authorities, roots, endpoints, versions, payloadTypes, date);
+        var offices = ReadOffices(json, problems);
+        return problems.Count > 0 ? null : new ParticipantCard(participant!, authorities, roots, endpoints, versions, payloadTypes, date) { Offices = offices };
+    }
+
+    /// <summary>The optional "offices" list: each a code, its authority and its number prefix, none twice.</summary>
+    private static List<PartnerOffice> ReadOffices(JsonObject json, List<string> problems)
+    {
+        var offices = new List<PartnerOffice>();
+        if (json["offices"] is null)
+            return offices;
+        if (json["offices"] is not JsonArray array)
+        {
+            problems.Add("offices: not a list");
+            return offices;
+        }
+
+        foreach (var item in array)
+        {
+            var entry = item as JsonObject;
+            string? Field(string name) => entry?[name] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
+            var (code, authority, prefix) = (Field("code"), Field("authority"), Field("numberPrefix"));
+            if (!ParticipantIdentity.IsValidOfficeCode(code) || authority is null || authority.Trim().Length == 0 || Domain.Printable.Of(authority, 200) != authority
+                || !Domain.CertificateNumber.IsWellFormedPrefix(prefix))
+                problems.Add($"offices: '{Domain.Printable.Of(code ?? "", 40)}' is not an office with a code (e.g. BE-ANTWERP), an authority and a number prefix");
+            else if (offices.Any(o => o.Code == code || o.NumberPrefix == prefix))
+                problems.Add($"offices: {code} or its prefix {prefix} is listed twice");
+            else
+                offices.Add(new PartnerOffice(code!, authority, prefix!));
+        }
+
+        return offices;
     }
 
     private static string? Text(JsonObject json, string name, List<string> problems)

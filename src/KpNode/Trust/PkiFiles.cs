@@ -9,6 +9,9 @@ internal sealed class PkiFileException(string path, string problem)
     : Exception($"{path}: {problem}")
 {
     public string FilePath { get; } = path;
+
+    /// <summary>What is wrong with the file, without its path.</summary>
+    public string Problem { get; } = problem;
 }
 
 /// <summary>A participant's PKI: root, node TLS, document-signing and operator certificates, the leaves with their private keys.</summary>

@@ -10,6 +10,14 @@ internal static class KpNodeProcess
 
     public static Task<Result> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string?> { ["COLUMNS"] = "200" }, args);
 
+    /// <summary>Runs kpnode and fails the test, with everything it printed, unless it exits 0.</summary>
+    public static async Task<Result> SucceedsAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args)
+    {
+        var result = await RunAsync(environment ?? new Dictionary<string, string?> { ["COLUMNS"] = "200" }, args);
+        Assert.True(result.ExitCode == 0, $"kpnode {string.Join(' ', args)} exited {result.ExitCode}:\n{result.Stdout}\n{result.Stderr}");
+        return result;
+    }
+
     /// <summary>Runs kpnode with these environment variables set (null removes one), its stdout a pipe as in a script.</summary>
     public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {

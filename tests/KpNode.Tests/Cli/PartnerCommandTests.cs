@@ -110,6 +110,31 @@ public sealed class PartnerCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_card_of_a_participant_with_offices_carries_them_and_adding_it_configures_each_offices_authority_and_prefix()
+    {
+        var za = await ParticipantAsync("ZA", 7421);
+        var eu = await ParticipantAsync("EU", 7521);
+        var node = JsonNode.Parse(await File.ReadAllTextAsync(eu), documentOptions: new() { CommentHandling = System.Text.Json.JsonCommentHandling.Skip })!;
+        node["Node"]!["IssuingPrefixes"] = new JsonArray("DE", "CZ");
+        node["Node"]!["Offices"] = new JsonArray(
+            new JsonObject { ["Code"] = "DE-IDAR-OBERSTEIN", ["ExportingAuthority"] = "Zollamt Idar-Oberstein", ["NumberPrefix"] = "DE" },
+            new JsonObject { ["Code"] = "CZ-PRAGUE", ["ExportingAuthority"] = "Celní úřad Praha", ["NumberPrefix"] = "CZ" });
+        await File.WriteAllTextAsync(eu, node.ToJsonString());
+
+        var card = await CardAsync("EU", eu);
+        var offices = JsonNode.Parse(Payload(await File.ReadAllBytesAsync(card)))!["offices"]!.AsArray();
+        Assert.Equal(["DE-IDAR-OBERSTEIN", "CZ-PRAGUE"], offices.Select(o => o!["code"]!.GetValue<string>()));
+        var added = await Kpnode("partner", "add", card, "--fingerprint", await FingerprintAsync("EU"), "--config", za);
+        Assert.Contains("CZ-PRAGUE: Celní úřad Praha (numbers CZ-…)", added.Stdout);
+
+        var partner = Assert.Single(NodeConfig.Load(za).Options.Partners);
+        Assert.Equal(["DE", "CZ"], partner.NumberPrefixes);
+        Assert.Equal("", partner.ExportingAuthority);
+        Assert.Equal([("DE-IDAR-OBERSTEIN", "Zollamt Idar-Oberstein", "DE"), ("CZ-PRAGUE", "Celní úřad Praha", "CZ")],
+            partner.Offices.Select(o => (o.Code, o.ExportingAuthority, o.NumberPrefix)));
+    }
+
+    [Fact]
     public async Task A_wrong_fingerprint_is_refused_with_what_to_do_and_nothing_is_written()
     {
         var za = await ParticipantAsync("ZA", 7401);

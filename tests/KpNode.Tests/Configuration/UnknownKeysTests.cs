@@ -66,7 +66,7 @@ public sealed class UnknownKeysTests : IDisposable
         var problems = Problems(node => node["Partners"]![0]!["Colour"] = "blue");
 
         var problem = Assert.Single(problems, p => p.StartsWith("Node:Partners:0:Colour:", StringComparison.Ordinal));
-        Assert.Contains("known under Node:Partners:0: Address, ExportingAuthority, NumberPrefixes, Participant", problem);
+        Assert.Contains("known under Node:Partners:0: Address, ExportingAuthority, NumberPrefixes, Offices, Participant", problem);
     }
 
     [Fact]

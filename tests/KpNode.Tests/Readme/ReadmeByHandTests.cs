@@ -61,6 +61,10 @@ public sealed class ReadmeByHandTests
             Assert.Single(Directory.GetFiles(Path.Combine(root.FullName, "node-config", "pki", "za", "retired"), "signing-*.crt"));
             Assert.Contains("Wrote revocation list 1", output);
             Assert.Contains("The node holds revocation list 1 and enforces it", output);
+            // The EU's office: its certificate shown at ZA with the office that signed it, and confirmed by ZA.
+            Assert.Matches(@"Issuing office\s+DE-IDAR-OBERSTEIN", output);
+            Assert.Matches(@"DE-\d{4}-\d{6} is now Confirmed", output);
+            Assert.Contains("DE-IDAR-OBERSTEIN", output[output.LastIndexOf("kpnode status --config node-config/eu.json", StringComparison.Ordinal)..]);
         }
         finally
         {
