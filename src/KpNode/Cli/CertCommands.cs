@@ -11,6 +11,7 @@ internal static class CertCommands
     public static Command Create() => new("cert", "Issue, confirm, void, check and inspect KP certificates")
     {
         Issue(), Show(), List(), Confirm(), Void(), Check(), PrintCommands.Print(), PrintCommands.Verifier(), EvidenceCommands.Export(),
+        ApprovalCommands.List(), ApprovalCommands.Approve(), ApprovalCommands.Reject(),
     };
 
     private static Command Issue()
@@ -35,8 +36,15 @@ internal static class CertCommands
                 return KpNodeCli.Fail($"--file: {problem}");
             }
 
-            using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
-            var record = (await client.Api.IssueCertificateAsync(new IssueCertificateRequest { Draft = draft }, cancellationToken: ct)).Record;
+            var configPath = parse.GetRequiredValue(config).FullName;
+            using var client = LocalApiClient.Connect(NodeConfig.Load(configPath));
+            var response = await client.Api.IssueCertificateAsync(new IssueCertificateRequest { Draft = draft }, cancellationToken: ct);
+            if (response.AwaitingApproval.Length > 0)
+            {
+                return ApprovalCommands.Awaiting(parse.GetValue(json), response, response.AwaitingApproval, configPath, parse.GetValue(quiet));
+            }
+
+            var record = response.Record;
             if (parse.GetValue(wait))
             {
                 record = await WaitForDeliveryAsync(client, record, ct);
@@ -168,12 +176,19 @@ internal static class CertCommands
         var command = new Command("void", "Invalidate a certificate this node issued and tell the importer") { config, number, reason, json };
         command.SetAction((parse, ct) => KpNodeCli.Guard(async () =>
         {
-            using var client = LocalApiClient.Connect(NodeConfig.Load(parse.GetRequiredValue(config).FullName));
-            var record = (await client.Api.VoidCertificateAsync(new VoidCertificateRequest
+            var configPath = parse.GetRequiredValue(config).FullName;
+            using var client = LocalApiClient.Connect(NodeConfig.Load(configPath));
+            var response = await client.Api.VoidCertificateAsync(new VoidCertificateRequest
             {
                 CertificateNumber = parse.GetRequiredValue(number),
                 Reason = parse.GetRequiredValue(reason),
-            }, cancellationToken: ct)).Record;
+            }, cancellationToken: ct);
+            if (response.AwaitingApproval.Length > 0)
+            {
+                return ApprovalCommands.Awaiting(parse.GetValue(json), response, response.AwaitingApproval, configPath, quiet: false);
+            }
+
+            var record = response.Record;
             return Done(parse.GetValue(json), record,
                 $"{record.Certificate.Number} is {Output.StatusMarkup(record.Status)}. To correct it, issue a replacement with \"replaces\": \"{record.Certificate.Number}\".");
         }));

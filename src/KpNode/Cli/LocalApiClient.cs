@@ -27,6 +27,7 @@ internal sealed class LocalApiClient : IDisposable
         Evidence = new EvidenceService.EvidenceServiceClient(channel);
         Backup = new BackupService.BackupServiceClient(channel);
         Events = new EventService.EventServiceClient(channel);
+        Approvals = new ApprovalService.ApprovalServiceClient(channel);
         Health = new Grpc.Health.V1.Health.HealthClient(channel);
     }
 
@@ -48,6 +49,9 @@ internal sealed class LocalApiClient : IDisposable
 
     /// <summary>The event stream (WatchEvents).</summary>
     public EventService.EventServiceClient Events { get; }
+
+    /// <summary>Four-eyes approvals.</summary>
+    public ApprovalService.ApprovalServiceClient Approvals { get; }
 
     /// <summary>The standard grpc.health.v1 service, as any health checker sees it.</summary>
     public Grpc.Health.V1.Health.HealthClient Health { get; }

@@ -58,6 +58,7 @@ internal sealed class NodeOptions
     public OperationsOptions Operations { get; set; } = new();
 
     public TradePolicyOptions TradePolicy { get; set; } = new();
+    public FourEyesOptions FourEyes { get; set; } = new();
 
     /// <summary>
     /// How often certificates past their date of expiry are marked Expired, and how often an outbox lane whose link

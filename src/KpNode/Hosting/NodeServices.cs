@@ -93,6 +93,7 @@ internal static class NodeServices
             o.MaxSendMessageSize = config.Options.MaxMessageBytes;
             o.Interceptors.Add<WorkflowErrors>();
             o.Interceptors.Add<HealthPerListener>();
+            o.Interceptors.Add<RoleCheck>();
         }).AddJsonTranscoding(JsonApi.Configure);
         return services;
     }

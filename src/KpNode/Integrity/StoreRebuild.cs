@@ -125,6 +125,7 @@ internal static class StoreRebuild
         certificates += rebuilt.Count;
         var sequences = KeepSequences(old, fresh, seen);
         KeepRevocationLists(old, fresh, dropped);
+        KeepApprovals(old, fresh, dropped);
         long statements = 0;
         Walk(old.AuthenticityStatementIdsAfter, id =>
         {
@@ -167,6 +168,28 @@ internal static class StoreRebuild
         {
             foreach (var list in lists)
                 w.PutRevocationList(list);
+            return 0;
+        });
+    }
+
+    // Four-eyes approvals carry no signature: kept as read (an approval issues only through the workflow's every rule).
+    private static void KeepApprovals(NodeStore old, NodeStore fresh, List<string> dropped)
+    {
+        IReadOnlyList<StoredApproval> approvals;
+        try
+        {
+            approvals = old.AllApprovals();
+        }
+        catch (DamagedRecordException e)
+        {
+            dropped.Add($"{e.Record} (what waited for approval is submitted again)");
+            return;
+        }
+
+        fresh.Write(w =>
+        {
+            foreach (var approval in approvals)
+                w.PutApproval(approval);
             return 0;
         });
     }

@@ -22,7 +22,7 @@ internal static class JsonApi
     {
         // The JSON error body is google.rpc.Status with its details: their types must be known to be written.
         // 64-bit integers stay JSON numbers, as the OpenAPI document types them (integer, int64); strings are read too.
-        options.TypeRegistry = TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor);
+        options.TypeRegistry = TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor, Google.Rpc.ErrorInfo.Descriptor);
     }
 
     /// <summary>The OpenAPI generator for the transcoded routes, described by the contract's comments.</summary>
@@ -74,5 +74,5 @@ internal static class JsonApi
 
     /// <summary>Every Local service whose methods carry HTTP annotations; the node maps them with its listener and policies.</summary>
     public static IReadOnlyList<GrpcServiceEndpointConventionBuilder> MapTranscoded(IEndpointRouteBuilder endpoints) =>
-        [endpoints.MapGrpcService<LocalApiEndpoint>(), endpoints.MapGrpcService<EventsApi>()];
+        [endpoints.MapGrpcService<LocalApiEndpoint>(), endpoints.MapGrpcService<EventsApi>(), endpoints.MapGrpcService<ApprovalsApi>()];
 }

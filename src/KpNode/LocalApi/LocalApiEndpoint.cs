@@ -27,6 +27,13 @@ internal sealed class LocalApiEndpoint(
             throw ApiErrors.Invalid("draft", "required (the certificate to issue)");
         }
 
+        if (config.Options.FourEyes.Issuing)
+        {
+            // Checked as issuing checks it, then kept for a second officer: nothing numbered, signed or sent yet.
+            var approval = await workflow.SubmitIssueAsync(request.Draft, actor, context.CancellationToken);
+            return new IssueCertificateResponse { AwaitingApproval = approval.Id };
+        }
+
         var (held, message) = await workflow.IssueAsync(CertificateMapping.ToDraft(request.Draft), actor, context.CancellationToken);
         Log.CertificateIssued(logger, held.Number, held.Partner, actor.AuditName);
         // The message just written and signed carries the certificate: no need to read it back from the store.
@@ -38,6 +45,12 @@ internal sealed class LocalApiEndpoint(
     public override async Task<VoidCertificateResponse> VoidCertificate(VoidCertificateRequest request, ServerCallContext context)
     {
         var actor = gate.RequireOperator(context);
+        if (config.Options.FourEyes.Voiding)
+        {
+            var approval = await workflow.SubmitVoidAsync(request.CertificateNumber, request.Reason, actor, context.CancellationToken);
+            return new VoidCertificateResponse { Record = Record(store.FindCertificate(approval.CertificateNumber!)!, withEvidence: true), AwaitingApproval = approval.Id };
+        }
+
         var doc = await workflow.VoidAsync(request.CertificateNumber, request.Reason, actor, context.CancellationToken);
         return new VoidCertificateResponse { Record = Record(doc, withEvidence: true) };
     }

@@ -134,6 +134,12 @@ internal interface IStoreReader
 
     /// <summary>Every authenticity statement signed or received in [<paramref name="from"/>, <paramref name="until"/>), oldest first.</summary>
     IReadOnlyList<StoredAuthenticityStatement> AuthenticityStatementsBetween(DateTime from, DateTime until);
+
+    /// <summary>One four-eyes approval by its id (AP-000012), or null.</summary>
+    StoredApproval? FindApproval(string id);
+
+    /// <summary>The pending approvals, oldest first; with <paramref name="includeDecided"/> also the newest decided ones.</summary>
+    IReadOnlyList<StoredApproval> ListApprovals(bool includeDecided);
 }
 
 /// <summary>What a transaction started by <see cref="INodeStore.Write{T}"/> may do; valid only until that call returns.</summary>
@@ -172,4 +178,7 @@ internal interface IStoreWriter : IStoreReader
     /// <summary>Keeps a signed authenticity statement as evidence, its envelope byte for byte.</summary>
     /// <exception cref="DuplicateKeyException">A statement with that id is already stored.</exception>
     void InsertAuthenticityStatement(StoredAuthenticityStatement statement);
+
+    /// <summary>Keeps a new four-eyes approval, or its decision (the same id again).</summary>
+    void PutApproval(StoredApproval approval);
 }

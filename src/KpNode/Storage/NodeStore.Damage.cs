@@ -42,6 +42,7 @@ internal sealed partial class NodeStore
         public ILiteCollection<PartnerHistoryDocument> PartnerHistories { get; } = db.GetCollection<PartnerHistoryDocument>(PartnerHistoriesCollection);
         public ILiteCollection<AuthenticityStatementDocument> AuthenticityStatements { get; } =
             db.GetCollection<AuthenticityStatementDocument>(AuthenticityStatementsCollection);
+        public ILiteCollection<ApprovalDocument> Approvals { get; } = db.GetCollection<ApprovalDocument>(ApprovalsCollection);
     }
 
     internal OpenFile CurrentFile => _file;

@@ -21,6 +21,7 @@ internal sealed partial class NodeStore : INodeStore, IDisposable
     internal const string RevocationListsCollection = "revocation_lists";
     internal const string PartnerHistoriesCollection = "partner_histories";
     internal const string AuthenticityStatementsCollection = "authenticity_statements";
+    internal const string ApprovalsCollection = "approvals";
 
     // The open file; replaced when LiteDB closed its engine on meeting a damaged page or document (NodeStore.Damage).
     private volatile OpenFile _file;
@@ -68,6 +69,7 @@ internal sealed partial class NodeStore : INodeStore, IDisposable
     internal ILiteCollection<RevocationListDocument> RevocationLists => _file.RevocationLists;
     internal ILiteCollection<PartnerHistoryDocument> PartnerHistories => _file.PartnerHistories;
     internal ILiteCollection<AuthenticityStatementDocument> AuthenticityStatements => _file.AuthenticityStatements;
+    internal ILiteCollection<ApprovalDocument> Approvals => _file.Approvals;
     internal EnvelopePacking Packing { get; } = new();
 
     /// <summary>Opens (or creates) the store file at <paramref name="path"/>, creating its folder; one instance per file per process.</summary>

@@ -40,7 +40,7 @@ internal static class StoreMapper
     internal static readonly Type[] DocumentTypes =
     [
         typeof(CertificateDocument), typeof(Domain.PartnerMessage), typeof(AuditEntry), typeof(SequenceDocument), typeof(SignerDocument),
-        typeof(RevocationListDocument), typeof(PartnerHistoryDocument), typeof(AuthenticityStatementDocument),
+        typeof(RevocationListDocument), typeof(PartnerHistoryDocument), typeof(AuthenticityStatementDocument), typeof(ApprovalDocument),
     ];
 
     private static readonly System.Reflection.MethodInfo EntityMethod = typeof(BsonMapper).GetMethod(nameof(BsonMapper.Entity))!;

@@ -168,6 +168,19 @@ internal sealed class StoreWriter(NodeStore store, NodeStore.OpenFile file) : IS
         Insert(file.AuthenticityStatements, NodeStore.AuthenticityStatementsCollection, statement.Id, document);
     }
 
+    public void PutApproval(StoredApproval approval)
+    {
+        ArgumentNullException.ThrowIfNull(approval);
+        ArgumentException.ThrowIfNullOrWhiteSpace(approval.Id, nameof(approval) + "." + nameof(approval.Id));
+        EnsureOpen();
+        Engine(() => file.Approvals.Upsert(ApprovalDocument.From(approval)));
+        Wrote = true;
+    }
+
+    public StoredApproval? FindApproval(string id) => Read(() => store.FindApproval(id));
+
+    public IReadOnlyList<StoredApproval> ListApprovals(bool includeDecided) => Read(() => store.ListApprovals(includeDecided));
+
     public IReadOnlyList<StoredAuthenticityStatement> AuthenticityStatementsAbout(string number) => Read(() => store.AuthenticityStatementsAbout(number));
 
     public IReadOnlyList<StoredAuthenticityStatement> AuthenticityStatementsBetween(DateTime from, DateTime until) =>

@@ -43,6 +43,24 @@ internal static class ApiErrors
         return status.ToRpcException();
     }
 
+    /// <summary>ErrorInfo's reason for a call the operator's certificate grants no role for.</summary>
+    public const string RoleRequiredReason = "ROLE_REQUIRED";
+
+    /// <summary>
+    /// PERMISSION_DENIED for an operator without the role a method needs: the message in words, and a
+    /// google.rpc.ErrorInfo (reason ROLE_REQUIRED, metadata required and granted, role names joined by commas) for programs.
+    /// </summary>
+    public static RpcException RoleRequired(string message, string method, IEnumerable<string> required, IEnumerable<string> granted)
+    {
+        var info = new ErrorInfo { Reason = RoleRequiredReason, Domain = "kpnode" };
+        info.Metadata.Add("method", method);
+        info.Metadata.Add("required", string.Join(",", required));
+        info.Metadata.Add("granted", string.Join(",", granted));
+        var status = new Google.Rpc.Status { Code = (int)StatusCode.PermissionDenied, Message = message };
+        status.Details.Add(Any.Pack(info));
+        return status.ToRpcException();
+    }
+
     /// <summary>The field violations a refusal carried, or none.</summary>
     public static IReadOnlyList<Violation> ViolationsOf(RpcException e) =>
         e.GetRpcStatus()?.GetDetail<BadRequest>() is { } badRequest

@@ -120,8 +120,10 @@ internal sealed partial class CertificateWorkflow
     /// <summary>
     /// Issues a certificate from a draft: all rules checked at once, then numbered, signed, stored with its outbox
     /// message. Returns both as stored, so the caller can show the signed envelope without reading it back.
+    /// <paramref name="alongside"/> writes in the same transaction, after the certificate (a four-eyes approval closing).
     /// </summary>
-    public async Task<(HeldCertificate Certificate, PartnerMessage Message)> IssueAsync(CertificateDraft submitted, Actor actor, CancellationToken ct)
+    public async Task<(HeldCertificate Certificate, PartnerMessage Message)> IssueAsync(CertificateDraft submitted, Actor actor, CancellationToken ct,
+        Action<IStoreWriter, HeldCertificate>? alongside = null)
     {
         var (validated, partner, office) = PrepareIssue(submitted, actor);
         var issued = await store.WriteDurableAsync(w =>
@@ -169,6 +171,7 @@ internal sealed partial class CertificateWorkflow
             }
 
             w.Audit(actor.AuditName, "certificate.issued", number, $"to {partner.Code}; message {messageId}; {certificate.Carats}; {certificate.Value}");
+            alongside?.Invoke(w, held);
             return (held, message);
         }, ct);
         delivery.MessageQueued(partner.Code);
@@ -251,7 +254,8 @@ internal sealed partial class CertificateWorkflow
     }
 
     /// <summary>Invalidates a certificate we issued and tells the importer, unless it never received it.</summary>
-    public async Task<HeldCertificate> VoidAsync(string number, string reason, Actor actor, CancellationToken ct)
+    public async Task<HeldCertificate> VoidAsync(string number, string reason, Actor actor, CancellationToken ct,
+        Action<IStoreWriter, HeldCertificate>? alongside = null)
     {
         if (string.IsNullOrWhiteSpace(number))
         {
@@ -296,6 +300,7 @@ internal sealed partial class CertificateWorkflow
                 office: cert.Summary.IssuingOffice is { } o && signer.OfficeCertificate(o) is not null ? o : null);
             w.UpdateCertificate(cert);
             w.Audit(actor.AuditName, "certificate.voided", number, reason);
+            alongside?.Invoke(w, cert);
             return (Held: cert, Partner: importerMayHoldIt ? cert.Partner : (string?)null);
         }, ct);
         if (partner is not null)

@@ -48,7 +48,8 @@ public sealed class HostileInputSweepTests : IAsyncLifetime
         // BE's node certificate on ZA's Peer endpoint; ZA's operator on its Local endpoint (Local and Operations APIs).
         var peer = await CallAsync(_net["ZA"].Host!.PeerPort, Pki("BE", "node.crt"), Pki("BE", "node.key"), PeerExchangeService.Descriptor, HistoryService.Descriptor);
         var local = await CallAsync(_net["ZA"].Host!.LocalPort, Pki("ZA", "operator.crt"), Pki("ZA", "operator.key"),
-            LocalApiService.Descriptor, OperationsService.Descriptor, PrintingService.Descriptor, AuditService.Descriptor, EvidenceService.Descriptor, BackupService.Descriptor);
+            LocalApiService.Descriptor, OperationsService.Descriptor, PrintingService.Descriptor, AuditService.Descriptor, EvidenceService.Descriptor, BackupService.Descriptor,
+            ApprovalService.Descriptor);
 
         var failures = peer.Concat(local)
             .Where(c => c.Answer.StartsWith("UNKNOWN", StringComparison.Ordinal) || c.Answer.StartsWith("INTERNAL", StringComparison.Ordinal))
