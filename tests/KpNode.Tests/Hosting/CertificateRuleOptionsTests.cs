@@ -41,16 +41,24 @@ public sealed class CertificateRuleOptionsTests
     {
         var dir = Path.Combine(Cli.KpNodeProcess.RepoRoot(), "node-config");
         var own = new Dictionary<string, string>();
-        var announced = new List<(string Partner, string Authority)>();
-        foreach (var file in new[] { "za.json", "be.json", "ae.json" })
+        var ownOffices = new Dictionary<string, string>();
+        var announced = new List<(string Partner, string? Authority, string Offices)>();
+        // An office is written "CODE=PREFIX=AUTHORITY", so a partner's list must match the participant's own exactly.
+        static string Offices(System.Text.Json.Nodes.JsonNode? list) =>
+            string.Join("; ", list?.AsArray().Select(o => $"{o!["Code"]}={o["NumberPrefix"]}={o["ExportingAuthority"]}") ?? []);
+        foreach (var file in new[] { "za.json", "be.json", "ae.json", "eu.json" })
         {
             var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, file)))!["Node"]!;
             own[(string)node["Participant"]!] = (string)node["ExportingAuthority"]!;
-            announced.AddRange(node["Partners"]!.AsArray().Select(p => ((string)p!["Participant"]!, (string)p["ExportingAuthority"]!)));
+            ownOffices[(string)node["Participant"]!] = Offices(node["Offices"]);
+            announced.AddRange(node["Partners"]!.AsArray().Select(p => ((string)p!["Participant"]!, (string?)p["ExportingAuthority"], Offices(p["Offices"]))));
         }
 
         Assert.NotEmpty(announced);
-        Assert.All(announced, a => Assert.Equal(own[a.Partner], a.Authority));
+        // A participant with offices is announced by its offices' authorities; any other by its own authority.
+        Assert.All(announced, a => Assert.Equal(ownOffices[a.Partner].Length > 0 ? null : own[a.Partner], a.Authority));
+        Assert.All(announced, a => Assert.Equal(ownOffices[a.Partner], a.Offices));
+        Assert.Contains(announced, a => a.Offices.Length > 0);
     }
 }
 
