@@ -36,7 +36,7 @@ internal sealed class DemoNetwork : IAsyncDisposable
 
     public static DemoNetwork Create(
         IReadOnlyList<(string Code, string Authority)> participants, string? root = null,
-        IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+        IEnumerable<KeyValuePair<string, string?>>? overrides = null, Func<string, string, bool>? partnered = null)
     {
         var ownsRoot = root is null;
         root ??= Path.Combine(Path.GetTempPath(), $"kpnode-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
@@ -51,7 +51,8 @@ internal sealed class DemoNetwork : IAsyncDisposable
         foreach (var (code, authority) in participants)
         {
             var key = code.ToLowerInvariant();
-            var partners = new JsonArray(participants.Where(p => p.Code != code).Select(p => (JsonNode)new JsonObject
+            // A full mesh unless the caller names the pairs that trade (the simulation's sixty nodes).
+            var partners = new JsonArray(participants.Where(p => p.Code != code && (partnered?.Invoke(code, p.Code) ?? true)).Select(p => (JsonNode)new JsonObject
             {
                 ["Participant"] = p.Code,
                 ["Address"] = $"https://localhost:{ports[p.Code].Peer}",
