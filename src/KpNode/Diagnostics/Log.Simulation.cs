@@ -17,4 +17,10 @@ internal static partial class Log
 
     [LoggerMessage(1824, LogLevel.Information, "Simulation finished in {Seconds:F1} s: {Issued} certificates, {Lost} lost, {Duplicated} held twice, {PairsDiffering} pairs differing, {StatisticsDiffering} statistics differing")]
     public static partial void SimulationFinished(ILogger logger, double seconds, int issued, int lost, int duplicated, int pairsDiffering, int statisticsDiffering);
+
+    [LoggerMessage(1825, LogLevel.Information, "Simulated restore: backed up {Participant}'s node on day {Day} to {File}")]
+    public static partial void SimulatedBackupTaken(ILogger logger, string participant, int day, string file);
+
+    [LoggerMessage(1826, LogLevel.Information, "Simulated restore: {Participant}'s node restored on day {Day} from its backup of day {BackupDay}; reconciliation brought back {Restored} messages")]
+    public static partial void SimulatedNodeRestored(ILogger logger, string participant, int day, int backupDay, int restored);
 }

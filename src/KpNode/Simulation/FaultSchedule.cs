@@ -12,11 +12,15 @@ internal sealed record BacklogSample(string Code, int Day, TimeSpan Real, int Ba
 /// <summary>A node outage planned on the calendar: stopped at the start of one day, restarted at the start of another.</summary>
 internal sealed record PlannedOutage(string Code, int FromDay, int ToDay);
 
+/// <summary>A node backed up on one day and, on a later one, stopped and restored from that backup, then reconciled.</summary>
+internal sealed record PlannedRestore(string Code, int BackupDay, int RestoreDay);
+
 /// <summary>
 /// The faults of a run, seeded like its trade: node outages of a few simulated days at several participants. Stopping
 /// a node is a clean stop (its host shuts down); its partners' outboxes keep what they cannot deliver.
 /// </summary>
-internal sealed class FaultSchedule(SimulatedNetwork network, SimulatedClock clock, IReadOnlyList<PlannedOutage> outages, ILogger logger)
+internal sealed partial class FaultSchedule(SimulatedNetwork network, SimulatedClock clock, IReadOnlyList<PlannedOutage> outages,
+    PlannedRestore? restore, ILogger logger)
 {
     private readonly List<FaultEvent> _events = [];
     private readonly List<BacklogSample> _backlog = [];
@@ -44,9 +48,14 @@ internal sealed class FaultSchedule(SimulatedNetwork network, SimulatedClock clo
         })];
     }
 
-    /// <summary>Stops and restarts the nodes whose outage begins or ends on <paramref name="day"/>.</summary>
-    public async Task ApplyAsync(int day)
+    /// <summary>Stops and restarts the nodes whose outage begins or ends on <paramref name="day"/>; backs up or restores a node.</summary>
+    public async Task ApplyAsync(int day, CancellationToken ct)
     {
+        if (restore is not null && day == restore.BackupDay)
+            await BackupAsync(restore, ct);
+        if (restore is not null && day == restore.RestoreDay)
+            await RestoreAsync(restore, day, ct);
+
         foreach (var outage in outages.Where(o => o.ToDay == day && _downSince.ContainsKey(o.Code)))
         {
             await network.StartAsync(outage.Code);

@@ -18,6 +18,9 @@ internal sealed record SimulationOptions
 
     public int Outages { get; init; } = 6;
 
+    /// <summary>Back one node up, and later restore it from that backup and reconcile it with its partners.</summary>
+    public bool Restore { get; init; } = true;
+
     /// <summary>Where PKI, configs and stores go (a fresh temporary folder when null).</summary>
     public string? Root { get; init; }
 
@@ -45,14 +48,32 @@ internal static class KpSimulation
 {
     public static async Task<SimulationRun> RunAsync(SimulationOptions options, Action<SimulationProgress> progress, ILogger logger, CancellationToken ct)
     {
+        NodeErrorTally? tally = null;
+        try
+        {
+            return await RunAsync(options, progress, logger, t => tally = t, ct);
+        }
+        catch (Grpc.Core.RpcException e) when (tally is { Errors: > 0 })
+        {
+            // A node's answer says only that its handler failed; what the node logged says why.
+            throw new InvalidOperationException($"a node refused a call of the run ({e.Status.StatusCode}: {e.Status.Detail}); "
+                + "the nodes logged: " + string.Join(" | ", tally.FirstErrors), e);
+        }
+    }
+
+    private static async Task<SimulationRun> RunAsync(SimulationOptions options, Action<SimulationProgress> progress, ILogger logger,
+        Action<NodeErrorTally> tallied, CancellationToken ct)
+    {
         var total = Stopwatch.StartNew();
         var plan = TradePlan.Create(options.Seed, options.Participants, options.Certificates, options.Days);
         // The calendar starts now: the dev PKI made now is valid for the whole simulated year (operators' for one year).
         var clock = new SimulatedClock(DateTimeOffset.UtcNow);
         await using var network = SimulatedNetwork.Create(plan, clock, options.Root);
         network.Keep = options.Root is not null;
+        tallied(network.Tally);
         var ledger = new ShipmentLedger(network, clock);
-        var faults = new FaultSchedule(network, clock, FaultSchedule.Plan(plan, options.Outages, options.Seed), logger);
+        var outages = FaultSchedule.Plan(plan, options.Outages, options.Seed);
+        var faults = new FaultSchedule(network, clock, outages, options.Restore ? FaultSchedule.PlanRestore(plan, outages, options.Seed) : null, logger);
         Log.SimulationStarted(logger, plan.Days, plan.Participants.Count, plan.Shipments.Count, options.Seed, network.Root);
 
         void Report(string phase) => progress(new SimulationProgress(phase, clock.Day, plan.Days, ledger.Issued, plan.Shipments.Count, ledger.Settled,
@@ -69,10 +90,10 @@ internal static class KpSimulation
         for (var day = 0; day < plan.Days; day++)
         {
             clock.Advance(day);
-            await faults.ApplyAsync(day);
+            await faults.ApplyAsync(day, ct);
             toIssue.AddRange(byDay[day].Select(ledger.Track));
             var today = day;
-            (toIssue, toSettle) = await WorkAsync(toIssue, toSettle, ledger, network, parallel, s => s.DueDay <= today);
+            (toIssue, toSettle) = await WorkAsync(toIssue, toSettle, ledger, network, faults, parallel, s => s.DueDay <= today);
             await faults.SampleAsync(day, ct);
             Report("trading");
         }
@@ -85,7 +106,7 @@ internal static class KpSimulation
         var drainUntil = Stopwatch.StartNew();
         while ((toIssue.Count > 0 || toSettle.Count > 0) && drainUntil.Elapsed < TimeSpan.FromSeconds(120))
         {
-            (toIssue, toSettle) = await WorkAsync(toIssue, toSettle, ledger, network, parallel, _ => true);
+            (toIssue, toSettle) = await WorkAsync(toIssue, toSettle, ledger, network, faults, parallel, _ => true);
             await faults.SampleAsync(plan.Days - 1, ct);
             Report("draining");
             if (toIssue.Count > 0 || toSettle.Count > 0)
@@ -113,7 +134,8 @@ internal static class KpSimulation
     /// for the void it corrects.
     /// </summary>
     private static async Task<(List<ShipmentProgress> ToIssue, List<ShipmentProgress> ToSettle)> WorkAsync(List<ShipmentProgress> toIssue,
-        List<ShipmentProgress> toSettle, ShipmentLedger ledger, SimulatedNetwork network, ParallelOptions parallel, Func<ShipmentProgress, bool> due)
+        List<ShipmentProgress> toSettle, ShipmentLedger ledger, SimulatedNetwork network, FaultSchedule faults, ParallelOptions parallel,
+        Func<ShipmentProgress, bool> due)
     {
         var notIssued = new ConcurrentBag<ShipmentProgress>();
         var notSettled = new ConcurrentBag<ShipmentProgress>();
@@ -132,7 +154,7 @@ internal static class KpSimulation
             }
 
             var office = s.Plan.Fate == ShipmentFate.Voided ? s.Plan.From : s.Plan.To;
-            if (!due(s) || !network.IsUp(office) || !await ledger.SettleAsync(s, ct))
+            if (!due(s) || !network.IsUp(office) || faults.Holds(office) || !await ledger.SettleAsync(s, ct))
                 notSettled.Add(s);
         });
         return ([.. notIssued.OrderBy(s => s.Plan.Index)], [.. notSettled.OrderBy(s => s.Plan.Index)]);

@@ -26,13 +26,16 @@ internal sealed class NodeErrorTally
         if (level >= LogLevel.Error)
         {
             if (Interlocked.Increment(ref _errorCount) <= KeptErrors)
-                _errors.Enqueue($"{code} {category} [{id.Id}] {message}{(exception is null ? "" : ": " + exception.Message)}");
+                _errors.Enqueue($"{code} {category} [{id.Id}] {message}{(exception is null ? "" : ": " + Truncated(exception.ToString()))}");
         }
         else if (level == LogLevel.Warning)
         {
             Interlocked.Increment(ref _warningCount);
         }
     }
+
+    // The exception's type, message and first frames: enough to find the fault, short enough for a report.
+    private static string Truncated(string text) => text.Length <= 1_500 ? text : text[..1_500] + "…";
 
     private sealed class Provider(NodeErrorTally tally, string code) : ILoggerProvider
     {
