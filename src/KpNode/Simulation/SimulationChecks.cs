@@ -61,20 +61,55 @@ internal static class SimulationChecks
         var (records, lost, duplicated, wrong) = await CompareAsync(shipments, network, ct);
         while (wrong.Count > 0 && waited.Elapsed < TimeSpan.FromSeconds(30))
         {
+            // Asked again one by one: listing every node's whole store again would cost more than the wait.
             await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
-            (records, lost, duplicated, wrong) = await CompareAsync(shipments, network, ct);
+            wrong = await RecheckAsync(wrong, records, network, ct);
         }
+
+        var wrongStates = wrong.Take(Shown).Select(w => w.Text).ToList();
 
         var (reconciled, differing, compared) = await ReconcileAsync(plan, network, ct);
         var (statistics, mismatches) = await StatisticsAsync(plan, network, clock, ct);
         var exporterStatuses = shipments.Where(s => s.Number is not null)
             .Select(s => records[s.Plan.From].GetValueOrDefault(s.Number!)?.Status ?? CertificateStatus.Unspecified)
             .GroupBy(s => s).ToDictionary(g => g.Key, g => g.Count());
-        return new SimulationVerdict(plan.Shipments.Count, shipments.Count(s => s.Number is not null), lost, duplicated, wrong,
+        return new SimulationVerdict(plan.Shipments.Count, shipments.Count(s => s.Number is not null), lost, duplicated, wrongStates,
             reconciled, differing, statistics, mismatches, exporterStatuses, Latencies(shipments, records, clock), compared);
     }
 
-    private static async Task<(Dictionary<string, Dictionary<string, CertificateRecord>> Records, int Lost, int Duplicated, List<string> Wrong)> CompareAsync(
+    /// <summary>A certificate not (yet) in the state its shipment's fate leads to, at one end or both.</summary>
+    private sealed record WrongState(ShipmentProgress Shipment, string Text);
+
+    private static async Task<List<WrongState>> RecheckAsync(List<WrongState> wrong, Dictionary<string, Dictionary<string, CertificateRecord>> records,
+        SimulatedNetwork network, CancellationToken ct)
+    {
+        var still = new List<WrongState>();
+        foreach (var w in wrong)
+        {
+            var s = w.Shipment;
+            foreach (var code in new[] { s.Plan.From, s.Plan.To })
+            {
+                records[code][s.Number!] = (await network[code].Client.Api.GetCertificateAsync(
+                    new GetCertificateRequest { CertificateNumber = s.Number }, cancellationToken: ct)).Record;
+            }
+
+            if (Describe(s, records) is { } text)
+                still.Add(new WrongState(s, text));
+        }
+
+        return still;
+    }
+
+    private static string? Describe(ShipmentProgress s, Dictionary<string, Dictionary<string, CertificateRecord>> records)
+    {
+        var exporter = records[s.Plan.From][s.Number!];
+        var importer = records[s.Plan.To][s.Number!];
+        var want = Expected(s.Plan.Fate);
+        return exporter.Status == want && importer.Status == want ? null
+            : $"{s.Number} ({s.Plan.From} -> {s.Plan.To}, {s.Plan.Fate}): {s.Plan.From} holds it {exporter.Status}, {s.Plan.To} {importer.Status}";
+    }
+
+    private static async Task<(Dictionary<string, Dictionary<string, CertificateRecord>> Records, int Lost, int Duplicated, List<WrongState> Wrong)> CompareAsync(
         IReadOnlyCollection<ShipmentProgress> shipments, SimulatedNetwork network, CancellationToken ct)
     {
         var records = new Dictionary<string, Dictionary<string, CertificateRecord>>(StringComparer.Ordinal);
@@ -91,20 +126,13 @@ internal static class SimulationChecks
         var expected = shipments.Where(s => s.Number is not null).Select(s => s.Number!).ToHashSet();
         duplicated += records.Values.Sum(r => r.Keys.Count(n => !expected.Contains(n)));
         var lost = 0;
-        var wrong = new List<string>();
+        var wrong = new List<WrongState>();
         foreach (var s in shipments.Where(s => s.Number is not null))
         {
-            var exporter = records[s.Plan.From].GetValueOrDefault(s.Number!);
-            var importer = records[s.Plan.To].GetValueOrDefault(s.Number!);
-            if (exporter is null || importer is null)
-            {
+            if (!records[s.Plan.From].ContainsKey(s.Number!) || !records[s.Plan.To].ContainsKey(s.Number!))
                 lost++;
-                continue;
-            }
-
-            var want = Expected(s.Plan.Fate);
-            if ((exporter.Status != want || importer.Status != want) && wrong.Count < Shown)
-                wrong.Add($"{s.Number} ({s.Plan.From} -> {s.Plan.To}, {s.Plan.Fate}): {s.Plan.From} holds it {exporter.Status}, {s.Plan.To} {importer.Status}");
+            else if (Describe(s, records) is { } text)
+                wrong.Add(new WrongState(s, text));
         }
 
         return (records, lost, duplicated, wrong);

@@ -82,10 +82,10 @@ internal sealed class TradePlan
             routes.AddRange(importers.Select(i => new Route(exporter.Code, i.Code, exporter.ExportPercent * i.ImportPercent)));
         }
 
-        // Every participant imports from someone: the largest exporter ships to whoever no route reached yet.
-        var largest = participants.MaxBy(p => p.ExportPercent)!;
-        foreach (var p in participants.Where(p => p.Code != largest.Code && !routes.Any(r => r.To == p.Code)))
+        // Every participant imports from someone: the largest other exporter ships to whoever no route reached yet.
+        foreach (var p in participants.Where(p => !routes.Any(r => r.To == p.Code)).ToList())
         {
+            var largest = participants.Where(e => e.Code != p.Code).MaxBy(e => e.ExportPercent)!;
             routes.Add(new Route(largest.Code, p.Code, largest.ExportPercent * p.ImportPercent));
         }
 
