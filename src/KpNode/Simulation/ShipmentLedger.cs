@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Grpc.Core;
-using KpParticipants = KpNode.Domain.KpParticipants;
 using KpNode.Wire.V1;
+using KpParticipants = KpNode.Domain.KpParticipants;
 
 namespace KpNode.Simulation;
 

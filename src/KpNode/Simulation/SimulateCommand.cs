@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using KpNode.Cli;
-using KpNode.Wire.V1;
 using Markup = Spectre.Console.Markup;
 
 namespace KpNode.Simulation;

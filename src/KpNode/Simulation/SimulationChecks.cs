@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Google.Protobuf.WellKnownTypes;
-using ReportingPeriod = KpNode.Domain.ReportingPeriod;
 using KpNode.Wire.V1;
+using ReportingPeriod = KpNode.Domain.ReportingPeriod;
 
 namespace KpNode.Simulation;
 

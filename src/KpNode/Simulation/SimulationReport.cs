@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using KpNode.Wire.V1;
 
 namespace KpNode.Simulation;
 
