@@ -7,7 +7,7 @@ using KpNode.Tests.Readme;
 namespace KpNode.Tests.Simulation;
 
 /// <summary>
-/// <c>kpnode simulate</c> as the README gives it (the reduced run): real nodes on loopback trade a year with outages,
+/// <c>kpnode simulate</c> as the README gives it (the reduced run): real nodes on loopback trade with outages and a restore,
 /// and the run exits 0 only when every pair reconciles and nothing is lost, doubled or counted differently.
 /// </summary>
 public sealed class SimulationTests
@@ -15,7 +15,7 @@ public sealed class SimulationTests
     private const string Section = "## Simulating the KP network";
 
     [Fact]
-    public async Task The_READMEs_reduced_run_trades_a_year_through_six_nodes_with_outages_and_every_check_holds()
+    public async Task The_READMEs_reduced_run_trades_through_six_nodes_with_outages_and_a_restore_and_every_check_holds()
     {
         var args = ReducedCommand();
         var root = Directory.CreateTempSubdirectory("kpnode-sim-test-");
@@ -38,6 +38,7 @@ public sealed class SimulationTests
             foreach (var state in new[] { "Discrepancy", "Detained", "Voided", "Expired" })
                 Assert.Matches($"Final states at the exporters: .*{state} \\d", output);
             Assert.Equal(2, Regex.Matches(output, "node down for \\d simulated days; its partners kept its messages").Count);
+            Assert.Matches("node restored from its backup of day \\d+ on day \\d+ .*; reconciliation with its 5 partners brought back [1-9]\\d* messages", output);
             Assert.DoesNotContain("The nodes logged", output);
             Assert.Contains("All checks hold.", output);
 
