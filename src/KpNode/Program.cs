@@ -1,1 +1,1 @@
-return await KpNode.Cli.KpNodeCli.RunAsync(args);
+return await KpNode.Cli.KpNodeCli.RunAsync(args, KpNode.Simulation.SimulateCommand.Create());

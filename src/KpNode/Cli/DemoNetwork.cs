@@ -36,7 +36,8 @@ internal sealed class DemoNetwork : IAsyncDisposable
 
     public static DemoNetwork Create(
         IReadOnlyList<(string Code, string Authority)> participants, string? root = null,
-        IEnumerable<KeyValuePair<string, string?>>? overrides = null, IReadOnlyDictionary<string, IReadOnlyList<OfficeOptions>>? offices = null)
+        IEnumerable<KeyValuePair<string, string?>>? overrides = null, IReadOnlyDictionary<string, IReadOnlyList<OfficeOptions>>? offices = null,
+        Func<string, string, bool>? partnered = null)
     {
         IReadOnlyList<OfficeOptions> OfficesOf(string code) => offices?.GetValueOrDefault(code) ?? [];
         JsonArray OfficesJson(string code) => new([.. OfficesOf(code).Select(o => (JsonNode)new JsonObject
@@ -59,7 +60,8 @@ internal sealed class DemoNetwork : IAsyncDisposable
         foreach (var (code, authority) in participants)
         {
             var key = code.ToLowerInvariant();
-            var partners = new JsonArray(participants.Where(p => p.Code != code).Select(p => (JsonNode)new JsonObject
+            // A full mesh unless the caller names the pairs that trade (the simulation's sixty nodes).
+            var partners = new JsonArray(participants.Where(p => p.Code != code && (partnered?.Invoke(code, p.Code) ?? true)).Select(p => (JsonNode)new JsonObject
             {
                 ["Participant"] = p.Code,
                 ["Address"] = $"https://localhost:{ports[p.Code].Peer}",

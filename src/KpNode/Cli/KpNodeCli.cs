@@ -9,7 +9,8 @@ namespace KpNode.Cli;
 /// <summary>The <c>kpnode</c> command line: one binary for the node and its operators.</summary>
 internal static class KpNodeCli
 {
-    public static async Task<int> RunAsync(string[] args)
+    /// <param name="more">Verbs from folders above the CLI (the simulation), added by the executable's entry point.</param>
+    public static async Task<int> RunAsync(string[] args, params Command[] more)
     {
         var root = new RootCommand("KpNode: a participant's node for exchanging signed Kimberley Process certificates with its trading partners.")
         {
@@ -32,6 +33,11 @@ internal static class KpNodeCli
             BackupCommands.Backup(),
             BackupCommands.Restore(),
         };
+        foreach (var command in more)
+        {
+            root.Add(command);
+        }
+
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
         {

@@ -80,6 +80,8 @@ internal static class NodeServices
         services.AddSingleton<OperatorGate>();
         // Pages of the Local API can be larger than any one message a partner may send.
         services.AddGrpc().AddServiceOptions<LocalApiEndpoint>(o => o.MaxSendMessageSize = 32 * 1024 * 1024);
+        // A backup streams the store in chunks of 256 KiB, more than the default limit (a partner's largest message) once framed.
+        services.AddGrpc().AddServiceOptions<BackupApi>(o => o.MaxSendMessageSize = 32 * 1024 * 1024);
         services.AddJsonApiDocument();
         return services;
     }

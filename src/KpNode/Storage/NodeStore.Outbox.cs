@@ -87,7 +87,11 @@ internal sealed partial class NodeStore
         var count = Messages.Query().Where(where, from, to).Select(DirectionStatusPartnerIndex).ToEnumerable().Count();
         if (count == 0)
             return new OutboxSummary(0, null, null);
-        var oldest = Messages.Query().Where(where, from, to).OrderBy(DirectionStatusPartnerIndex).Limit(1).ToEnumerable().First().CreatedAt;
+        // Not in one transaction with the count: a delivery may have taken the last one meanwhile (seen by kpnode simulate).
+        var first = Messages.Query().Where(where, from, to).OrderBy(DirectionStatusPartnerIndex).Limit(1).ToEnumerable().FirstOrDefault();
+        if (first is null)
+            return new OutboxSummary(0, null, null);
+        var oldest = first.CreatedAt;
         var next = Messages.Query().Where(where, from, to).OrderBy(x => x.NextAttemptAt).Select(x => x.NextAttemptAt).FirstOrDefault();
         return new OutboxSummary(count, oldest, next);
     }

@@ -73,11 +73,14 @@ public sealed class ReadmeByHandTests
     }
 
     /// <summary>The sh blocks of the README's by-hand section, in order.</summary>
-    internal static List<string> ShBlocks(string readme)
+    internal static List<string> ShBlocks(string readme) => ShBlocks(readme, Section);
+
+    /// <summary>The sh blocks of one section of the README (from its "## " heading to the next), in order.</summary>
+    internal static List<string> ShBlocks(string readme, string heading)
     {
-        var start = readme.IndexOf(Section, StringComparison.Ordinal);
-        Assert.True(start >= 0, $"README has a section '{Section}'");
-        var end = readme.IndexOf("\n## ", start + Section.Length, StringComparison.Ordinal);
+        var start = readme.IndexOf(heading, StringComparison.Ordinal);
+        Assert.True(start >= 0, $"README has a section '{heading}'");
+        var end = readme.IndexOf("\n## ", start + heading.Length, StringComparison.Ordinal);
         var section = end < 0 ? readme[start..] : readme[start..end];
         return Regex.Matches(section, "```sh\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value).ToList();
     }
