@@ -42,7 +42,7 @@ public sealed class ReadmeByHandTests
                 // Whatever happens, no node outlives the test.
                 + "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n"
                 + Regex.Replace(script, "(?m)^dotnet build .*$", ": README build step, provided by the test");
-            var (exit, output) = await BashAsync(root.FullName, run);
+            var (exit, output) = await BashAsync(root.FullName, run, new Dictionary<string, string?> { ["COLUMNS"] = null }, TimeSpan.FromMinutes(5));
             Assert.True(exit == 0, output);
 
             Assert.Matches(@"(?m)^ZA-\d{4}-\d{6}  Delivered  ", output);
@@ -98,11 +98,24 @@ public sealed class ReadmeByHandTests
         }
     }
 
-    private static async Task<(int Exit, string Output)> BashAsync(string directory, string script)
+    /// <summary>
+    /// Runs a script with bash in <paramref name="directory"/>, its output (both streams) kept; <paramref name="environment"/>
+    /// sets variables (null removes one). A script that outlives <paramref name="timeout"/> is killed with its children.
+    /// </summary>
+    internal static async Task<(int Exit, string Output)> BashAsync(string directory, string script, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout)
     {
         var start = new ProcessStartInfo("bash") { WorkingDirectory = directory, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("-s");
-        start.Environment.Remove("COLUMNS");
+        // The operator a session chose is not the one the README's steps present.
+        start.Environment.Remove("KPNODE_OPERATOR");
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+                start.Environment.Remove(name);
+            else
+                start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         var output = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
@@ -111,10 +124,10 @@ public sealed class ReadmeByHandTests
         process.BeginErrorReadLine();
         await process.StandardInput.WriteAsync(script);
         process.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            await process.WaitForExitAsync(cancel.Token);
         }
         catch (OperationCanceledException)
         {

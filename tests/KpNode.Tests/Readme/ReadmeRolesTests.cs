@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using KpNode.Hosting;
 using KpNode.Tests.Cli;
@@ -39,7 +38,8 @@ public sealed class ReadmeRolesTests
             if (!OperatingSystem.IsWindows())
                 File.SetUnixFileMode(kpnode, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
-            var (exit, output) = await BashAsync(work.FullName, $"set -euo pipefail\nset -x\nexport PATH=\"{bin.FullName}:$PATH\"\n{script}\necho \"A=$A\"\n");
+            var (exit, output) = await ReadmeByHandTests.BashAsync(work.FullName, $"set -euo pipefail\nset -x\nexport PATH=\"{bin.FullName}:$PATH\"\n{script}\necho \"A=$A\"\n",
+                new Dictionary<string, string?> { ["COLUMNS"] = "200" }, TimeSpan.FromMinutes(3));
             Assert.True(exit == 0, output);
             Assert.Matches("(?m)^A=AP-000001$", output);
             Assert.Matches(@"(?m)^AP-000001\s+issue\s+pending\s+N\. Dlamini \(n\.dlamini\)", output);
@@ -51,38 +51,6 @@ public sealed class ReadmeRolesTests
         finally
         {
             work.Delete(recursive: true);
-        }
-    }
-
-    private static async Task<(int Exit, string Output)> BashAsync(string directory, string script)
-    {
-        var start = new ProcessStartInfo("bash") { WorkingDirectory = directory, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-s");
-        start.Environment["COLUMNS"] = "200";
-        start.Environment.Remove("KPNODE_OPERATOR");
-        using var process = Process.Start(start)!;
-        var output = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        await process.StandardInput.WriteAsync(script);
-        process.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        process.WaitForExit();
-        lock (output)
-        {
-            return (process.ExitCode, output.ToString());
         }
     }
 }
