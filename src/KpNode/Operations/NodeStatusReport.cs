@@ -85,7 +85,7 @@ internal sealed class NodeStatusReport(
     private IEnumerable<OfficeStatus> Offices() => config.Options.Offices.Select(o =>
     {
         var office = new OfficeStatus { Office = o.Code, ExportingAuthority = o.ExportingAuthority, NumberPrefix = o.NumberPrefix };
-        office.CertificateCounts.AddRange(store.CountIssuedByOffice(o.Code).OrderBy(kv => kv.Key)
+        office.CertificateCounts.AddRange(store.CountIssuedByOffice(o.Code, o.NumberPrefix).OrderBy(kv => kv.Key)
             .Select(kv => new StatusCount { Status = (Wire.V1.CertificateStatus)(int)kv.Key, Count = kv.Value }));
         return office;
     });

@@ -102,8 +102,8 @@ internal interface IStoreReader
     /// <summary>Every status with its count, zero included.</summary>
     IReadOnlyDictionary<CertificateStatus, long> CountCertificatesByStatus();
 
-    /// <summary>The certificates one of our offices issued, by status (statuses with none left out).</summary>
-    IReadOnlyDictionary<CertificateStatus, long> CountIssuedByOffice(string office);
+    /// <summary>The certificates one of our offices issued (numbered with its prefix), by status; statuses with none left out.</summary>
+    IReadOnlyDictionary<CertificateStatus, long> CountIssuedByOffice(string office, string numberPrefix);
 
     /// <summary>Audit entries from id <paramref name="fromId"/> on, in order.</summary>
     IReadOnlyList<AuditEntry> ReadAudit(long fromId, int max);

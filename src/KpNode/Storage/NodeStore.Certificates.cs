@@ -186,10 +186,14 @@ internal sealed partial class NodeStore
             () => CertificatesOneByOne(d => d.DateOfIssue >= from && d.DateOfIssue < until, descending: false, after: null, int.MaxValue));
     }
 
-    public IReadOnlyDictionary<CertificateStatus, long> CountIssuedByOffice(string office)
+    public IReadOnlyDictionary<CertificateStatus, long> CountIssuedByOffice(string office, string numberPrefix)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Reading("the certificates' office index", () => Certificates.Query().Where("$.IssuingOffice = @0", office)
+        // An office numbers with a prefix of its own, so its certificates are one range of numbers: read through the
+        // primary key rather than a further index, which every certificate written would pay for.
+        var from = numberPrefix + "-";
+        return Reading("the certificates of one office", () => Certificates.Query()
+            .Where("$._id BETWEEN @0 AND @1 AND $.IssuingOffice = @2", from, from + AfterEveryNumber, office)
             .ToEnumerable().GroupBy(d => d.Status).ToDictionary(g => g.Key, g => (long)g.Count()));
     }
 

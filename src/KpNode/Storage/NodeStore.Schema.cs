@@ -43,8 +43,6 @@ internal sealed partial class NodeStore
         if (!HasIndex(CertificatesCollection, nameof(CertificateDocument.SealNumber)))
             AddSealNumbers();
         Certificates.EnsureIndex(x => x.SealNumber);
-        // IssuingOffice: the status of a participant with offices counts each office's certificates.
-        Certificates.EnsureIndex(x => x.IssuingOffice);
         foreach (var obsolete in ObsoleteCertificateIndexes)
             Certificates.DropIndex(obsolete);
 

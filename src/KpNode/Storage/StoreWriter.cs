@@ -214,7 +214,8 @@ internal sealed class StoreWriter(NodeStore store, NodeStore.OpenFile file) : IS
 
     public IReadOnlyDictionary<CertificateStatus, long> CountCertificatesByStatus() => Read(store.CountCertificatesByStatus);
 
-    public IReadOnlyDictionary<CertificateStatus, long> CountIssuedByOffice(string office) => Read(() => store.CountIssuedByOffice(office));
+    public IReadOnlyDictionary<CertificateStatus, long> CountIssuedByOffice(string office, string numberPrefix) =>
+        Read(() => store.CountIssuedByOffice(office, numberPrefix));
 
     public IReadOnlyList<AuditEntry> ReadAudit(long fromId, int max) => Read(() => store.ReadAudit(fromId, max));
 
