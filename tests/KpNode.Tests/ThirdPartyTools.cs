@@ -36,6 +36,21 @@ internal static class ThirdPartyTools
 
     public static Task RequireCurlAsync() => RequireAsync("curl", () => Task.FromResult(File.Exists(Curl)));
 
+    /// <summary>
+    /// One HTTP call with curl (<paramref name="args"/> before the URL): the HTTP status and the JSON body (default when
+    /// empty); a null status when curl itself failed (a refused handshake, no connection).
+    /// </summary>
+    public static async Task<(int? Status, System.Text.Json.JsonElement Body)> CurlJsonAsync(IEnumerable<string> args, string url)
+    {
+        var run = await RunAsync(Curl, [.. args, "-w", "\n%{http_code}", url], TimeSpan.FromSeconds(30));
+        if (run.ExitCode != 0)
+            return (null, default);
+        var split = run.Stdout.LastIndexOf('\n');
+        var body = run.Stdout[..split];
+        return (int.Parse(run.Stdout[(split + 1)..], System.Globalization.CultureInfo.InvariantCulture),
+            body.Length == 0 ? default : System.Text.Json.JsonDocument.Parse(body).RootElement.Clone());
+    }
+
     /// <summary>npm's @apidevtools/swagger-parser, an OpenAPI 3.0 validator that is not ours, in a folder of its own.</summary>
     public static readonly string NpmTools = Path.Combine(Path.GetTempPath(), "kpnode-tests-npm");
 

@@ -25,7 +25,8 @@ internal sealed class OperatorGate(
     public ClaimsPrincipal? Admit(X509Certificate2 certificate)
     {
         var (op, reason) = Identify(certificate);
-        if (op is not null && reason.Length == 0 && Scope(certificate) is { Problem: { } problem })
+        var scope = op is null ? default : Scope(certificate);
+        if (scope.Problem is { } problem)
         {
             (op, reason) = (null, problem);
         }
@@ -40,7 +41,6 @@ internal sealed class OperatorGate(
             return null;
         }
 
-        var scope = Scope(certificate);
         return Callers.Operator(node.Value.Participant, op, scope.Office, scope.Roles);
     }
 

@@ -187,15 +187,7 @@ public sealed class JsonApiTests : IAsyncLifetime
     {
         var identity = as_ ?? (code, "operator");
         var url = $"https://localhost:{port ?? _net[code].Host!.LocalPort}{path}";
-        var run = await ThirdPartyTools.RunAsync(ThirdPartyTools.Curl,
-            [.. Tls(code, identity.Identity, identity.Code), "-X", method, "-H", "Content-Type: application/json", "-w", "\n%{http_code}", .. extra ?? [], url],
-            TimeSpan.FromSeconds(30));
-        if (run.ExitCode != 0)
-            return (null, default);
-        var split = run.Stdout.LastIndexOf('\n');
-        var body = run.Stdout[..split];
-        return (int.Parse(run.Stdout[(split + 1)..], System.Globalization.CultureInfo.InvariantCulture),
-            body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone());
+        return await ThirdPartyTools.CurlJsonAsync([.. Tls(code, identity.Identity, identity.Code), "-X", method, "-H", "Content-Type: application/json", .. extra ?? []], url);
     }
 
     /// <summary>Python's urllib over HTTP/1.1 with <paramref name="code"/>'s operator certificate.</summary>

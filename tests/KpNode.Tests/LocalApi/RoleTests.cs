@@ -148,17 +148,9 @@ public sealed class RoleTests : IAsyncLifetime
             TimeSpan.FromSeconds(10), "ZA to log why it refused the handshake");
     }
 
-    private async Task<(int? Status, JsonElement Body)> CurlAsync(string operatorDir, string method, string path, string[]? extra = null)
-    {
-        var run = await ThirdPartyTools.RunAsync(ThirdPartyTools.Curl,
+    private Task<(int? Status, JsonElement Body)> CurlAsync(string operatorDir, string method, string path, string[]? extra = null) =>
+        ThirdPartyTools.CurlJsonAsync(
             ["-sS", "--cacert", Path.Combine(operatorDir, "root.crt"), "--cert", Path.Combine(operatorDir, "operator.crt"), "--key", Path.Combine(operatorDir, "operator.key"),
-             "-X", method, "-H", "Content-Type: application/json", "-w", "\n%{http_code}", .. extra ?? [], $"https://localhost:{_net["BE"].Host!.LocalPort}{path}"],
-            TimeSpan.FromSeconds(30));
-        if (run.ExitCode != 0)
-            return (null, default);
-        var split = run.Stdout.LastIndexOf('\n');
-        var body = run.Stdout[..split];
-        return (int.Parse(run.Stdout[(split + 1)..], System.Globalization.CultureInfo.InvariantCulture),
-            body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone());
-    }
+             "-X", method, "-H", "Content-Type: application/json", .. extra ?? []],
+            $"https://localhost:{_net["BE"].Host!.LocalPort}{path}");
 }
